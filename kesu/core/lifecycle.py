@@ -1,0 +1,269 @@
+"""The complaint state machine (SPEC F2, F5, F7, F8) as one table of transitions with guards.
+
+This module decides *whether* an action may happen; :mod:`kesu.complaints.lifecycle` is the
+only code that then writes a complaint's status, in one transaction with its timeline event.
+
+Who may act is expressed with global roles (``cs_manager``, ``gm`` …) and three roles that
+depend on the complaint: ``dept_manager`` (the manager of the complaint's department, or their
+designated deputy while designated), ``owner`` (the current handler) and ``receiver`` (the
+person who registered it — the first receiver hands it over, SPEC F2/P5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kesu.core.errors import TransitionRefused
+from kesu.core.roles import Role, role_label
+
+
+class State(StrEnum):
+    REGISTERED = "registered"  # 已登记
+    CLASSIFIED = "classified"  # 已分类
+    ASSIGNED = "assigned"  # 已分派（已交部门经理）
+    HANDLING = "handling"  # 处理中
+    SOLUTION_AGREED = "solution_agreed"  # 已达成初步协议
+    FOLLOW_UP = "follow_up"  # 结果已交回，待回访
+    SATISFIED = "satisfied"  # 客户满意
+    REOPENED = "reopened"  # 客户不满意 / 重新处理
+    SIGNED_OFF = "signed_off"  # 客服经理已签字
+    REVIEWED = "reviewed"  # 总经理已审阅
+    ARCHIVED = "archived"  # 已归档
+    INVALID_ANSWERED = "invalid_answered"  # 非有效投诉，已答复说明
+
+
+STATE_LABELS: dict[State, tuple[str, str]] = {
+    State.REGISTERED: ("已登记", "Registered"),
+    State.CLASSIFIED: ("已分类", "Classified"),
+    State.ASSIGNED: ("已分派", "Assigned"),
+    State.HANDLING: ("处理中", "Handling"),
+    State.SOLUTION_AGREED: ("已达成初步协议", "Solution agreed"),
+    State.FOLLOW_UP: ("待回访", "Follow-up"),
+    State.SATISFIED: ("客户满意", "Satisfied"),
+    State.REOPENED: ("重新处理", "Reopened"),
+    State.SIGNED_OFF: ("客服经理已签字", "Signed off"),
+    State.REVIEWED: ("总经理已审阅", "Reviewed"),
+    State.ARCHIVED: ("已归档", "Archived"),
+    State.INVALID_ANSWERED: ("非有效投诉已答复", "Invalid, answered"),
+}
+
+OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED}
+CLOSED_STATES: frozenset[State] = frozenset({State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED})
+
+# Contextual roles (resolved per complaint), beside the global roles of kesu.core.roles.
+OWNER = "owner"
+RECEIVER = "receiver"
+DEPT_MANAGER = Role.DEPT_MANAGER.value
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards may look at: a snapshot of the complaint, no database behind it."""
+
+    status: State
+    level: str | None = None
+    category: str | None = None
+    validity: str | None = None
+    department_id: int | None = None
+    owner_id: int | None = None
+    complained_staff_id: int | None = None
+    has_review_step: bool = True
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    """Who is acting, seen from this complaint."""
+
+    staff_id: int | None
+    roles: frozenset[str]
+    manages_department: bool = False  # manager, or deputy while designated
+    is_owner: bool = False
+    is_receiver: bool = False
+
+    def plays(self, role: str) -> bool:
+        if role == DEPT_MANAGER:
+            return self.manages_department
+        if role == OWNER:
+            return self.is_owner
+        if role == RECEIVER:
+            return self.is_receiver
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the action proposes: the payload guards check (new owner, reason …)."""
+
+    reason: str = ""
+    new_owner_id: int | None = None
+    new_department_id: int | None = None
+
+
+Guard = Callable[[Facts, Change], str | None]  # returns a refusal detail (zh) or None
+
+
+def _classified(f: Facts, c: Change) -> str | None:
+    missing = [n for n, v in (("级别", f.level), ("类别", f.category), ("有效性", f.validity)) if not v]
+    return f"尚未设定{'、'.join(missing)}" if missing else None
+
+
+def _valid(f: Facts, c: Change) -> str | None:
+    return None if f.validity == "valid" else "该投诉未被认定为有效投诉"
+
+
+def _not_valid(f: Facts, c: Change) -> str | None:
+    return "有效投诉须按流程处理，不能作无效答复" if f.validity == "valid" else None
+
+
+def _has_department(f: Facts, c: Change) -> str | None:
+    return None if (c.new_department_id or f.department_id) else "未指定责任部门"
+
+
+def _recusal(f: Facts, c: Change) -> str | None:
+    owner = c.new_owner_id if c.new_owner_id is not None else f.owner_id
+    if owner is not None and owner == f.complained_staff_id:
+        return "被投诉人须回避，不能作为处理人"
+    return None
+
+
+def _review_step(f: Facts, c: Change) -> str | None:
+    return None if f.has_review_step else "本制度没有总经理审阅环节"
+
+
+def _review_done_or_skipped(f: Facts, c: Change) -> str | None:
+    if f.status == State.SIGNED_OFF and f.has_review_step:
+        return "须先经总经理审阅"
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str  # also the timeline event code and a clock event
+    sources: frozenset[State]
+    target: State
+    roles: tuple[str, ...]  # any of these may act; policy_role overrides when set
+    policy_role: str | None = None  # key of policy.workflow naming the role (sign_off, review …)
+    guards: tuple[Guard, ...] = ()
+    needs_reason: bool = False
+    label: tuple[str, str] = ("", "")
+
+
+_CS = (Role.CS_AGENT.value, Role.CS_MANAGER.value)
+_S = State
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("classify", frozenset({_S.REGISTERED, _S.CLASSIFIED}), _S.CLASSIFIED,
+               (*_CS, DEPT_MANAGER, RECEIVER), guards=(_classified,), label=("分类定级", "Classify")),
+    Transition("answer_invalid", frozenset({_S.CLASSIFIED}), _S.INVALID_ANSWERED,
+               _CS, guards=(_not_valid,), needs_reason=True, label=("答复非有效投诉", "Answer as not valid")),
+    Transition("assign", frozenset({_S.CLASSIFIED, _S.ASSIGNED, _S.REOPENED}), _S.ASSIGNED,
+               (*_CS, DEPT_MANAGER, RECEIVER), guards=(_valid, _has_department, _recusal),
+               label=("分派", "Assign")),
+    Transition("accept", frozenset({_S.ASSIGNED, _S.REOPENED}), _S.HANDLING,
+               (DEPT_MANAGER, OWNER), guards=(_recusal,), label=("接手处理", "Accept")),
+    Transition("agree_solution", frozenset({_S.HANDLING}), _S.SOLUTION_AGREED,
+               (DEPT_MANAGER, OWNER), needs_reason=True, label=("达成初步协议", "Agree a solution")),
+    Transition("return_result", frozenset({_S.SOLUTION_AGREED}), _S.FOLLOW_UP,
+               (DEPT_MANAGER, OWNER), needs_reason=True, label=("交回处理结果", "Return the result")),
+    Transition("record_satisfied", frozenset({_S.FOLLOW_UP}), _S.SATISFIED,
+               _CS, needs_reason=True, label=("回访：客户满意", "Return visit: satisfied")),
+    Transition("record_unsatisfied", frozenset({_S.FOLLOW_UP}), _S.REOPENED,
+               _CS, needs_reason=True, label=("回访：客户不满意", "Return visit: not satisfied")),
+    Transition("sign_off", frozenset({_S.SATISFIED}), _S.SIGNED_OFF,
+               (Role.CS_MANAGER.value,), policy_role="sign_off", label=("客服经理签字", "Sign off")),
+    Transition("review", frozenset({_S.SIGNED_OFF}), _S.REVIEWED,
+               (Role.GM.value,), policy_role="review", guards=(_review_step,), label=("总经理审阅", "Review")),
+    Transition("archive", frozenset({_S.SIGNED_OFF, _S.REVIEWED, _S.INVALID_ANSWERED}), _S.ARCHIVED,
+               (Role.ARCHIVIST.value,), policy_role="archive", guards=(_review_done_or_skipped,),
+               label=("归档", "Archive")),
+    Transition("reopen", frozenset({_S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED, _S.ARCHIVED,
+                                    _S.INVALID_ANSWERED}), _S.REOPENED,
+               (Role.CS_MANAGER.value, Role.GM.value), needs_reason=True, label=("重新开启", "Reopen")),
+)
+
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+
+# Events that do not change the status but appear on the timeline and may start/stop clocks.
+NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
+    "registered": ("登记受理", "Registered"),
+    "edited": ("修改信息", "Edited"),
+    "contact_made": ("与客户接触", "Customer contacted"),
+    "progress_call": ("跟进回访电话", "Progress call"),
+    "note": ("备注", "Note"),
+    "attachment_added": ("添加附件", "Attachment added"),
+    "owner_changed": ("更换处理人", "Owner changed"),
+}
+
+EVENTS: tuple[str, ...] = tuple(NON_STATUS_EVENTS) + tuple(BY_ACTION)
+
+
+def event_label(code: str, lang: str = "zh-hans") -> str:
+    pair = NON_STATUS_EVENTS.get(code) or (BY_ACTION[code].label if code in BY_ACTION else (code, code))
+    return pair[1] if lang.startswith("en") else pair[0]
+
+
+def state_label(state: str, lang: str = "zh-hans") -> str:
+    zh, en = STATE_LABELS[State(state)]
+    return en if lang.startswith("en") else zh
+
+
+@dataclass(frozen=True)
+class Decision:
+    transition: Transition
+    target: State
+
+
+@dataclass(frozen=True)
+class WorkflowRoles:
+    """The roles a policy names for its sign-off steps (policy.workflow)."""
+
+    by_step: Mapping[str, str] = field(default_factory=dict)
+
+
+def allowed_roles(t: Transition, workflow: WorkflowRoles) -> tuple[str, ...]:
+    if t.policy_role and t.policy_role in workflow.by_step:
+        return (workflow.by_step[t.policy_role],)
+    return t.roles
+
+
+def decide(action: str, facts: Facts, actor: ActorFacts, change: Change,
+           workflow: WorkflowRoles = WorkflowRoles()) -> Decision:
+    """Return the transition to apply, or raise TransitionRefused naming exactly why."""
+    t = BY_ACTION.get(action)
+    if t is None:
+        raise TransitionRefused("bad_value", field="action", detail=action)
+    label = t.label[0]
+    if facts.status not in t.sources:
+        raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
+    roles = allowed_roles(t, workflow)
+    if not any(actor.plays(r) for r in roles):
+        names = "、".join(_role_name(r) for r in roles)
+        raise TransitionRefused("role_not_allowed", action=label, roles=names)
+    if t.needs_reason and not change.reason.strip():
+        raise TransitionRefused("reason_required", field="reason", action=label)
+    for guard in t.guards:
+        detail = guard(facts, change)
+        if detail:
+            raise TransitionRefused("guard_failed", action=label, detail=detail)
+    return Decision(t, t.target)
+
+
+def available_actions(facts: Facts, actor: ActorFacts,
+                      workflow: WorkflowRoles = WorkflowRoles()) -> list[str]:
+    """Actions this actor may take now (guards that need a payload are checked when acting)."""
+    out = []
+    for t in TRANSITIONS:
+        if facts.status in t.sources and any(actor.plays(r) for r in allowed_roles(t, workflow)):
+            out.append(t.action)
+    return out
+
+
+def _role_name(role: str) -> str:
+    if role == OWNER:
+        return "当前处理人"
+    if role == RECEIVER:
+        return "受理人"
+    return role_label(role)
+

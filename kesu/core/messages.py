@@ -1,0 +1,132 @@
+"""Message catalogue for domain errors: code → Simplified Chinese and English templates.
+
+Templates use named placeholders (``{field}``, ``{value}``). The core stays free of Django, so
+this small catalogue is used instead of gettext; the edge picks the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # generic
+    "field_prefix": ("字段「{field}」：", "field '{field}': "),
+    "validation_failed": ("共发现 {count} 处错误", "{count} problem(s) found"),
+    "required": ("必填，不能为空", "is required"),
+    "unknown_field": ("不是可识别的字段（拼写错误？）", "is not a known field (misspelt?)"),
+    "bad_type": ("应为{expected}，实际为「{value}」", "should be {expected}, got '{value}'"),
+    "bad_value": ("取值无效：{detail}", "invalid value: {detail}"),
+    "too_small": ("不能小于 {limit}", "must not be less than {limit}"),
+    "too_large": ("不能大于 {limit}", "must not be greater than {limit}"),
+    "not_one_of": ("取值「{value}」不在允许范围内：{allowed}", "'{value}' is not one of: {allowed}"),
+    "duplicate_code": ("编码「{value}」重复", "code '{value}' appears more than once"),
+    # policy documents
+    "policy_unreadable": ("制度文件无法解析：{detail}", "the policy file cannot be parsed: {detail}"),
+    "policy_not_mapping": ("制度文件的顶层必须是键值结构", "the top level of a policy file must be a mapping"),
+    "policy_format": (
+        "不支持的制度文件格式版本「{value}」，支持：{supported}",
+        "unsupported policy format version '{value}', supported: {supported}",
+    ),
+    "bad_duration": (
+        "时长「{value}」格式不正确，应写作如 30m、24h、3d（分钟/小时/天）",
+        "duration '{value}' is malformed; write e.g. 30m, 24h, 3d (minutes/hours/days)",
+    ),
+    "duration_not_positive": ("时长必须大于零，实际为「{value}」", "duration must be positive, got '{value}'"),
+    "unknown_level": ("未定义的投诉级别「{value}」", "unknown complaint level '{value}'"),
+    "unknown_category": ("未定义的投诉类别「{value}」", "unknown complaint category '{value}'"),
+    "unknown_event": (
+        "流程中没有事件「{value}」，可用事件：{allowed}",
+        "the lifecycle has no event '{value}'; known events: {allowed}",
+    ),
+    "unknown_role": ("未定义的角色「{value}」，可用角色：{allowed}", "unknown role '{value}'; roles: {allowed}"),
+    "unknown_channel": ("未定义的投诉渠道「{value}」", "unknown channel '{value}'"),
+    "clock_same_event": ("开始事件与结束事件不能相同（「{value}」）", "start and stop events must differ ('{value}')"),
+    "clock_no_target": ("至少需要一个时限目标", "at least one target is required"),
+    "clock_level_missing": (
+        "时限未覆盖级别「{value}」：请为它设定目标，或使用「*」作为默认值",
+        "no target for level '{value}': give one or a '*' default",
+    ),
+    "working_unit_minutes": (
+        "按工作时间计时的时限不能以分钟计：请改用 h 或 d，或改为日历时间",
+        "a working-time clock cannot be set in minutes; use h or d, or calendar time",
+    ),
+    "level_order": ("级别顺序必须从 1 开始连续递增，实际为 {value}", "level order must run 1, 2, 3…; got {value}"),
+    "thresholds_ascending": (
+        "审批金额上限必须递增：{value} 不大于前一档 {previous}",
+        "approval limits must increase: {value} is not above the previous {previous}",
+    ),
+    "threshold_open_last": (
+        "只有最后一档可以不设上限（专案呈核）",
+        "only the last threshold may have no upper limit (special approval)",
+    ),
+    "validity_needs_valid": (
+        "有效性分类必须包含「valid」（有效投诉）",
+        "validity kinds must include 'valid' (a valid complaint)",
+    ),
+    "routing_no_default": (
+        "分派规则缺少兜底规则：最后一条规则不能带条件",
+        "routing needs a catch-all: the last rule must have no conditions",
+    ),
+    "numbering_no_seq": ("编号规则必须包含 {{seq}} 序号", "the numbering pattern must contain {{seq}}"),
+    "numbering_period": (
+        "编号按「{reset}」重新计数时，规则必须包含 {needs}，否则编号会重复",
+        "a sequence reset per {reset} needs {needs} in the pattern, or numbers repeat",
+    ),
+    "numbering_token": ("编号规则中有未知占位符「{value}」", "unknown placeholder '{value}' in the numbering pattern"),
+    "retention_min": ("档案保存期限不得少于 {limit} 年", "records must be kept at least {limit} years"),
+    "record_field_choices": ("选择型字段必须列出可选项", "a choice field must list its choices"),
+    # registration
+    "bad_phone": ("电话号码「{value}」无效（应为 11 位手机号或带区号的固话）", "'{value}' is not a valid phone number"),
+    "attachment_too_large": (
+        "附件「{name}」大小 {size_mb} MB，超过上限 {limit_mb} MB",
+        "attachment '{name}' is {size_mb} MB, over the {limit_mb} MB limit",
+    ),
+    "attachment_type": (
+        "附件「{name}」类型不允许，允许：{allowed}",
+        "attachment '{name}' has a forbidden type; allowed: {allowed}",
+    ),
+    "attachment_content_mismatch": (
+        "附件「{name}」的内容与扩展名不符",
+        "attachment '{name}' does not contain what its extension says",
+    ),
+    "too_many_attachments": ("附件最多 {limit} 个", "at most {limit} attachments"),
+    "no_active_policy": ("尚未发布投诉处理制度，无法受理", "no policy has been published yet"),
+    "policy_version_published": (
+        "已发布的制度版本不可修改，请新建版本",
+        "a published policy version cannot be edited; create a new version",
+    ),
+    "recusal": (
+        "「{person}」是被投诉人，须回避，不能处理本投诉",
+        "{person} is the subject of this complaint and must not handle it",
+    ),
+    # lifecycle
+    "transition_not_allowed": (
+        "当前状态「{state}」下不能执行「{action}」",
+        "'{action}' is not allowed while the complaint is '{state}'",
+    ),
+    "role_not_allowed": (
+        "「{action}」须由{roles}执行，您没有该权限",
+        "'{action}' must be done by {roles}; you may not",
+    ),
+    "self_approval": ("不能审批自己提出的申请", "you cannot approve your own request"),
+    "reason_required": ("「{action}」必须填写原因", "'{action}' needs a reason"),
+    "guard_failed": ("不能「{action}」：{detail}", "cannot '{action}': {detail}"),
+    "stale_update": (
+        "该投诉已被{who}于 {when} 修改，您的提交未保存，请刷新后重试",
+        "{who} changed this complaint at {when}; your change was not saved — reload and retry",
+    ),
+    "not_visible": ("您无权查看该投诉", "you may not see this complaint"),
+}
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
+    """Render ``code`` in ``lang`` ("zh-hans" or "en"); unknown codes fall back to the code itself."""
+    zh, en = CATALOGUE.get(code, (code, code))
+    template = en if lang.lower().startswith("en") else zh
+    return template.format_map(_Missing(params))

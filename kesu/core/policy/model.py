@@ -1,0 +1,255 @@
+"""The policy document (SPEC F1): what one organisation's 客户投诉处理制度 says, as data.
+
+Structure and types are checked by pydantic when a document is parsed; the cross-references
+(a clock naming an unknown level, a role that does not exist …) by :mod:`.checks`. Both report
+the offending field by its path, e.g. ``clocks[2].targets.urgent``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
+
+from kesu.core.policy.durations import Duration
+
+POLICY_FORMAT = 1
+
+
+def _parse_duration(value: Any) -> Duration:
+    if isinstance(value, str) and value.strip().startswith("-"):
+        raise PydanticCustomError("duration_not_positive", "duration must be positive", {"value": value})
+    try:
+        d = Duration.parse(value)
+    except ValueError:
+        raise PydanticCustomError("bad_duration", "malformed duration", {"value": str(value)}) from None
+    if not d.is_positive:
+        raise PydanticCustomError("duration_not_positive", "duration must be positive", {"value": str(value)})
+    return d
+
+
+def _money_out(value: Decimal) -> int | str:
+    return int(value) if value == value.to_integral_value() else str(value)
+
+
+def _money_in(value: Any) -> Any:
+    if isinstance(value, float):  # YAML 20.5 → keep the written digits, not binary float noise
+        return str(value)
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+DurationField = Annotated[Duration, BeforeValidator(_parse_duration), PlainSerializer(str, return_type=str)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_in),
+    Field(ge=0, max_digits=14, decimal_places=2),
+    PlainSerializer(_money_out),
+]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+TimeMode = Literal["calendar", "working"]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Level(_Doc):
+    """A severity level (P1: 不满意 / 非常不满意 / 重大投诉 / 危机事件)."""
+
+    code: Code
+    name: Name
+    name_en: str = ""
+    order: int = Field(ge=1)
+    contact_attempts: int | None = Field(default=None, ge=1)  # 对应次数; None = 视情形而定
+    penalty: Money = Decimal(0)  # 超时扣罚, yuan
+    description: str = ""
+
+
+class Clock(_Doc):
+    """A time limit: from one lifecycle event to another, per level (SPEC F6)."""
+
+    code: Code
+    name: Name
+    start: str
+    stop: Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]  # the first of these stops it
+    targets: dict[str, DurationField]  # level code → target; "*" = every other level
+    channel_targets: dict[str, DurationField] = {}  # channel → target that replaces the level's (现场 10 分钟)
+    time: TimeMode = "calendar"
+    responsible: str  # a role, or "owner" / "receiver" (the person in that position on the complaint)
+    warn_before: DurationField | None = None
+    penalty: bool = False  # a breach books the level's 超时扣罚 for the responsible person
+    escalate_to: str | None = None  # role notified at breach (default: the manager above)
+    description: str = ""
+
+
+class Category(_Doc):
+    code: Code
+    name: Name
+    name_en: str = ""
+    children: list[Category] = []
+
+
+class ValidityKind(_Doc):
+    code: Literal["valid", "enquiry", "help", "venting", "malicious"]
+    name: Name
+
+
+class RoutingCondition(_Doc):
+    levels: list[str] = []
+    categories: list[str] = []  # a category matches itself and everything below it
+    channels: list[str] = []
+    locations: list[str] = []
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.levels or self.categories or self.channels or self.locations)
+
+
+class RoutingRule(_Doc):
+    """Where a complaint goes. ``department`` is a department code of the organisation or one of
+    ``@complained`` (the department complained about), ``@location`` (the unit where it
+    happened, e.g. the store) or ``@receiver`` (首问负责: the first receiver's department)."""
+
+    when: RoutingCondition = RoutingCondition()
+    department: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    unit: str = ""  # the policy's name for the processing unit (一级处理单位 …)
+
+
+class ApprovalThreshold(_Doc):
+    up_to: Money | None  # None: above every limit → 专案呈核 (special approval)
+    approver: str
+    finance_review: bool = False
+    label: str = ""
+
+
+class Approvals(_Doc):
+    solution_levels: list[str] = []  # levels whose solution the solution_approver must approve
+    solution_approver: str = "gm"
+    compensation: list[ApprovalThreshold] = []  # 权限核决表, ascending
+    compensation_kinds: list[str] = []
+    charge_to: Literal["responsible_department", "originating_department_pr", "company"] = (
+        "responsible_department"
+    )
+
+
+class FollowUp(_Doc):
+    return_visit_within: DurationField | None = None
+    time: TimeMode = "calendar"
+    max_unsatisfied_rounds: int = Field(default=3, ge=1)  # beyond: escalate
+    escalate_to: str = "gm"
+    objection_reviewer: str = "gm"  # 复审 by the level above
+    callback_required: bool = True
+
+
+class Workflow(_Doc):
+    sign_off: str = "cs_manager"
+    review: str | None = "gm"  # None: the policy has no GM review step
+    archive: str = "archivist"
+    extension_approver: str = "gm"
+
+
+class Numbering(_Doc):
+    pattern: Annotated[str, StringConstraints(min_length=1, max_length=60)] = "{yy}{mm}{dd}{seq:3}"
+    reset: Literal["year", "month", "day", "never"] = "year"
+
+
+class RecordField(_Doc):
+    """An industry field of the record template (plate number, unit number, batch number …)."""
+
+    code: Code
+    name: Name
+    type: Literal["text", "number", "date", "choice"] = "text"
+    required: bool = False
+    choices: list[str] = []
+    max_length: int | None = Field(default=None, ge=1, le=2000)
+
+
+class Attachments(_Doc):
+    max_size_mb: int = Field(default=20, ge=1, le=500)
+    max_count: int = Field(default=10, ge=1, le=100)
+    types: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,8}$")]] = [
+        "jpg", "jpeg", "png", "gif", "webp", "heic", "pdf", "doc", "docx", "xls", "xlsx", "txt",
+        "mp3", "m4a", "amr", "wav", "mp4", "mov",
+    ]
+
+
+class Retention(_Doc):
+    years: int = Field(ge=1, le=100)
+    then: Literal["archive", "purge"] = "archive"
+
+
+class Policy(_Doc):
+    """One complete complaint-handling policy (客户投诉处理制度)."""
+
+    kesu_policy: int = POLICY_FORMAT
+    code: Code
+    name: Name
+    name_en: str = ""
+    industry: str = ""
+    source: str = ""
+    effective_date: date | None = None
+    description: str = ""
+    channels: list[str]
+    levels: list[Level] = Field(min_length=1)
+    clocks: list[Clock] = []
+    categories: list[Category] = Field(min_length=1)
+    validity: list[ValidityKind] = Field(min_length=1)
+    routing: list[RoutingRule] = Field(min_length=1)
+    approvals: Approvals = Approvals()
+    follow_up: FollowUp = FollowUp()
+    workflow: Workflow = Workflow()
+    numbering: Numbering = Numbering()
+    record_fields: list[RecordField] = []
+    attachments: Attachments = Attachments()
+    retention: Retention
+
+    # ---- lookups used by the rest of the product -------------------------------------------
+    def level(self, code: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.code == code), None)
+
+    def category_codes(self) -> set[str]:
+        out: set[str] = set()
+        stack = list(self.categories)
+        while stack:
+            c = stack.pop()
+            out.add(c.code)
+            stack.extend(c.children)
+        return out
+
+    def category_path(self, code: str) -> list[Category]:
+        """The category and its ancestors, root first; empty when unknown."""
+
+        def walk(nodes: list[Category], trail: list[Category]) -> list[Category]:
+            for node in nodes:
+                if node.code == code:
+                    return [*trail, node]
+                found = walk(node.children, [*trail, node])
+                if found:
+                    return found
+            return []
+
+        return walk(self.categories, [])
+
+    def clocks_for(self, level: str, channel: str = "") -> list[tuple[Clock, Duration]]:
+        """Each clock that runs for ``level`` (and ``channel``), with its target there."""
+        out = []
+        for clock in self.clocks:
+            target = clock.targets.get(level, clock.targets.get("*"))
+            if target is not None:
+                out.append((clock, clock.channel_targets.get(channel, target)))
+        return out
