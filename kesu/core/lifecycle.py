@@ -228,9 +228,9 @@ def allowed_roles(t: Transition, workflow: WorkflowRoles) -> tuple[str, ...]:
     return t.roles
 
 
-def decide(action: str, facts: Facts, actor: ActorFacts, change: Change,
-           workflow: WorkflowRoles = WorkflowRoles()) -> Decision:
-    """Return the transition to apply, or raise TransitionRefused naming exactly why."""
+def permit(action: str, facts: Facts, actor: ActorFacts, change: Change,
+           workflow: WorkflowRoles = WorkflowRoles()) -> Transition:
+    """Check state, role and reason — what can be judged before the change is applied."""
     t = BY_ACTION.get(action)
     if t is None:
         raise TransitionRefused("bad_value", field="action", detail=action)
@@ -243,10 +243,22 @@ def decide(action: str, facts: Facts, actor: ActorFacts, change: Change,
         raise TransitionRefused("role_not_allowed", action=label, roles=names)
     if t.needs_reason and not change.reason.strip():
         raise TransitionRefused("reason_required", field="reason", action=label)
+    return t
+
+
+def check_guards(t: Transition, facts: Facts, change: Change) -> None:
+    """Check the transition's guards against the complaint as it will be after the change."""
     for guard in t.guards:
         detail = guard(facts, change)
         if detail:
-            raise TransitionRefused("guard_failed", action=label, detail=detail)
+            raise TransitionRefused("guard_failed", action=t.label[0], detail=detail)
+
+
+def decide(action: str, facts: Facts, actor: ActorFacts, change: Change,
+           workflow: WorkflowRoles = WorkflowRoles()) -> Decision:
+    """Return the transition to apply, or raise TransitionRefused naming exactly why."""
+    t = permit(action, facts, actor, change, workflow)
+    check_guards(t, facts, change)
     return Decision(t, t.target)
 
 

@@ -1,0 +1,401 @@
+"""The one module that changes complaints (SPEC F2, F5, F7, F8).
+
+Every function here is one transaction that locks the complaint, asks the domain core whether
+the change is allowed, writes it, and appends exactly one timeline event (who, when, what
+changed, why). Nothing else writes a complaint's status — tests/complaints/test_status_writers.py
+fails if anything tries. ``now`` is always passed in; nothing here reads the clock.
+
+Concurrency: callers pass the ``expected_version`` they loaded; a mismatch means someone else
+changed the complaint first, and the change is refused with StaleUpdate (their change is kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
+from kesu.complaints.numbering import next_number
+from kesu.core import lifecycle as rules
+from kesu.core.attachments import Upload, check_uploads
+from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
+from kesu.core.lifecycle import State
+from kesu.core.policy import Policy
+from kesu.core.registration import RegistrationInput, clean_registration
+from kesu.core.visibility import may_see
+from kesu.org.models import Department, Staff
+from kesu.org.services import managed_department_ids, member_department_ids, roles_of
+from kesu.policies.services import active_version, policy_of
+
+EDITABLE_FIELDS = (
+    "customer_name", "customer_phone", "customer_region", "customer_ref", "product_name", "product_model",
+    "order_number", "purchase_date", "customer_words", "occurred_at", "occurred_place", "amount_involved",
+    "demands", "extra", "is_internal",
+)
+
+
+@dataclass(frozen=True)
+class FileIn:
+    """An uploaded file, independent of how it arrived (form, API, mail)."""
+
+    name: str
+    content: bytes
+
+
+# --- registration ----------------------------------------------------------------------------------
+
+
+def register_complaint(
+    *, actor: Staff, now: datetime, data: RegistrationInput, location: Department | None = None,
+    complained_department: Department | None = None, complained_staff: Staff | None = None,
+    files: Sequence[FileIn] = (),
+) -> Complaint:
+    """F2: register a complaint under the policy in force, numbered by the policy's pattern."""
+    version = active_version()
+    policy = policy_of(version)
+    errors: list[KesuError] = []
+    try:
+        data = clean_registration(policy, data, now=now)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    errors += check_uploads([Upload(f.name, len(f.content), f.content[:16]) for f in files], policy.attachments)
+    if errors:
+        raise ValidationFailed(errors)
+
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            fields = asdict(data)
+            fields["demands"] = list(fields["demands"])
+            complaint = Complaint.objects.create(
+                number=next_number(policy, now), policy_version=version, status=State.REGISTERED, version=1,
+                receiver=actor, location=location, complained_department=complained_department,
+                complained_staff=complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
+            )
+            _append(complaint, actor=actor, now=now, kind="registered", to_status=State.REGISTERED,
+                    changes={"number": [None, complaint.number]})
+            stored += _store_files(complaint, files, actor=actor, now=now)
+    except BaseException:
+        for att in stored:  # the database rolled back; take the files with it
+            att.file.storage.delete(att.file.name)
+        raise
+    return complaint
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+
+def classify(
+    complaint: Complaint, *, actor: Staff, now: datetime, level: str, category: str, validity: str,
+    is_internal: bool | None = None, reason: str = "", expected_version: int | None = None,
+) -> Complaint:
+    """F4: set type, level and validity (有效投诉 / 咨询 / 求助 / 发泄 / 恶意)."""
+
+    def change(c: Complaint, policy: Policy) -> None:
+        problems = []
+        if policy.level(level) is None:
+            problems.append(KesuError("unknown_level", field="level", value=level))
+        if category not in policy.category_codes():
+            problems.append(KesuError("unknown_category", field="category", value=category))
+        if validity not in {v.code for v in policy.validity}:
+            problems.append(KesuError("not_one_of", field="validity", value=validity,
+                                      allowed=", ".join(v.code for v in policy.validity)))
+        if problems:
+            raise ValidationFailed(problems)
+        c.level, c.category, c.validity = level, category, validity
+        if is_internal is not None:
+            c.is_internal = is_internal
+
+    return _transition(complaint, "classify", actor=actor, now=now, reason=reason,
+                       expected_version=expected_version, change=change)
+
+
+def answer_invalid(complaint: Complaint, *, actor: Staff, now: datetime, explanation: str,
+                   expected_version: int | None = None) -> Complaint:
+    """F7: a complaint found not valid is still answered, with the explanation given."""
+    return _transition(complaint, "answer_invalid", actor=actor, now=now, reason=explanation,
+                       expected_version=expected_version)
+
+
+def assign(
+    complaint: Complaint, *, actor: Staff, now: datetime, department: Department, owner: Staff | None = None,
+    reason: str = "", expected_version: int | None = None,
+) -> Complaint:
+    """F5: route to the responsible department; its manager (or acting deputy) owns the case,
+    never the person complained about (回避)."""
+    chosen = owner or _default_owner(department, complaint.complained_staff_id, now)
+
+    def change(c: Complaint, policy: Policy) -> None:
+        c.department, c.owner = department, chosen
+
+    return _transition(complaint, "assign", actor=actor, now=now, reason=reason, expected_version=expected_version,
+                       change=change, proposal=rules.Change(reason=reason, new_owner_id=chosen.pk if chosen else None,
+                                                            new_department_id=department.pk))
+
+
+def accept(complaint: Complaint, *, actor: Staff, now: datetime, reason: str = "",
+           expected_version: int | None = None) -> Complaint:
+    """F5: the owner (or the department manager / deputy) takes the case on."""
+
+    def change(c: Complaint, policy: Policy) -> None:
+        if c.owner_id is None:
+            c.owner = actor
+
+    return _transition(complaint, "accept", actor=actor, now=now, reason=reason,
+                       expected_version=expected_version, change=change)
+
+
+def agree_solution(complaint: Complaint, *, actor: Staff, now: datetime, plan: str,
+                   expected_version: int | None = None) -> Complaint:
+    """P1 第五条(三): the plan and the preliminary agreement reached with the customer."""
+    return _transition(complaint, "agree_solution", actor=actor, now=now, reason=plan,
+                       expected_version=expected_version)
+
+
+def return_result(complaint: Complaint, *, actor: Staff, now: datetime, result: str,
+                  expected_version: int | None = None) -> Complaint:
+    """P1 第五条(五): the result recorded on the work order and returned to the follow-up specialist."""
+    return _transition(complaint, "return_result", actor=actor, now=now, reason=result,
+                       expected_version=expected_version)
+
+
+def record_return_visit(complaint: Complaint, *, actor: Staff, now: datetime, satisfied: bool, conversation: str,
+                        expected_version: int | None = None) -> Complaint:
+    """F8: the return visit's conversation and verdict; not satisfied reopens the case."""
+    action = "record_satisfied" if satisfied else "record_unsatisfied"
+    return _transition(complaint, action, actor=actor, now=now, reason=conversation,
+                       expected_version=expected_version)
+
+
+def sign_off(complaint: Complaint, *, actor: Staff, now: datetime, note: str = "",
+             expected_version: int | None = None) -> Complaint:
+    """F8: the CS manager (the policy's sign-off role) signs the closed case."""
+    return _transition(complaint, "sign_off", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def review(complaint: Complaint, *, actor: Staff, now: datetime, note: str = "",
+           expected_version: int | None = None) -> Complaint:
+    """F8: the general manager (the policy's review role) reviews and signs."""
+    return _transition(complaint, "review", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def archive(complaint: Complaint, *, actor: Staff, now: datetime, note: str = "",
+            expected_version: int | None = None) -> Complaint:
+    """F8: admin/archive files the case; after this it changes only through a recorded reopening."""
+    return _transition(complaint, "archive", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def reopen(complaint: Complaint, *, actor: Staff, now: datetime, reason: str,
+           expected_version: int | None = None) -> Complaint:
+    """F8: a closed or archived case reopens only through this recorded step."""
+    return _transition(complaint, "reopen", actor=actor, now=now, reason=reason, expected_version=expected_version)
+
+
+# --- events that do not change the status ------------------------------------------------------------
+
+
+def record_contact(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
+                   expected_version: int | None = None) -> Complaint:
+    """F6: a contact with the customer (初次对应 / 对应次数 count these)."""
+    return _event(complaint, "contact_made", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def record_progress_call(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
+                         expected_version: int | None = None) -> Complaint:
+    """P1 第五条(四): the follow-up specialist's call to check progress."""
+    return _event(complaint, "progress_call", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
+             expected_version: int | None = None) -> Complaint:
+    if not note.strip():
+        raise KesuError("required", field="note")
+    return _event(complaint, "note", actor=actor, now=now, reason=note, expected_version=expected_version)
+
+
+def edit_complaint(complaint: Complaint, *, actor: Staff, now: datetime, changes: dict[str, Any], reason: str,
+                   expected_version: int | None = None) -> Complaint:
+    """Correct registration fields; the timeline keeps the before and after of each."""
+    unknown = [KesuError("unknown_field", field=k) for k in changes if k not in EDITABLE_FIELDS]
+    if unknown:
+        raise ValidationFailed(unknown)
+    if not reason.strip():
+        raise KesuError("reason_required", field="reason", action="修改信息")
+
+    def change(c: Complaint, policy: Policy) -> None:
+        current = {k: getattr(c, k) for k in EDITABLE_FIELDS if k != "is_internal"}
+        current["demands"] = tuple(current["demands"])
+        merged = {**current, **{k: v for k, v in changes.items() if k != "is_internal"}}
+        merged["demands"] = tuple(merged["demands"])
+        cleaned = clean_registration(policy, RegistrationInput(channel=c.channel, **merged), now=now)
+        for key in changes:
+            value = getattr(cleaned, key) if key != "is_internal" else bool(changes[key])
+            setattr(c, key, list(value) if key == "demands" else value)
+
+    return _event(complaint, "edited", actor=actor, now=now, reason=reason, expected_version=expected_version,
+                  change=change)
+
+
+def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files: Sequence[FileIn],
+                    expected_version: int | None = None) -> Complaint:
+    """F2: evidence added after registration, within the policy's limits."""
+    stored: list[Attachment] = []
+
+    def change(c: Complaint, policy: Policy) -> None:
+        errors = check_uploads([Upload(f.name, len(f.content), f.content[:16]) for f in files], policy.attachments,
+                               already=c.attachments.count())
+        if errors:
+            raise ValidationFailed(errors)
+        stored.extend(_store_files(c, files, actor=actor, now=now))
+
+    try:
+        return _event(complaint, "attachment_added", actor=actor, now=now, reason=", ".join(f.name for f in files),
+                      expected_version=expected_version, change=change)
+    except BaseException:
+        for att in stored:
+            att.file.storage.delete(att.file.name)
+        raise
+
+
+# --- machinery -------------------------------------------------------------------------------------
+
+Change = Callable[[Complaint, Policy], None]
+TRACKED = ("status", "level", "category", "validity", "is_internal", "department_id", "owner_id", *EDITABLE_FIELDS)
+
+
+def actor_facts(staff: Staff, complaint: Complaint, now: datetime) -> rules.ActorFacts:
+    """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver."""
+    return rules.ActorFacts(
+        staff_id=staff.pk,
+        roles=roles_of(staff),
+        manages_department=complaint.department_id is not None
+        and complaint.department_id in managed_department_ids(staff, now),
+        is_owner=complaint.owner_id == staff.pk,
+        is_receiver=complaint.receiver_id == staff.pk,
+    )
+
+
+def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
+    steps = {"sign_off": policy.workflow.sign_off, "archive": policy.workflow.archive}
+    if policy.workflow.review:
+        steps["review"] = policy.workflow.review
+    return rules.WorkflowRoles(steps)
+
+
+def facts_of(c: Complaint, policy: Policy) -> rules.Facts:
+    return rules.Facts(
+        status=State(c.status), level=c.level or None, category=c.category or None, validity=c.validity or None,
+        department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
+        has_review_step=policy.workflow.review is not None,
+    )
+
+
+def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetime, reason: str,
+                expected_version: int | None, change: Change | None = None,
+                proposal: rules.Change | None = None) -> Complaint:
+    with transaction.atomic():
+        c = _lock(complaint, expected_version)
+        policy = policy_of(c.policy_version)
+        before = _snapshot(c)
+        proposal = proposal or rules.Change(reason=reason)
+        # State and role are judged on the complaint as it stands; guards on what it will become.
+        t = rules.permit(action, facts_of(c, policy), actor_facts(actor, c, now), proposal, workflow_roles(policy))
+        if change is not None:
+            change(c, policy)
+        rules.check_guards(t, facts_of(c, policy), proposal)
+        c.status = t.target
+        return _save(c, before, kind=action, actor=actor, now=now, reason=reason)
+
+
+def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reason: str,
+           expected_version: int | None, change: Change | None = None) -> Complaint:
+    with transaction.atomic():
+        c = _lock(complaint, expected_version)
+        if not _may_see(actor, c, now):
+            raise KesuError("not_visible")
+        if State(c.status) == State.ARCHIVED:
+            raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
+                                    state=rules.state_label(c.status))
+        before = _snapshot(c)
+        if change is not None:
+            change(c, policy_of(c.policy_version))
+        return _save(c, before, kind=kind, actor=actor, now=now, reason=reason)
+
+
+def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
+    c = Complaint.objects.select_for_update().select_related("policy_version").get(pk=complaint.pk)
+    if expected_version is not None and c.version != expected_version:
+        who = c.updated_by.display_name or c.updated_by.username if c.updated_by else "他人"
+        raise StaleUpdate("stale_update", who=who, when=timezone.localtime(c.updated_at).strftime("%Y-%m-%d %H:%M"))
+    return c
+
+
+def _may_see(actor: Staff, c: Complaint, now: datetime) -> bool:
+    return may_see(roles=roles_of(actor), staff_id=actor.pk,
+                   department_ids=member_department_ids(actor) | managed_department_ids(actor, now),
+                   complaint_department_id=c.department_id, owner_id=c.owner_id, receiver_id=c.receiver_id)
+
+
+def _snapshot(c: Complaint) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in TRACKED}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _save(c: Complaint, before: dict[str, Any], *, kind: str, actor: Staff, now: datetime, reason: str) -> Complaint:
+    after = _snapshot(c)
+    diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
+    c.version += 1
+    c.updated_at, c.updated_by = now, actor
+    c.save()
+    _append(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
+            reason=reason)
+    return c
+
+
+def _append(c: Complaint, *, actor: Staff | None, now: datetime, kind: str, from_status: str = "",
+            to_status: str = "", changes: dict[str, Any] | None = None, reason: str = "") -> ComplaintEvent:
+    # One event per change, and every change bumps the version: the version is the event's number.
+    return ComplaintEvent.objects.create(
+        complaint=c, seq=c.version, at=now, actor=actor, kind=kind, from_status=from_status,
+        to_status=to_status if to_status != from_status else "", changes=changes or {}, reason=reason,
+    )
+
+
+def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime) -> list[Attachment]:
+    out = []
+    for f in files:
+        digest = hashlib.sha256(f.content).hexdigest()
+        att = Attachment(complaint=c, name=f.name, size=len(f.content), sha256=digest, uploaded_by=actor,
+                         uploaded_at=now)
+        att.file.save(f.name, ContentFile(f.content), save=False)
+        att.save()
+        out.append(att)
+    return out
+
+
+def _default_owner(department: Department, complained_staff_id: int | None, now: datetime) -> Staff | None:
+    """The department manager, or the designated deputy when the manager is on leave of the case (回避)."""
+    from kesu.org.models import DeputyDesignation
+
+    if department.manager_id and department.manager_id != complained_staff_id:
+        return department.manager
+    deputy = (
+        DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department)
+        .exclude(deputy_id=complained_staff_id).select_related("deputy").first()
+    )
+    return deputy.deputy if deputy else None

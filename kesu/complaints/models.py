@@ -1,0 +1,143 @@
+"""Complaints, their timeline, attachments and number counters (SPEC F2, F7, F8).
+
+Only kesu.complaints.lifecycle writes these rows; a test enforces that nothing else writes a
+complaint's status.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from kesu.core.lifecycle import STATE_LABELS, State
+from kesu.org.models import Department
+from kesu.policies.models import PolicyVersion
+
+STATUS_CHOICES = [(s.value, zh) for s, (zh, _en) in STATE_LABELS.items()]
+
+
+class Complaint(models.Model):
+    number = models.CharField("投诉编号", max_length=40, unique=True)
+    policy_version = models.ForeignKey(PolicyVersion, verbose_name="制度版本", on_delete=models.PROTECT,
+                                       related_name="+")
+    status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
+    version = models.PositiveIntegerField("修订号", default=1)  # optimistic lock: each change adds one
+
+    channel = models.CharField("渠道", max_length=20)
+    level = models.CharField("级别", max_length=40, blank=True)
+    category = models.CharField("类别", max_length=40, blank=True)
+    validity = models.CharField("有效性", max_length=20, blank=True)
+    is_internal = models.BooleanField("内部投诉", default=False)
+
+    customer_name = models.CharField("客户姓名", max_length=60, blank=True)
+    customer_phone = models.CharField("客户电话", max_length=20, blank=True, db_index=True)
+    customer_region = models.CharField("地区", max_length=60, blank=True)
+    customer_ref = models.CharField("会员/卡号", max_length=60, blank=True)
+    product_name = models.CharField("产品/服务", max_length=100, blank=True)
+    product_model = models.CharField("型号", max_length=60, blank=True)
+    order_number = models.CharField("订单/批号", max_length=60, blank=True)
+    purchase_date = models.DateField("购买日期", null=True, blank=True)
+    customer_words = models.TextField("客户原话")
+    occurred_at = models.DateTimeField("发生时间", null=True, blank=True)
+    occurred_place = models.CharField("发生地点", max_length=200, blank=True)
+    amount_involved = models.DecimalField("涉及金额", max_digits=14, decimal_places=2, null=True, blank=True)
+    demands = models.JSONField("客户诉求", default=list, blank=True)
+    extra = models.JSONField("行业字段", default=dict, blank=True)
+
+    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="受理人", on_delete=models.PROTECT,
+                                 related_name="received_complaints")
+    location = models.ForeignKey(Department, verbose_name="发生门店/场所", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    complained_department = models.ForeignKey(Department, verbose_name="被投诉部门", null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+")
+    complained_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被投诉人", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="complaints")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="owned_complaints")
+
+    registered_at = models.DateTimeField("登记时间")
+    updated_at = models.DateTimeField("更新时间")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "投诉"
+        verbose_name_plural = "投诉"
+        ordering = ["-registered_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "status", "-registered_at"], name="complaint_dept_status"),
+            models.Index(fields=["owner", "status"], name="complaint_owner_status"),
+            models.Index(fields=["receiver", "-registered_at"], name="complaint_receiver"),
+            models.Index(fields=["status", "-registered_at"], name="complaint_status_time"),
+            models.Index(fields=["-registered_at", "-id"], name="complaint_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ComplaintEvent(models.Model):
+    """One entry of a complaint's timeline: who, when, what changed, why. Append-only: see
+    migration 0003 for the database triggers."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    kind = models.CharField("事件", max_length=40)  # a code: a lifecycle action or a non-status event
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    changes = models.JSONField("变更", default=dict, blank=True)  # field → [before, after]
+    reason = models.TextField("原因/说明", blank=True)
+
+    class Meta:
+        verbose_name = "时间线事件"
+        verbose_name_plural = "时间线事件"
+        ordering = ["complaint", "seq"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_event_seq")]
+        indexes = [models.Index(fields=["kind", "at"], name="event_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.seq} {self.kind}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("timeline events are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("timeline events are append-only")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"complaints/{instance.complaint_id}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField("文件", upload_to=attachment_path, max_length=300)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveBigIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NumberCounter(models.Model):
+    """The last number given in a scope (a year by default). Incremented inside the registering
+    transaction, so a rolled-back registration gives its number back: no gaps."""
+
+    scope = models.CharField(max_length=20, primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.value}"

@@ -1,0 +1,196 @@
+"""A realistic demo organisation (a 4S dealership under preset P1) and a few hundred complaints in
+every state and level, created through the real lifecycle actions so their timelines are real."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from kesu.complaints import lifecycle
+from kesu.complaints.models import Complaint
+from kesu.core.lifecycle import State
+from kesu.core.registration import RegistrationInput
+from kesu.core.roles import Role
+from kesu.org.models import Department, Staff, StaffRole
+from kesu.org.services import designate_deputy
+
+DEMO_PASSWORD = "kesu-demo-2026"
+
+DEPARTMENTS = [  # code, name, parent, is_location
+    ("company", "华安汽车 4S 店", None, False),
+    ("gm_office", "总经理办公室", "company", False),
+    ("customer_service", "客服部", "company", False),
+    ("after_sales", "售后服务部", "company", True),
+    ("repair_team", "机电维修班组", "after_sales", False),
+    ("sales", "销售部", "company", True),
+    ("parts", "配件部", "company", False),
+    ("admin", "行政部", "company", False),
+    ("finance", "财务部", "company", False),
+    ("hr", "人事行政部", "company", False),
+    ("legal", "法务与品牌部", "company", False),
+]
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    name: str
+    roles: tuple[str, ...]
+    departments: tuple[str, ...]
+    manages: str | None = None
+
+
+PEOPLE = [
+    Person("wangkf", "王客服", (Role.CS_AGENT,), ("customer_service",)),
+    Person("chenhf", "陈回访", (Role.CS_AGENT,), ("customer_service",)),
+    Person("zhoujl", "周经理", (Role.CS_MANAGER,), ("customer_service",), manages="customer_service"),
+    Person("zhangzong", "张总", (Role.GM,), ("gm_office",), manages="gm_office"),
+    Person("lijl", "李经理", (Role.DEPT_MANAGER,), ("after_sales",), manages="after_sales"),
+    Person("liudl", "刘代理", (Role.HANDLER,), ("after_sales",)),
+    Person("sunsf", "孙师傅", (Role.HANDLER,), ("repair_team",), manages="repair_team"),
+    Person("zhaojl", "赵经理", (Role.DEPT_MANAGER,), ("sales",), manages="sales"),
+    Person("qianyg", "钱员工", (Role.STAFF,), ("sales",)),
+    Person("xupj", "许配件", (Role.DEPT_MANAGER,), ("parts",), manages="parts"),
+    Person("wucw", "吴财务", (Role.FINANCE,), ("finance",), manages="finance"),
+    Person("zhengjh", "郑稽核", (Role.AUDITOR,), ("finance",)),
+    Person("fengda", "冯档案", (Role.ARCHIVIST,), ("admin",), manages="admin"),
+    Person("churs", "褚人事", (Role.HR,), ("hr",), manages="hr"),
+    Person("weifw", "卫法务", (Role.LEGAL,), ("legal",), manages="legal"),
+    Person("admin", "系统管理员", (Role.SYSADMIN,), ("company",)),
+]
+
+WORDS = {
+    "repair_quality": ["上周刚做完保养，今天发动机故障灯又亮了，你们到底修没修好？",
+                       "更换刹车片后一直有异响，开起来很吓人。", "空调维修后还是不制冷，白跑了两趟。"],
+    "repair_time": ["说好下午三点交车，等到六点还没修完，也没人通知我。", "预约了九点保养，排队等了两个小时。"],
+    "parts": ["配件说要等一个月，车一直停在店里，我上班怎么办？", "换的配件不是原厂件，和报价单不一致。"],
+    "charges": ["结算时多收了 380 元工时费，事先没有告知。", "保养套餐说包含机油滤芯，结账又单独收费。"],
+    "vehicle_delivery": ["提车时发现车门有划痕，销售说是运输造成的，不给处理。", "交车时承诺的脚垫和行车记录仪都没给。"],
+    "sales_promise": ["买车时说送三次免费保养，现在不认账。"],
+    "attitude": ["前台接待态度很差，问两句就不耐烦。", "打了三次电话都没人接，接了也是推脱。"],
+    "insurance_claim": ["事故理赔拖了一个月，每次都说在走流程。"],
+    "facilities": ["休息区空调不开，洗手间也很脏。"],
+    "other": ["停车场收费不合理，来保养还要交停车费。"],
+}
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+GIVEN = ["先生", "女士", "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "勇", "艳", "杰", "涛", "明"]
+PLATES = "京沪粤苏浙鲁川"
+
+# The states the demo spreads complaints over, with how many of each (in order along the flow).
+TARGETS: list[tuple[State, int]] = [
+    (State.REGISTERED, 20), (State.CLASSIFIED, 15), (State.INVALID_ANSWERED, 15), (State.ASSIGNED, 25),
+    (State.HANDLING, 35), (State.SOLUTION_AGREED, 25), (State.FOLLOW_UP, 30), (State.REOPENED, 15),
+    (State.SATISFIED, 20), (State.SIGNED_OFF, 20), (State.REVIEWED, 20), (State.ARCHIVED, 60),
+]
+
+
+def load_demo_organisation(now: datetime) -> dict[str, Staff]:
+    with transaction.atomic():
+        depts: dict[str, Department] = {}
+        for code, name, parent, is_location in DEPARTMENTS:
+            depts[code] = Department.objects.create(code=code, name=name, parent=depts.get(parent or ""),
+                                                    is_location=is_location)
+        group, _ = Group.objects.get_or_create(name="客诉员工")
+        group.permissions.set(Permission.objects.filter(
+            content_type__app_label__in=["complaints"], codename__startswith="view_"))
+        people: dict[str, Staff] = {}
+        for p in PEOPLE:
+            staff = Staff.objects.create_user(
+                username=p.username, password=DEMO_PASSWORD, display_name=p.name, is_staff=True,
+                is_superuser=Role.SYSADMIN in p.roles, phone=f"1390000{len(people):04d}",
+            )
+            staff.departments.set([depts[d] for d in p.departments])
+            staff.groups.add(group)
+            StaffRole.objects.bulk_create([StaffRole(staff=staff, role=r) for r in p.roles])
+            if p.manages:
+                Department.objects.filter(pk=depts[p.manages].pk).update(manager=staff)
+            people[p.username] = staff
+        after_sales = Department.objects.get(code="after_sales")
+        designate_deputy(department=after_sales, deputy=people["liudl"], actor=people["lijl"], now=now,
+                         reason="李经理外出培训期间由刘代理担任责任代理人")
+    return people
+
+
+def load_demo_complaints(people: dict[str, Staff], now: datetime, *, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    plan = [state for state, n in TARGETS for _ in range(n)]
+    rng.shuffle(plan)
+    policy_levels = ["dissatisfied", "very_dissatisfied", "major", "crisis"]
+    receivers = [people[u] for u in ("wangkf", "chenhf", "qianyg", "lijl")]
+    depts = {d.code: d for d in Department.objects.all()}
+    start = now - timedelta(days=60)
+    for i, target in enumerate(plan):
+        category = rng.choice(list(WORDS))
+        t = start + timedelta(minutes=int((i / len(plan)) * 60 * 24 * 59) + rng.randint(0, 90))
+        complained = depts["sales"] if category in ("vehicle_delivery", "sales_promise") else (
+            depts["parts"] if category == "parts" else depts["after_sales"])
+        data = RegistrationInput(
+            channel=rng.choice(["phone", "phone", "walk_in", "suggestion_box", "web"]),
+            customer_words=rng.choice(WORDS[category]),
+            customer_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+            customer_phone=rng.choice(["138", "139", "135", "186", "158", "177", "188"]) + str(rng.randint(10000000, 99999999)),
+            customer_region=rng.choice(["朝阳区", "海淀区", "丰台区", "通州区"]),
+            amount_involved=Decimal(rng.choice([0, 200, 380, 1200, 5600])) or None,
+            demands=tuple(rng.sample(["refund", "repair", "apology", "compensation", "explanation"], 2)),
+            extra={"plate_number": f"{rng.choice(PLATES)}{chr(65 + rng.randint(0, 25))}{rng.randint(10000, 99999)}"},
+        )
+        c = lifecycle.register_complaint(actor=rng.choice(receivers), now=t, data=data, complained_department=complained,
+                                         location=complained if complained.is_location else None)
+        _walk(c, target, people, t, rng, rng.choice(policy_levels), category)
+    return len(plan)
+
+
+def _walk(c: Complaint, target: State, people: dict[str, Staff], t: datetime, rng: random.Random, level: str,
+          category: str) -> None:
+    """Take the complaint along the P1 flow until it reaches ``target``."""
+    cs, specialist = people["wangkf"], people["chenhf"]
+
+    def step(minutes: int) -> datetime:
+        nonlocal t
+        t += timedelta(minutes=minutes + rng.randint(0, minutes))
+        return t
+
+    if target == State.REGISTERED:
+        return
+    validity = "enquiry" if target == State.INVALID_ANSWERED else "valid"
+    c = lifecycle.classify(c, actor=cs, now=step(2), level=level, category=category, validity=validity)
+    if target == State.CLASSIFIED:
+        return
+    if target == State.INVALID_ANSWERED:
+        lifecycle.answer_invalid(c, actor=cs, now=step(30), explanation="经核实属咨询，已向客户解释保养政策。")
+        return
+    dept = c.complained_department
+    assert dept is not None
+    c = lifecycle.assign(c, actor=cs, now=step(5), department=dept, reason="填写协调工作单，交被投诉部门经理")
+    if target == State.ASSIGNED:
+        return
+    manager = c.owner or dept.manager
+    assert manager is not None
+    c = lifecycle.accept(c, actor=manager, now=step(3))
+    c = lifecycle.record_contact(c, actor=manager, now=step(8), note="已致电客户致歉，了解详细情况")
+    if target == State.HANDLING:
+        return
+    c = lifecycle.agree_solution(c, actor=manager, now=step(5), plan="免费返修并赠送一次保养，客户初步同意")
+    if target == State.SOLUTION_AGREED:
+        return
+    c = lifecycle.record_progress_call(c, actor=specialist, now=step(40), note="客户表示已安排返修")
+    c = lifecycle.return_result(c, actor=manager, now=step(300), result="已完成返修，试车正常")
+    if target == State.FOLLOW_UP:
+        return
+    satisfied = target != State.REOPENED
+    c = lifecycle.record_return_visit(c, actor=specialist, now=step(600), satisfied=satisfied,
+                                      conversation="客户对处理结果满意" if satisfied else "客户认为问题仍未解决")
+    if target in (State.SATISFIED, State.REOPENED):
+        return
+    c = lifecycle.sign_off(c, actor=people["zhoujl"], now=step(60))
+    if target == State.SIGNED_OFF:
+        return
+    c = lifecycle.review(c, actor=people["zhangzong"], now=step(120))
+    if target == State.REVIEWED:
+        return
+    lifecycle.archive(c, actor=people["fengda"], now=step(240))

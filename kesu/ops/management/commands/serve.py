@@ -1,0 +1,26 @@
+"""Serve Kesu with gunicorn on 127.0.0.1 (the embedded default)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kesu.env import env_int, env_str
+
+
+class Command(BaseCommand):
+    help = "启动客诉服务（默认 127.0.0.1:8000）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=env_str("KESU_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("KESU_PORT", 8000, minimum=1))
+        parser.add_argument("--workers", type=int, default=env_int("KESU_WORKERS", 2, minimum=1))
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        self.stdout.write(f"客诉 Kesu 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
+        argv = [sys.executable, "-m", "gunicorn", "kesu.wsgi:application", "--bind", f"{host}:{port}",
+                "--workers", str(workers), "--threads", "4", "--access-logfile", "-"]
+        os.execv(sys.executable, argv)

@@ -1,0 +1,36 @@
+"""Policy versions (SPEC F1). A published version is frozen: complaints keep the one they were
+registered under, and publishing a newer one never touches them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PolicyVersion(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "现行"
+        SUPERSEDED = "superseded", "已被取代"
+
+    number = models.PositiveIntegerField("版本号", unique=True)
+    code = models.CharField("制度编码", max_length=40)
+    name = models.CharField("制度名称", max_length=100)
+    document = models.JSONField("制度内容")  # canonical form, as kesu.core.policy.io.policy_to_data
+    source_text = models.TextField("制度文件（YAML）")  # as the administrator wrote it, comments included
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
+    note = models.CharField("修订说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "制度版本"
+        verbose_name_plural = "制度版本"
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}（{self.get_state_display()}）"

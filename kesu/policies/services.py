@@ -1,0 +1,89 @@
+"""Policy versions: draft, edit, publish, import, export (SPEC F1).
+
+Only these functions write PolicyVersion rows. A version is parsed once and cached by id:
+published versions never change, drafts are re-read after each edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from django.db import transaction
+from django.db.models import Max
+
+from kesu.core.errors import KesuError
+from kesu.core.policy import Policy, dump_policy, load_policy, policy_from_data
+from kesu.core.policy.io import policy_to_data
+from kesu.org.models import Staff
+from kesu.policies.models import PolicyVersion
+
+
+def create_draft(*, text: str, actor: Staff | None, now: datetime, note: str = "") -> PolicyVersion:
+    """Import a policy file as a new draft version; the whole file is validated first."""
+    policy = load_policy(text)
+    with transaction.atomic():
+        number = (PolicyVersion.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
+        return PolicyVersion.objects.create(
+            number=number, code=policy.code, name=policy.name, document=policy_to_data(policy),
+            source_text=text, state=PolicyVersion.State.DRAFT, note=note, created_by=actor, created_at=now,
+        )
+
+
+def update_draft(*, version: PolicyVersion, text: str, note: str | None = None) -> PolicyVersion:
+    """Replace a draft's content; published versions are frozen."""
+    policy = load_policy(text)
+    with transaction.atomic():
+        locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.state != PolicyVersion.State.DRAFT:
+            raise KesuError("policy_version_published", field="state")
+        locked.code, locked.name = policy.code, policy.name
+        locked.document, locked.source_text = policy_to_data(policy), text
+        if note is not None:
+            locked.note = note
+        locked.save(update_fields=["code", "name", "document", "source_text", "note"])
+    _parsed.cache_clear()
+    return locked
+
+
+def publish(*, version: PolicyVersion, actor: Staff | None, now: datetime) -> PolicyVersion:
+    """Make a draft the policy in force. Existing complaints keep their own version."""
+    with transaction.atomic():
+        locked = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.state != PolicyVersion.State.DRAFT:
+            raise KesuError("policy_version_published", field="state")
+        policy_from_data(locked.document)  # re-validate: the code may have moved on since the draft
+        PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED).update(
+            state=PolicyVersion.State.SUPERSEDED
+        )
+        locked.state, locked.published_by, locked.published_at = PolicyVersion.State.PUBLISHED, actor, now
+        locked.save(update_fields=["state", "published_by", "published_at"])
+    return locked
+
+
+def import_and_publish(*, text: str, actor: Staff | None, now: datetime, note: str = "") -> PolicyVersion:
+    with transaction.atomic():
+        return publish(version=create_draft(text=text, actor=actor, now=now, note=note), actor=actor, now=now)
+
+
+def active_version() -> PolicyVersion:
+    version = PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED).order_by("-number").first()
+    if version is None:
+        raise KesuError("no_active_policy")
+    return version
+
+
+def policy_of(version: PolicyVersion) -> Policy:
+    if version.state == PolicyVersion.State.DRAFT:
+        return policy_from_data(version.document)
+    return _parsed(version.pk)
+
+
+@lru_cache(maxsize=64)
+def _parsed(version_id: int) -> Policy:
+    return policy_from_data(PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id))
+
+
+def export_text(version: PolicyVersion) -> str:
+    """The canonical YAML of a version; importing it gives the same policy."""
+    return dump_policy(policy_of(version))

@@ -1,0 +1,116 @@
+"""Django settings. Every value comes from an environment variable; see docs/settings.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from kesu.env import SettingError, env_bool, env_int, env_list, env_path, env_str, secret_key_from
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("KESU_DATA_DIR", BASE_DIR / "data")
+
+DEBUG = env_bool("KESU_DEBUG", False)
+SECRET_KEY = secret_key_from("KESU_SECRET_KEY", DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("KESU_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("KESU_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "kesu.org",
+    "kesu.policies",
+    "kesu.complaints",
+    "kesu.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kesu.urls"
+WSGI_APPLICATION = "kesu.wsgi.application"
+AUTH_USER_MODEL = "org.Staff"
+LOGIN_URL = "/admin/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------
+# Embedded default: one SQLite file in WAL mode. Writers take the lock at BEGIN (IMMEDIATE) so
+# two registrations never deadlock upgrading a read lock; readers are never blocked.
+_default_db = f"sqlite:///{DATA_DIR / 'kesu.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", _default_db)
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KESU_DB_CONN_MAX_AGE", 60, minimum=0))
+except ValueError as exc:
+    raise SettingError(f"DATABASE_URL={DATABASE_URL!r}: {exc}") from None
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("KESU_SQLITE_TIMEOUT", 30, minimum=1),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test-kesu.sqlite3")}  # a file, so worker processes can share it
+elif _db["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise SettingError(f"DATABASE_URL: unsupported database {_db['ENGINE']!r} (use sqlite:// or postgres://)")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- language and time ---------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "kesu" / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"  # shown in Beijing time; stored in UTC
+USE_TZ = True
+
+# --- files ---------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = env_path("KESU_MEDIA_ROOT", DATA_DIR / "media")
+MEDIA_URL = "/media/"
+WHITENOISE_USE_FINDERS = True  # serve straight from the apps when collectstatic has not run
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+PASSWORD_HASHERS = env_list(
+    "KESU_PASSWORD_HASHERS",
+    ["django.contrib.auth.hashers.PBKDF2PasswordHasher", "django.contrib.auth.hashers.ScryptPasswordHasher"],
+)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("KESU_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KESU_LOG_LEVEL", "INFO")},
+}
