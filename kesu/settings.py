@@ -94,6 +94,7 @@ USE_TZ = True
 # --- files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even before collectstatic
 MEDIA_ROOT = env_path("KESU_MEDIA_ROOT", DATA_DIR / "media")
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps when collectstatic has not run

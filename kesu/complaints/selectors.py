@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
 from kesu.core.visibility import sees_all
-from kesu.org.models import Staff
-from kesu.org.services import managed_department_ids, member_department_ids, roles_of
+from kesu.org.models import Department, DeputyDesignation, Staff
+from kesu.org.services import roles_of
 
 
 def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
@@ -20,8 +20,19 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     registered by them."""
     if sees_all(roles_of(staff)):
         return Complaint.objects.all()
-    departments = member_department_ids(staff) | managed_department_ids(staff, now)
-    return Complaint.objects.filter(Q(department_id__in=departments) | Q(owner=staff) | Q(receiver=staff))
+    return Complaint.objects.filter(
+        Q(department_id__in=department_ids_of(staff, now)) | Q(owner=staff) | Q(receiver=staff)
+    )
+
+
+def department_ids_of(staff: Staff, now: datetime) -> QuerySet[Department, int]:
+    """Departments ``staff`` belongs to, manages, or acts for as deputy — a subquery, not a list."""
+    acting = DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), deputy=staff).values("department_id")
+    return (
+        Department.objects.filter(Q(members=staff) | Q(manager=staff) | Q(pk__in=acting))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
 
 
 def get_visible(staff: Staff, now: datetime, *, pk: int | None = None, number: str | None = None) -> Complaint:

@@ -70,7 +70,8 @@ WORDS = {
     "repair_time": ["说好下午三点交车，等到六点还没修完，也没人通知我。", "预约了九点保养，排队等了两个小时。"],
     "parts": ["配件说要等一个月，车一直停在店里，我上班怎么办？", "换的配件不是原厂件，和报价单不一致。"],
     "charges": ["结算时多收了 380 元工时费，事先没有告知。", "保养套餐说包含机油滤芯，结账又单独收费。"],
-    "vehicle_delivery": ["提车时发现车门有划痕，销售说是运输造成的，不给处理。", "交车时承诺的脚垫和行车记录仪都没给。"],
+    "vehicle_delivery": ["提车时发现车门有划痕，销售说是运输造成的，不给处理。",
+                         "交车时承诺的脚垫和行车记录仪都没给。"],
     "sales_promise": ["买车时说送三次免费保养，现在不认账。"],
     "attitude": ["前台接待态度很差，问两句就不耐烦。", "打了三次电话都没人接，接了也是推脱。"],
     "insurance_claim": ["事故理赔拖了一个月，每次都说在走流程。"],
@@ -133,13 +134,14 @@ def load_demo_complaints(people: dict[str, Staff], now: datetime, *, seed: int =
             channel=rng.choice(["phone", "phone", "walk_in", "suggestion_box", "web"]),
             customer_words=rng.choice(WORDS[category]),
             customer_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-            customer_phone=rng.choice(["138", "139", "135", "186", "158", "177", "188"]) + str(rng.randint(10000000, 99999999)),
+            customer_phone=rng.choice(["138", "139", "135", "186", "158"]) + str(rng.randint(10000000, 99999999)),
             customer_region=rng.choice(["朝阳区", "海淀区", "丰台区", "通州区"]),
             amount_involved=Decimal(rng.choice([0, 200, 380, 1200, 5600])) or None,
             demands=tuple(rng.sample(["refund", "repair", "apology", "compensation", "explanation"], 2)),
             extra={"plate_number": f"{rng.choice(PLATES)}{chr(65 + rng.randint(0, 25))}{rng.randint(10000, 99999)}"},
         )
-        c = lifecycle.register_complaint(actor=rng.choice(receivers), now=t, data=data, complained_department=complained,
+        c = lifecycle.register_complaint(actor=rng.choice(receivers), now=t, data=data,
+                                         complained_department=complained,
                                          location=complained if complained.is_location else None)
         _walk(c, target, people, t, rng, rng.choice(policy_levels), category)
     return len(plan)

@@ -79,6 +79,12 @@ def policy_of(version: PolicyVersion) -> Policy:
     return _parsed(version.pk)
 
 
+def forget_cached_policies() -> None:
+    """Drop parsed versions. Published rows never change, so only tests (which roll the database
+    back and reuse ids) need this."""
+    _parsed.cache_clear()
+
+
 @lru_cache(maxsize=64)
 def _parsed(version_id: int) -> Policy:
     return policy_from_data(PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id))
