@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "kesu.org",
     "kesu.policies",
     "kesu.complaints",
+    "kesu.clocks",
     "kesu.ops",
 ]
 

@@ -22,8 +22,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
+from kesu.complaints.models import Attachment, Complaint
 from kesu.complaints.numbering import next_number
+from kesu.complaints.timeline import append_event
 from kesu.core import lifecycle as rules
 from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
@@ -80,8 +81,9 @@ def register_complaint(
                 receiver=actor, location=location, complained_department=complained_department,
                 complained_staff=complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
             )
-            _append(complaint, actor=actor, now=now, kind="registered", to_status=State.REGISTERED,
-                    changes={"number": [None, complaint.number]})
+            append_event(complaint, actor=actor, now=now, kind="registered", to_status=State.REGISTERED,
+                         changes={"number": [None, complaint.number]})
+            complaint.save(update_fields=["event_seq"])
             stored += _store_files(complaint, files, actor=actor, now=now)
     except BaseException:
         for att in stored:  # the database rolled back; take the files with it
@@ -361,19 +363,10 @@ def _save(c: Complaint, before: dict[str, Any], *, kind: str, actor: Staff, now:
     diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
     c.version += 1
     c.updated_at, c.updated_by = now, actor
+    append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
+                 reason=reason)
     c.save()
-    _append(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
-            reason=reason)
     return c
-
-
-def _append(c: Complaint, *, actor: Staff | None, now: datetime, kind: str, from_status: str = "",
-            to_status: str = "", changes: dict[str, Any] | None = None, reason: str = "") -> ComplaintEvent:
-    # One event per change, and every change bumps the version: the version is the event's number.
-    return ComplaintEvent.objects.create(
-        complaint=c, seq=c.version, at=now, actor=actor, kind=kind, from_status=from_status,
-        to_status=to_status if to_status != from_status else "", changes=changes or {}, reason=reason,
-    )
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime) -> list[Attachment]:

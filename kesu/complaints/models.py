@@ -21,7 +21,8 @@ class Complaint(models.Model):
     policy_version = models.ForeignKey(PolicyVersion, verbose_name="制度版本", on_delete=models.PROTECT,
                                        related_name="+")
     status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
-    version = models.PositiveIntegerField("修订号", default=1)  # optimistic lock: each change adds one
+    version = models.PositiveIntegerField("修订号", default=1)  # optimistic lock: each user change adds one
+    event_seq = models.PositiveIntegerField("事件数", default=0)  # the last timeline event's number
 
     channel = models.CharField("渠道", max_length=20)
     level = models.CharField("级别", max_length=40, blank=True)

@@ -63,7 +63,7 @@ def test_every_legal_step_of_p1_moves_the_complaint_and_writes_its_event(p1, peo
     assert c.status == BY_ACTION[action].target
     assert c.version == version_before + 1
     event = c.events.order_by("-seq").first()
-    assert (event.kind, event.seq, event.at, event.actor) == (action, c.version, later, people[HOW[action][1]])
+    assert (event.kind, event.seq, event.at, event.actor) == (action, c.event_seq, later, people[HOW[action][1]])
     target = BY_ACTION[action].target
     assert event.from_status == source
     assert event.to_status == ("" if target == source else target)

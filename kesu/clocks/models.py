@@ -1,0 +1,169 @@
+"""Clocks per complaint, the working calendar, overtime penalties and extension requests (SPEC F6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from kesu.complaints.models import Complaint
+from kesu.org.models import Department
+
+# A clock the sweep must look at: still running, not paused, not yet breached.
+DUE_CANDIDATE = Q(stopped_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True,
+                  breached_at__isnull=True)
+WARN_CANDIDATE = DUE_CANDIDATE & Q(warned_at__isnull=True, warn_at__isnull=False)
+
+
+class ComplaintClock(models.Model):
+    """One run of one policy clock on one complaint, with its stored, indexed due time."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="clocks")
+    code = models.CharField("时限", max_length=40)
+    name = models.CharField("名称", max_length=100)
+    mode = models.CharField("计时方式", max_length=10)  # calendar | working
+    target = models.CharField("时限目标", max_length=20)  # as the policy writes it: 30m, 24h, 3d
+    responsible_role = models.CharField("责任角色", max_length=20)
+    started_at = models.DateTimeField("开始")
+    due_at = models.DateTimeField("到期")
+    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
+    warned_at = models.DateTimeField("已预警", null=True, blank=True)
+    breached_at = models.DateTimeField("超时记录于", null=True, blank=True)
+    stopped_at = models.DateTimeField("停止", null=True, blank=True)
+    met = models.BooleanField("按时完成", null=True, blank=True)
+    late_seconds = models.PositiveIntegerField("超时（秒）", null=True, blank=True)
+    cancelled_at = models.DateTimeField("取消", null=True, blank=True)
+    paused_at = models.DateTimeField("暂停于", null=True, blank=True)
+    pauses = models.JSONField("已结束的暂停", default=list, blank=True)  # [[from, to], …] ISO strings
+    calendar_covered = models.BooleanField("日历已覆盖", default=True)
+    uncovered_years = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "投诉时限"
+        verbose_name_plural = "投诉时限"
+        indexes = [
+            # The sweep reads only clocks that can breach or warn: its cost follows the due
+            # clocks, not the open complaints.
+            models.Index(fields=["due_at"], condition=DUE_CANDIDATE, name="clock_due_open"),
+            models.Index(fields=["warn_at"], condition=WARN_CANDIDATE, name="clock_warn_open"),
+            models.Index(fields=["complaint", "code"], name="clock_complaint_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.code}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.cancelled_at is None
+
+
+class PenaltyEntry(models.Model):
+    """超时扣罚 and penalties from investigation findings: the ledger HR and managers review."""
+
+    class Kind(models.TextChoices):
+        CLOCK_BREACH = "clock_breach", "超时扣罚"
+        FINDING = "finding", "调查处罚"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="penalties")
+    clock = models.OneToOneField(ComplaintClock, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="penalty")  # one penalty per breached clock, even if two sweeps race
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="penalties")
+    department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="penalties")
+    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
+    booked_at = models.DateTimeField("记录时间", db_index=True)
+    reason = models.CharField("事由", max_length=200)
+    waived_at = models.DateTimeField("免除时间", null=True, blank=True)
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    waive_reason = models.CharField("免除原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "扣罚记录"
+        verbose_name_plural = "扣罚台账"
+        ordering = ["-booked_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "booked_at"], name="penalty_dept_time"),
+            models.Index(fields=["staff", "booked_at"], name="penalty_staff_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.amount}"
+
+
+class ExtensionRequest(models.Model):
+    """投诉延期处理申请: raised when the customer cannot be reached; the GM role decides."""
+
+    class Kind(models.TextChoices):
+        PAUSE = "pause", "暂停计时（至恢复）"
+        EXTEND = "extend", "延长时限"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="extension_requests")
+    clock = models.ForeignKey(ComplaintClock, on_delete=models.PROTECT, related_name="extension_requests")
+    kind = models.CharField("方式", max_length=10, choices=Kind.choices)
+    extension = models.CharField("延长时长", max_length=20, blank=True)  # 24h, 2d …, for EXTEND
+    reason = models.TextField("申请原因")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("申请时间")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "延期处理申请"
+        verbose_name_plural = "延期处理申请"
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.clock_id} {self.state}"
+
+
+class HolidayYear(models.Model):
+    """One year of the statutory calendar: public holidays and adjusted working days (调休).
+    Seeded from chinese-calendar; administrators enter next year's when it is published."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    holidays = models.JSONField("法定节假日", default=list)  # ["2026-10-01", …]
+    workdays = models.JSONField("调休上班日", default=list)  # weekends worked, ["2026-09-20", …]
+    source = models.CharField("来源", max_length=40, default="chinese-calendar")
+    updated_at = models.DateTimeField("更新时间")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "节假日年表"
+        verbose_name_plural = "节假日年表"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class BusinessHours(models.Model):
+    """The organisation's business hours (department empty) or one department's own (a store
+    open at weekends)."""
+
+    department = models.OneToOneField(Department, null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="business_hours")
+    weekly = models.JSONField("营业时间")  # {"mon": ["08:30-12:00", "13:30-18:00"], …}
+    open_on_holidays = models.BooleanField("法定节假日照常营业", default=False)
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "营业时间"
+        verbose_name_plural = "营业时间"
+        constraints = [
+            models.UniqueConstraint(fields=["department"], condition=Q(department__isnull=True),
+                                    name="one_default_business_hours"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.department or "全公司")

@@ -1,0 +1,22 @@
+"""Appending to a complaint's timeline. Callers hold the complaint's row lock (they are inside a
+lifecycle or clock action) and save the complaint afterwards, which stores ``event_seq``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kesu.complaints.models import Complaint, ComplaintEvent
+from kesu.org.models import Staff
+
+
+def append_event(
+    c: Complaint, *, actor: Staff | None, now: datetime, kind: str, from_status: str = "", to_status: str = "",
+    changes: dict[str, Any] | None = None, reason: str = "",
+) -> ComplaintEvent:
+    """Write the next event; ``actor`` None means the system (a clock sweep)."""
+    c.event_seq += 1
+    return ComplaintEvent.objects.create(
+        complaint=c, seq=c.event_seq, at=now, actor=actor, kind=kind, from_status=from_status,
+        to_status=to_status if to_status != from_status else "", changes=changes or {}, reason=reason,
+    )
