@@ -22,9 +22,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from kesu.clocks import services as clock_services
 from kesu.complaints.models import Attachment, Complaint
 from kesu.complaints.numbering import next_number
 from kesu.complaints.timeline import append_event
+from kesu.core import clocks as clock_rules
 from kesu.core import lifecycle as rules
 from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
@@ -83,6 +85,7 @@ def register_complaint(
             )
             append_event(complaint, actor=actor, now=now, kind="registered", to_status=State.REGISTERED,
                          changes={"number": [None, complaint.number]})
+            clock_services.on_event(complaint, policy, event="registered", at=now)
             complaint.save(update_fields=["event_seq"])
             stored += _store_files(complaint, files, actor=actor, now=now)
     except BaseException:
@@ -314,7 +317,7 @@ def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetim
             change(c, policy)
         rules.check_guards(t, facts_of(c, policy), proposal)
         c.status = t.target
-        return _save(c, before, kind=action, actor=actor, now=now, reason=reason)
+        return _save(c, before, policy, kind=action, actor=actor, now=now, reason=reason)
 
 
 def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reason: str,
@@ -327,9 +330,13 @@ def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reas
             raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
                                     state=rules.state_label(c.status))
         before = _snapshot(c)
+        policy = policy_of(c.policy_version)
         if change is not None:
-            change(c, policy_of(c.policy_version))
-        return _save(c, before, kind=kind, actor=actor, now=now, reason=reason)
+            change(c, policy)
+        c = _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason)
+        if kind == "contact_made":
+            _count_contact(c, policy, now)
+        return c
 
 
 def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
@@ -358,15 +365,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _save(c: Complaint, before: dict[str, Any], *, kind: str, actor: Staff, now: datetime, reason: str) -> Complaint:
+def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, actor: Staff, now: datetime,
+          reason: str) -> Complaint:
+    """Write the change, its timeline event, and what it does to the clocks (SPEC F6)."""
     after = _snapshot(c)
     diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
     c.version += 1
     c.updated_at, c.updated_by = now, actor
     append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
                  reason=reason)
+    if before["level"] != c.level:
+        clock_services.on_level_change(c, policy, at=now)
+    clock_services.on_event(c, policy, event=kind, at=now)
     c.save()
     return c
+
+
+def _count_contact(c: Complaint, policy: Policy, now: datetime) -> None:
+    """对应次数: past the level's limit of contacts, the policy's escalation role is told."""
+    contacts = c.events.filter(kind="contact_made").count()
+    if not clock_rules.contact_limit_exceeded(policy, c.level, contacts):
+        return
+    level = policy.level(c.level)
+    assert level is not None and level.contact_attempts is not None
+    append_event(c, actor=None, now=now, kind="contact_limit_exceeded",
+                 changes={"contacts": [level.contact_attempts, contacts]})
+    c.save(update_fields=["event_seq"])
+    from kesu.clocks.alerts import alert_contact_limit
+
+    alert_contact_limit(c, contacts=contacts, limit=level.contact_attempts, escalate_to=policy.follow_up.escalate_to,
+                        now=now)
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime) -> list[Attachment]:

@@ -198,9 +198,22 @@ NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
 
 EVENTS: tuple[str, ...] = tuple(NON_STATUS_EVENTS) + tuple(BY_ACTION)
 
+# Events the system writes (clock sweep, approvals); shown on the timeline, never start a clock.
+SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
+    "clock_breached": ("时限超时", "Deadline breached"),
+    "calendar_uncovered": ("日历未覆盖到期年份", "Deadline beyond the known calendar"),
+    "contact_limit_exceeded": ("超过对应次数", "Contact limit exceeded"),
+    "extension_requested": ("申请延期处理", "Extension requested"),
+    "extension_approved": ("延期申请获批", "Extension approved"),
+    "extension_rejected": ("延期申请驳回", "Extension rejected"),
+    "clock_resumed": ("恢复计时", "Clock resumed"),
+    "penalty_waived": ("免除扣罚", "Penalty waived"),
+}
+
 
 def event_label(code: str, lang: str = "zh-hans") -> str:
-    pair = NON_STATUS_EVENTS.get(code) or (BY_ACTION[code].label if code in BY_ACTION else (code, code))
+    pair = NON_STATUS_EVENTS.get(code) or SYSTEM_EVENTS.get(code) or (
+        BY_ACTION[code].label if code in BY_ACTION else (code, code))
     return pair[1] if lang.startswith("en") else pair[0]
 
 

@@ -1,0 +1,63 @@
+"""Notices the clocks send: warnings before a due time, breaches, calendar gaps, contact limits.
+
+They are written in the caller's transaction (kesu.notifications.notify), so a rolled-back change
+sends nothing, and delivered after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from kesu.clocks.models import ComplaintClock
+from kesu.clocks.people import manager_above, responsible_person, with_role
+from kesu.complaints.models import Complaint
+from kesu.core.roles import Role
+from kesu.notifications.services import notify
+from kesu.org.models import Staff
+
+
+def _when(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _params(c: Complaint, k: ComplaintClock) -> dict[str, object]:
+    return {"number": c.number, "clock": k.name, "due": _when(k.due_at)}
+
+
+def warn_owner(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
+    person = responsible_person(c, k.responsible_role) or c.owner
+    recipients = [p for p in {person, c.owner} if p is not None]
+    notify(recipients=recipients, kind="clock_warning", now=now, complaint=c, params=_params(c, k),
+           dedupe_key=f"clock_warning:{k.pk}:{k.due_at.isoformat()}")
+
+
+def announce_breach(c: Complaint, k: ComplaintClock, *, person: Staff | None, escalate_to: str | None,
+                    now: datetime) -> None:
+    recipients = set(manager_above(c.department, person))
+    if person is not None:
+        recipients.add(person)
+    if escalate_to:
+        recipients |= set(with_role(escalate_to))
+    late = int((now - k.due_at).total_seconds() // 60)
+    notify(recipients=list(recipients), kind="clock_breached", now=now, complaint=c,
+           params={**_params(c, k), "late": f"{late} 分钟"}, dedupe_key=f"clock_breached:{k.pk}")
+
+
+def alert_uncovered_calendar(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
+    notify(recipients=list(with_role(Role.SYSADMIN)), kind="calendar_uncovered", now=now, complaint=c,
+           params={**_params(c, k), "years": "、".join(str(y) for y in k.uncovered_years)},
+           dedupe_key=f"calendar_uncovered:{k.pk}:{k.due_at.isoformat()}")
+
+
+def alert_contact_limit(c: Complaint, *, contacts: int, limit: int, escalate_to: str, now: datetime) -> None:
+    recipients = set(with_role(escalate_to)) | set(manager_above(c.department, c.owner))
+    notify(recipients=list(recipients), kind="contact_limit_exceeded", now=now, complaint=c,
+           params={"number": c.number, "contacts": contacts, "limit": limit},
+           dedupe_key=f"contact_limit:{c.pk}:{contacts}")
+
+
+def report_broken_row(*, what: str, row_id: int, error: str, now: datetime) -> None:
+    notify(recipients=list(with_role(Role.SYSADMIN)), kind="sweep_error", now=now,
+           params={"what": what, "id": row_id, "error": error[:300]}, dedupe_key=f"sweep_error:{what}:{row_id}")

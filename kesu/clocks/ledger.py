@@ -1,0 +1,92 @@
+"""The penalty ledger (超时扣罚台账, SPEC F6/F9): filter by month, department and person, waive a
+wrong entry with a reason (audited on the complaint's timeline), export to xlsx."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from kesu.clocks.models import PenaltyEntry
+from kesu.complaints.models import Complaint
+from kesu.complaints.timeline import append_event
+from kesu.core.errors import KesuError, TransitionRefused
+from kesu.core.roles import Role
+from kesu.org.models import Staff
+from kesu.org.services import roles_of
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+MAY_WAIVE = frozenset({Role.HR, Role.CS_MANAGER, Role.GM})
+
+
+def month_range(month: date) -> tuple[datetime, datetime]:
+    """The Beijing-time month containing ``month``, as aware datetimes."""
+    start = datetime.combine(month.replace(day=1), time(), tzinfo=BEIJING)
+    nxt = (month.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
+    return start, datetime.combine(nxt, time(), tzinfo=BEIJING)
+
+
+def penalties(*, month: date | None = None, department_id: int | None = None, staff_id: int | None = None,
+              include_waived: bool = True) -> QuerySet[PenaltyEntry]:
+    qs = PenaltyEntry.objects.select_related("complaint", "staff", "department", "clock")
+    if month is not None:
+        start, end = month_range(month)
+        qs = qs.filter(booked_at__gte=start, booked_at__lt=end)
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    if staff_id is not None:
+        qs = qs.filter(staff_id=staff_id)
+    if not include_waived:
+        qs = qs.filter(waived_at__isnull=True)
+    return qs.order_by("booked_at", "pk")
+
+
+def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str) -> PenaltyEntry:
+    """Waive a wrong entry. The entry stays in the ledger, marked, and the complaint's timeline
+    records who waived it and why."""
+    if not (roles_of(actor) & MAY_WAIVE):
+        raise TransitionRefused("role_not_allowed", action="免除扣罚", roles="人事行政、客服部经理或总经理")
+    if not reason.strip():
+        raise KesuError("reason_required", field="reason", action="免除扣罚")
+    with transaction.atomic():
+        c = Complaint.objects.select_for_update().get(pk=entry.complaint_id)
+        locked = PenaltyEntry.objects.select_for_update().get(pk=entry.pk)
+        if locked.waived_at is not None:
+            raise KesuError("bad_value", field="waived_at", detail="该扣罚已免除")
+        locked.waived_at, locked.waived_by, locked.waive_reason = now, actor, reason
+        locked.save(update_fields=["waived_at", "waived_by", "waive_reason"])
+        append_event(c, actor=actor, now=now, kind="penalty_waived", reason=reason,
+                     changes={"penalty": [str(locked.amount), None], "entry": [None, locked.pk]})
+        c.save(update_fields=["event_seq"])
+        return locked
+
+
+HEADERS = ["记录时间", "投诉编号", "事由", "责任人", "责任部门", "金额（元）", "状态", "免除原因"]
+
+
+def export_xlsx(entries: QuerySet[PenaltyEntry]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "扣罚台账"
+    ws.append(HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for e in entries:
+        ws.append([
+            timezone.localtime(e.booked_at).replace(tzinfo=None), e.complaint.number, e.reason,
+            str(e.staff) if e.staff else "", str(e.department) if e.department else "", e.amount,
+            "已免除" if e.waived_at else "有效", e.waive_reason,
+        ])
+        ws.cell(ws.max_row, 1).number_format = "yyyy-mm-dd hh:mm"
+        ws.cell(ws.max_row, 6).number_format = "0.00"
+    for col, width in zip("ABCDEFGH", (18, 14, 30, 10, 14, 12, 8, 30), strict=True):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,127 @@
+"""Clock instances of complaints: started, stopped and re-timed by lifecycle events (called by
+kesu.complaints.lifecycle inside its transaction), paused and extended by approved requests.
+
+The rules themselves are in kesu.core.clocks; this module stores their outcome.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Max
+
+from kesu.clocks.calendar import calendar_for
+from kesu.clocks.models import ComplaintClock
+from kesu.complaints.models import Complaint
+from kesu.complaints.timeline import append_event
+from kesu.core import clocks as rules
+from kesu.core.policy import Policy
+
+
+def running(c: Complaint) -> dict[str, ComplaintClock]:
+    return {k.code: k for k in c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True)}
+
+
+def as_running(k: ComplaintClock) -> rules.RunningClock:
+    pauses = tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in k.pauses)
+    return rules.RunningClock(k.code, k.started_at, k.due_at, pauses)
+
+
+def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
+    """Start and stop the clocks ``event`` concerns (the complaint's row is locked by the caller)."""
+    if not policy.clocks:
+        return
+    live = running(c)
+    plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel,
+                          running={code: as_running(k) for code, k in live.items()},
+                          calendar=calendar_for(c.department_id))
+    _apply(c, policy, plan, live, at)
+
+
+def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
+    """Re-time running clocks for the new level, start those that now apply, cancel the rest."""
+    if not policy.clocks:
+        return
+    live = running(c)
+    occurred = dict(c.events.values_list("kind").annotate(last=Max("at")).values_list("kind", "last"))
+    occurred.setdefault("registered", c.registered_at)
+    finished = frozenset(
+        k.code for k in c.clocks.filter(stopped_at__isnull=False)
+        if any(cl.code == k.code and occurred.get(cl.start) == k.started_at for cl in policy.clocks)
+    )
+    plan = rules.on_level_change(policy, new_level=c.level, channel=c.channel, occurred=occurred,
+                                 running={code: as_running(k) for code, k in live.items()}, finished=finished,
+                                 calendar=calendar_for(c.department_id))
+    _apply(c, policy, plan, live, at)
+
+
+def _apply(c: Complaint, policy: Policy, plan: rules.Plan, live: dict[str, ComplaintClock], at: datetime) -> None:
+    for stop in plan.stops:
+        k = live[stop.code]
+        k.stopped_at, k.met = at, stop.met
+        k.late_seconds = int(stop.late_by.total_seconds()) if not stop.met else None
+        k.save(update_fields=["stopped_at", "met", "late_seconds"])
+    for cancel in plan.cancels:
+        ComplaintClock.objects.filter(pk=live[cancel.code].pk).update(cancelled_at=at)
+    for retime in plan.retimes:
+        k = live[retime.code]
+        k.target, k.due_at, k.warn_at = str(retime.target), retime.deadline.due, retime.warn_at
+        k.calendar_covered = retime.deadline.covered
+        k.uncovered_years = list(retime.deadline.uncovered_years)
+        if k.warned_at and retime.warn_at and retime.warn_at > at:
+            k.warned_at = None  # a later due time deserves a fresh warning
+        k.save(update_fields=["target", "due_at", "warn_at", "warned_at", "calendar_covered", "uncovered_years"])
+        _flag_uncovered(c, k, at)
+    for start in plan.starts:
+        k = ComplaintClock.objects.create(
+            complaint=c, code=start.clock.code, name=start.clock.name, mode=start.clock.time,
+            target=str(start.target), responsible_role=start.clock.responsible, started_at=start.started_at,
+            due_at=start.deadline.due, warn_at=start.warn_at, calendar_covered=start.deadline.covered,
+            uncovered_years=list(start.deadline.uncovered_years),
+        )
+        _flag_uncovered(c, k, at)
+
+
+def _flag_uncovered(c: Complaint, k: ComplaintClock, at: datetime) -> None:
+    """A working-time deadline in a year the calendar lacks is shown, never silently guessed."""
+    if k.calendar_covered:
+        return
+    from kesu.clocks.alerts import alert_uncovered_calendar
+
+    append_event(c, actor=None, now=at, kind="calendar_uncovered",
+                 changes={"clock": [None, k.code], "years": [None, k.uncovered_years]})
+    alert_uncovered_calendar(c, k, now=at)
+
+
+def pause(c: Complaint, k: ComplaintClock, *, at: datetime) -> None:
+    if k.paused_at is None and k.is_running:
+        k.paused_at = at
+        k.save(update_fields=["paused_at"])
+
+
+def resume(c: Complaint, k: ComplaintClock, *, at: datetime) -> timedelta:
+    """End a pause: the due time moves by exactly the (working) time paused. Returns the shift."""
+    if k.paused_at is None:
+        return timedelta(0)
+    deadline = calendar_for(c.department_id).extend(k.due_at, k.paused_at, at, k.mode)  # type: ignore[arg-type]
+    shift = deadline.due - k.due_at
+    k.pauses = [*k.pauses, [k.paused_at.isoformat(), at.isoformat()]]
+    k.due_at, k.paused_at = deadline.due, None
+    if k.warn_at is not None:
+        k.warn_at += shift
+    k.calendar_covered = k.calendar_covered and deadline.covered
+    k.save(update_fields=["pauses", "due_at", "paused_at", "warn_at", "calendar_covered"])
+    return shift
+
+
+def extend(c: Complaint, k: ComplaintClock, *, by: rules.Duration, at: datetime) -> None:
+    """An approved extension moves the due time by ``by`` (working time on working-time clocks)."""
+    deadline = calendar_for(c.department_id).add(k.due_at, by, k.mode)  # type: ignore[arg-type]
+    shift = deadline.due - k.due_at
+    k.due_at = deadline.due
+    if k.warn_at is not None:
+        k.warn_at += shift
+        if k.warned_at is not None and k.warn_at > at:
+            k.warned_at = None
+    k.calendar_covered = k.calendar_covered and deadline.covered
+    k.save(update_fields=["due_at", "warn_at", "warned_at", "calendar_covered"])

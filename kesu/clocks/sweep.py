@@ -1,0 +1,101 @@
+"""The clock sweep (SPEC F6): warnings before due times, breaches at them, penalties for breaches.
+
+Reads only clocks that can warn or breach now, through partial indexes, so its cost follows the
+number of due clocks and not the number of open complaints. Each clock is claimed with a
+conditional UPDATE inside its own transaction: two sweeps running at once never record a breach
+or book a penalty twice. A row that fails is logged, reported to administrators, and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from kesu.clocks import alerts
+from kesu.clocks.models import DUE_CANDIDATE, WARN_CANDIDATE, ComplaintClock, PenaltyEntry
+from kesu.clocks.people import responsible_department, responsible_person
+from kesu.complaints.models import Complaint
+from kesu.complaints.timeline import append_event
+from kesu.policies.services import policy_of
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    penalties: int = 0
+    failed: int = 0
+
+
+def sweep(*, now: datetime) -> SweepResult:
+    result = SweepResult()
+    for clock_id in _due(WARN_CANDIDATE, "warn_at", now):
+        _guarded(result, "clock_warning", clock_id, now, lambda cid: _warn(cid, now, result))
+    for clock_id in _due(DUE_CANDIDATE, "due_at", now):
+        _guarded(result, "clock_breach", clock_id, now, lambda cid: _breach(cid, now, result))
+    return result
+
+
+def _due(condition, field: str, now: datetime) -> list[int]:  # type: ignore[no-untyped-def]
+    return list(
+        ComplaintClock.objects.filter(condition, **{f"{field}__lte": now}).order_by(field).values_list("pk", flat=True)
+    )
+
+
+def _guarded(result: SweepResult, what: str, clock_id: int, now: datetime, work) -> None:  # type: ignore[no-untyped-def]
+    try:
+        work(clock_id)
+    except Exception as exc:  # one broken row must not stop the sweep
+        result.failed += 1
+        log.exception("clock sweep: %s failed for clock %s", what, clock_id)
+        try:
+            with transaction.atomic():
+                alerts.report_broken_row(what=what, row_id=clock_id, error=repr(exc), now=now)
+        except Exception:
+            log.exception("clock sweep: could not report the failure of clock %s", clock_id)
+
+
+def _warn(clock_id: int, now: datetime, result: SweepResult) -> None:
+    with transaction.atomic():
+        if not ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now).update(warned_at=now):
+            return  # another sweep took it, or the clock stopped meanwhile
+        k = ComplaintClock.objects.select_related("complaint__owner", "complaint__receiver",
+                                                  "complaint__department").get(pk=clock_id)
+        alerts.warn_owner(k.complaint, k, now=now)
+        result.warned += 1
+
+
+def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
+    complaint_id = ComplaintClock.objects.values_list("complaint_id", flat=True).get(pk=clock_id)
+    with transaction.atomic():
+        # Same lock order as the lifecycle actions (complaint, then its clocks): no deadlock.
+        c = (Complaint.objects.select_for_update().select_related("department", "owner", "receiver", "policy_version")
+             .get(pk=complaint_id))
+        if not ComplaintClock.objects.filter(DUE_CANDIDATE, pk=clock_id, due_at__lte=now).update(breached_at=now):
+            return
+        k = ComplaintClock.objects.get(pk=clock_id)
+        policy = policy_of(c.policy_version)
+        clock = next((cl for cl in policy.clocks if cl.code == k.code), None)
+        person = responsible_person(c, k.responsible_role)
+        department = responsible_department(c, person)
+        late = int((now - k.due_at).total_seconds())
+        append_event(c, actor=None, now=now, kind="clock_breached",
+                     changes={"clock": [None, k.code], "due_at": [None, k.due_at.isoformat()],
+                              "late_seconds": [None, late]},
+                     reason=k.name)
+        c.save(update_fields=["event_seq"])
+        level = policy.level(c.level)
+        if clock is not None and clock.penalty and level is not None and level.penalty > 0:
+            PenaltyEntry.objects.create(
+                complaint=c, clock=k, kind=PenaltyEntry.Kind.CLOCK_BREACH, staff=person, department=department,
+                amount=level.penalty, booked_at=now, reason=f"{k.name}超时（{level.name}）",
+            )
+            result.penalties += 1
+        alerts.announce_breach(c, k, person=person, escalate_to=clock.escalate_to if clock else None, now=now)
+        result.breached += 1
