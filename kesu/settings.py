@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from kesu.env import SettingError, env_bool, env_int, env_list, env_path, env_str, secret_key_from
+from kesu.env import SettingError, env_bool, env_choice, env_int, env_list, env_path, env_str, secret_key_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("KESU_DATA_DIR", BASE_DIR / "data")
@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "kesu.policies",
     "kesu.complaints",
     "kesu.clocks",
+    "kesu.notifications",
+    "kesu.tasks",
     "kesu.ops",
 ]
 
@@ -116,3 +118,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KESU_LOG_LEVEL", "INFO")},
 }
+
+# --- background work and mail ----------------------------------------------------------------
+# "inprocess": the embedded default — tasks run in the web process (kesu.tasks.scheduler).
+# "celery": tasks go to Celery workers through the broker; beat drives the periodic ones.
+KESU_TASK_BACKEND = env_choice("KESU_TASK_BACKEND", "inprocess", ("inprocess", "celery"))
+KESU_CELERY_BROKER_URL = env_str("KESU_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("KESU_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("KESU_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KESU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KESU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KESU_EMAIL_TLS", False)
+EMAIL_TIMEOUT = env_int("KESU_EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "客诉 Kesu <kesu@localhost>")

@@ -24,13 +24,14 @@ def responsible_person(c: Complaint, role: str) -> Staff | None:
     if role == RECEIVER:
         return c.receiver
     if role == Role.DEPT_MANAGER:
-        return c.department.manager if c.department else None
+        department = c.department or c.complained_department  # before routing: the one complained about
+        return department.manager if department else None
     return c.receiver if role in roles_of(c.receiver) else None
 
 
 def responsible_department(c: Complaint, person: Staff | None) -> Department | None:
-    if c.department is not None:
-        return c.department
+    if c.department is not None or c.complained_department is not None:
+        return c.department or c.complained_department
     if person is not None:
         return person.departments.order_by("pk").first()
     return None

@@ -1,0 +1,66 @@
+"""Notification texts per kind, rendered from stored params (codes and values, not prose)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    # kind: ((subject zh, body zh), (subject en, body en))
+    "clock_warning": (
+        ("【客诉】投诉 {number}「{clock}」即将到期", "投诉 {number} 的「{clock}」将于 {due} 到期，请及时处理。"),
+        ("[Kesu] {number}: '{clock}' is nearly due", "'{clock}' of complaint {number} is due at {due}."),
+    ),
+    "clock_breached": (
+        ("【客诉】投诉 {number}「{clock}」已超时", "投诉 {number} 的「{clock}」已于 {due} 到期，已超时 {late}。"),
+        ("[Kesu] {number}: '{clock}' is overdue", "'{clock}' of complaint {number} was due at {due}; {late} late."),
+    ),
+    "calendar_uncovered": (
+        ("【客诉】工作日历缺少 {years} 年", "投诉 {number} 的「{clock}」到期时间落在尚未录入节假日安排的 {years} 年，"
+                                      "暂按周一至周五计算为 {due}。请录入该年的法定节假日与调休安排。"),
+        ("[Kesu] calendar lacks {years}", "'{clock}' of {number} falls in {years}, which the holiday table does "
+                                          "not cover; provisionally due {due}. Please enter that year's schedule."),
+    ),
+    "contact_limit_exceeded": (
+        ("【客诉】投诉 {number} 超过对应次数", "投诉 {number} 已联系客户 {contacts} 次，超过本级别上限 {limit} 次。"),
+        ("[Kesu] {number}: contact limit exceeded", "Complaint {number}: {contacts} contacts, limit {limit}."),
+    ),
+    "extension_requested": (
+        ("【客诉】投诉 {number} 申请延期处理", "投诉 {number} 的「{clock}」申请延期，原因：{reason}。请审批。"),
+        ("[Kesu] {number}: extension requested", "An extension of '{clock}' on {number} was requested: {reason}."),
+    ),
+    "extension_decided": (
+        ("【客诉】投诉 {number} 延期申请已审批", "投诉 {number} 的「{clock}」延期申请：{verdict}。{note}"),
+        ("[Kesu] {number}: extension decided", "Extension of '{clock}' on {number}: {verdict}. {note}"),
+    ),
+    "sweep_error": (
+        ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
+        ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),
+    ),
+    "task_failed": (
+        ("【客诉】后台任务失败", "后台任务 {task} 运行失败：{error}"),
+        ("[Kesu] background task failed", "Background task {task} failed: {error}"),
+    ),
+}
+
+
+def render(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple[str, str]:
+    """(subject, body) for a notification; unknown kinds fall back to the kind code."""
+    pair = TEMPLATES.get(kind)
+    if pair is None:
+        return kind, kind
+    subject, body = pair[1] if lang.startswith("en") else pair[0]
+    values = dict(params)
+    if "approved" in values:
+        values.setdefault("verdict", ("approved" if values["approved"] else "rejected") if lang.startswith("en")
+                          else ("批准" if values["approved"] else "驳回"))
+    return _fill(subject, values), _fill(body, values)
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    return template.format_map(_Tolerant(values))  # a missing value shows as {name}: never crash a sweep
+
+
+class _Tolerant(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

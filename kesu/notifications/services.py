@@ -1,0 +1,99 @@
+"""notify(): the inbox row and the outbox email, in the caller's transaction; deliver(): mail out.
+
+Delivery claims each email with a conditional UPDATE, sends it outside any transaction, and
+records the outcome; a failure is retried with backoff, so a domain change is never lost or sent
+twice because the mail server misbehaved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.utils import DNS_NAME
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kesu.notifications.messages import render
+from kesu.notifications.models import Notification, OutboundEmail
+from kesu.tasks import enqueue
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def notify(
+    *, recipients: Iterable[Any], kind: str, now: datetime, complaint: Any = None,
+    params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True,
+) -> list[Notification]:
+    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op."""
+    params = params or {}
+    made = []
+    for person in {r.pk: r for r in recipients if r is not None}.values():
+        key = f"{dedupe_key}:{person.pk}" if dedupe_key else None
+        try:
+            with transaction.atomic():  # a savepoint, so a duplicate key doesn't spoil the caller
+                note = Notification.objects.create(recipient=person, kind=kind, complaint=complaint, params=params,
+                                                   created_at=now, dedupe_key=key)
+        except IntegrityError:
+            if key and Notification.objects.filter(dedupe_key=key).exists():
+                continue
+            raise
+        made.append(note)
+        if email and person.email:
+            subject, body = render(kind, params)
+            OutboundEmail.objects.create(to_address=person.email, subject=subject, body=body, notification=note,
+                                         created_at=now, next_attempt_at=now)
+    if made and email:
+        enqueue("notifications.deliver")
+    return made
+
+
+def unread_for(user: Any) -> Any:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def mark_read(user: Any, ids: Iterable[int], now: datetime) -> int:
+    return Notification.objects.filter(recipient=user, pk__in=list(ids), read_at__isnull=True).update(read_at=now)
+
+
+def deliver(*, now: datetime, limit: int = 100) -> dict[str, int]:
+    """Send pending emails whose time has come. Safe to run in several processes at once."""
+    OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=OutboundEmail.Status.PENDING)  # a sender died mid-send: try again
+    counts = {"sent": 0, "failed": 0, "retry": 0}
+    ids = list(OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    connection = None
+    for pk in ids:
+        claimed = OutboundEmail.objects.filter(pk=pk, status=OutboundEmail.Status.PENDING).update(
+            status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        if not claimed:
+            continue  # another sender has it
+        mail = OutboundEmail.objects.get(pk=pk)
+        message_id = mail.message_id or f"<kesu-outbox-{mail.pk}@{DNS_NAME}>"
+        try:
+            connection = connection or get_connection(timeout=settings.EMAIL_TIMEOUT)
+            EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to_address],
+                         headers={"Message-ID": message_id}, connection=connection).send()
+        except Exception as exc:
+            connection = None
+            final = mail.attempts >= MAX_ATTEMPTS
+            OutboundEmail.objects.filter(pk=pk).update(
+                status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
+                last_error=repr(exc)[:2000], message_id=message_id,
+                next_attempt_at=now + timedelta(seconds=min(30 * 2 ** (mail.attempts - 1), 3600)),
+            )
+            counts["failed" if final else "retry"] += 1
+            log.warning("email %s to %s failed (attempt %s): %r", pk, mail.to_address, mail.attempts, exc)
+            continue
+        OutboundEmail.objects.filter(pk=pk).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now(),
+                                                   message_id=message_id, last_error="")
+        counts["sent"] += 1
+    return counts
