@@ -124,6 +124,7 @@ LOGGING = {
 # "celery": tasks go to Celery workers through the broker; beat drives the periodic ones.
 KESU_TASK_BACKEND = env_choice("KESU_TASK_BACKEND", "inprocess", ("inprocess", "celery"))
 KESU_CELERY_BROKER_URL = env_str("KESU_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+KESU_SWEEP_SECONDS = env_int("KESU_SWEEP_SECONDS", 20, minimum=1)  # how often clocks are swept
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("KESU_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("KESU_EMAIL_PORT", 25, minimum=1)

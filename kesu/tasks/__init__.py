@@ -15,12 +15,13 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps as django_apps  # (kesu.tasks.apps, the AppConfig module, would shadow "apps")
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,20 @@ log = logging.getLogger(__name__)
 class Task:
     name: str
     func: Callable[..., Any]
-    every_seconds: float | None
+    every: float | str | None  # seconds, or the name of a setting holding them
+
+    @property
+    def every_seconds(self) -> float | None:
+        return float(getattr(settings, self.every)) if isinstance(self.every, str) else self.every
 
 
 REGISTRY: dict[str, Task] = {}
 _discovered = False
 
 
-def register(name: str, *, every_seconds: float | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def register(
+    name: str, *, every_seconds: float | str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY[name] = Task(name, func, every_seconds)
         return func
@@ -75,7 +82,18 @@ def enqueue(name: str, **kwargs: Any) -> None:
 
         transaction.on_commit(lambda: run_task.delay(name, kwargs))
     else:
-        transaction.on_commit(lambda: _run_logged(name, kwargs))
+        # Off the request thread: a slow mail server must not hold up the user who caused the mail.
+        transaction.on_commit(lambda: _background().submit(_run_logged, name, kwargs))
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-task")
+    return _executor
 
 
 def _run_logged(name: str, kwargs: dict[str, Any]) -> None:
@@ -83,3 +101,5 @@ def _run_logged(name: str, kwargs: dict[str, Any]) -> None:
         run(name, **kwargs)
     except Exception:  # the domain change is committed; the periodic run will retry the work
         log.exception("task %s failed", name)
+    finally:
+        close_old_connections()

@@ -70,14 +70,15 @@ class Scheduler:
             except Exception as exc:
                 log.exception("scheduled task %s failed", task.name)
                 _report_failure(task.name, exc)
-            finally:
-                close_old_connections()
         return ran
 
     def loop(self) -> None:
         while not self._stop.is_set():
             if self.try_lead():
-                self.run_due()
+                try:
+                    self.run_due()
+                finally:
+                    close_old_connections()  # this thread's own connections, never the web request's
             self._stop.wait(self.tick)
 
     def start(self) -> threading.Thread:

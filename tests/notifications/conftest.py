@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    sink = Sink()
+    port = free_port()
+    sink.start = lambda: _start(sink, port)
+    sink.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # pytest-django's default is locmem
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield sink
+    sink.stop()
+
+
+def _start(sink: Sink, port: int) -> None:
+    controller = Controller(sink, hostname="127.0.0.1", port=port)  # a stopped controller cannot restart
+    controller.start()
+    sink.stop = controller.stop
