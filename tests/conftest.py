@@ -28,6 +28,13 @@ def _fresh_policy_cache():
     forget_cached_policies()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    from kesu.clocks.calendar import forget_calendars
+
+    forget_calendars()
+
+
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 3, 10, 9, 30, tzinfo=BEIJING)

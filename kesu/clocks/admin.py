@@ -3,15 +3,19 @@ penalty ledger (filter, export to xlsx, waive with a reason) and extension reque
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from kesu.clocks import ledger
+from kesu.clocks import calendar, ledger
 from kesu.clocks.models import BusinessHours, ComplaintClock, ExtensionRequest, HolidayYear, PenaltyEntry
-from kesu.core.errors import KesuError
+from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.workcalendar import BusinessHours as BusinessHoursRule
+from kesu.core.workcalendar import YearTable
 
 
 class WaiveForm(forms.ModelForm):
@@ -78,5 +82,73 @@ class ExtensionRequestAdmin(ComplaintClockAdmin):
     list_select_related = ("complaint", "clock", "requested_by", "decided_by")
 
 
-admin.site.register(HolidayYear)
-admin.site.register(BusinessHours)
+def _field_errors(exc: ValidationFailed) -> list[str]:
+    return [e.message() for e in exc.errors]
+
+
+class HolidayYearForm(forms.ModelForm):
+    holidays_text = forms.CharField(label="法定节假日（每行一个日期，YYYY-MM-DD）", widget=forms.Textarea,
+                                    required=False)
+    workdays_text = forms.CharField(label="调休上班日（每行一个日期）", widget=forms.Textarea, required=False)
+
+    class Meta:
+        model = HolidayYear
+        fields = ["year"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["holidays_text"].initial = "\n".join(self.instance.holidays)
+            self.fields["workdays_text"].initial = "\n".join(self.instance.workdays)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["holidays"] = [x.strip() for x in data.get("holidays_text", "").splitlines() if x.strip()]
+        data["workdays"] = [x.strip() for x in data.get("workdays_text", "").splitlines() if x.strip()]
+        if data.get("year"):
+            try:
+                YearTable.from_lists(data["year"], holidays=data["holidays"], workdays=data["workdays"])
+            except ValidationFailed as exc:
+                raise forms.ValidationError(_field_errors(exc)) from None
+        return data
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    form = HolidayYearForm
+    list_display = ("year", "source", "updated_at", "updated_by")
+
+    def save_model(self, request: HttpRequest, obj: HolidayYear, form: forms.Form, change: bool) -> None:
+        saved = calendar.save_year(year=form.cleaned_data["year"], holidays=form.cleaned_data["holidays"],
+                                   workdays=form.cleaned_data["workdays"], actor=request.user, now=timezone.now())
+        obj.pk = saved.pk
+
+
+class BusinessHoursForm(forms.ModelForm):
+    class Meta:
+        model = BusinessHours
+        fields = ["department", "weekly", "open_on_holidays"]
+        help_texts = {"weekly": '例如 {"mon": ["08:30-12:00", "13:30-18:00"], "sat": ["10:00-22:00"]}'}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        weekly = data.get("weekly")
+        if not isinstance(weekly, dict):
+            raise forms.ValidationError("营业时间须为 {星期: [时段…]} 结构")
+        try:
+            BusinessHoursRule.parse(weekly, open_on_holidays=bool(data.get("open_on_holidays")))
+        except ValidationFailed as exc:
+            raise forms.ValidationError(_field_errors(exc)) from None
+        return data
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    form = BusinessHoursForm
+    list_display = ("__str__", "weekly", "open_on_holidays", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: BusinessHours, form: forms.Form, change: bool) -> None:
+        saved = calendar.save_business_hours(department=form.cleaned_data["department"],
+                                             weekly=form.cleaned_data["weekly"],
+                                             open_on_holidays=form.cleaned_data["open_on_holidays"], now=timezone.now())
+        obj.pk = saved.pk

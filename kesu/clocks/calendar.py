@@ -1,9 +1,97 @@
-"""The working calendar as stored (holiday year table, business hours), for clock arithmetic."""
+"""The working calendar as stored: Kesu's own holiday year table and business hours.
+
+The year table is seeded from chinese-calendar (after every migrate, only the years missing) and
+then belongs to the administrators, who enter next year's schedule when the State Council
+publishes it. Calendars are cached per process for a short time; saving through this module
+clears the cache of the saving process at once.
+"""
 
 from __future__ import annotations
 
-from kesu.core.clocks import Calendar, CalendarTime
+import time
+from datetime import date, datetime
+from typing import Any
+
+import chinese_calendar
+from django.db import transaction
+
+from kesu.clocks.models import BusinessHours, HolidayYear
+from kesu.core.errors import KesuError
+from kesu.core.workcalendar import DEFAULT_HOURS, WorkCalendar, YearTable, seed_year
+from kesu.core.workcalendar import BusinessHours as Hours
+
+CACHE_SECONDS = 30.0
+_cache: dict[int | None, tuple[float, WorkCalendar]] = {}
 
 
-def calendar_for(department_id: int | None) -> Calendar:
-    return CalendarTime()  # replaced by the stored working calendar
+def calendar_for(department_id: int | None) -> WorkCalendar:
+    """The calendar clocks of a department's complaints run on (the company's hours unless the
+    department has its own)."""
+    hit = _cache.get(department_id)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    years = {
+        row.year: YearTable(row.year, frozenset(_dates(row.holidays)), frozenset(_dates(row.workdays)))
+        for row in HolidayYear.objects.all()
+    }
+    rows = {bh.department_id: bh for bh in BusinessHours.objects.filter(department_id__in=[department_id, None])}
+    chosen = rows.get(department_id) or rows.get(None)
+    hours = (Hours.parse(chosen.weekly, open_on_holidays=chosen.open_on_holidays) if chosen else DEFAULT_HOURS)
+    cal = WorkCalendar(years, hours)
+    _cache[department_id] = (time.monotonic(), cal)
+    return cal
+
+
+def forget_calendars() -> None:
+    _cache.clear()
+
+
+def _dates(values: list[str]) -> list[date]:
+    return [date.fromisoformat(v) for v in values]
+
+
+def save_year(*, year: int, holidays: list[object], workdays: list[object], actor: Any, now: datetime,
+              source: str = "manual") -> HolidayYear:
+    """Enter or correct a year's schedule; the whole table is validated first."""
+    table = YearTable.from_lists(year, holidays=holidays, workdays=workdays)
+    with transaction.atomic():
+        row, _ = HolidayYear.objects.update_or_create(year=year, defaults={
+            "holidays": sorted(d.isoformat() for d in table.holidays),
+            "workdays": sorted(d.isoformat() for d in table.workdays),
+            "source": source, "updated_at": now, "updated_by": actor,
+        })
+    forget_calendars()
+    return row
+
+
+def save_business_hours(*, department: Any, weekly: dict[str, list[str]], open_on_holidays: bool,
+                        now: datetime) -> BusinessHours:
+    hours = Hours.parse(weekly, open_on_holidays=open_on_holidays)
+    with transaction.atomic():
+        row, _ = BusinessHours.objects.update_or_create(
+            department=department,
+            defaults={"weekly": hours.to_data(), "open_on_holidays": open_on_holidays, "updated_at": now})
+    forget_calendars()
+    return row
+
+
+def seed_missing_years(now: datetime) -> list[int]:
+    """Copy every year chinese-calendar knows and the table lacks; never overwrite a stored year."""
+    have = set(HolidayYear.objects.values_list("year", flat=True))
+    known = sorted({d.year for d in chinese_calendar.holidays})
+    added = []
+    for year in known:
+        if year in have:
+            continue
+        try:
+            table = seed_year(year)
+        except KesuError:
+            continue
+        HolidayYear.objects.create(year=year, holidays=sorted(d.isoformat() for d in table.holidays),
+                                   workdays=sorted(d.isoformat() for d in table.workdays),
+                                   source="chinese-calendar", updated_at=now)
+        added.append(year)
+    if not BusinessHours.objects.filter(department__isnull=True).exists():
+        BusinessHours.objects.create(department=None, weekly=DEFAULT_HOURS.to_data(), updated_at=now)
+    forget_calendars()
+    return added

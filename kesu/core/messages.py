@@ -117,6 +117,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{who} changed this complaint at {when}; your change was not saved — reload and retry",
     ),
     "not_visible": ("您无权查看该投诉", "you may not see this complaint"),
+    # working calendar
+    "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
+                     "shift '{value}' is malformed; write 08:30-12:00"),
+    "hours_order": ("营业时段「{value}」的结束时间必须晚于开始时间", "shift '{value}' must end after it starts"),
+    "hours_overlap": ("营业时段「{value}」与前一时段重叠", "shift '{value}' overlaps the one before"),
+    "hours_empty": ("一周中至少要有一天营业", "at least one day of the week needs business hours"),
+    "hours_unknown_day": ("「{value}」不是星期（mon…sun）", "'{value}' is not a weekday (mon…sun)"),
+    "date_twice": ("日期 {value} 重复出现", "date {value} is listed twice"),
+    "date_wrong_year": ("日期 {value} 不属于 {year} 年", "date {value} is not in {year}"),
+    "date_both": ("日期 {value} 不能既是节假日又是调休上班日", "date {value} cannot be both a holiday and a workday"),
+    "date_format": ("「{value}」不是日期（YYYY-MM-DD）", "'{value}' is not a date (YYYY-MM-DD)"),
+    "calendar_unknown_year": (
+        "节假日数据中没有 {year} 年的安排，请在国务院公布后手工录入",
+        "no holiday schedule for {year} is known yet; enter it once it is published",
+    ),
 }
 
 

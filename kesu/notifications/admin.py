@@ -15,8 +15,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "to_address", "subject", "status", "attempts", "sent_at", "last_error")
-    list_filter = ("status",)
+    list_display = ("created_at", "to_address", "subject", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("state",)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

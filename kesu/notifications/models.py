@@ -34,7 +34,7 @@ class Notification(models.Model):
 
 
 class OutboundEmail(models.Model):
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         PENDING = "pending", "待发送"
         SENDING = "sending", "发送中"
         SENT = "sent", "已发送"
@@ -46,7 +46,7 @@ class OutboundEmail(models.Model):
     notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="emails")
     created_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -58,7 +58,7 @@ class OutboundEmail(models.Model):
         verbose_name = "待发邮件"
         verbose_name_plural = "邮件发件箱"
         indexes = [models.Index(fields=["next_attempt_at"], name="outbox_pending",
-                                condition=Q(status="pending"))]
+                                condition=Q(state="pending"))]
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"

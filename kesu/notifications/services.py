@@ -65,15 +65,15 @@ def mark_read(user: Any, ids: Iterable[int], now: datetime) -> int:
 
 def deliver(*, now: datetime, limit: int = 100) -> dict[str, int]:
     """Send pending emails whose time has come. Safe to run in several processes at once."""
-    OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=OutboundEmail.Status.PENDING)  # a sender died mid-send: try again
+    OutboundEmail.objects.filter(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        state=OutboundEmail.State.PENDING)  # a sender died mid-send: try again
     counts = {"sent": 0, "failed": 0, "retry": 0}
-    ids = list(OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+    ids = list(OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now)
                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     connection = None
     for pk in ids:
-        claimed = OutboundEmail.objects.filter(pk=pk, status=OutboundEmail.Status.PENDING).update(
-            status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        claimed = OutboundEmail.objects.filter(pk=pk, state=OutboundEmail.State.PENDING).update(
+            state=OutboundEmail.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
         if not claimed:
             continue  # another sender has it
         mail = OutboundEmail.objects.get(pk=pk)
@@ -86,14 +86,14 @@ def deliver(*, now: datetime, limit: int = 100) -> dict[str, int]:
             connection = None
             final = mail.attempts >= MAX_ATTEMPTS
             OutboundEmail.objects.filter(pk=pk).update(
-                status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
+                state=OutboundEmail.State.FAILED if final else OutboundEmail.State.PENDING,
                 last_error=repr(exc)[:2000], message_id=message_id,
                 next_attempt_at=now + timedelta(seconds=min(30 * 2 ** (mail.attempts - 1), 3600)),
             )
             counts["failed" if final else "retry"] += 1
             log.warning("email %s to %s failed (attempt %s): %r", pk, mail.to_address, mail.attempts, exc)
             continue
-        OutboundEmail.objects.filter(pk=pk).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now(),
+        OutboundEmail.objects.filter(pk=pk).update(state=OutboundEmail.State.SENT, sent_at=timezone.now(),
                                                    message_id=message_id, last_error="")
         counts["sent"] += 1
     return counts

@@ -42,7 +42,7 @@ def test_a_committed_notice_reaches_the_inbox_and_a_real_mail_server_in_chinese(
     assert mail["Subject"].strip() == "【客诉】投诉 260310001「初次对应」已超时"  # folded after "Subject:"
     assert "已超时 5 分钟" in mail.get_content()
     assert mail["To"] == "lijl@dealer.example"
-    assert OutboundEmail.objects.get().status == "sent"
+    assert OutboundEmail.objects.get().state == "sent"
 
 
 def test_when_the_mail_server_is_down_the_email_waits_and_goes_once_it_is_back(lijl, now, smtp):
@@ -50,7 +50,7 @@ def test_when_the_mail_server_is_down_the_email_waits_and_goes_once_it_is_back(l
     smtp.stop()
     assert deliver(now=now) == {"sent": 0, "failed": 0, "retry": 1}
     mail = OutboundEmail.objects.get()
-    assert (mail.status, mail.attempts) == ("pending", 1)
+    assert (mail.state, mail.attempts) == ("pending", 1)
     assert mail.next_attempt_at > now and mail.last_error
 
     smtp.start()
