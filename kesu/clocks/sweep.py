@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from kesu.clocks import alerts
 from kesu.clocks.models import DUE_CANDIDATE, WARN_CANDIDATE, ComplaintClock, PenaltyEntry
@@ -35,7 +36,7 @@ class SweepResult:
 
 def sweep(*, now: datetime) -> SweepResult:
     result = SweepResult()
-    for clock_id in _due(WARN_CANDIDATE, "warn_at", now):
+    for clock_id in _due(WARN_CANDIDATE & Q(due_at__gt=now), "warn_at", now):  # past due: the breach says it
         _guarded(result, "clock_warning", clock_id, now, lambda cid: _warn(cid, now, result))
     for clock_id in _due(DUE_CANDIDATE, "due_at", now):
         _guarded(result, "clock_breach", clock_id, now, lambda cid: _breach(cid, now, result))
@@ -63,7 +64,8 @@ def _guarded(result: SweepResult, what: str, clock_id: int, now: datetime, work)
 
 def _warn(clock_id: int, now: datetime, result: SweepResult) -> None:
     with transaction.atomic():
-        if not ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now).update(warned_at=now):
+        claimed = ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now, due_at__gt=now)
+        if not claimed.update(warned_at=now):
             return  # another sweep took it, or the clock stopped meanwhile
         k = ComplaintClock.objects.select_related("complaint__owner", "complaint__receiver",
                                                   "complaint__department").get(pk=clock_id)

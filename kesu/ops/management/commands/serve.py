@@ -21,6 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
         self.stdout.write(f"客诉 Kesu 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
+        # The gunicorn config starts the in-process scheduler (clock sweeps, mail) in one worker.
         argv = [sys.executable, "-m", "gunicorn", "kesu.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(workers), "--threads", "4", "--access-logfile", "-"]
+                "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+                "--config", "python:kesu.tasks.gunicorn_conf"]
         os.execv(sys.executable, argv)
