@@ -100,6 +100,27 @@ def decide_extension(
         return req
 
 
+def pause_for_next_visit(c: Complaint, *, clock_code: str, actor: Staff, now: datetime, reason: str) -> ComplaintClock:
+    """P1 第五条(六)注: when the agreed work happens at the customer's next visit (二次到店), the
+    named clock waits for that visit; ``resume_clock`` restarts it when the customer comes."""
+    if not reason.strip():
+        raise KesuError("reason_required", field="reason", action="等待客户二次到店")
+    with transaction.atomic():
+        c = Complaint.objects.select_for_update().get(pk=c.pk)
+        who = actor_facts(actor, c, now)
+        if not any(who.plays(r) for r in MAY_REQUEST):
+            raise TransitionRefused("role_not_allowed", action="等待客户二次到店", roles="处理人、部门经理或客服")
+        clock = c.clocks.filter(code=clock_code, stopped_at__isnull=True, cancelled_at__isnull=True,
+                                paused_at__isnull=True).first()
+        if clock is None:
+            raise KesuError("bad_value", field="clock", detail=f"没有正在计时的「{clock_code}」")
+        services.pause(c, clock, at=now)
+        append_event(c, actor=actor, now=now, kind="clock_paused", reason=reason,
+                     changes={"clock": [None, clock.code], "paused_at": [None, now.isoformat()]})
+        c.save(update_fields=["event_seq"])
+        return clock
+
+
 def resume_clock(c: Complaint, *, clock_code: str, actor: Staff, now: datetime, reason: str) -> ComplaintClock:
     """End a pause (the customer is reachable again, or came back for the agreed work)."""
     with transaction.atomic():

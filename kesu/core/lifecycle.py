@@ -206,6 +206,7 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "extension_requested": ("申请延期处理", "Extension requested"),
     "extension_approved": ("延期申请获批", "Extension approved"),
     "extension_rejected": ("延期申请驳回", "Extension rejected"),
+    "clock_paused": ("暂停计时（等待客户二次到店）", "Clock paused (waiting for the customer's next visit)"),
     "clock_resumed": ("恢复计时", "Clock resumed"),
     "penalty_waived": ("免除扣罚", "Penalty waived"),
 }

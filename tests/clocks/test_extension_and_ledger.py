@@ -127,3 +127,26 @@ def test_the_ledger_exports_to_xlsx_with_numbers_as_numbers(ledger_rows):
     assert rows[0] == tuple(ledger.HEADERS)
     assert sorted(r[5] for r in rows[1:]) == [20, 50, 80]
     assert all(isinstance(r[5], int | float) for r in rows[1:])
+
+
+def test_when_the_agreed_work_happens_at_the_next_visit_the_verdict_clock_waits_for_it(p1, people, now):
+    """P1 第五条(六)注：以客户二次到店后的满意度为最后结果的判定。"""
+    from kesu.clocks.extensions import pause_for_next_visit
+    from kesu.complaints import lifecycle
+
+    c = bring_to(State.FOLLOW_UP, people, now)
+    second = ComplaintClock.objects.get(complaint=c, code="second_response")
+    due = second.due_at
+    pause_for_next_visit(c, clock_code="second_response", actor=people["chenhf"], now=due - timedelta(hours=20),
+                         reason="客户约定下周二到店更换配件")
+    sweep(now=due + timedelta(days=5))
+    second.refresh_from_db()
+    assert second.breached_at is None  # waiting for the visit is not a breach
+    resume_clock(c, clock_code="second_response", actor=people["chenhf"], now=due + timedelta(days=6),
+                 reason="客户已到店，配件更换完毕")
+    second.refresh_from_db()
+    assert second.due_at == due + timedelta(days=6, hours=20)
+    lifecycle.record_return_visit(c, actor=people["chenhf"], now=due + timedelta(days=6, hours=1), satisfied=True,
+                                  conversation="到店更换后客户满意")
+    second.refresh_from_db()
+    assert second.met is True
