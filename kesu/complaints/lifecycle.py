@@ -33,6 +33,7 @@ from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, Validati
 from kesu.core.lifecycle import State
 from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration
+from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
@@ -131,11 +132,14 @@ def answer_invalid(complaint: Complaint, *, actor: Staff, now: datetime, explana
 
 
 def assign(
-    complaint: Complaint, *, actor: Staff, now: datetime, department: Department, owner: Staff | None = None,
-    reason: str = "", expected_version: int | None = None,
+    complaint: Complaint, *, actor: Staff, now: datetime, department: Department | None = None,
+    owner: Staff | None = None, reason: str = "", expected_version: int | None = None,
 ) -> Complaint:
-    """F5: route to the responsible department; its manager (or acting deputy) owns the case,
-    never the person complained about (回避)."""
+    """F5: route to the responsible department — the one given, or the one the policy's routing
+    rules choose; its manager (or acting deputy) owns the case, never the person complained
+    about (回避)."""
+    if department is None:
+        department = route_department(complaint, now)
     chosen = owner or _default_owner(department, complaint.complained_staff_id, now)
 
     def change(c: Complaint, policy: Policy) -> None:
@@ -144,6 +148,24 @@ def assign(
     return _transition(complaint, "assign", actor=actor, now=now, reason=reason, expected_version=expected_version,
                        change=change, proposal=rules.Change(reason=reason, new_owner_id=chosen.pk if chosen else None,
                                                             new_department_id=department.pk))
+
+
+def route_department(c: Complaint, now: datetime) -> Department:
+    """The department the policy's routing rules send ``c`` to."""
+    policy = policy_of(c.policy_version)
+    receiver_dept = c.receiver.departments.order_by("pk").first()
+    found = route(policy, RoutingFacts(
+        level=c.level, category=c.category, channel=c.channel,
+        location=c.location.code if c.location else None,
+        complained=c.complained_department.code if c.complained_department else None,
+        receiver_department=receiver_dept.code if receiver_dept else None,
+    ))
+    if found is None:
+        raise KesuError("routing_unresolved", field="department")
+    department = Department.objects.filter(code=found.department, is_active=True).first()
+    if department is None:
+        raise KesuError("routing_unknown_department", field="department", value=found.department, rule=found.rule)
+    return department
 
 
 def accept(complaint: Complaint, *, actor: Staff, now: datetime, reason: str = "",

@@ -117,6 +117,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{who} changed this complaint at {when}; your change was not saved — reload and retry",
     ),
     "not_visible": ("您无权查看该投诉", "you may not see this complaint"),
+    "routing_unresolved": (
+        "分派规则无法确定责任部门（缺少发生门店或被投诉部门），请手动选择",
+        "the routing rules cannot decide the department (no location or complained-about department); choose one",
+    ),
+    "routing_unknown_department": (
+        "分派规则第 {rule} 条指向的部门「{value}」在组织中不存在或已停用",
+        "routing rule {rule} names department '{value}', which does not exist or is inactive",
+    ),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

@@ -163,3 +163,21 @@ def test_registration_is_refused_when_no_policy_is_in_force(db, people, now):
     with pytest.raises(KesuError) as refused:
         register(people, now)
     assert refused.value.code == "no_active_policy"
+
+
+def test_without_a_named_department_the_policys_routing_rule_decides(p1, people, now):
+    """P1 第四条: the complained-about department's manager owns the case."""
+    c = bring_to(State.CLASSIFIED, people, now, complained="sales")
+    c = lifecycle.assign(c, actor=people["wangkf"], now=now)
+    assert (c.department.code, c.owner) == ("sales", people["zhaojl"])
+    assert c.events.last().changes["department_id"][1] == c.department.pk
+
+
+def test_routing_that_cannot_decide_asks_for_a_department(p1, people, now):
+    from kesu.core.errors import KesuError
+
+    c = lifecycle.register_complaint(actor=people["wangkf"], now=now, data=registration())  # no department known
+    c = lifecycle.classify(c, actor=people["wangkf"], now=now, level="major", category="attitude", validity="valid")
+    with pytest.raises(KesuError) as refused:
+        lifecycle.assign(c, actor=people["wangkf"], now=now)
+    assert (refused.value.code, refused.value.field) == ("routing_unresolved", "department")
