@@ -36,7 +36,7 @@ class Deadline:
 
 
 class Calendar(Protocol):
-    """What the clock rules need from the working calendar (kesu.core.calendar)."""
+    """What the clock rules need from the working calendar (kesu.core.workcalendar)."""
 
     def add(self, start: datetime, target: Duration, mode: TimeMode) -> Deadline: ...
 

@@ -117,7 +117,8 @@ class YearTable:
                     seen.append(d)
             parsed[name] = seen
         for d in set(parsed["holidays"]) & set(parsed["workdays"]):
-            errors.append(KesuError("date_both", field="workdays", value=d.isoformat()))
+            errors.append(KesuError("date_both", field=f"workdays[{parsed['workdays'].index(d) + 1}]",
+                                    value=d.isoformat()))
         if errors:
             raise ValidationFailed(errors)
         return cls(year, frozenset(parsed["holidays"]), frozenset(parsed["workdays"]))
@@ -232,10 +233,15 @@ class WorkCalendar:
         if inside:  # the same working moment n working days later
             offset = self._working_between(self._at(t.date(), shifts[0].start), t, uncovered)
             day = self._nth_working_day_after(t.date(), n, uncovered)
-            return self._add_working(self._at(day, self._day(day, uncovered)[0].start), offset, uncovered)
-        # outside hours: from the close of the last working day to the close of the nth after it
-        base = t.date() if shifts and t >= self._at(t.date(), shifts[-1].end) else self._previous_working_day(
-            t.date(), uncovered)
+            target = self._day(day, uncovered)
+            close = self._at(day, target[-1].end)
+            if offset >= self._working_between(self._at(day, target[0].start), close, uncovered):
+                return close  # a shorter day (a store's Saturday): its close, never the day after
+            return self._add_working(self._at(day, target[0].start), offset, uncovered)
+        # outside hours: from the close of the last working day to the close of the nth after it.
+        # Counting from yesterday gives the same day without looking back into an earlier year.
+        after_close = bool(shifts) and t >= self._at(t.date(), shifts[-1].end)
+        base = t.date() if after_close else t.date() - timedelta(days=1)
         day = self._nth_working_day_after(base, n, uncovered)
         return self._at(day, self._day(day, uncovered)[-1].end)
 
@@ -246,13 +252,6 @@ class WorkCalendar:
                 n -= 1
                 if n == 0:
                     return day
-        raise KesuError("hours_empty", field="business_hours")
-
-    def _previous_working_day(self, day: date, uncovered: set[int]) -> date:
-        for _ in range(MAX_DAYS):
-            day -= timedelta(days=1)
-            if self._day(day, uncovered):
-                return day
         raise KesuError("hours_empty", field="business_hours")
 
 

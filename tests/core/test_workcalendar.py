@@ -134,7 +134,7 @@ def test_a_holiday_table_with_a_date_twice_or_in_both_lists_is_refused():
                              workdays=["2027-01-01"])
     assert [(e.code, e.field) for e in refused.value.errors] == [
         ("date_twice", "holidays[2]"), ("date_wrong_year", "holidays[3]"), ("date_format", "holidays[4]"),
-        ("date_both", "workdays"),
+        ("date_both", "workdays[1]"),
     ]
 
 
@@ -146,3 +146,15 @@ def test_seeding_a_year_the_package_does_not_know_says_so():
 
 def test_the_default_hours_are_the_split_shift():
     assert DEFAULT_HOURS.to_data()["mon"] == ["08:30-12:00", "13:30-18:00"]
+
+
+def test_a_count_outside_hours_does_not_look_back_into_an_earlier_uncovered_year():
+    result = due("2026-01-01 10:00", "1d")  # New Year's Day; Sunday 01-04 is a 调休 working day
+    assert result.due == at("2026-01-04 18:00") and result.covered is True
+
+
+def test_working_days_landing_on_a_shorter_day_end_at_its_close():
+    store = WorkCalendar({2026: seed_year(2026)}, BusinessHours.parse(
+        {**{d: ["09:00-21:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, "sat": ["10:00-14:00"]}))
+    assert store.add(at("2026-03-13 20:00"), Duration.parse("1d"), "working").due == at("2026-03-14 14:00")
+    assert store.add(at("2026-03-13 10:00"), Duration.parse("1d"), "working").due == at("2026-03-14 11:00")
