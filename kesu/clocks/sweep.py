@@ -77,7 +77,7 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
     complaint_id = ComplaintClock.objects.values_list("complaint_id", flat=True).get(pk=clock_id)
     with transaction.atomic():
         # Same lock order as the lifecycle actions (complaint, then its clocks): no deadlock.
-        c = (Complaint.objects.select_for_update()
+        c = (Complaint.objects.select_for_update(of=("self",))
              .select_related("department", "complained_department", "owner", "receiver", "policy_version")
              .get(pk=complaint_id))
         if not ComplaintClock.objects.filter(DUE_CANDIDATE, pk=clock_id, due_at__lte=now).update(breached_at=now):
