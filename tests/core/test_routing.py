@@ -19,9 +19,9 @@ def test_p2_basic_and_tier1_cases_go_to_the_store_where_they_happened():
         assert (r.department, r.unit) == ("store_xidan", "一级处理单位")
 
 
-def test_p2_tier2_cases_go_to_the_back_office_unit():
+def test_p2_tier2_cases_go_to_the_back_office_complaint_centre():
     r = route(P2, RoutingFacts(level="tier2", category="legal", location="store_xidan", complained="legal_affairs"))
-    assert (r.department, r.unit, r.rule) == ("legal_affairs", "二级处理单位", 1)
+    assert (r.department, r.unit, r.rule) == ("customer_service", "二级处理单位", 1)
 
 
 def test_a_category_rule_matches_the_categorys_children():
