@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "kesu.notifications",
     "kesu.tasks",
     "kesu.ops",
+    "kesu.web",
 ]
 
 MIDDLEWARE = [
@@ -47,7 +48,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kesu.urls"
 WSGI_APPLICATION = "kesu.wsgi.application"
 AUTH_USER_MODEL = "org.Staff"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:queue"
+LOGOUT_REDIRECT_URL = "web:login"
 
 TEMPLATES = [
     {

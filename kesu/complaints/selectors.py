@@ -3,12 +3,13 @@ visibility rule (SPEC roles, F12) is enforced in exactly one place."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
+from kesu.core.lifecycle import OPEN_STATES
 from kesu.core.visibility import sees_all
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import roles_of
@@ -41,3 +42,40 @@ def get_visible(staff: Staff, now: datetime, *, pk: int | None = None, number: s
         return visible_complaints(staff, now).get(**lookup)
     except Complaint.DoesNotExist:
         raise KesuError("not_visible") from None
+
+
+QUEUES = {
+    "mine": "我的",
+    "department": "本部门",
+    "due_soon": "即将到期",
+    "breached": "已超时",
+    "all": "全部可见",
+}
+DUE_SOON = timedelta(hours=2)
+
+
+def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
+    """A work queue (SPEC F6/F12): open complaints the person may see, each with its next due
+    time and whether a clock is breached — one query, whatever the page size."""
+    from kesu.clocks.models import ComplaintClock
+
+    running = ComplaintClock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
+                                            cancelled_at__isnull=True)
+    qs = (
+        visible_complaints(staff, now)
+        .filter(status__in=[s.value for s in OPEN_STATES])
+        .select_related("department", "owner")
+        .annotate(
+            next_due=Subquery(running.filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1]),
+            breached=Exists(running.filter(breached_at__isnull=False)),
+        )
+    )
+    if queue == "mine":
+        qs = qs.filter(Q(owner=staff) | Q(receiver=staff))
+    elif queue == "department":
+        qs = qs.filter(department_id__in=department_ids_of(staff, now))
+    elif queue == "due_soon":
+        qs = qs.filter(breached=False, next_due__lte=now + DUE_SOON)
+    elif queue == "breached":
+        qs = qs.filter(breached=True)
+    return qs.order_by("-registered_at", "-id")

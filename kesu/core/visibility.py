@@ -24,3 +24,12 @@ def may_see(*, roles: frozenset[str], staff_id: int, department_ids: set[int], c
     if staff_id in (owner_id, receiver_id):
         return True
     return complaint_department_id is not None and complaint_department_id in department_ids
+
+
+# Roles that call customers back or handle their cases and so need the full phone number (F12);
+# everybody else sees 138****5678.
+PERSONAL_DATA_ROLES: frozenset[str] = frozenset({Role.CS_AGENT, Role.CS_MANAGER, Role.GM})
+
+
+def sees_personal_data(*, roles: frozenset[str], is_owner: bool, manages_department: bool) -> bool:
+    return bool(roles & PERSONAL_DATA_ROLES) or is_owner or manages_department

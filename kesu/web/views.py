@@ -1,0 +1,181 @@
+"""Staff pages: the work queue, complaint detail with its actions, quick registration.
+
+Views are thin: they read through kesu.complaints.selectors (visibility in one place), act
+through kesu.complaints.lifecycle (rules in one place), and show the domain's own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kesu.clocks.models import ComplaintClock
+from kesu.complaints import lifecycle
+from kesu.complaints.models import Complaint
+from kesu.complaints.selectors import QUEUES, get_visible, work_queue
+from kesu.core import lifecycle as rules
+from kesu.core.errors import KesuError, StaleUpdate
+from kesu.core.lifecycle import event_label, state_label
+from kesu.core.phone import mask_phone
+from kesu.core.registration import RegistrationInput
+from kesu.core.visibility import sees_personal_data
+from kesu.org.models import Staff
+from kesu.policies.services import active_version, policy_of
+from kesu.web.forms import AssignForm, ClassifyForm, ReasonForm, RegistrationForm, add_domain_errors
+
+PAGE = 50
+
+
+def _staff(request: HttpRequest) -> Staff:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("q", "mine")
+    if name not in QUEUES:
+        name = "mine"
+    now = timezone.now()
+    page = Paginator(work_queue(_staff(request), now, name), PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/queue.html", {"queues": QUEUES, "current": name, "page": page, "now": now})
+
+
+def _get(request: HttpRequest, number: str) -> Complaint:
+    try:
+        return get_visible(_staff(request), timezone.now(), number=number)
+    except KesuError:
+        raise Http404("没有这条投诉，或您无权查看") from None
+
+
+@login_required
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    c = _get(request, number)
+    now = timezone.now()
+    staff = _staff(request)
+    policy = policy_of(c.policy_version)
+    who = lifecycle.actor_facts(staff, c, now)
+    actions = rules.available_actions(lifecycle.facts_of(c, policy), who, lifecycle.workflow_roles(policy))
+    forms_by_action = {a: _form_for(a, policy) for a in actions}
+    phone = c.customer_phone if sees_personal_data(roles=who.roles, is_owner=who.is_owner,
+                                                   manages_department=who.manages_department) else mask_phone(
+        c.customer_phone)
+    events = [(e, event_label(e.kind)) for e in c.events.select_related("actor").order_by("seq")]
+    clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
+    level = policy.level(c.level)
+    return render(request, "web/detail.html", {
+        "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
+        "status_label": state_label(c.status), "level": level, "actions": forms_by_action,
+        "action_labels": {a: rules.BY_ACTION[a].label[0] for a in actions},
+        "may_note": True,
+    })
+
+
+def _form_for(action: str, policy: Any) -> Any:
+    if action == "classify":
+        return ClassifyForm(policy=policy)
+    if action == "assign":
+        return AssignForm()
+    return ReasonForm()
+
+
+# action code → how to call the lifecycle with the submitted form
+def _call(action: str) -> Callable[..., Complaint]:
+    def reasoned(func: Callable[..., Complaint], key: str) -> Callable[..., Complaint]:
+        return lambda c, data, **kw: func(c, **{key: data.get("reason", "")}, **kw)
+
+    table: dict[str, Callable[..., Complaint]] = {
+        "classify": lambda c, data, **kw: lifecycle.classify(c, level=data["level"], category=data["category"],
+                                                             validity=data["validity"], **kw),
+        "assign": lambda c, data, **kw: lifecycle.assign(c, department=data.get("department"),
+                                                         reason=data.get("reason", ""), **kw),
+        "answer_invalid": reasoned(lifecycle.answer_invalid, "explanation"),
+        "accept": reasoned(lifecycle.accept, "reason"),
+        "agree_solution": reasoned(lifecycle.agree_solution, "plan"),
+        "return_result": reasoned(lifecycle.return_result, "result"),
+        "record_satisfied": lambda c, data, **kw: lifecycle.record_return_visit(
+            c, satisfied=True, conversation=data.get("reason", ""), **kw),
+        "record_unsatisfied": lambda c, data, **kw: lifecycle.record_return_visit(
+            c, satisfied=False, conversation=data.get("reason", ""), **kw),
+        "sign_off": reasoned(lifecycle.sign_off, "note"),
+        "review": reasoned(lifecycle.review, "note"),
+        "archive": reasoned(lifecycle.archive, "note"),
+        "reopen": reasoned(lifecycle.reopen, "reason"),
+        "contact_made": reasoned(lifecycle.record_contact, "note"),
+        "progress_call": reasoned(lifecycle.record_progress_call, "note"),
+        "note": reasoned(lifecycle.add_note, "note"),
+    }
+    if action not in table:
+        raise Http404("没有这个操作")
+    return table[action]
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Every action goes through the lifecycle, whatever the page showed: a forged or stale
+    POST meets the same refusal as a hidden button."""
+    c = _get(request, number)
+    call = _call(action)
+    policy = policy_of(c.policy_version)
+    form = ClassifyForm(request.POST, policy=policy) if action == "classify" else (
+        AssignForm(request.POST) if action == "assign" else ReasonForm(request.POST))
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "表单缺少版本信息，请刷新页面后重试")
+        return redirect("web:detail", number=number)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("web:detail", number=number)
+    try:
+        call(c, form.cleaned_data, actor=_staff(request), now=timezone.now(), expected_version=expected)
+    except StaleUpdate as exc:
+        messages.warning(request, exc.message())
+    except KesuError as exc:
+        messages.error(request, exc.message())
+    else:
+        label = rules.BY_ACTION[action].label[0] if action in rules.BY_ACTION else event_label(action)
+        messages.success(request, f"已完成：{label}")
+    return redirect("web:detail", number=number)
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Quick registration for phone and walk-in complaints (SPEC F2), with the caller's history."""
+    try:
+        policy = policy_of(active_version())
+    except KesuError as exc:
+        messages.error(request, exc.message())
+        return redirect("web:queue")
+    form = RegistrationForm(request.POST or None, policy=policy)
+    history: list[Complaint] = []
+    phone = (request.POST.get("customer_phone") or request.GET.get("phone") or "").strip()
+    if phone:
+        from kesu.complaints.selectors import visible_complaints
+
+        history = list(visible_complaints(_staff(request), timezone.now()).filter(customer_phone=phone)
+                       .order_by("-registered_at")[:10])
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = RegistrationInput(
+            channel=d["channel"], customer_words=d["customer_words"], customer_name=d["customer_name"],
+            customer_phone=d["customer_phone"], level=d["level"], category=d["category"],
+            demands=tuple(d["demands"]), occurred_place=d["occurred_place"], extra=form.extra(),
+        )
+        try:
+            c = lifecycle.register_complaint(actor=_staff(request), now=timezone.now(), data=data,
+                                             complained_department=d["complained_department"])
+        except KesuError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, f"已登记，投诉编号 {c.number}")
+            return redirect("web:detail", number=c.number)
+    return render(request, "web/register.html", {"form": form, "history": history, "phone": phone})

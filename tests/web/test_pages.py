@@ -1,0 +1,101 @@
+"""The staff pages call the same rules as everything else: what a role may see and do, a forged or
+stale POST, quick registration with field errors, and the work queue's query count."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from kesu.complaints.models import Complaint
+from kesu.core.lifecycle import State
+from tests.factories import bring_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(p1, people):
+    return bring_to(State.ASSIGNED, people, timezone.now())  # after-sales, owner 李经理
+
+
+def login(client, people, who):
+    client.force_login(people[who])
+    return client
+
+
+def test_signing_in_leads_to_the_work_queue(client, people, p1):
+    response = client.post("/login/", {"username": "lijl", "password": "kesu-demo-2026"})
+    assert response.status_code == 302 and response["Location"] == "/queue/"
+    assert "登录客诉系统" in client.post("/logout/", follow=True).content.decode()
+    assert client.get("/queue/")["Location"].startswith("/login/")
+
+
+def test_a_manager_sees_their_departments_case_in_the_queue(client, people, case):
+    body = login(client, people, "lijl").get("/queue/?q=department").content.decode()
+    assert case.number in body
+
+
+def test_another_departments_manager_cannot_open_the_case(client, people, case):
+    assert login(client, people, "zhaojl").get(f"/c/{case.number}/").status_code == 404
+
+
+def test_the_phone_number_is_masked_for_roles_that_do_not_need_it(client, people, case):
+    assert "13812345678" in login(client, people, "wangkf").get(f"/c/{case.number}/").content.decode()
+    body = login(client, people, "zhengjh").get(f"/c/{case.number}/").content.decode()  # audit
+    assert "138****5678" in body and "13812345678" not in body
+
+
+def test_only_the_actions_the_role_may_take_are_offered(client, people, case):
+    manager = login(client, people, "lijl").get(f"/c/{case.number}/").content.decode()
+    assert "接手处理" in manager and "客服经理签字" not in manager
+
+
+def test_a_forged_post_is_refused_by_the_same_rules(client, people, case):
+    login(client, people, "qianyg")  # a front-line employee of another department: may not even see it
+    response = client.post(f"/c/{case.number}/act/accept/", {"version": case.version, "reason": ""})
+    assert response.status_code == 404
+    login(client, people, "wangkf")  # sees it, but may not accept on the department's behalf
+    response = client.post(f"/c/{case.number}/act/accept/", {"version": case.version}, follow=True)
+    assert "须由" in response.content.decode()
+    assert Complaint.objects.get(pk=case.pk).status == State.ASSIGNED
+
+
+def test_a_stale_form_is_refused_and_the_other_change_is_kept(client, people, case):
+    login(client, people, "lijl")
+    old = case.version
+    client.post(f"/c/{case.number}/act/accept/", {"version": old})
+    response = client.post(f"/c/{case.number}/act/note/", {"version": old, "reason": "重复提交"}, follow=True)
+    assert "您的提交未保存" in response.content.decode()
+    assert not Complaint.objects.get(pk=case.pk).events.filter(kind="note").exists()
+    assert Complaint.objects.get(pk=case.pk).status == State.HANDLING
+
+
+def test_quick_registration_makes_a_complaint_and_shows_its_number(client, people, p1):
+    login(client, people, "wangkf")
+    response = client.post("/register/", {
+        "channel": "phone", "customer_phone": "13900001111", "customer_name": "周女士", "level": "major",
+        "category": "attitude", "customer_words": "前台态度恶劣", "extra_plate_number": "京B88888",
+    }, follow=True)
+    c = Complaint.objects.get(customer_phone="13900001111")
+    assert f"已登记，投诉编号 {c.number}" in response.content.decode()
+    assert c.extra == {"plate_number": "京B88888"}
+
+
+def test_a_bad_phone_number_is_shown_against_its_field_and_nothing_is_saved(client, people, p1):
+    login(client, people, "wangkf")
+    response = client.post("/register/", {"channel": "phone", "customer_phone": "12345",
+                                          "customer_words": "电话打不通"})
+    assert response.status_code == 200
+    assert "电话号码「12345」无效" in response.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_the_queue_is_a_fixed_number_of_queries_whatever_its_length(client, people, p1,
+                                                                     django_assert_max_num_queries):
+    for _ in range(30):
+        bring_to(State.ASSIGNED, people, timezone.now())
+    login(client, people, "lijl")
+    client.get("/queue/?q=department")  # warm caches (session, roles)
+    with django_assert_max_num_queries(8):
+        response = client.get("/queue/?q=department")
+    assert response.content.decode().count("/c/") >= 30
