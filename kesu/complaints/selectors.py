@@ -64,7 +64,7 @@ def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
     qs = (
         visible_complaints(staff, now)
         .filter(status__in=[s.value for s in OPEN_STATES])
-        .select_related("department", "owner")
+        .select_related("department", "owner", "policy_version")
         .annotate(
             next_due=Subquery(running.filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1]),
             breached=Exists(running.filter(breached_at__isnull=False)),

@@ -127,7 +127,8 @@ def load_demo_complaints(people: dict[str, Staff], now: datetime, *, seed: int =
     start = now - timedelta(days=60)
     for i, target in enumerate(plan):
         category = rng.choice(list(WORDS))
-        t = start + timedelta(minutes=int((i / len(plan)) * 60 * 24 * 59) + rng.randint(0, 90))
+        # spread over 56 days: the longest walk takes under two days, so no event lies in the future
+        t = start + timedelta(minutes=int((i / len(plan)) * 60 * 24 * 56) + rng.randint(0, 90))
         complained = depts["sales"] if category in ("vehicle_delivery", "sales_promise") else (
             depts["parts"] if category == "parts" else depts["after_sales"])
         data = RegistrationInput(

@@ -22,6 +22,7 @@ from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, work_queue
 from kesu.core import lifecycle as rules
+from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.phone import mask_phone
@@ -45,6 +46,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         name = "mine"
     now = timezone.now()
     page = Paginator(work_queue(_staff(request), now, name), PAGE).get_page(request.GET.get("page"))
+    policies = {c.policy_version_id: policy_of(c.policy_version) for c in page}
+    for c in page:  # level names from the complaint's own policy version
+        level = policies[c.policy_version_id].level(c.level)
+        c.level_name = level.name if level else ""
     return render(request, "web/queue.html", {"queues": QUEUES, "current": name, "page": page, "now": now})
 
 
@@ -70,7 +75,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     events = [(e, event_label(e.kind)) for e in c.events.select_related("actor").order_by("seq")]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
+    category = " / ".join(n.name for n in policy.category_path(c.category))
+    extra = [(f.name, c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
     return render(request, "web/detail.html", {
+        "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
         "status_label": state_label(c.status), "level": level, "actions": forms_by_action,
         "action_labels": {a: rules.BY_ACTION[a].label[0] for a in actions},
