@@ -4,33 +4,23 @@ command runs the suite on both)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from kesu.complaints.models import Complaint, NumberCounter
+from tests.servers import ROOT, child_env
 
 PROCESSES, EACH = 8, 500
 WORKER = Path(__file__).with_name("register_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_eight_processes_registering_500_each_get_4000_consecutive_numbers(p1, people, now):
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "kesu.settings",
-           "PYTHONPATH": str(ROOT)}
+    env = child_env()
     actor = people["wangkf"]
     workers = [
         subprocess.Popen([sys.executable, str(WORKER), str(EACH), str(actor.pk), now.isoformat()], env=env,
