@@ -36,9 +36,11 @@ def domain_run(count: int, now: datetime) -> list[float]:
 
     actor = Staff.objects.get(username="wangkf")
     dept = Department.objects.get(code="after_sales")
-    data = RegistrationInput(channel="phone", customer_words="保养后发动机故障灯亮，要求免费检修",
-                             customer_name="马先生", customer_phone="13812345678", level="major", category="repair_quality",
-                             demands=("repair",), extra={"plate_number": "京A12345"})
+    data = RegistrationInput(
+        channel="phone", customer_words="保养后发动机故障灯亮，要求免费检修",
+        customer_name="马先生", customer_phone="13812345678", level="major", category="repair_quality",
+        demands=("repair",), extra={"plate_number": "京A12345"},
+    )
     timings = []
     for _ in range(count):
         t0 = time.perf_counter()

@@ -1,53 +1,98 @@
 #!/usr/bin/env bash
-# The README's test command: install what the tests need, lint, and run the whole suite on
-# SQLite and again on PostgreSQL 15 (started here on 127.0.0.1 and stopped afterwards).
-#   bash scripts/test.sh                 # everything
-#   PYTEST_ARGS="-k numbering" bash scripts/test.sh
+# The README's test command: install what the tests need, lint, and run the whole suite on SQLite
+# and again on PostgreSQL 15, with a Redis server for the task tests. The servers are private
+# throwaways on free ports on 127.0.0.1, stopped on exit (also on failure or Ctrl+C).
+#   bash scripts/test.sh
+#   PYTEST_ARGS="-x -k numbering" bash scripts/test.sh     # extra pytest arguments (both runs)
+#   KESU_TEST_DBS=sqlite bash scripts/test.sh              # only the SQLite run ("sqlite postgres")
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/common.sh
-source "$HERE/lib/common.sh"
-# shellcheck source=lib/services.sh
-source "$HERE/lib/services.sh"
+# shellcheck source=scripts/lib/services.sh source-path=SCRIPTDIR/..
+source "$(dirname "${BASH_SOURCE[0]}")/lib/services.sh"
 cd "$ROOT"
 
-# System packages the suite uses. PostgreSQL 15 and Redis are started by hand below.
-APT_PACKAGES=(postgresql postgresql-contrib redis-server)
+# Debian packages the suite needs (one per line). Servers are started by hand below, never by apt.
+APT_PACKAGES=(
+  postgresql
+  postgresql-contrib
+  redis-server
+  chromium          # the browser tests drive /usr/bin/chromium (playwright install cannot download here)
+  chromium-driver
+  fonts-noto-cjk    # Chinese text in the browser's screenshots
+)
 
-phase_start=$SECONDS
-timings=()
-phase() { timings+=("$(printf '%-34s %4ss' "$1" $((SECONDS - phase_start)))"); phase_start=$SECONDS; }
-
-install_system_packages() {
-  local missing=()
-  for pkg in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
-  if ((${#missing[@]})); then
-    log "apt-get install ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q "${missing[@]}" >/dev/null
+# --- phases and the summary --------------------------------------------------------------------
+PHASE="" PHASE_T0=0 SCRIPT_T0=$EPOCHREALTIME
+SUMMARY=()
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%6.1f s", b - a }'; }
+end_phase() {  # end_phase STATUS
+  if [[ -n "$PHASE" ]]; then
+    SUMMARY+=("$(printf '  %-28s %s  %s' "$PHASE" "$(elapsed "$PHASE_T0")" "$1")")
   fi
+  PHASE=""
+}
+phase() {
+  end_phase ok
+  PHASE=$1 PHASE_T0=$EPOCHREALTIME
+  log "== $1"
+}
+on_exit() {
+  local rc=$?
+  trap - EXIT
+  if ((rc == 0)); then end_phase ok; else end_phase "FAILED (exit $rc)"; fi
+  stop_all
+  echo
+  log "summary (total $(elapsed "$SCRIPT_T0"))"
+  if ((${#SUMMARY[@]})); then printf '%s\n' "${SUMMARY[@]}"; fi
+  if ((rc == 0)); then log "all green"; else log "FAILED"; fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- steps -------------------------------------------------------------------------------------
+install_system_packages() {
+  local pkg missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$pkg" > /dev/null 2>&1 || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    log "already installed: ${APT_PACKAGES[*]}"
+    return 0
+  fi
+  ((EUID == 0)) || die "missing Debian packages (${missing[*]}): run as root to install them"
+  log "apt-get install ${APT_PACKAGES[*]} (missing: ${missing[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  local out
+  out=$(mktemp /tmp/kesu-apt.XXXXXX)
+  if ! { apt-get update -q && apt-get install -y -q -o DPkg::Lock::Timeout=300 "${APT_PACKAGES[@]}"; } > "$out" 2>&1; then
+    tail -n 40 "$out" >&2
+    rm -f "$out"
+    die "apt-get failed"
+  fi
+  rm -f "$out"
 }
 
-trap stop_all EXIT
+run_pytest() {  # the whole suite, with PYTEST_ARGS
+  # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
+  "$VENV/bin/pytest" -q ${PYTEST_ARGS:-}
+}
 
-install_system_packages;                          phase "system packages"
-ensure_venv test;                                 phase "python environment"
-log "ruff";  "$VENV/bin/ruff" check .;           phase "ruff check"
-log "mypy";  "$VENV/bin/mypy";                   phase "mypy (domain core)"
-log "migrations"
-unset DATABASE_URL
-"$PY" -m kesu makemigrations --check --dry-run;  phase "makemigrations --check"
+DBS=${KESU_TEST_DBS:-sqlite postgres}
+unset DATABASE_URL   # SQLite (the embedded default) unless a run sets it
 
-start_redis
-# shellcheck disable=SC2086
-log "pytest on SQLite";     "$VENV/bin/pytest" -q ${PYTEST_ARGS:-};                           phase "pytest (SQLite)"
-start_postgres;                                                                               phase "start PostgreSQL 15"
-# shellcheck disable=SC2086
-log "pytest on PostgreSQL"; DATABASE_URL="$PG_URL" "$VENV/bin/pytest" -q ${PYTEST_ARGS:-};    phase "pytest (PostgreSQL)"
-stop_all
-
-log "all green"
-printf '  %s\n' "${timings[@]}"
+phase "system packages";       install_system_packages
+phase "python environment";    ensure_venv test
+phase "ruff check";            "$VENV/bin/ruff" check .
+phase "mypy";                  "$VENV/bin/mypy"
+phase "makemigrations --check"; "$PY" -m kesu makemigrations --check --dry-run
+phase "start Redis";           start_redis
+if [[ " $DBS " == *" sqlite "* ]]; then
+  phase "pytest on SQLite";    run_pytest
+fi
+if [[ " $DBS " == *" postgres "* ]]; then
+  phase "start PostgreSQL 15"; start_postgres
+  phase "pytest on PostgreSQL"
+  DATABASE_URL="$PG_URL" run_pytest
+fi
+phase "stop servers";          stop_all

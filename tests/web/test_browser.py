@@ -1,0 +1,129 @@
+"""P1 in a real browser (Chromium through Playwright), by clicks, across roles: the agent registers
+and routes, the after-sales manager handles, the follow-up specialist records the verdict, the CS
+manager signs, the GM reviews, the archive files. Screenshots of the main pages are saved in
+test-artifacts/screenshots/ (see docs/screenshots.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kesu.complaints.models import Complaint
+from kesu.core.lifecycle import State
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "kesu-demo-2026"
+
+
+def in_browser(scenario) -> None:  # type: ignore[no-untyped-def]
+    """Run ``scenario(browser)``. Database reads and writes stay outside: Playwright runs an event
+    loop in this thread, where Django refuses ORM calls (MACHINE-NOTES gotcha 9)."""
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Chromium is not installed: the test command (scripts/test.sh) installs it"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            scenario(b)
+        finally:
+            b.close()
+
+
+class Desk:
+    """One person at their screen."""
+
+    def __init__(self, browser, base: str, login: str) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+        self.base = base
+        self.page.goto(f"{base}/login/")
+        self.page.fill("input[name=username]", login)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url("**/queue/**")
+
+    def open(self, number: str) -> None:
+        self.page.goto(f"{self.base}/c/{number}/")
+
+    def act(self, label: str, text: str = "", **selects: str) -> None:
+        action = self.page.locator("details.action", has=self.page.locator("summary", has_text=label))
+        action.locator("summary").click()
+        for name, value in selects.items():
+            action.locator(f"select[name={name}]").select_option(value)
+        if text:
+            action.locator("textarea").first.fill(text)
+        with self.page.expect_navigation():
+            action.locator("button[type=submit]").click()
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def text(self) -> str:
+        return self.page.inner_text("main")
+
+
+def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
+    base = live_server.url
+    seen: dict[str, str] = {}
+
+    def scenario(browser) -> None:  # type: ignore[no-untyped-def]
+        agent = Desk(browser, base, "wangkf")
+        agent.page.goto(f"{base}/register/")
+        agent.page.select_option("select[name=channel]", "phone")
+        agent.page.fill("input[name=customer_phone]", "13911112222")
+        agent.page.fill("input[name=customer_name]", "马先生")
+        agent.page.select_option("select[name=level]", "major")
+        agent.page.select_option("select[name=category]", "repair_quality")
+        agent.page.fill("textarea[name=customer_words]", "上周保养后发动机故障灯又亮了，要求免费检修并道歉。")
+        agent.page.select_option("select[name=complained_department]", label="售后服务部")
+        agent.page.fill("input[name=extra_plate_number]", "京A12345")
+        agent.shot("register")
+        with agent.page.expect_navigation():
+            agent.page.click("main form[method=post] button[type=submit]")
+        assert "已登记，投诉编号" in agent.text()
+        number = agent.page.url.rstrip("/").rsplit("/", 1)[-1]
+        agent.act("分类定级", level="major", category="repair_quality", validity="valid")
+        agent.act("分派", text="填写协调工作单，交被投诉部门经理")
+        assert "已完成：分派" in agent.text()
+
+        manager = Desk(browser, base, "lijl")
+        manager.page.goto(f"{base}/queue/?q=department")
+        assert number in manager.text()
+        manager.shot("queue")
+        manager.open(number)
+        assert "客服经理签字" not in manager.text()  # not his to do
+        manager.act("接手处理")
+        manager.act("记录与客户接触", "已致电客户致歉，约定明早检修")
+        manager.act("达成初步协议", "免费检修，更换氧传感器，客户同意")
+        manager.act("交回处理结果", "检修完成，试车正常")
+        manager.shot("detail")
+
+        outsider = Desk(browser, base, "zhaojl")  # the sales manager: not his department
+        outsider.open(number)
+        assert "没有这条投诉" in outsider.page.content() or outsider.page.title() != f"投诉 {number} · 客诉 Kesu"
+
+        for login, label, text in (("chenhf", "回访：客户满意", "客户表示问题已解决，满意"),
+                                   ("zhoujl", "客服经理签字", "同意结案"),
+                                   ("zhangzong", "总经理审阅", "已阅"),
+                                   ("fengda", "归档", "")):
+            desk = Desk(browser, base, login)
+            desk.open(number)
+            desk.act(label, text)
+            assert f"已完成：{label}" in desk.text()
+        desk.shot("archived")
+
+        seen["number"] = number
+
+    in_browser(scenario)
+    number = seen["number"]
+    c = Complaint.objects.get(number=number)
+    assert c.status == State.ARCHIVED
+    assert list(c.events.exclude(to_status="").values_list("to_status", flat=True)) == [
+        "registered", "classified", "assigned", "handling", "solution_agreed", "follow_up", "satisfied",
+        "signed_off", "reviewed", "archived"]
