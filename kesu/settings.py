@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "kesu.policies",
     "kesu.complaints",
     "kesu.clocks",
+    "kesu.workflow",
     "kesu.notifications",
     "kesu.tasks",
     "kesu.ops",

@@ -69,6 +69,9 @@ def bring_to(target: State, people: dict[str, Staff], now: datetime, **overrides
     if target == State.REOPENED:
         flow = [*P1_FLOW[:5], (State.REOPENED, "record_return_visit", "chenhf",
                                {"satisfied": False, "conversation": "客户仍不满意"})]
+    if target == State.OBJECTED:
+        flow = [*P1_FLOW[:5], (State.OBJECTED, "raise_objection", "wangkf",
+                               {"objection": "客户对处理结果有异议，要求复审"})]
     dept = c.complained_department
     assert dept is not None and dept.manager is not None
     for state, action, who, kwargs in flow:

@@ -10,4 +10,7 @@ from kesu.tasks import register
 # Every KESU_SWEEP_SECONDS (20 s): a breach is recorded well within a minute of its due time (SPEC F6).
 @register("clocks.sweep", every_seconds="KESU_SWEEP_SECONDS")
 def sweep_task(*, now: datetime) -> dict[str, int]:
-    return asdict(sweep(now=now))
+    from kesu.workflow.sweep import sweep_overdue  # overdue transfers and help requests, on the same beat
+
+    overdue = sweep_overdue(now=now)
+    return {**asdict(sweep(now=now)), "overdue_transfers": overdue.transfers, "overdue_assists": overdue.assists}

@@ -196,10 +196,31 @@ def return_result(complaint: Complaint, *, actor: Staff, now: datetime, result: 
 
 def record_return_visit(complaint: Complaint, *, actor: Staff, now: datetime, satisfied: bool, conversation: str,
                         expected_version: int | None = None) -> Complaint:
-    """F8: the return visit's conversation and verdict; not satisfied reopens the case."""
+    """F8: the return visit's conversation and verdict; not satisfied reopens the case and goes
+    round again — past the policy's limit of unsatisfied rounds, the case is escalated."""
     action = "record_satisfied" if satisfied else "record_unsatisfied"
-    return _transition(complaint, action, actor=actor, now=now, reason=conversation,
+    with transaction.atomic():
+        c = _transition(complaint, action, actor=actor, now=now, reason=conversation,
+                        expected_version=expected_version)
+        if not satisfied:
+            _count_unsatisfied(c, policy_of(c.policy_version), now)
+        return c
+
+
+def raise_objection(complaint: Complaint, *, actor: Staff, now: datetime, objection: str,
+                    expected_version: int | None = None) -> Complaint:
+    """F8 复审: the customer objects to the result and asks the level above to review it."""
+    return _transition(complaint, "object", actor=actor, now=now, reason=objection,
                        expected_version=expected_version)
+
+
+def decide_objection(complaint: Complaint, *, actor: Staff, now: datetime, upheld: bool, finding: str,
+                     expected_version: int | None = None) -> Complaint:
+    """The policy's reviewer decides: upheld → the case is reopened for re-investigation (a new
+    round: a fresh investigation report and approvals are needed); not upheld → back to follow-up,
+    where the specialist tells the customer and records the verdict."""
+    return _transition(complaint, "uphold_objection" if upheld else "dismiss_objection", actor=actor, now=now,
+                       reason=finding, expected_version=expected_version)
 
 
 def sign_off(complaint: Complaint, *, actor: Staff, now: datetime, note: str = "",
@@ -295,7 +316,8 @@ def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files:
 # --- machinery -------------------------------------------------------------------------------------
 
 Change = Callable[[Complaint, Policy], None]
-TRACKED = ("status", "level", "category", "validity", "is_internal", "department_id", "owner_id", *EDITABLE_FIELDS)
+TRACKED = ("status", "level", "category", "validity", "is_internal", "department_id", "owner_id",
+           "responsible_staff_id", "responsible_department_id", *EDITABLE_FIELDS)
 
 
 def actor_facts(staff: Staff, complaint: Complaint, now: datetime) -> rules.ActorFacts:
@@ -311,18 +333,61 @@ def actor_facts(staff: Staff, complaint: Complaint, now: datetime) -> rules.Acto
 
 
 def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
-    steps = {"sign_off": policy.workflow.sign_off, "archive": policy.workflow.archive}
+    steps = {"sign_off": policy.workflow.sign_off, "archive": policy.workflow.archive,
+             "objection_reviewer": policy.follow_up.objection_reviewer}
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
     return rules.WorkflowRoles(steps)
 
 
+# A new round of handling starts when the customer is not satisfied, the case is reopened or an
+# objection is upheld: the solution then needs its investigation and approvals afresh.
+ROUND_STARTERS = ("record_unsatisfied", "reopen", "uphold_objection")
+
+
+def round_started_at(c: Complaint) -> datetime | None:
+    last = c.events.filter(kind__in=ROUND_STARTERS).order_by("-seq").values_list("at", flat=True).first()
+    return last
+
+
 def facts_of(c: Complaint, policy: Policy) -> rules.Facts:
+    """The snapshot the rulebook judges. Approvals, reports and transfers are looked up only in
+    the states where a guard reads them."""
+    pending = 0
+    solution_missing = investigation_missing = pending_transfer = False
+    status = State(c.status)
+    if status in (State.ASSIGNED, State.HANDLING, State.REOPENED) and c.pk:
+        pending_transfer = c.transfers.filter(acknowledged_at__isnull=True).exists()
+    if status == State.HANDLING and c.pk:
+        since = round_started_at(c)
+        current = c.approvals.all() if since is None else c.approvals.filter(requested_at__gte=since)
+        pending = current.filter(state__in=("pending", "finance")).count()
+        if c.level in policy.approvals.solution_levels:
+            solution_missing = not current.filter(kind="solution", state="approved").exists()
+        if c.level in policy.handling.investigation_levels:
+            reports = c.investigations.all() if since is None else c.investigations.filter(written_at__gte=since)
+            investigation_missing = not reports.exists()
     return rules.Facts(
-        status=State(c.status), level=c.level or None, category=c.category or None, validity=c.validity or None,
+        status=status, level=c.level or None, category=c.category or None, validity=c.validity or None,
         department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
-        has_review_step=policy.workflow.review is not None,
+        has_review_step=policy.workflow.review is not None, pending_approvals=pending,
+        solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
+        pending_transfer=pending_transfer,
     )
+
+
+def perform_activity(complaint: Complaint, action: str, *, actor: Staff, now: datetime, reason: str,
+                     expected_version: int | None, change: Change | None = None) -> Complaint:
+    """A workflow step that keeps the status (kesu.workflow.services): judged by the same rulebook
+    (state, role, reason), applied in one transaction with its timeline event and clock effects."""
+    with transaction.atomic():
+        c = _lock(complaint, expected_version)
+        policy = policy_of(c.policy_version)
+        before = _snapshot(c)
+        rules.permit_activity(action, facts_of(c, policy), actor_facts(actor, c, now), reason)
+        if change is not None:
+            change(c, policy)
+        return _save(c, before, policy, kind=action, actor=actor, now=now, reason=reason)
 
 
 def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetime, reason: str,
@@ -417,6 +482,23 @@ def _count_contact(c: Complaint, policy: Policy, now: datetime) -> None:
 
     alert_contact_limit(c, contacts=contacts, limit=level.contact_attempts, escalate_to=policy.follow_up.escalate_to,
                         now=now)
+
+
+def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
+    """F8: each not-satisfied verdict is a round; past the policy's limit the case is escalated."""
+    rounds = c.events.filter(kind="record_unsatisfied").count()
+    limit = policy.follow_up.max_unsatisfied_rounds
+    if rounds <= limit:
+        return
+    append_event(c, actor=None, now=now, kind="unsatisfied_limit_exceeded", changes={"rounds": [limit, rounds]})
+    c.save(update_fields=["event_seq"])
+    from kesu.clocks.people import manager_above, with_role
+    from kesu.notifications.services import notify
+
+    recipients = set(with_role(policy.follow_up.escalate_to)) | set(manager_above(c.department, c.owner))
+    notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c,
+           params={"number": c.number, "rounds": rounds, "limit": limit},
+           dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime) -> list[Attachment]:

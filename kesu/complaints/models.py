@@ -57,6 +57,11 @@ class Complaint(models.Model):
                                    on_delete=models.PROTECT, related_name="complaints")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="owned_complaints")
+    # F9: who answers for the case, as the investigation found
+    responsible_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+")
+    responsible_department = models.ForeignKey(Department, verbose_name="责任部门（调查认定）", null=True,
+                                               blank=True, on_delete=models.PROTECT, related_name="+")
 
     registered_at = models.DateTimeField("登记时间")
     updated_at = models.DateTimeField("更新时间")

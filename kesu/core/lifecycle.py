@@ -32,6 +32,7 @@ class State(StrEnum):
     REVIEWED = "reviewed"  # 总经理已审阅
     ARCHIVED = "archived"  # 已归档
     INVALID_ANSWERED = "invalid_answered"  # 非有效投诉，已答复说明
+    OBJECTED = "objected"  # 客户提出异议，待上级复审
 
 
 STATE_LABELS: dict[State, tuple[str, str]] = {
@@ -47,6 +48,7 @@ STATE_LABELS: dict[State, tuple[str, str]] = {
     State.REVIEWED: ("总经理已审阅", "Reviewed"),
     State.ARCHIVED: ("已归档", "Archived"),
     State.INVALID_ANSWERED: ("非有效投诉已答复", "Invalid, answered"),
+    State.OBJECTED: ("复审中", "Under review (objection)"),
 }
 
 OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED}
@@ -70,6 +72,11 @@ class Facts:
     owner_id: int | None = None
     complained_staff_id: int | None = None
     has_review_step: bool = True
+    # F7: what the solution waits for (filled from the complaint's approvals and reports)
+    pending_approvals: int = 0
+    solution_approval_missing: bool = False  # the policy reserves this level's solution to an approver
+    investigation_missing: bool = False  # the policy wants an investigation report at this level
+    pending_transfer: bool = False  # a 转交处理联系单 not yet acknowledged by the receiver
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,20 @@ def _review_step(f: Facts, c: Change) -> str | None:
     return None if f.has_review_step else "本制度没有总经理审阅环节"
 
 
+def _solution_cleared(f: Facts, c: Change) -> str | None:
+    if f.investigation_missing:
+        return "本级别须先提交调查报告"
+    if f.pending_approvals:
+        return f"尚有 {f.pending_approvals} 项审批未完成"
+    if f.solution_approval_missing:
+        return "本级别的处理方案须经审批同意"
+    return None
+
+
+def _no_pending_transfer(f: Facts, c: Change) -> str | None:
+    return "转交尚未经接收人签收" if f.pending_transfer else None
+
+
 def _review_done_or_skipped(f: Facts, c: Change) -> str | None:
     if f.status == State.SIGNED_OFF and f.has_review_step:
         return "须先经总经理审阅"
@@ -162,9 +183,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                (*_CS, DEPT_MANAGER, RECEIVER), guards=(_valid, _has_department, _recusal),
                label=("分派", "Assign")),
     Transition("accept", frozenset({_S.ASSIGNED, _S.REOPENED}), _S.HANDLING,
-               (DEPT_MANAGER, OWNER), guards=(_recusal,), label=("接手处理", "Accept")),
+               (DEPT_MANAGER, OWNER), guards=(_recusal, _no_pending_transfer), label=("接手处理", "Accept")),
     Transition("agree_solution", frozenset({_S.HANDLING}), _S.SOLUTION_AGREED,
-               (DEPT_MANAGER, OWNER), needs_reason=True, label=("达成初步协议", "Agree a solution")),
+               (DEPT_MANAGER, OWNER), guards=(_solution_cleared, _no_pending_transfer), needs_reason=True,
+               label=("达成初步协议", "Agree a solution")),
     Transition("return_result", frozenset({_S.SOLUTION_AGREED}), _S.FOLLOW_UP,
                (DEPT_MANAGER, OWNER), needs_reason=True, label=("交回处理结果", "Return the result")),
     Transition("record_satisfied", frozenset({_S.FOLLOW_UP}), _S.SATISFIED,
@@ -181,9 +203,54 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reopen", frozenset({_S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED, _S.ARCHIVED,
                                     _S.INVALID_ANSWERED}), _S.REOPENED,
                (Role.CS_MANAGER.value, Role.GM.value), needs_reason=True, label=("重新开启", "Reopen")),
+    # F8 复审: the customer objects to the result; the level above (policy.follow_up) decides.
+    Transition("object", frozenset({_S.FOLLOW_UP, _S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED}), _S.OBJECTED,
+               _CS, needs_reason=True, label=("客户异议，申请复审", "Customer objects: ask for review")),
+    Transition("uphold_objection", frozenset({_S.OBJECTED}), _S.REOPENED, (Role.GM.value,),
+               policy_role="objection_reviewer", needs_reason=True,
+               label=("复审：异议成立，重新调查", "Review: objection upheld, re-investigate")),
+    Transition("dismiss_objection", frozenset({_S.OBJECTED}), _S.FOLLOW_UP, (Role.GM.value,),
+               policy_role="objection_reviewer", needs_reason=True,
+               label=("复审：维持原处理结果", "Review: result stands")),
 )
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+
+_WORKING = frozenset({_S.ASSIGNED, _S.HANDLING, _S.REOPENED})
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A workflow step that does not change the status (hand-off, help, investigation, approvals …):
+    the same rulebook — states, roles, reason — judged the same way as a transition."""
+
+    action: str
+    states: frozenset[State]
+    roles: tuple[str, ...]
+    needs_reason: bool = False
+    label: tuple[str, str] = ("", "")
+
+
+ACTIVITIES: tuple[Activity, ...] = (
+    Activity("transfer", _WORKING, (OWNER, DEPT_MANAGER, Role.CS_MANAGER.value), needs_reason=True,
+             label=("转交处理", "Transfer")),
+    Activity("acknowledge_transfer", _WORKING, (OWNER, DEPT_MANAGER), label=("签收转交", "Acknowledge transfer")),
+    Activity("request_assist", _WORKING | {_S.SOLUTION_AGREED}, (OWNER, DEPT_MANAGER), needs_reason=True,
+             label=("申请协办", "Ask another department for help")),
+    Activity("raise_level", frozenset({_S.CLASSIFIED}) | _WORKING, (OWNER, DEPT_MANAGER, *_CS), needs_reason=True,
+             label=("提级处理", "Raise to the next level")),
+    Activity("submit_investigation", _WORKING | {_S.SOLUTION_AGREED},
+             (OWNER, DEPT_MANAGER, Role.CS_MANAGER.value), label=("提交调查报告", "Submit the investigation report")),
+    Activity("request_approval", frozenset({_S.HANDLING}), (OWNER, DEPT_MANAGER), needs_reason=True,
+             label=("提交审批", "Ask for approval")),
+    Activity("inform_customer", frozenset({_S.HANDLING, _S.SOLUTION_AGREED, _S.FOLLOW_UP, _S.OBJECTED}),
+             (OWNER, DEPT_MANAGER, *_CS), needs_reason=True, label=("告知客户处理结果", "Tell the customer")),
+    Activity("grant_reward", frozenset({_S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED}),
+             (Role.GM.value, Role.HR.value, Role.CS_MANAGER.value), needs_reason=True,
+             label=("奖励", "Grant a reward")),
+)
+
+ACTIVITY_BY_ACTION: dict[str, Activity] = {a.action: a for a in ACTIVITIES}
 
 # Events that do not change the status but appear on the timeline and may start/stop clocks.
 NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
@@ -194,6 +261,7 @@ NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
     "note": ("备注", "Note"),
     "attachment_added": ("添加附件", "Attachment added"),
     "owner_changed": ("更换处理人", "Owner changed"),
+    **{a.action: a.label for a in ACTIVITIES},
 }
 
 EVENTS: tuple[str, ...] = tuple(NON_STATUS_EVENTS) + tuple(BY_ACTION)
@@ -209,6 +277,13 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "clock_paused": ("暂停计时（等待客户二次到店）", "Clock paused (waiting for the customer's next visit)"),
     "clock_resumed": ("恢复计时", "Clock resumed"),
     "penalty_waived": ("免除扣罚", "Penalty waived"),
+    "transfer_overdue": ("转交超时未签收", "Transfer not acknowledged in time"),
+    "assist_answered": ("协办回复", "Help given"),
+    "assist_overdue": ("协办超时", "Help overdue"),
+    "approval_decided": ("审批", "Approval decided"),
+    "finance_reviewed": ("财务审核", "Finance review"),
+    "unsatisfied_limit_exceeded": ("不满意次数超限，已上报", "Unsatisfied past the limit: escalated"),
+    "finding_penalty": ("调查处罚", "Penalty from the investigation"),
 }
 
 
@@ -260,6 +335,21 @@ def permit(action: str, facts: Facts, actor: ActorFacts, change: Change,
     return t
 
 
+def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str) -> Activity:
+    """The rulebook for steps that do not change the status: state, role, reason."""
+    a = ACTIVITY_BY_ACTION.get(action)
+    if a is None:
+        raise TransitionRefused("bad_value", field="action", detail=action)
+    label = a.label[0]
+    if facts.status not in a.states:
+        raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
+    if not any(actor.plays(r) for r in a.roles):
+        raise TransitionRefused("role_not_allowed", action=label, roles="、".join(_role_name(r) for r in a.roles))
+    if a.needs_reason and not reason.strip():
+        raise TransitionRefused("reason_required", field="reason", action=label)
+    return a
+
+
 def check_guards(t: Transition, facts: Facts, change: Change) -> None:
     """Check the transition's guards against the complaint as it will be after the change."""
     for guard in t.guards:
@@ -283,6 +373,11 @@ def available_actions(facts: Facts, actor: ActorFacts,
     for t in TRANSITIONS:
         if facts.status in t.sources and any(actor.plays(r) for r in allowed_roles(t, workflow)):
             out.append(t.action)
+    for a in ACTIVITIES:
+        if facts.status in a.states and any(actor.plays(r) for r in a.roles):
+            if a.action == "acknowledge_transfer" and not facts.pending_transfer:
+                continue
+            out.append(a.action)
     return out
 
 

@@ -125,6 +125,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "分派规则第 {rule} 条指向的部门「{value}」在组织中不存在或已停用",
         "routing rule {rule} names department '{value}', which does not exist or is inactive",
     ),
+    # handling workflow (F5, F7, F9)
+    "unknown_department": ("部门「{value}」不存在或已停用", "department '{value}' does not exist or is inactive"),
+    "same_department": ("投诉已在「{value}」处理，无需转交", "the complaint is already with '{value}'"),
+    "no_pending_transfer": ("没有待签收的转交", "there is no transfer waiting to be acknowledged"),
+    "top_level": ("已是最高级别「{value}」，不能再提级", "'{value}' is already the highest level"),
+    "approval_not_pending": ("该审批已处理（{state}），不能重复审批", "this approval was already decided ({state})"),
+    "not_finance_stage": ("该审批不在财务审核环节（{state}）", "this approval is not waiting for finance ({state})"),
+    "not_assisting_department": (
+        "只有协办部门「{department}」的人员可以回复协办",
+        "only staff of '{department}', the helping department, may answer",
+    ),
+    "assist_answered": ("该协办申请已回复", "this help request was already answered"),
+    "reward_needs_valid": (
+        "只有有效投诉的客户可获奖励（本投诉认定为「{value}」）",
+        "only customers whose complaint was valid may be rewarded (this one is '{value}')",
+    ),
+    "reward_staff_off": ("本制度未设员工奖励", "this policy has no staff rewards"),
+    "penalty_without_person": ("调查处罚须指明责任人或责任部门", "a penalty needs a responsible person or department"),
+    "finding_penalties_off": ("本制度不设调查处罚", "this policy books no penalties from investigations"),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

@@ -33,6 +33,38 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("【客诉】投诉 {number} 延期申请已审批", "投诉 {number} 的「{clock}」延期申请：{verdict}。{note}"),
         ("[Kesu] {number}: extension decided", "Extension of '{clock}' on {number}: {verdict}. {note}"),
     ),
+    "unsatisfied_limit_exceeded": (
+        ("【客诉】投诉 {number} 多次回访不满意",
+         "投诉 {number} 客户已 {rounds} 次表示不满意，超过制度上限 {limit} 次，请介入处理。"),
+        ("[Kesu] {number}: unsatisfied again", "The customer of {number} was not satisfied {rounds} times "
+                                               "(limit {limit}). Please step in."),
+    ),
+    "transfer_sent": (
+        ("【客诉】投诉 {number} 转交贵部门，请签收",
+         "投诉 {number} 已由 {sender} 转交 {department}：{reason}。请于 {due} 前签收。"),
+        ("[Kesu] {number} transferred to you", "{sender} transferred {number} to {department}: {reason}. "
+                                               "Please acknowledge by {due}."),
+    ),
+    "transfer_overdue": (
+        ("【客诉】投诉 {number} 转交超时未签收", "投诉 {number} 转交 {department} 后，未在 {due} 前签收。"),
+        ("[Kesu] {number}: transfer not acknowledged", "{department} did not acknowledge {number} by {due}."),
+    ),
+    "assist_requested": (
+        ("【客诉】投诉 {number} 请求协办", "投诉 {number} 请求 {department} 协办：{matter}。请于 {due} 前回复。"),
+        ("[Kesu] {number}: help requested", "{department} is asked to help on {number}: {matter}. Due {due}."),
+    ),
+    "assist_overdue": (
+        ("【客诉】投诉 {number} 协办超时", "{department} 未在 {due} 前完成投诉 {number} 的协办事项：{matter}。"),
+        ("[Kesu] {number}: help overdue", "{department} did not help on {number} by {due}: {matter}."),
+    ),
+    "approval_requested": (
+        ("【客诉】投诉 {number} 待您审批", "投诉 {number} 提交{what}审批（{threshold}）：{plan}"),
+        ("[Kesu] {number}: approval needed", "{number} asks for approval of {what} ({threshold}): {plan}"),
+    ),
+    "approval_decided": (
+        ("【客诉】投诉 {number} 审批结果", "投诉 {number} 的{what}审批：{verdict}。{note}"),
+        ("[Kesu] {number}: approval decided", "{what} on {number}: {verdict}. {note}"),
+    ),
     "sweep_error": (
         ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
         ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),

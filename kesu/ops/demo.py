@@ -18,6 +18,8 @@ from kesu.core.registration import RegistrationInput
 from kesu.core.roles import Role
 from kesu.org.models import Department, Staff, StaffRole
 from kesu.org.services import designate_deputy
+from kesu.policies.services import policy_of
+from kesu.workflow import services as workflow
 
 DEMO_PASSWORD = "kesu-demo-2026"
 
@@ -85,7 +87,7 @@ PLATES = "京沪粤苏浙鲁川"
 # The states the demo spreads complaints over, with how many of each (in order along the flow).
 TARGETS: list[tuple[State, int]] = [
     (State.REGISTERED, 20), (State.CLASSIFIED, 15), (State.INVALID_ANSWERED, 15), (State.ASSIGNED, 25),
-    (State.HANDLING, 35), (State.SOLUTION_AGREED, 25), (State.FOLLOW_UP, 30), (State.REOPENED, 15),
+    (State.HANDLING, 35), (State.SOLUTION_AGREED, 25), (State.FOLLOW_UP, 25), (State.OBJECTED, 5), (State.REOPENED, 15),
     (State.SATISFIED, 20), (State.SIGNED_OFF, 20), (State.REVIEWED, 20), (State.ARCHIVED, 60),
 ]
 
@@ -178,12 +180,24 @@ def _walk(c: Complaint, target: State, people: dict[str, Staff], t: datetime, rn
     c = lifecycle.record_contact(c, actor=manager, now=step(8), note="已致电客户致歉，了解详细情况")
     if target == State.HANDLING:
         return
+    policy = policy_of(c.policy_version)
+    if level in policy.approvals.solution_levels:  # P1: the GM approves solutions of major and crisis cases
+        a = workflow.request_approval(c, actor=manager, now=step(5), kind="solution",
+                                      plan="免费返修并赠送一次保养，另补偿 300 元礼券")
+        workflow.decide_approval(a, actor=people["zhangzong"], now=step(15), approve=True, note="同意")
+        a = workflow.request_approval(c, actor=manager, now=step(2), kind="compensation", compensation_kind="voucher",
+                                      amount=300, plan="补偿 300 元礼券")
+        workflow.decide_approval(a, actor=people["zhangzong"], now=step(10), approve=True, note="同意")
+        workflow.finance_review(a, actor=people["wucw"], now=step(30), approve=True, note="已核")
     c = lifecycle.agree_solution(c, actor=manager, now=step(5), plan="免费返修并赠送一次保养，客户初步同意")
     if target == State.SOLUTION_AGREED:
         return
     c = lifecycle.record_progress_call(c, actor=specialist, now=step(40), note="客户表示已安排返修")
     c = lifecycle.return_result(c, actor=manager, now=step(300), result="已完成返修，试车正常")
     if target == State.FOLLOW_UP:
+        return
+    if target == State.OBJECTED:
+        lifecycle.raise_objection(c, actor=cs, now=step(600), objection="客户认为补偿不足，要求上级复审")
         return
     satisfied = target != State.REOPENED
     c = lifecycle.record_return_visit(c, actor=specialist, now=step(600), satisfied=satisfied,

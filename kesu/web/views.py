@@ -31,6 +31,7 @@ from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web.forms import AssignForm, ClassifyForm, ReasonForm, RegistrationForm, add_domain_errors
+from kesu.workflow import services as workflow
 
 PAGE = 50
 
@@ -67,7 +68,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     staff = _staff(request)
     policy = policy_of(c.policy_version)
     who = lifecycle.actor_facts(staff, c, now)
-    actions = rules.available_actions(lifecycle.facts_of(c, policy), who, lifecycle.workflow_roles(policy))
+    actions = [a for a in rules.available_actions(lifecycle.facts_of(c, policy), who, lifecycle.workflow_roles(policy))
+               if _has_form(a)]
     forms_by_action = {a: _form_for(a, policy) for a in actions}
     phone = c.customer_phone if sees_personal_data(roles=who.roles, is_owner=who.is_owner,
                                                    manages_department=who.manages_department) else mask_phone(
@@ -81,7 +83,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
         "status_label": state_label(c.status), "level": level, "actions": forms_by_action,
-        "action_labels": {a: rules.BY_ACTION[a].label[0] for a in actions},
+        "action_labels": {a: event_label(a) for a in actions},
         "may_note": True,
     })
 
@@ -98,6 +100,10 @@ def _form_for(action: str, policy: Any) -> Any:
 def _call(action: str) -> Callable[..., Complaint]:
     def reasoned(func: Callable[..., Complaint], key: str) -> Callable[..., Complaint]:
         return lambda c, data, **kw: func(c, **{key: data.get("reason", "")}, **kw)
+
+    def acknowledge(c: Complaint, data: dict[str, Any], **kw: Any) -> Complaint:
+        workflow.acknowledge_transfer(c, note=data.get("reason", ""), **kw)
+        return c
 
     table: dict[str, Callable[..., Complaint]] = {
         "classify": lambda c, data, **kw: lifecycle.classify(c, level=data["level"], category=data["category"],
@@ -119,10 +125,26 @@ def _call(action: str) -> Callable[..., Complaint]:
         "contact_made": reasoned(lifecycle.record_contact, "note"),
         "progress_call": reasoned(lifecycle.record_progress_call, "note"),
         "note": reasoned(lifecycle.add_note, "note"),
+        "object": reasoned(lifecycle.raise_objection, "objection"),
+        "uphold_objection": lambda c, data, **kw: lifecycle.decide_objection(
+            c, upheld=True, finding=data.get("reason", ""), **kw),
+        "dismiss_objection": lambda c, data, **kw: lifecycle.decide_objection(
+            c, upheld=False, finding=data.get("reason", ""), **kw),
+        "inform_customer": reasoned(workflow.inform_customer, "message"),
+        "raise_level": reasoned(workflow.raise_level, "reason"),
+        "acknowledge_transfer": acknowledge,
     }
     if action not in table:
         raise Http404("没有这个操作")
     return table[action]
+
+
+def _has_form(action: str) -> bool:
+    try:
+        _call(action)
+    except Http404:
+        return False
+    return True
 
 
 @login_required

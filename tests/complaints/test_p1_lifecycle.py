@@ -30,6 +30,9 @@ HOW: dict[str, tuple[str, str, dict[str, object]]] = {
     "review": ("review", "zhangzong", {}),
     "archive": ("archive", "fengda", {}),
     "reopen": ("reopen", "zhoujl", {"reason": "客户来电反映问题复发"}),
+    "object": ("raise_objection", "wangkf", {"objection": "客户认为赔偿不足，要求复审"}),
+    "uphold_objection": ("decide_objection", "zhangzong", {"upheld": True, "finding": "调查不充分，重新调查"}),
+    "dismiss_objection": ("decide_objection", "zhangzong", {"upheld": False, "finding": "原处理结果合理"}),
 }
 
 # In P1 the GM reviews every case, so archiving straight after sign-off is refused by a guard.

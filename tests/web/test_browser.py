@@ -78,7 +78,7 @@ def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
         agent.page.select_option("select[name=channel]", "phone")
         agent.page.fill("input[name=customer_phone]", "13911112222")
         agent.page.fill("input[name=customer_name]", "马先生")
-        agent.page.select_option("select[name=level]", "major")
+        agent.page.select_option("select[name=level]", "very_dissatisfied")
         agent.page.select_option("select[name=category]", "repair_quality")
         agent.page.fill("textarea[name=customer_words]", "上周保养后发动机故障灯又亮了，要求免费检修并道歉。")
         agent.page.select_option("select[name=complained_department]", label="售后服务部")
@@ -88,7 +88,7 @@ def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
             agent.page.click("main form[method=post] button[type=submit]")
         assert "已登记，投诉编号" in agent.text()
         number = agent.page.url.rstrip("/").rsplit("/", 1)[-1]
-        agent.act("分类定级", level="major", category="repair_quality", validity="valid")
+        agent.act("分类定级", level="very_dissatisfied", category="repair_quality", validity="valid")
         agent.act("分派", text="填写协调工作单，交被投诉部门经理")
         assert "已完成：分派" in agent.text()
 

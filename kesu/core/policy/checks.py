@@ -131,6 +131,9 @@ def _approvals(p: Policy) -> Iterator[KesuError]:
     for j, lv in enumerate(a.solution_levels, 1):
         if lv not in levels:
             yield KesuError("unknown_level", field=f"approvals.solution_levels[{j}]", value=lv)
+    for j, lv in enumerate(p.handling.investigation_levels, 1):
+        if lv not in levels:
+            yield KesuError("unknown_level", field=f"handling.investigation_levels[{j}]", value=lv)
     previous = None
     for i, t in enumerate(a.compensation, 1):
         at = f"approvals.compensation[{i}]"
@@ -164,6 +167,7 @@ def _roles(p: Policy) -> Iterator[KesuError]:
         ("workflow.review", p.workflow.review),
         ("workflow.archive", p.workflow.archive),
         ("workflow.extension_approver", p.workflow.extension_approver),
+        ("handling.transfer_escalate_to", p.handling.transfer_escalate_to),
     ]
     for where, role in named:
         if role is not None and role not in ROLE_CODES:

@@ -156,6 +156,25 @@ class FollowUp(_Doc):
     callback_required: bool = True
 
 
+class Handling(_Doc):
+    """F5/F7/F9 handling rules beyond the clocks (Kesu's defaults where the seeds name no time)."""
+
+    transfer_acknowledge_within: DurationField = Duration.parse("2h")  # 转交处理联系单: receiver signs
+    transfer_escalate_to: str = "cs_manager"  # told when a transfer is not acknowledged in time
+    assist_within: DurationField = Duration.parse("24h")  # 协办: default due time of a help request
+    assist_time: TimeMode = "calendar"
+    investigation_levels: list[str] = []  # levels whose solution needs an investigation report first
+    finding_penalties: bool = True  # investigation findings may book penalties (F9)
+
+
+class Rewards(_Doc):
+    """F9: rewards to staff and to customers whose feedback was valid, and the discipline list."""
+
+    staff: bool = True  # staff rewards for saving a major loss or winning public praise
+    customer_kinds: list[Literal["points", "coupon", "gift", "cash"]] = []
+    discipline_list_day: int = Field(default=10, ge=1, le=28)  # last month's list is due by this day
+
+
 class Workflow(_Doc):
     sign_off: str = "cs_manager"
     review: str | None = "gm"  # None: the policy has no GM review step
@@ -213,6 +232,8 @@ class Policy(_Doc):
     approvals: Approvals = Approvals()
     follow_up: FollowUp = FollowUp()
     workflow: Workflow = Workflow()
+    handling: Handling = Handling()
+    rewards: Rewards = Rewards()
     numbering: Numbering = Numbering()
     record_fields: list[RecordField] = []
     attachments: Attachments = Attachments()

@@ -1,0 +1,431 @@
+"""Handling steps beside the status (SPEC F5, F7, F9): transfers and their acknowledgement,
+cross-department help (协办), raising a case to the next level, the investigation report,
+approvals of solutions and compensation (权限核决表, finance review, 专案呈核), telling the
+customer, and rewards.
+
+Steps on the complaint go through :func:`kesu.complaints.lifecycle.perform_activity`: the same
+rulebook as the transitions (state, role, reason), one transaction, one timeline event. Steps on
+a request (an approval, a help request) lock the complaint and the request row, so deciding twice
+is refused, never done twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kesu.clocks.calendar import calendar_for
+from kesu.clocks.models import PenaltyEntry
+from kesu.clocks.people import with_role
+from kesu.complaints import lifecycle
+from kesu.complaints.models import Complaint
+from kesu.complaints.timeline import append_event
+from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
+from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
+from kesu.core.policy import Duration, Policy
+from kesu.core.roles import Role, role_label
+from kesu.notifications.services import notify
+from kesu.org.models import Department, DeputyDesignation, Staff
+from kesu.org.services import managed_department_ids, member_department_ids
+from kesu.workflow.models import Approval, AssistRequest, InvestigationReport, Reward, Transfer
+
+
+def _when(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _department(value: Department | str | int | None, field: str = "department") -> Department:
+    """A department named by object, code or id — an unknown or inactive one is refused."""
+    if isinstance(value, Department):
+        if value.is_active:
+            return value
+        value = value.code
+    found = None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        found = Department.objects.filter(pk=int(value), is_active=True).first()
+    elif isinstance(value, str) and value.strip():
+        found = Department.objects.filter(code=value.strip(), is_active=True).first()
+    if found is None:
+        raise KesuError("unknown_department", field=field, value=value if value not in (None, "") else "（空）")
+    return found
+
+
+def _managers(department: Department | None, now: datetime) -> list[Staff]:
+    """The manager and any deputy acting for them now: who answers for the department."""
+    if department is None:
+        return []
+    people = [department.manager] if department.manager else []
+    people += [d.deputy for d in DeputyDesignation.objects.filter(DeputyDesignation.active_q(now),
+                                                                  department=department).select_related("deputy")]
+    return people
+
+
+# --- F5: transfer (转交处理联系单), acknowledgement, help (协办), raising the level ------------------
+
+
+def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Department | str | int | None, reason: str,
+             to_owner: Staff | None = None, expected_version: int | None = None) -> Transfer:
+    """Hand the case to another department; its manager (or deputy) must acknowledge it within the
+    policy's time, or the policy's escalation role is told."""
+    department = _department(to_department)
+    made: list[Transfer] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        if k.department_id == department.pk:
+            raise KesuError("same_department", field="department", value=department.name)
+        owner = to_owner or lifecycle._default_owner(department, k.complained_staff_id, now)
+        if owner is not None and owner.pk == k.complained_staff_id:
+            raise KesuError("recusal", field="owner", person=owner.display_name or owner.username)
+        due = calendar_for(department.pk).add(now, policy.handling.transfer_acknowledge_within, "calendar").due
+        made.append(Transfer.objects.create(
+            complaint=k, from_department=k.department, to_department=department, from_owner=k.owner, to_owner=owner,
+            reason=reason, requested_by=actor, requested_at=now, acknowledge_due_at=due))
+        k.department, k.owner = department, owner
+
+    k = lifecycle.perform_activity(c, "transfer", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    t = made[0]
+    recipients = [t.to_owner, *_managers(department, now)]
+    notify(recipients=recipients, kind="transfer_sent", now=now, complaint=k,
+           params={"number": k.number, "sender": actor.display_name or actor.username, "department": department.name,
+                   "reason": reason, "due": _when(t.acknowledge_due_at)}, dedupe_key=f"transfer_sent:{t.pk}")
+    return t
+
+
+def acknowledge_transfer(c: Complaint, *, actor: Staff, now: datetime, note: str = "",
+                         expected_version: int | None = None) -> Transfer:
+    """The receiving manager (or the named receiver) signs the 转交处理联系单."""
+    signed: list[Transfer] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        t = k.transfers.select_for_update().filter(acknowledged_at__isnull=True).order_by("-requested_at").first()
+        if t is None:
+            raise KesuError("no_pending_transfer")
+        t.acknowledged_by, t.acknowledged_at = actor, now
+        t.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        signed.append(t)
+
+    lifecycle.perform_activity(c, "acknowledge_transfer", actor=actor, now=now, reason=note,
+                               expected_version=expected_version, change=change)
+    return signed[0]
+
+
+def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Department | str | int | None,
+                   matter: str, within: str | None = None, expected_version: int | None = None) -> AssistRequest:
+    """协办: ask another department for help, due in ``within`` (the policy's default otherwise)."""
+    helper = _department(department)
+    made: list[AssistRequest] = []
+    try:
+        asked = Duration.parse(within) if within else None
+        if asked is not None and not asked.is_positive:
+            raise ValueError(within)
+    except ValueError:
+        raise KesuError("bad_duration", field="within", value=within) from None
+
+    def change(k: Complaint, policy: Policy) -> None:
+        if helper.pk == k.department_id:
+            raise KesuError("same_department", field="department", value=helper.name)
+        target = asked or policy.handling.assist_within
+        due = calendar_for(helper.pk).add(now, target, policy.handling.assist_time).due
+        made.append(AssistRequest.objects.create(complaint=k, department=helper, matter=matter, requested_by=actor,
+                                                 requested_at=now, due_at=due))
+
+    k = lifecycle.perform_activity(c, "request_assist", actor=actor, now=now, reason=matter,
+                                   expected_version=expected_version, change=change)
+    a = made[0]
+    notify(recipients=_managers(helper, now), kind="assist_requested", now=now, complaint=k,
+           params={"number": k.number, "department": helper.name, "matter": matter, "due": _when(a.due_at)},
+           dedupe_key=f"assist_requested:{a.pk}")
+    return a
+
+
+def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str) -> AssistRequest:
+    """The helping department records what it did; only its own staff (or manager/deputy) may."""
+    if not answer.strip():
+        raise KesuError("reason_required", field="answer", action="协办回复")
+    with transaction.atomic():
+        c = Complaint.objects.select_for_update().get(pk=a.complaint_id)
+        a = AssistRequest.objects.select_for_update().select_related("department").get(pk=a.pk)
+        if a.answered_at is not None:
+            raise KesuError("assist_answered")
+        if a.department_id not in member_department_ids(actor) | managed_department_ids(actor, now):
+            raise TransitionRefused("not_assisting_department", department=a.department.name)
+        a.answered_by, a.answered_at, a.answer = actor, now, answer
+        a.save(update_fields=["answered_by", "answered_at", "answer"])
+        append_event(c, actor=actor, now=now, kind="assist_answered", reason=answer,
+                     changes={"department": [None, a.department.name], "late": [None, now > a.due_at]})
+        c.save(update_fields=["event_seq"])
+    return a
+
+
+def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,
+                expected_version: int | None = None) -> Complaint:
+    """A case beyond the handler's authority goes up one level: the clocks re-time for the new
+    level, and when the routing rules send that level elsewhere (P2 二级 → the back office), the
+    case moves there with a new owner — both on the timeline."""
+
+    def change(k: Complaint, policy: Policy) -> None:
+        levels = sorted(policy.levels, key=lambda lv: lv.order)
+        current = next((i for i, lv in enumerate(levels) if lv.code == k.level), None)
+        if current is None or current + 1 >= len(levels):
+            name = levels[current].name if current is not None else k.level
+            raise KesuError("top_level", field="level", value=name)
+        k.level = levels[current + 1].code
+        if k.department_id is not None:
+            department = lifecycle.route_department(k, now)
+            if department.pk != k.department_id:
+                k.department = department
+                k.owner = lifecycle._default_owner(department, k.complained_staff_id, now)
+
+    return lifecycle.perform_activity(c, "raise_level", actor=actor, now=now, reason=reason,
+                                      expected_version=expected_version, change=change)
+
+
+# --- F7: investigation, approvals, telling the customer ----------------------------------------------
+
+
+def _money(value: Any, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise KesuError("bad_type", field=field, expected="金额", value=value) from None
+    if not amount.is_finite() or amount <= 0:
+        raise KesuError("too_small", field=field, limit="0.01")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise KesuError("bad_value", field=field, detail="金额最多两位小数")
+    return amount
+
+
+@dataclass(frozen=True)
+class Findings:
+    """投诉调查报告: cause, course of events, responsible person, conclusion, measures."""
+
+    valid: bool
+    cause: str
+    course: str
+    conclusion: str
+    corrective: str = ""
+    preventive: str = ""
+    responsible_staff: Staff | None = None
+    responsible_department: Department | str | int | None = None
+    penalty: Any = None  # yuan, booked against the responsible person/department (F9)
+
+
+def submit_investigation(c: Complaint, *, actor: Staff, now: datetime, findings: Findings,
+                         expected_version: int | None = None) -> InvestigationReport:
+    problems = [KesuError("required", field=name) for name in ("cause", "course", "conclusion")
+                if not str(getattr(findings, name)).strip()]
+    if findings.valid and not (findings.corrective.strip() or findings.preventive.strip()):
+        problems.append(KesuError("required", field="corrective"))
+    department = None
+    if findings.responsible_department not in (None, ""):
+        try:
+            department = _department(findings.responsible_department, "responsible_department")
+        except KesuError as exc:
+            problems.append(exc)
+    try:
+        penalty = _money(findings.penalty, "penalty")
+    except KesuError as exc:
+        problems.append(exc)
+        penalty = None
+    if penalty is not None and findings.responsible_staff is None and department is None:
+        problems.append(KesuError("penalty_without_person", field="penalty"))
+    if problems:
+        raise ValidationFailed(problems)
+    made: list[InvestigationReport] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        if penalty is not None and not policy.handling.finding_penalties:
+            raise KesuError("finding_penalties_off", field="penalty")
+        report = InvestigationReport.objects.create(
+            complaint=k, valid=findings.valid, cause=findings.cause, course=findings.course,
+            conclusion=findings.conclusion, corrective=findings.corrective, preventive=findings.preventive,
+            responsible_staff=findings.responsible_staff, responsible_department=department, penalty=penalty,
+            written_by=actor, written_at=now)
+        made.append(report)
+        k.responsible_staff = findings.responsible_staff
+        k.responsible_department = department or (findings.responsible_staff.departments.order_by("pk").first()
+                                                  if findings.responsible_staff else None)
+        if penalty is not None:
+            PenaltyEntry.objects.create(
+                complaint=k, kind=PenaltyEntry.Kind.FINDING, staff=findings.responsible_staff,
+                department=k.responsible_department, amount=penalty, booked_at=now,
+                reason=f"调查处罚：{findings.conclusion}"[:200])
+
+    lifecycle.perform_activity(c, "submit_investigation", actor=actor, now=now, reason=findings.conclusion,
+                               expected_version=expected_version, change=change)
+    return made[0]
+
+
+def _charge_to(k: Complaint, policy: Policy) -> Department | None:
+    """Who bears a compensation: the responsible department, the originating department's PR
+    expense (P2: the store where it arose), or the company (no department)."""
+    rule = policy.approvals.charge_to
+    if rule == "company":
+        return None
+    if rule == "originating_department_pr":
+        return k.location or k.complained_department or k.department
+    return k.responsible_department or k.department
+
+
+def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, plan: str,
+                     compensation_kind: str = "", amount: Any = None,
+                     expected_version: int | None = None) -> Approval:
+    """Put a solution (where the policy reserves it) or a compensation to the approver the policy
+    names for it; a compensation goes to the threshold its amount falls in (权限核决表), above the
+    top limit to special approval (专案呈核)."""
+    if kind not in Approval.Kind.values:
+        raise KesuError("not_one_of", field="kind", value=kind, allowed=", ".join(Approval.Kind.values))
+    money = _money(amount, "amount") if kind == Approval.Kind.COMPENSATION else None
+    made: list[Approval] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        fields: dict[str, Any] = {}
+        if kind == Approval.Kind.SOLUTION:
+            fields["approver_role"] = policy.approvals.solution_approver
+            fields["threshold_label"] = "处理方案审批"
+        else:
+            allowed = policy.approvals.compensation_kinds
+            if compensation_kind not in allowed:
+                raise KesuError("not_one_of", field="compensation_kind", value=compensation_kind,
+                                allowed="、".join(COMPENSATION_KINDS[x][0] for x in allowed))
+            if money is None:
+                raise KesuError("required", field="amount")
+            table = policy.approvals.compensation
+            at = next((i for i, t in enumerate(table) if t.up_to is None or money <= t.up_to), None)
+            if at is None:
+                raise KesuError("too_large", field="amount", limit=table[-1].up_to if table else 0)
+            # Nobody approves their own request: when the requester holds this threshold's approver
+            # role (a manager asking within their own limit), the request goes one threshold up.
+            me = lifecycle.actor_facts(actor, k, now)
+            while me.plays(table[at].approver) and at + 1 < len(table):
+                at += 1
+            threshold = table[at]
+            fields.update(approver_role=threshold.approver, threshold_label=threshold.label,
+                          special=threshold.up_to is None, finance_review=threshold.finance_review,
+                          compensation_kind=compensation_kind, amount=money, charge_to=_charge_to(k, policy))
+        made.append(Approval.objects.create(complaint=k, kind=kind, plan=plan, requested_by=actor,
+                                            requested_at=now, **fields))
+
+    k = lifecycle.perform_activity(c, "request_approval", actor=actor, now=now, reason=plan,
+                                   expected_version=expected_version, change=change)
+    a = made[0]
+    notify(recipients=_approvers(k, a.approver_role, now), kind="approval_requested", now=now, complaint=k,
+           params={"number": k.number, "what": _what(a), "threshold": a.threshold_label, "plan": plan},
+           dedupe_key=f"approval_requested:{a.pk}")
+    return a
+
+
+def _what(a: Approval) -> str:
+    if a.kind == Approval.Kind.SOLUTION:
+        return "处理方案"
+    return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
+
+
+def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
+    if role == Role.DEPT_MANAGER:
+        return _managers(k.department, now)
+    return list(with_role(role))
+
+
+def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "") -> Approval:
+    """The approver the threshold names decides — never the person who asked; a rejection says
+    why. An approval that needs finance review waits for it."""
+    with transaction.atomic():
+        c = Complaint.objects.select_for_update().select_related("policy_version").get(pk=a.complaint_id)
+        a = Approval.objects.select_for_update().get(pk=a.pk)
+        if a.state != Approval.State.PENDING:
+            raise KesuError("approval_not_pending", field="state", state=a.get_state_display())
+        if not lifecycle.actor_facts(actor, c, now).plays(a.approver_role):
+            raise TransitionRefused("role_not_allowed", action=f"审批{_what(a)}（{a.threshold_label}）",
+                                    roles=role_label(a.approver_role))
+        if a.requested_by_id == actor.pk:
+            raise TransitionRefused("self_approval")
+        if not approve and not note.strip():
+            raise KesuError("reason_required", field="note", action="驳回审批")
+        if approve:
+            a.state = Approval.State.FINANCE if a.finance_review else Approval.State.APPROVED
+        else:
+            a.state = Approval.State.REJECTED
+        a.decided_by, a.decided_at, a.decision_note = actor, now, note
+        a.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        append_event(c, actor=actor, now=now, kind="approval_decided", reason=note,
+                     changes={"approval": [None, _what(a)], "state": ["pending", a.state]})
+        c.save(update_fields=["event_seq"])
+        recipients = [a.requested_by, *(with_role(Role.FINANCE) if a.state == Approval.State.FINANCE else [])]
+        notify(recipients=recipients, kind="approval_decided", now=now, complaint=c,
+               params={"number": c.number, "what": _what(a), "approved": approve, "note": note},
+               dedupe_key=f"approval_decided:{a.pk}")
+    return a
+
+
+def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "") -> Approval:
+    """财务审核 of an approved expense (P2: by the 财会部 before the voucher is issued)."""
+    with transaction.atomic():
+        c = Complaint.objects.select_for_update().get(pk=a.complaint_id)
+        a = Approval.objects.select_for_update().get(pk=a.pk)
+        if a.state != Approval.State.FINANCE:
+            raise KesuError("not_finance_stage", field="state", state=a.get_state_display())
+        if Role.FINANCE not in lifecycle.actor_facts(actor, c, now).roles:
+            raise TransitionRefused("role_not_allowed", action="财务审核", roles=role_label(Role.FINANCE))
+        if actor.pk in (a.requested_by_id, a.decided_by_id):
+            raise TransitionRefused("self_approval")
+        if not approve and not note.strip():
+            raise KesuError("reason_required", field="note", action="财务驳回")
+        a.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+        a.finance_by, a.finance_at, a.finance_note = actor, now, note
+        a.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])
+        append_event(c, actor=actor, now=now, kind="finance_reviewed", reason=note,
+                     changes={"approval": [None, _what(a)], "state": ["finance", a.state]})
+        c.save(update_fields=["event_seq"])
+        notify(recipients=[a.requested_by], kind="approval_decided", now=now, complaint=c,
+               params={"number": c.number, "what": _what(a), "approved": approve, "note": note},
+               dedupe_key=f"finance_reviewed:{a.pk}")
+    return a
+
+
+def inform_customer(c: Complaint, *, actor: Staff, now: datetime, message: str,
+                    expected_version: int | None = None) -> Complaint:
+    """F7: the customer is told the result (what was decided, what they will receive)."""
+    return lifecycle.perform_activity(c, "inform_customer", actor=actor, now=now, reason=message,
+                                      expected_version=expected_version)
+
+
+# --- F9: rewards -----------------------------------------------------------------------------------
+
+
+def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: str, reason: str,
+                 amount: Any = None, staff: Staff | None = None, expected_version: int | None = None) -> Reward:
+    """A reward to staff (saved a major loss, public praise) or to the customer whose feedback was
+    valid, in a form the policy offers."""
+    if to not in Reward.To.values:
+        raise KesuError("not_one_of", field="to", value=to, allowed=", ".join(Reward.To.values))
+    value = _money(amount, "amount")
+    made: list[Reward] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        if to == Reward.To.CUSTOMER:
+            if k.validity != "valid":
+                raise KesuError("reward_needs_valid", field="to",
+                                value=VALIDITY_KINDS.get(k.validity, (k.validity or "未认定",))[0])
+            if form not in policy.rewards.customer_kinds:
+                raise KesuError("not_one_of", field="form", value=form,
+                                allowed=", ".join(policy.rewards.customer_kinds) or "（本制度未设客户奖励）")
+        else:
+            if not policy.rewards.staff:
+                raise KesuError("reward_staff_off", field="to")
+            if staff is None:
+                raise KesuError("required", field="staff")
+        made.append(Reward.objects.create(complaint=k, to=to, staff=staff if to == Reward.To.STAFF else None,
+                                          form=form, amount=value, reason=reason, granted_by=actor, granted_at=now))
+
+    lifecycle.perform_activity(c, "grant_reward", actor=actor, now=now, reason=reason,
+                               expected_version=expected_version, change=change)
+    return made[0]
