@@ -7,9 +7,9 @@ import pytest
 
 from kesu.clocks import extensions
 from kesu.clocks.models import ExtensionRequest
+from kesu.complaints import lifecycle
 from kesu.core.errors import TransitionRefused
 from kesu.core.lifecycle import State
-from kesu.complaints import lifecycle
 from tests.factories import bring_to
 from tests.scenarios.conftest import Wall, at, clock, fresh, penalty_total, timeline
 

@@ -56,7 +56,8 @@ def test_not_satisfied_twice_then_satisfied(p1, people):
     second = list(c.clocks.filter(code="second_response").order_by("started_at").values_list("met", flat=True))
     assert second == [True, False, True]
     late = PenaltyEntry.objects.get(complaint=c)
-    assert (late.amount, late.staff, late.kind) == (20, people["wangkf"], PenaltyEntry.Kind.CLOCK_BREACH)  # 不满意: 20 元
+    # 不满意: 20 元, booked to the agent who answers for the second contact
+    assert (late.amount, late.staff, late.kind) == (20, people["wangkf"], PenaltyEntry.Kind.CLOCK_BREACH)
 
 
 def test_a_third_unsatisfied_round_is_escalated_to_the_gm(p1, people):
