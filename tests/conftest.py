@@ -56,3 +56,16 @@ def people(db, now):
     from kesu.ops.demo import load_demo_organisation
 
     return load_demo_organisation(now)
+
+
+@pytest.fixture
+def publish(db):
+    """Publish a preset as the policy in force: ``publish("p2_mall_three_tier", when)``."""
+    from kesu.core.policy.io import PRESETS_DIR
+    from kesu.policies.services import import_and_publish
+
+    def publish_preset(stem: str, when: datetime):  # type: ignore[no-untyped-def]
+        text = (PRESETS_DIR / f"{stem}.yaml").read_text(encoding="utf-8")
+        return import_and_publish(text=text, actor=None, now=when)
+
+    return publish_preset

@@ -6,13 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from kesu.clocks.models import ComplaintClock, PenaltyEntry
 from kesu.clocks.sweep import sweep
 from kesu.complaints.models import Complaint
-from kesu.core.policy.io import PRESETS_DIR
-from kesu.policies.services import import_and_publish
 from kesu.workflow.sweep import sweep_overdue
 from tests.conftest import BEIJING
 
@@ -42,15 +38,6 @@ class Wall:
         sweep(now=self.now)
         sweep_overdue(now=self.now)
         return self.now
-
-
-@pytest.fixture
-def publish(db):
-    def publish_preset(stem: str, when: datetime):
-        text = (PRESETS_DIR / f"{stem}.yaml").read_text(encoding="utf-8")
-        return import_and_publish(text=text, actor=None, now=when)
-
-    return publish_preset
 
 
 def timeline(c: Complaint) -> list[str]:
