@@ -35,6 +35,18 @@ def setup(db: str, pg_url: str | None) -> Path:
     return work
 
 
+def bulk(cur, sql: str, table: str, cols: str, rows: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: COPY (an order of magnitude faster than INSERTs); SQLite: executemany."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        cur.executemany(sql, rows)
+        return
+    with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> None:
     from django.db import connection, transaction
 
@@ -72,7 +84,7 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> No
             "occurred_at": None, "occurred_place": "", "amount_involved": None, "demands": "[]", "extra": "{}",
             "receiver": receiver, "location": None, "complained_department": None, "complained_staff": None,
             "department": rng.choice(depts), "owner": None, "registered_at": at, "updated_at": at,
-            "updated_by": receiver,
+            "updated_by": receiver, "responsible_staff": None, "responsible_department": None,
         }
         return [values[f.name] for f in c_fields]
 
@@ -81,7 +93,8 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> No
     open_every = max(1, rows // open_rows)
     with transaction.atomic(), connection.cursor() as cur:
         for lo in range(0, rows, batch):
-            cur.executemany(c_sql, [complaint_row(i, i % open_every == 0) for i in range(lo, min(rows, lo + batch))])
+            bulk(cur, c_sql, Complaint._meta.db_table, c_cols,
+                 [complaint_row(i, i % open_every == 0) for i in range(lo, min(rows, lo + batch))])
         NumberCounter.objects.update_or_create(scope=str(now.year), defaults={"value": rows})
     ids = list(Complaint.objects.order_by("pk").values_list("pk", "status")) if clocks else []
     far = now + timedelta(days=30)
@@ -99,7 +112,7 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> No
                     "pauses": "[]", "calendar_covered": True, "uncovered_years": "[]",
                 }
                 rows_k.append([values[f.name] for f in k_fields])
-            cur.executemany(k_sql, rows_k)
+            bulk(cur, k_sql, ComplaintClock._meta.db_table, k_cols, rows_k)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"seeded {rows:,} complaints{' and their clocks' if clocks else ''} in {time.perf_counter() - start:.1f} s",
