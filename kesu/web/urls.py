@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kesu.web import views
+from kesu.web import views, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("c/<str:number>/", views.detail, name="detail"),
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
+    path("approvals/", workbench.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", workbench.decide, name="decide"),
+    path("extensions/<int:pk>/decide/", workbench.decide_extension, name="decide_extension"),
+    path("penalties/", workbench.penalty_ledger, name="ledger"),
+    path("penalties/<int:pk>/waive/", workbench.waive, name="waive"),
+    path("dashboard/", workbench.dashboard, name="dashboard"),
 ]

@@ -1,0 +1,163 @@
+"""Pages around the queues: the approvals inbox, the penalty ledger, and the managers' dashboard.
+Decisions go through kesu.workflow.services and kesu.clocks.extensions — the same rules the API
+uses; the pages only choose what to show."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kesu.clocks import extensions, ledger
+from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
+from kesu.complaints.models import Complaint
+from kesu.core.errors import KesuError
+from kesu.core.lifecycle import OPEN_STATES, State, state_label
+from kesu.core.roles import Role
+from kesu.org.models import Department, Staff
+from kesu.org.services import roles_of
+from kesu.policies.services import active_version, policy_of
+from kesu.workflow import services as workflow
+from kesu.workflow.models import Approval
+from kesu.workflow.selectors import approvals_waiting_for, extensions_waiting_for
+
+DASHBOARD_ROLES = frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR})
+LEDGER_ROLES = frozenset({Role.HR, Role.CS_MANAGER, Role.GM, Role.AUDITOR, Role.FINANCE})
+
+
+def _staff(request: HttpRequest) -> Staff:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    staff, now = _staff(request), timezone.now()
+    return render(request, "web/approvals.html", {
+        "approvals": approvals_waiting_for(staff, now), "extensions": extensions_waiting_for(staff),
+    })
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or reject an approval (or review it for finance); refusals come from the rules."""
+    a = get_object_or_404(Approval, pk=pk)
+    approve = request.POST.get("verdict") == "approve"
+    note = request.POST.get("note", "")
+    try:
+        if a.state == Approval.State.FINANCE and Role.FINANCE in roles_of(_staff(request)):
+            workflow.finance_review(a, actor=_staff(request), now=timezone.now(), approve=approve, note=note)
+        else:
+            workflow.decide_approval(a, actor=_staff(request), now=timezone.now(), approve=approve, note=note)
+    except KesuError as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, f"已{'批准' if approve else '驳回'}：投诉 {a.complaint.number}")
+    return redirect("web:approvals")
+
+
+@login_required
+@require_POST
+def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    req = get_object_or_404(ExtensionRequest, pk=pk)
+    approve = request.POST.get("verdict") == "approve"
+    try:
+        extensions.decide_extension(req, actor=_staff(request), now=timezone.now(), approve=approve,
+                                    note=request.POST.get("note", ""))
+    except KesuError as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, f"延期申请已{'批准' if approve else '驳回'}：投诉 {req.complaint.number}")
+    return redirect("web:approvals")
+
+
+def _month(value: str | None) -> date | None:
+    try:
+        year, month = (value or "").split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+@login_required
+def penalty_ledger(request: HttpRequest) -> HttpResponse:
+    """超时扣罚 and finding penalties: filter by month, department, person; waive; export."""
+    staff = _staff(request)
+    if not roles_of(staff) & LEDGER_ROLES:
+        raise PermissionDenied("扣罚台账仅限人事行政、客服部经理、总经理、稽核与财务查看")
+    month = _month(request.GET.get("month"))
+    dept = request.GET.get("department") or None
+    person = request.GET.get("staff") or None
+    entries = ledger.penalties(month=month, department_id=int(dept) if dept and dept.isdigit() else None,
+                               staff_id=int(person) if person and person.isdigit() else None)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(ledger.export_xlsx(entries), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
+        return response
+    page = entries[:500]
+    return render(request, "web/ledger.html", {
+        "entries": page, "month": request.GET.get("month", ""), "department": dept or "", "staff": person or "",
+        "departments": Department.objects.filter(is_active=True).order_by("code"),
+        "people": Staff.objects.filter(penalties__isnull=False).distinct().order_by("username"),
+        "total": sum((e.amount for e in page if e.waived_at is None), 0), "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+@require_POST
+def waive(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(PenaltyEntry, pk=pk)
+    try:
+        ledger.waive(entry, actor=_staff(request), now=timezone.now(), reason=request.POST.get("reason", ""))
+    except KesuError as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, f"已免除：投诉 {entry.complaint.number} 的 {entry.amount} 元扣罚")
+    return redirect(f"{reverse('web:ledger')}?{request.POST.get('query', '')}")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Where the CS manager and the GM stand: open cases by level and department, breaches today,
+    the on-time rate of clocks finished this month, and the unsatisfied cases."""
+    if not roles_of(_staff(request)) & DASHBOARD_ROLES:
+        raise PermissionDenied("总览仅限客服部经理、总经理与稽核查看")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+    today = datetime.combine(timezone.localtime(now, tz).date(), time(0), tz)
+    month_start = today.replace(day=1)
+    open_q = Complaint.objects.filter(status__in=[s.value for s in OPEN_STATES])
+    names = {lv.code: lv.name for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
+    by_level = [(names.get(row["level"], row["level"] or "未定级"), row["n"])
+                for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
+    by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n")[:20])
+    finished = ComplaintClock.objects.filter(stopped_at__gte=month_start, cancelled_at__isnull=True).aggregate(
+        total=Count("id"), met=Count("id", filter=Q(met=True)))
+    on_time = round(100 * finished["met"] / finished["total"], 1) if finished["total"] else None
+    unsatisfied = (Complaint.objects.filter(status__in=[State.REOPENED, State.OBJECTED])
+                   .select_related("department").order_by("-updated_at")[:20])
+    return render(request, "web/dashboard.html", {
+        "open_total": open_q.count(), "by_level": by_level, "by_department": by_department,
+        "breaches_today": ComplaintClock.objects.filter(breached_at__gte=today,
+                                                        breached_at__lt=today + timedelta(days=1)).count(),
+        "on_time": on_time, "finished": finished,
+        "unsatisfied": [(c, state_label(c.status)) for c in unsatisfied],
+    })
+
+
+def active_version_or_none():  # type: ignore[no-untyped-def]
+    try:
+        return active_version()
+    except KesuError:
+        return None

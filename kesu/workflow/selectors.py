@@ -1,0 +1,37 @@
+"""What waits for a person's decision: approvals (by the role the threshold names, a department
+manager's only for the departments they manage or act for), finance reviews, extension requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from kesu.clocks.models import ExtensionRequest
+from kesu.core.roles import Role
+from kesu.org.models import Staff
+from kesu.org.services import managed_department_ids, roles_of
+from kesu.workflow.models import Approval
+
+
+def approvals_waiting_for(staff: Staff, now: datetime) -> QuerySet[Approval]:
+    roles = roles_of(staff)
+    q = Q(state=Approval.State.PENDING, approver_role__in=[r for r in roles if r != Role.DEPT_MANAGER])
+    managed = managed_department_ids(staff, now)
+    if managed:
+        q |= Q(state=Approval.State.PENDING, approver_role=Role.DEPT_MANAGER, complaint__department_id__in=managed)
+    if Role.FINANCE in roles:
+        q |= Q(state=Approval.State.FINANCE)
+    return (Approval.objects.filter(q).exclude(requested_by=staff)
+            .select_related("complaint", "requested_by", "charge_to").order_by("requested_at", "pk"))
+
+
+def extensions_waiting_for(staff: Staff) -> QuerySet[ExtensionRequest]:
+    """Pending extension requests under policies whose approver role this person holds."""
+    roles = roles_of(staff)
+    pending = (ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).exclude(requested_by=staff)
+               .select_related("complaint__policy_version", "clock", "requested_by").order_by("requested_at", "pk"))
+    from kesu.policies.services import policy_of
+
+    keep = [r.pk for r in pending if policy_of(r.complaint.policy_version).workflow.extension_approver in roles]
+    return pending.filter(pk__in=keep)
