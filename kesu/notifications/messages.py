@@ -65,6 +65,12 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("【客诉】投诉 {number} 审批结果", "投诉 {number} 的{what}审批：{verdict}。{note}"),
         ("[Kesu] {number}: approval decided", "{what} on {number}: {verdict}. {note}"),
     ),
+    "discipline_list": (
+        ("【客诉】{period} 月度处罚名单",
+         "{period} 结案投诉 {cases} 件，扣罚合计 {total} 元。请于本月 10 日前审核：/discipline/?month={period}"),
+        ("[Kesu] discipline list {period}", "{cases} cases closed in {period}, penalties {total} yuan. "
+                                            "Review by the 10th: /discipline/?month={period}"),
+    ),
     "sweep_error": (
         ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
         ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),

@@ -19,4 +19,5 @@ urlpatterns = [
     path("penalties/", workbench.penalty_ledger, name="ledger"),
     path("penalties/<int:pk>/waive/", workbench.waive, name="waive"),
     path("dashboard/", workbench.dashboard, name="dashboard"),
+    path("discipline/", workbench.discipline, name="discipline"),
 ]

@@ -4,6 +4,7 @@ uses; the pages only choose what to show."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
 from kesu.policies.services import active_version, policy_of
 from kesu.workflow import services as workflow
+from kesu.workflow.accountability import discipline_list
 from kesu.workflow.models import Approval
 from kesu.workflow.selectors import approvals_waiting_for, extensions_waiting_for
 
@@ -161,3 +163,35 @@ def active_version_or_none():  # type: ignore[no-untyped-def]
         return active_version()
     except KesuError:
         return None
+
+
+@login_required
+def discipline(request: HttpRequest) -> HttpResponse:
+    """F9: last month's closed cases with who answers for them and the penalties (due by the 10th)."""
+    if not roles_of(_staff(request)) & LEDGER_ROLES:
+        raise PermissionDenied("处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看")
+    month = _month(request.GET.get("month"))
+    if month is None:
+        first = timezone.localtime(timezone.now()).date().replace(day=1)
+        month = (first - timedelta(days=1)).replace(day=1)
+    rows = discipline_list(month.year, month.month)
+    if request.GET.get("format") == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = f"{month:%Y-%m} 处罚名单"
+        ws.append(["投诉编号", "结案时间", "级别", "责任部门（处理）", "责任人", "责任部门（调查认定）",
+                   "超时扣罚（元）", "调查处罚（元）"])
+        for r in rows:
+            ws.append([r.number, timezone.localtime(r.closed_at).replace(tzinfo=None), r.level, r.department,
+                       r.responsible_staff, r.responsible_department, float(r.clock_penalties),
+                       float(r.finding_penalties)])
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(out.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="discipline-{month:%Y-%m}.xlsx"'
+        return response
+    return render(request, "web/discipline.html", {"rows": rows, "month": f"{month:%Y-%m}"})

@@ -73,3 +73,11 @@ def test_the_dashboard_is_for_managers_and_counts_open_cases(p1, people):
     page = client_for(people["zhoujl"]).get("/dashboard/").content.decode()
     assert "在办投诉" in page and "非常不满意" in page and "重新处理" in page
     assert client_for(people["lijl"]).get("/dashboard/").status_code == 403
+
+
+def test_the_discipline_page_and_its_export(p1, people, now):
+    hr = client_for(people["churs"])
+    page = hr.get("/discipline/", {"month": "2026-02"}).content.decode()
+    assert "2026-02 没有结案的投诉" in page
+    assert hr.get("/discipline/", {"month": "2026-02", "format": "xlsx"}).content[:2] == b"PK"
+    assert client_for(people["wangkf"]).get("/discipline/").status_code == 403

@@ -222,3 +222,14 @@ def test_the_discipline_list_shows_last_months_closed_cases_with_penalties(p1, p
     assert [(r.number, r.responsible_staff, r.clock_penalties, r.finding_penalties) for r in rows] == [
         (c.number, "孙师傅", Decimal("30.00"), Decimal("100.00"))]
     assert discipline_list(2026, 2) == []
+
+
+def test_the_discipline_list_reaches_hr_once_even_when_the_run_repeats(p1, people, now):
+    from kesu.notifications.models import Notification
+    from kesu.workflow.tasks import send_discipline_list
+
+    first = send_discipline_list(now=now)  # 2026-03-10: February's list
+    again = send_discipline_list(now=now + timedelta(hours=5))
+    assert (first["sent"], again["sent"]) == (1, 0)
+    note = Notification.objects.get(kind="discipline_list", recipient=people["churs"])
+    assert note.params["period"] == "2026-02"

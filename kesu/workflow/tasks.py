@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from kesu.clocks.people import with_role
+from kesu.core.roles import Role
+from kesu.notifications.services import notify
+from kesu.tasks import register
+from kesu.workflow.accountability import discipline_list
+
+
+# Hourly: from the 1st of a month, last month's discipline list (seed 000: due by the 10th) is sent
+# to HR once. The dedupe key makes a repeated or caught-up run (server down on the 1st) a no-op.
+@register("workflow.discipline_list", every_seconds=3600)
+def send_discipline_list(*, now: datetime) -> dict[str, int]:
+    today = timezone.localtime(now).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    rows = discipline_list(year, month)
+    period = f"{year}-{month:02d}"
+    made = notify(recipients=list(with_role(Role.HR)), kind="discipline_list", now=now,
+                  params={"period": period, "cases": len(rows),
+                          "total": str(sum((r.clock_penalties + r.finding_penalties for r in rows), 0))},
+                  dedupe_key=f"discipline_list:{period}")
+    return {"cases": len(rows), "sent": len(made)}
