@@ -30,6 +30,7 @@ from kesu.core.registration import RegistrationInput
 from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
+from kesu.web import steps
 from kesu.web.forms import AssignForm, ClassifyForm, ReasonForm, RegistrationForm, add_domain_errors
 from kesu.workflow import services as workflow
 
@@ -84,11 +85,17 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
         "status_label": state_label(c.status), "level": level, "actions": forms_by_action,
         "action_labels": {a: event_label(a) for a in actions},
+        "approvals": c.approvals.select_related("requested_by", "decided_by", "finance_by", "charge_to"),
+        "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
+        "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
+        "assists": c.assists.select_related("department", "answered_by"),
         "may_note": True,
     })
 
 
 def _form_for(action: str, policy: Any) -> Any:
+    if action in steps.STEPS:
+        return steps.form_for(action, policy)
     if action == "classify":
         return ClassifyForm(policy=policy)
     if action == "assign":
@@ -140,6 +147,8 @@ def _call(action: str) -> Callable[..., Complaint]:
 
 
 def _has_form(action: str) -> bool:
+    if action in steps.STEPS:
+        return True
     try:
         _call(action)
     except Http404:
@@ -153,8 +162,14 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """Every action goes through the lifecycle, whatever the page showed: a forged or stale
     POST meets the same refusal as a hidden button."""
     c = _get(request, number)
-    call = _call(action)
     policy = policy_of(c.policy_version)
+    if action in steps.STEPS:
+        version = request.POST.get("version", "")
+        if not version.isdigit():
+            messages.error(request, "表单缺少版本信息，请刷新页面后重试")
+            return redirect("web:detail", number=number)
+        return steps.perform(request, c, action, policy, int(version))
+    call = _call(action)
     form = ClassifyForm(request.POST, policy=policy) if action == "classify" else (
         AssignForm(request.POST) if action == "assign" else ReasonForm(request.POST))
     try:

@@ -81,3 +81,36 @@ def test_the_discipline_page_and_its_export(p1, people, now):
     assert "2026-02 没有结案的投诉" in page
     assert hr.get("/discipline/", {"month": "2026-02", "format": "xlsx"}).content[:2] == b"PK"
     assert client_for(people["wangkf"]).get("/discipline/").status_code == 403
+
+
+def test_handling_steps_are_forms_on_the_detail_page_and_go_through_the_rules(p1, people):
+    from kesu.complaints.models import Complaint
+    from kesu.org.models import Department
+
+    now = timezone.now()
+    c = bring_to(State.HANDLING, people, now)
+    manager = client_for(people["lijl"])
+    page = manager.get(f"/c/{c.number}/").content.decode()
+    for label in ("转交处理", "申请协办", "提交调查报告", "提交审批", "提级处理"):
+        assert label in page
+    parts = Department.objects.get(code="parts")
+    manager.post(f"/c/{c.number}/act/request_approval/", {"version": c.version, "kind": "compensation",
+                                                          "plan": "补偿 800 元", "compensation_kind": "cash",
+                                                          "amount": "800"})
+    assert Approval.objects.get(complaint=c).approver_role == "gm"
+    c.refresh_from_db()
+    stale = c.version - 1
+    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": stale, "department": parts.pk,
+                                                         "reason": "转配件部"}, follow=True).content.decode()
+    assert "您的提交未保存" in page and Complaint.objects.get(pk=c.pk).department.code == "after_sales"
+    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.pk,
+                                                         "reason": "转配件部"}, follow=True).content.decode()
+    assert "已完成：转交处理" in page  # back on his queue: the case is the parts department's now
+    assert "待签收" in client_for(people["xupj"]).get(f"/c/{c.number}/").content.decode()
+    # The agent may not transfer: the form is not shown, and a forged POST is refused the same way.
+    agent = client_for(people["wangkf"])
+    c.refresh_from_db()
+    assert "转交处理" not in agent.get(f"/c/{c.number}/").content.decode().split("可执行的操作")[1].split("时间线")[0]
+    page = agent.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.pk,
+                                                       "reason": "再转"}, follow=True).content.decode()
+    assert "您没有该权限" in page
