@@ -1,0 +1,96 @@
+"""Server time of the staff pages with 1,000,000 complaints stored (issue: staff web interface,
+item 6 — target p99 ≤ 100 ms on SQLite and PostgreSQL).
+
+Seeds the database as the other benchmarks do (200,000 open complaints, each with a running
+clock), makes 2,000 clocks due within the next two hours and 1,000 breached, then times each
+work-queue tab and the complaint detail page through Django's test client — the whole request:
+middleware, session, queries, template. Reported per page: p50, p99, max, queries per request.
+
+    .venv/bin/python bench/pages.py --db sqlite
+    .venv/bin/python bench/pages.py --db postgres --pg-url postgres://kesu:kesu@127.0.0.1:5432/kesu
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from seeding import ROOT, seed, setup
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--pg-url")
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--requests", type=int, default=200)
+    args = ap.parse_args()
+    if args.db == "postgres" and not args.pg_url:
+        ap.error("--pg-url is required for PostgreSQL")
+    setup(args.db, args.pg_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    seed(args.rows, args.rows // 5, now)
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kesu.clocks.models import ComplaintClock
+    from kesu.complaints.models import Complaint
+    from kesu.org.models import Staff
+
+    running = list(ComplaintClock.objects.filter(stopped_at__isnull=True).values_list("pk", flat=True)[:3000])
+    ComplaintClock.objects.filter(pk__in=running[:2000]).update(due_at=now + timedelta(minutes=90))
+    ComplaintClock.objects.filter(pk__in=running[2000:]).update(due_at=now - timedelta(hours=1),
+                                                                  breached_at=now - timedelta(minutes=59))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+    open_numbers = list(Complaint.objects.exclude(status="archived").values_list("number", flat=True)[:5000])
+    rng = random.Random(7)
+    pages: list[tuple[str, str, list[str]]] = [
+        ("queue: mine (agent, 200k open)", "wangkf", ["/queue/?q=mine"]),
+        ("queue: department (manager)", "lijl", ["/queue/?q=department"]),
+        ("queue: due soon (CS manager)", "zhoujl", ["/queue/?q=due_soon"]),
+        ("queue: breached (CS manager)", "zhoujl", ["/queue/?q=breached"]),
+        ("queue: all, page 50 (GM)", "zhangzong", ["/queue/?q=all&page=50"]),
+        ("complaint detail (GM)", "zhangzong", [f"/c/{n}/" for n in open_numbers]),
+    ]
+    results = []
+    for name, login, urls in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(Staff.objects.get(username=login))
+        client.get(urls[0])  # warm: templates, policy cache
+        timings, queries = [], []
+        for _ in range(args.requests):
+            url = rng.choice(urls)
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                response = client.get(url)
+                timings.append(time.perf_counter() - t0)
+            assert response.status_code == 200, (url, response.status_code)
+            queries.append(len(ctx.captured_queries))
+        results.append({"page": name, "p50_ms": round(statistics.median(timings) * 1000, 1),
+                        "p99_ms": round(percentile(timings, 99) * 1000, 1), "max_ms": round(max(timings) * 1000, 1),
+                        "queries": max(queries)})
+        print(results[-1], flush=True)
+
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"pages-{args.db}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(results, indent=2))
+    print(f"\n| page ({args.db}, {args.rows:,} complaints) | p50 | p99 | max | queries |\n|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['page']} | {r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['queries']} |")
+
+
+if __name__ == "__main__":
+    main()
