@@ -20,4 +20,6 @@ urlpatterns = [
     path("penalties/<int:pk>/waive/", workbench.waive, name="waive"),
     path("dashboard/", workbench.dashboard, name="dashboard"),
     path("discipline/", workbench.discipline, name="discipline"),
+    path("policy/", workbench.policy_tables, name="policy"),
+    path("calendar/", workbench.calendar_years, name="calendar"),
 ]

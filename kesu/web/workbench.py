@@ -195,3 +195,38 @@ def discipline(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="discipline-{month:%Y-%m}.xlsx"'
         return response
     return render(request, "web/discipline.html", {"rows": rows, "month": f"{month:%Y-%m}"})
+
+
+POLICY_ROLES = frozenset({Role.SYSADMIN, Role.CS_MANAGER, Role.GM, Role.AUDITOR})
+
+
+@login_required
+def policy_tables(request: HttpRequest) -> HttpResponse:
+    """The policy in force as readable tables: levels, clocks, penalties, routing, approvals.
+    Editing and publishing a new version happen in the administration (a draft, then publish)."""
+    if not roles_of(_staff(request)) & POLICY_ROLES:
+        raise PermissionDenied("制度配置仅限系统管理员、客服部经理、总经理与稽核查看")
+    version = active_version_or_none()
+    if version is None:
+        return render(request, "web/policy.html", {"version": None})
+    policy = policy_of(version)
+    levels = {lv.code: lv.name for lv in policy.levels}
+    clocks = [{"clock": k, "targets": [(levels.get(code, "其余级别" if code == "*" else code), str(t))
+                                       for code, t in k.targets.items()]} for k in policy.clocks]
+    routing = [{"rule": r, "levels": "、".join(levels.get(x, x) for x in r.when.levels)} for r in policy.routing]
+    return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,
+                                               "routing": routing})
+
+
+@login_required
+def calendar_years(request: HttpRequest) -> HttpResponse:
+    """The statutory holiday table (法定节假日与调休) the working-time clocks count on."""
+    if not roles_of(_staff(request)) & POLICY_ROLES:
+        raise PermissionDenied("工作日历仅限系统管理员、客服部经理、总经理与稽核查看")
+    from kesu.clocks.models import BusinessHours, HolidayYear
+
+    return render(request, "web/calendar.html", {
+        "years": HolidayYear.objects.order_by("year"),
+        "hours": BusinessHours.objects.select_related("department").order_by("department__code"),
+        "this_year": timezone.localtime(timezone.now()).year,
+    })
