@@ -76,7 +76,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     for c in page:  # level names from the complaint's own policy version
         level = policies[c.policy_version_id].level(c.level)
         c.level_name = level.name if level else ""
-    return render(request, "web/queue.html", {"queues": QUEUES, "current": name, "page": page, "now": now})
+    context = {"queues": QUEUES, "current": name, "page": page, "now": now}
+    if request.htmx:  # type: ignore[attr-defined]  # the periodic refresh: rows only
+        return render(request, "web/_queue_table.html", context)
+    return render(request, "web/queue.html", context)
 
 
 def _get(request: HttpRequest, number: str) -> Complaint:

@@ -99,3 +99,11 @@ def test_the_queue_is_a_fixed_number_of_queries_whatever_its_length(client, peop
     with django_assert_max_num_queries(8):
         response = client.get("/queue/?q=department")
     assert response.content.decode().count("/c/") >= 30
+
+
+def test_the_queue_refreshes_its_rows_through_htmx_from_kesus_own_static_files(client, people, p1):
+    client.force_login(people["wangkf"])
+    full = client.get("/queue/?q=all").content.decode()
+    assert 'hx-trigger="every 30s"' in full and "django_htmx/htmx" in full and "unpkg" not in full
+    rows = client.get("/queue/?q=all", HTTP_HX_REQUEST="true").content.decode()
+    assert '<div id="queue"' in rows and "<html" not in rows

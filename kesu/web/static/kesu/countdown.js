@@ -18,4 +18,5 @@
     });
   }
   tick(); setInterval(tick, 30000);
+  document.addEventListener("htmx:afterSwap", tick);  // rows refreshed by htmx count down at once
 })();
