@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from kesu.clocks.models import ComplaintClock
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.complaints.selectors import QUEUES, get_visible, work_queue
+from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
 from kesu.core import lifecycle as rules
 from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
@@ -216,6 +216,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     else:
         label = rules.BY_ACTION[action].label[0] if action in rules.BY_ACTION else event_label(action)
         messages.success(request, f"已完成：{label}")
+        if not visible_complaints(_staff(request), timezone.now()).filter(pk=c.pk).exists():
+            return redirect("web:queue")  # moved out of this person's sight (raised, routed elsewhere)
     return redirect("web:detail", number=number)
 
 

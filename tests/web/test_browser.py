@@ -61,6 +61,27 @@ class Desk:
         with self.page.expect_navigation():
             action.locator("button[type=submit]").click()
 
+    def step(self, label: str, **fields: str) -> None:
+        """Open a step's form, fill its fields by name (select, input or textarea), submit."""
+        action = self.page.locator("details.action", has=self.page.locator("summary", has_text=label))
+        action.locator("summary").click()
+        for name, value in fields.items():
+            box = action.locator(f"[name={name}]")
+            if box.evaluate("e => e.tagName") == "SELECT":
+                box.select_option(label=value) if not value.isascii() else box.select_option(value)
+            else:
+                box.fill(value)
+        with self.page.expect_navigation():
+            action.locator("button[type=submit]").click()
+
+    def decide(self, number: str, verdict: str = "approve", note: str = "同意") -> None:
+        """In the approvals inbox: decide the first item of complaint ``number``."""
+        self.page.goto(f"{self.base}/approvals/")
+        row = self.page.locator("tr", has=self.page.locator(f"a:text-is('{number}')")).first
+        row.locator("input[name=note]").fill(note)
+        with self.page.expect_navigation():
+            row.locator(f"button[value={verdict}]").click()
+
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -127,3 +148,73 @@ def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
     assert list(c.events.exclude(to_status="").values_list("to_status", flat=True)) == [
         "registered", "classified", "assigned", "handling", "solution_agreed", "follow_up", "satisfied",
         "signed_off", "reviewed", "archived"]
+
+
+def test_p2_tier2_case_with_a_voucher_by_clicks_and_what_each_role_may_not_do(live_server, publish, people):
+    from django.utils import timezone
+
+    publish("p2_mall_three_tier", timezone.now())
+    base = live_server.url
+    seen: dict[str, str] = {}
+
+    def scenario(browser) -> None:  # type: ignore[no-untyped-def]
+        agent = Desk(browser, base, "wangkf")
+        agent.page.goto(f"{base}/register/")
+        agent.page.select_option("select[name=channel]", "walk_in")
+        agent.page.fill("input[name=customer_phone]", "13900001111")
+        agent.page.fill("input[name=customer_name]", "周女士")
+        agent.page.select_option("select[name=level]", "tier1")
+        agent.page.select_option("select[name=category]", "exchange")
+        agent.page.fill("textarea[name=customer_words]", "电饭煲三天就坏了，柜台不给换，态度恶劣。")
+        agent.page.select_option("select[name=complained_department]", label="销售部")
+        with agent.page.expect_navigation():
+            agent.page.click("main form[method=post] button[type=submit]")
+        number = agent.page.url.rstrip("/").rsplit("/", 1)[-1]
+        agent.act("分类定级", level="tier1", category="exchange", validity="valid")
+        agent.step("分派", department="销售部", reason="一级客诉，交门店处理")
+
+        store = Desk(browser, base, "zhaojl")
+        store.open(number)
+        store.act("接手处理")
+        store.step("提级处理", reason="需厂商鉴定，超出门店权限")
+        assert "已完成：提级处理" in store.text()
+        store.open(number)  # now the complaint centre's case: the store no longer sees it
+        assert "没有这条投诉" in store.page.content() or "Not Found" in store.page.content()
+
+        centre = Desk(browser, base, "zhoujl")
+        centre.open(number)
+        assert "二级客诉" in centre.text()
+        centre.step("提交审批", kind="solution", plan="更换新品并致送礼券")
+        centre.step("提交审批", kind="compensation", plan="致送 800 元礼券", compensation_kind="voucher",
+                    amount="800")
+        centre.act("达成初步协议", "换新并致送礼券")
+        assert "尚有 2 项审批未完成" in centre.text()  # the rule holds, whatever the page offered
+
+        gm = Desk(browser, base, "zhangzong")
+        gm.decide(number)
+        gm.decide(number)
+        gm.shot("approvals")
+        finance = Desk(browser, base, "wucw")
+        finance.decide(number, note="列门店公关费用")
+
+        centre.open(number)
+        centre.act("达成初步协议", "换新并致送 800 元礼券")
+        centre.act("告知客户处理结果", "已为您更换新品，并致送 800 元礼券")
+        centre.act("交回处理结果", "顾客已领取新品和礼券")
+        follow = Desk(browser, base, "chenhf")
+        follow.open(number)
+        assert "客服经理签字" not in follow.text()
+        follow.act("回访：客户满意", "顾客表示满意")
+        centre.open(number)
+        centre.act("客服经理签字", "同意结案")
+        audit = Desk(browser, base, "zhengjh")
+        audit.open(number)
+        audit.act("归档")
+        assert "已完成：归档" in audit.text()
+        audit.shot("p2-archived")
+        seen["number"] = number
+
+    in_browser(scenario)
+    c = Complaint.objects.get(number=seen["number"])
+    assert (c.status, c.level, c.department.code) == (State.ARCHIVED, "tier2", "customer_service")
+    assert list(c.approvals.values_list("state", flat=True)) == ["approved", "approved"]
