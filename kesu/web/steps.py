@@ -121,3 +121,54 @@ def perform(request: HttpRequest, c: Complaint, action: str, policy: Policy, exp
         if not visible_complaints(request.user, timezone.now()).filter(pk=c.pk).exists():
             return redirect("web:queue")  # handed to another department: no longer this person's to see
     return redirect("web:detail", number=c.number)
+
+
+class ExtensionForm(forms.Form):
+    """投诉延期处理申请 (the customer cannot be reached), or waiting for the customer's next visit."""
+
+    clock = forms.ChoiceField(label="时限")
+    kind = forms.ChoiceField(label="方式", choices=[("pause", "暂停计时（至恢复）"), ("extend", "延长时限"),
+                                                   ("next_visit", "等待客户二次到店（无需审批）")])
+    extension = forms.CharField(label="延长时长（如 24h、2d，仅“延长时限”）", required=False, max_length=10)
+    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, clocks: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clock"].choices = clocks
+
+
+def extension_form_for(c: Complaint, actor: Staff, data: Any = None) -> ExtensionForm | None:
+    """The form, when ``actor`` may ask for an extension and a clock is running."""
+    from kesu.clocks.extensions import MAY_REQUEST
+    from kesu.complaints.lifecycle import actor_facts
+
+    who = actor_facts(actor, c, timezone.now())
+    if not any(who.plays(r) for r in MAY_REQUEST):
+        return None
+    running = [(k.code, k.name) for k in c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True,
+                                                          paused_at__isnull=True).order_by("due_at")]
+    return ExtensionForm(data, clocks=running) if running else None
+
+
+def request_extension(request: HttpRequest, c: Complaint) -> HttpResponse:
+    from kesu.clocks import extensions
+
+    form = extension_form_for(c, request.user, request.POST)  # type: ignore[arg-type]
+    if form is None or not form.is_valid():
+        why = ("；".join(" ".join(v) for v in form.errors.values()) if form is not None
+               else "您不能为本投诉申请延期，或没有正在计时的时限")
+        messages.error(request, f"延期申请未提交：{why}")
+        return redirect("web:detail", number=c.number)
+    d = form.cleaned_data
+    try:
+        if d["kind"] == "next_visit":
+            extensions.pause_for_next_visit(c, clock_code=d["clock"], actor=request.user, now=timezone.now(),
+                                            reason=d["reason"])
+            messages.success(request, "已暂停计时，等待客户二次到店")
+        else:
+            extensions.request_extension(c, clock_code=d["clock"], actor=request.user, now=timezone.now(),
+                                         reason=d["reason"], kind=d["kind"], extension=d["extension"])
+            messages.success(request, "已提交延期处理申请，等待审批")
+    except KesuError as exc:
+        messages.error(request, exc.message())
+    return redirect("web:detail", number=c.number)

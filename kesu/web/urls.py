@@ -13,6 +13,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("c/<str:number>/", views.detail, name="detail"),
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
+    path("c/<str:number>/extension/", views.extension, name="extension"),
     path("approvals/", workbench.approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", workbench.decide, name="decide"),
     path("extensions/<int:pk>/decide/", workbench.decide_extension, name="decide_extension"),

@@ -116,6 +116,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
+        "extension_form": steps.extension_form_for(c, staff),
         "may_note": True,
     })
 
@@ -181,6 +182,12 @@ def _has_form(action: str) -> bool:
     except Http404:
         return False
     return True
+
+
+@login_required
+@require_POST
+def extension(request: HttpRequest, number: str) -> HttpResponse:
+    return steps.request_extension(request, _get(request, number))
 
 
 @login_required

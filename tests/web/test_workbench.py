@@ -123,3 +123,20 @@ def test_the_policy_and_the_calendar_read_as_tables(p1, people):
         assert text in page
     assert "2026" in admin.get("/calendar/").content.decode()
     assert client_for(people["wangkf"]).get("/policy/").status_code == 403
+
+
+def test_an_extension_is_requested_on_the_detail_page_and_approved_in_the_inbox(p1, people):
+    from kesu.clocks.models import ExtensionRequest
+
+    now = timezone.now()
+    c = bring_to(State.FOLLOW_UP, people, now)
+    specialist = client_for(people["chenhf"])
+    assert "申请延期处理" in specialist.get(f"/c/{c.number}/").content.decode()
+    specialist.post(f"/c/{c.number}/extension/", {"clock": "second_response", "kind": "pause",
+                                                 "reason": "客户电话无人接听"})
+    req = ExtensionRequest.objects.get(complaint=c)
+    gm = client_for(people["zhangzong"])
+    assert "客户电话无人接听" in gm.get("/approvals/").content.decode()
+    gm.post(f"/extensions/{req.pk}/decide/", {"verdict": "approve", "note": "同意"})
+    assert ExtensionRequest.objects.get(pk=req.pk).state == "approved"
+    assert "申请延期处理" not in client_for(people["zhaojl"]).get(f"/c/{c.number}/").content.decode()
