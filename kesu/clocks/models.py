@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
 from kesu.org.models import Department
@@ -63,8 +64,8 @@ class PenaltyEntry(models.Model):
     """超时扣罚 and penalties from investigation findings: the ledger HR and managers review."""
 
     class Kind(models.TextChoices):
-        CLOCK_BREACH = "clock_breach", "超时扣罚"
-        FINDING = "finding", "调查处罚"
+        CLOCK_BREACH = "clock_breach", _("超时扣罚")
+        FINDING = "finding", _("调查处罚")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="penalties")
     clock = models.OneToOneField(ComplaintClock, null=True, blank=True, on_delete=models.PROTECT,
@@ -99,13 +100,13 @@ class ExtensionRequest(models.Model):
     """投诉延期处理申请: raised when the customer cannot be reached; the GM role decides."""
 
     class Kind(models.TextChoices):
-        PAUSE = "pause", "暂停计时（至恢复）"
-        EXTEND = "extend", "延长时限"
+        PAUSE = "pause", _("暂停计时（至恢复）")
+        EXTEND = "extend", _("延长时限")
 
     class State(models.TextChoices):
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "已驳回"
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="extension_requests")
     clock = models.ForeignKey(ComplaintClock, on_delete=models.PROTECT, related_name="extension_requests")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, ValidationFailed
@@ -26,24 +28,24 @@ def category_choices(policy: Policy) -> list[tuple[str, str]]:
 
 
 class RegistrationForm(forms.Form):
-    channel = forms.ChoiceField(label="渠道")
-    customer_phone = forms.CharField(label="客户电话", required=False, max_length=30)
-    customer_name = forms.CharField(label="客户姓名", required=False, max_length=60)
-    level = forms.ChoiceField(label="级别", required=False)
-    category = forms.ChoiceField(label="类别", required=False)
-    customer_words = forms.CharField(label="客户原话", widget=forms.Textarea(attrs={"rows": 4}))
-    demands = forms.MultipleChoiceField(label="客户诉求", required=False, widget=forms.CheckboxSelectMultiple,
+    channel = forms.ChoiceField(label=_lazy("渠道"))
+    customer_phone = forms.CharField(label=_lazy("客户电话"), required=False, max_length=30)
+    customer_name = forms.CharField(label=_lazy("客户姓名"), required=False, max_length=60)
+    level = forms.ChoiceField(label=_lazy("级别"), required=False)
+    category = forms.ChoiceField(label=_lazy("类别"), required=False)
+    customer_words = forms.CharField(label=_lazy("客户原话"), widget=forms.Textarea(attrs={"rows": 4}))
+    demands = forms.MultipleChoiceField(label=_lazy("客户诉求"), required=False, widget=forms.CheckboxSelectMultiple,
                                         choices=[(k, v[0]) for k, v in DEMANDS.items()])
-    complained_department = forms.ModelChoiceField(label="被投诉部门", required=False,
+    complained_department = forms.ModelChoiceField(label=_lazy("被投诉部门"), required=False,
                                                    queryset=Department.objects.filter(is_active=True))
-    occurred_place = forms.CharField(label="发生地点", required=False, max_length=200)
+    occurred_place = forms.CharField(label=_lazy("发生地点"), required=False, max_length=200)
 
     def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
         self.fields["channel"].choices = [(c, label(CHANNELS, c)) for c in policy.channels]
-        self.fields["level"].choices = [("", "（稍后定级）")] + [(lv.code, lv.name) for lv in policy.levels]
-        self.fields["category"].choices = [("", "（稍后分类）"), *category_choices(policy)]
+        self.fields["level"].choices = [("", _lazy("（稍后定级）"))] + [(lv.code, lv.name) for lv in policy.levels]
+        self.fields["category"].choices = [("", _lazy("（稍后分类）")), *category_choices(policy)]
         for f in policy.record_fields:
             self.fields[f"extra_{f.code}"] = forms.CharField(label=f.name, required=False)
 
@@ -53,9 +55,9 @@ class RegistrationForm(forms.Form):
 
 
 class ClassifyForm(forms.Form):
-    level = forms.ChoiceField(label="级别")
-    category = forms.ChoiceField(label="类别")
-    validity = forms.ChoiceField(label="有效性")
+    level = forms.ChoiceField(label=_lazy("级别"))
+    category = forms.ChoiceField(label=_lazy("类别"))
+    validity = forms.ChoiceField(label=_lazy("有效性"))
 
     def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,13 +67,13 @@ class ClassifyForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    department = forms.ModelChoiceField(label="责任部门", required=False, empty_label="（按分派规则）",
+    department = forms.ModelChoiceField(label=_lazy("责任部门"), required=False, empty_label=_lazy("（按分派规则）"),
                                         queryset=Department.objects.filter(is_active=True))
-    reason = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 def add_domain_errors(form: forms.Form, exc: KesuError) -> None:
@@ -81,4 +83,4 @@ def add_domain_errors(form: forms.Form, exc: KesuError) -> None:
         name = (e.field or "").split(".")[0].split("[")[0]
         if name == "extra":
             name = "extra_" + (e.field or "").split(".", 1)[1]
-        form.add_error(name if name in form.fields else None, e.message())
+        form.add_error(name if name in form.fields else None, e.message(get_language()))

@@ -11,6 +11,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import visible_complaints
@@ -28,35 +31,36 @@ def _departments() -> Any:
 
 
 class TransferForm(forms.Form):
-    department = forms.ModelChoiceField(label="接收部门", queryset=_departments())
-    reason = forms.CharField(label="转交原因", widget=forms.Textarea(attrs={"rows": 2}))
+    department = forms.ModelChoiceField(label=_lazy("接收部门"), queryset=_departments())
+    reason = forms.CharField(label=_lazy("转交原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssistForm(forms.Form):
-    department = forms.ModelChoiceField(label="协办部门", queryset=_departments())
-    matter = forms.CharField(label="协办事项", widget=forms.Textarea(attrs={"rows": 2}))
-    within = forms.CharField(label="协办时限（如 4h、1d；留空按制度默认）", required=False, max_length=10)
+    department = forms.ModelChoiceField(label=_lazy("协办部门"), queryset=_departments())
+    matter = forms.CharField(label=_lazy("协办事项"), widget=forms.Textarea(attrs={"rows": 2}))
+    within = forms.CharField(label=_lazy("协办时限（如 4h、1d；留空按制度默认）"), required=False, max_length=10)
 
 
 class InvestigationForm(forms.Form):
-    valid = forms.TypedChoiceField(label="投诉是否成立", choices=[("1", "成立"), ("0", "不成立")],
+    valid = forms.TypedChoiceField(label=_lazy("投诉是否成立"), choices=[("1", _lazy("成立")), ("0", _lazy("不成立"))],
                                    coerce=lambda v: v == "1")
-    cause = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
-    course = forms.CharField(label="经过", widget=forms.Textarea(attrs={"rows": 2}))
-    responsible_staff = forms.ModelChoiceField(label="责任人", required=False,
+    cause = forms.CharField(label=_lazy("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    course = forms.CharField(label=_lazy("经过"), widget=forms.Textarea(attrs={"rows": 2}))
+    responsible_staff = forms.ModelChoiceField(label=_lazy("责任人"), required=False,
                                                queryset=Staff.objects.filter(is_active=True).order_by("username"))
-    responsible_department = forms.ModelChoiceField(label="责任部门", required=False, queryset=_departments())
-    conclusion = forms.CharField(label="结论", widget=forms.Textarea(attrs={"rows": 2}))
-    corrective = forms.CharField(label="纠正措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    preventive = forms.CharField(label="预防措施", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    penalty = forms.CharField(label="处罚金额（元，可空）", required=False, max_length=14)
+    responsible_department = forms.ModelChoiceField(label=_lazy("责任部门"), required=False, queryset=_departments())
+    conclusion = forms.CharField(label=_lazy("结论"), widget=forms.Textarea(attrs={"rows": 2}))
+    corrective = forms.CharField(label=_lazy("纠正措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    preventive = forms.CharField(label=_lazy("预防措施"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    penalty = forms.CharField(label=_lazy("处罚金额（元，可空）"), required=False, max_length=14)
 
 
 class ApprovalForm(forms.Form):
-    kind = forms.ChoiceField(label="审批事项", choices=[("solution", "处理方案"), ("compensation", "补偿")])
-    plan = forms.CharField(label="方案说明", widget=forms.Textarea(attrs={"rows": 2}))
-    compensation_kind = forms.ChoiceField(label="补偿方式", required=False)
-    amount = forms.CharField(label="金额（元）", required=False, max_length=14)
+    kind = forms.ChoiceField(label=_lazy("审批事项"),
+                             choices=[("solution", _lazy("处理方案")), ("compensation", _lazy("补偿"))])
+    plan = forms.CharField(label=_lazy("方案说明"), widget=forms.Textarea(attrs={"rows": 2}))
+    compensation_kind = forms.ChoiceField(label=_lazy("补偿方式"), required=False)
+    amount = forms.CharField(label=_lazy("金额（元）"), required=False, max_length=14)
 
     def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,13 +69,14 @@ class ApprovalForm(forms.Form):
 
 
 class RewardForm(forms.Form):
-    to = forms.ChoiceField(label="奖励对象", choices=[("customer", "客户"), ("staff", "员工")])
-    staff = forms.ModelChoiceField(label="员工", required=False,
+    to = forms.ChoiceField(label=_lazy("奖励对象"), choices=[("customer", _lazy("客户")), ("staff", _lazy("员工"))])
+    staff = forms.ModelChoiceField(label=_lazy("员工"), required=False,
                                    queryset=Staff.objects.filter(is_active=True).order_by("username"))
-    form = forms.ChoiceField(label="方式", choices=[("points", "积分"), ("coupon", "优惠券"), ("gift", "礼品"),
-                                                   ("cash", "现金"), ("commendation", "通报表扬"), ("bonus", "奖金")])
-    amount = forms.CharField(label="数额", required=False, max_length=14)
-    reason = forms.CharField(label="事由", widget=forms.Textarea(attrs={"rows": 2}))
+    form = forms.ChoiceField(label=_lazy("方式"), choices=[
+        ("points", _lazy("积分")), ("coupon", _lazy("优惠券")), ("gift", _lazy("礼品")), ("cash", _lazy("现金")),
+        ("commendation", _lazy("通报表扬")), ("bonus", _lazy("奖金"))])
+    amount = forms.CharField(label=_lazy("数额"), required=False, max_length=14)
+    reason = forms.CharField(label=_lazy("事由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 STEPS: dict[str, type[forms.Form]] = {
@@ -112,12 +117,12 @@ def perform(request: HttpRequest, c: Complaint, action: str, policy: Policy, exp
     try:
         _call(action, c, form.cleaned_data, actor=request.user, now=timezone.now(), expected_version=expected)
     except StaleUpdate as exc:
-        messages.warning(request, exc.message())
+        messages.warning(request, exc.message(get_language()))
     except KesuError as exc:
         add_domain_errors(form, exc)
-        messages.error(request, "；".join(" ".join(v) for v in form.errors.values()) or exc.message())
+        messages.error(request, "；".join(" ".join(v) for v in form.errors.values()) or exc.message(get_language()))
     else:
-        messages.success(request, f"已完成：{event_label(action)}")
+        messages.success(request, _("已完成：%(action)s") % {"action": event_label(action, get_language())})
         if not visible_complaints(request.user, timezone.now()).filter(pk=c.pk).exists():
             return redirect("web:queue")  # handed to another department: no longer this person's to see
     return redirect("web:detail", number=c.number)
@@ -126,11 +131,12 @@ def perform(request: HttpRequest, c: Complaint, action: str, policy: Policy, exp
 class ExtensionForm(forms.Form):
     """投诉延期处理申请 (the customer cannot be reached), or waiting for the customer's next visit."""
 
-    clock = forms.ChoiceField(label="时限")
-    kind = forms.ChoiceField(label="方式", choices=[("pause", "暂停计时（至恢复）"), ("extend", "延长时限"),
-                                                   ("next_visit", "等待客户二次到店（无需审批）")])
-    extension = forms.CharField(label="延长时长（如 24h、2d，仅“延长时限”）", required=False, max_length=10)
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}))
+    clock = forms.ChoiceField(label=_lazy("时限"))
+    kind = forms.ChoiceField(label=_lazy("方式"), choices=[
+        ("pause", _lazy("暂停计时（至恢复）")), ("extend", _lazy("延长时限")),
+        ("next_visit", _lazy("等待客户二次到店（无需审批）"))])
+    extension = forms.CharField(label=_lazy("延长时长（如 24h、2d，仅“延长时限”）"), required=False, max_length=10)
+    reason = forms.CharField(label=_lazy("原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, clocks: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,19 +162,19 @@ def request_extension(request: HttpRequest, c: Complaint) -> HttpResponse:
     form = extension_form_for(c, request.user, request.POST)  # type: ignore[arg-type]
     if form is None or not form.is_valid():
         why = ("；".join(" ".join(v) for v in form.errors.values()) if form is not None
-               else "您不能为本投诉申请延期，或没有正在计时的时限")
-        messages.error(request, f"延期申请未提交：{why}")
+               else _("您不能为本投诉申请延期，或没有正在计时的时限"))
+        messages.error(request, _("延期申请未提交：%(why)s") % {"why": why})
         return redirect("web:detail", number=c.number)
     d = form.cleaned_data
     try:
         if d["kind"] == "next_visit":
             extensions.pause_for_next_visit(c, clock_code=d["clock"], actor=request.user, now=timezone.now(),
                                             reason=d["reason"])
-            messages.success(request, "已暂停计时，等待客户二次到店")
+            messages.success(request, _("已暂停计时，等待客户二次到店"))
         else:
             extensions.request_extension(c, clock_code=d["clock"], actor=request.user, now=timezone.now(),
                                          reason=d["reason"], kind=d["kind"], extension=d["extension"])
-            messages.success(request, "已提交延期处理申请，等待审批")
+            messages.success(request, _("已提交延期处理申请，等待审批"))
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
     return redirect("web:detail", number=c.number)

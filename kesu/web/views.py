@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesu.clocks.models import ComplaintClock
@@ -86,7 +88,7 @@ def _get(request: HttpRequest, number: str) -> Complaint:
     try:
         return get_visible(_staff(request), timezone.now(), number=number)
     except KesuError:
-        raise Http404("没有这条投诉，或您无权查看") from None
+        raise Http404(_("没有这条投诉，或您无权查看")) from None
 
 
 @login_required
@@ -102,7 +104,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     phone = c.customer_phone if sees_personal_data(roles=who.roles, is_owner=who.is_owner,
                                                    manages_department=who.manages_department) else mask_phone(
         c.customer_phone)
-    events = [(e, event_label(e.kind)) for e in c.events.select_related("actor").order_by("seq")]
+    events = [(e, event_label(e.kind, get_language())) for e in c.events.select_related("actor").order_by("seq")]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
     category = " / ".join(n.name for n in policy.category_path(c.category))
@@ -110,8 +112,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/detail.html", {
         "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
-        "status_label": state_label(c.status), "level": level, "actions": forms_by_action,
-        "action_labels": {a: event_label(a) for a in actions},
+        "status_label": state_label(c.status, get_language()), "level": level, "actions": forms_by_action,
+        "action_labels": {a: event_label(a, get_language()) for a in actions},
         "approvals": c.approvals.select_related("requested_by", "decided_by", "finance_by", "charge_to"),
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
@@ -170,7 +172,7 @@ def _call(action: str) -> Callable[..., Complaint]:
         "acknowledge_transfer": acknowledge,
     }
     if action not in table:
-        raise Http404("没有这个操作")
+        raise Http404(_("没有这个操作"))
     return table[action]
 
 
@@ -200,7 +202,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if action in steps.STEPS:
         version = request.POST.get("version", "")
         if not version.isdigit():
-            messages.error(request, "表单缺少版本信息，请刷新页面后重试")
+            messages.error(request, _("表单缺少版本信息，请刷新页面后重试"))
             return redirect("web:detail", number=number)
         return steps.perform(request, c, action, policy, int(version))
     call = _call(action)
@@ -209,7 +211,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         expected = int(request.POST.get("version", ""))
     except ValueError:
-        messages.error(request, "表单缺少版本信息，请刷新页面后重试")
+        messages.error(request, _("表单缺少版本信息，请刷新页面后重试"))
         return redirect("web:detail", number=number)
     if not form.is_valid():
         messages.error(request, "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
@@ -217,12 +219,12 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         call(c, form.cleaned_data, actor=_staff(request), now=timezone.now(), expected_version=expected)
     except StaleUpdate as exc:
-        messages.warning(request, exc.message())
+        messages.warning(request, exc.message(get_language()))
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
     else:
-        label = rules.BY_ACTION[action].label[0] if action in rules.BY_ACTION else event_label(action)
-        messages.success(request, f"已完成：{label}")
+        label = event_label(action, get_language())
+        messages.success(request, _("已完成：%(action)s") % {"action": label})
         if not visible_complaints(_staff(request), timezone.now()).filter(pk=c.pk).exists():
             return redirect("web:queue")  # moved out of this person's sight (raised, routed elsewhere)
     return redirect("web:detail", number=number)
@@ -234,7 +236,7 @@ def register(request: HttpRequest) -> HttpResponse:
     try:
         policy = policy_of(active_version())
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
         return redirect("web:queue")
     form = RegistrationForm(request.POST or None, policy=policy)
     history: list[Complaint] = []
@@ -257,6 +259,6 @@ def register(request: HttpRequest) -> HttpResponse:
         except KesuError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(request, f"已登记，投诉编号 {c.number}")
+            messages.success(request, _("已登记，投诉编号 %(number)s") % {"number": c.number})
             return redirect("web:detail", number=c.number)
     return render(request, "web/register.html", {"form": form, "history": history, "phone": phone})

@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesu.clocks import extensions, ledger
@@ -62,9 +64,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             workflow.decide_approval(a, actor=_staff(request), now=timezone.now(), approve=approve, note=note)
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
     else:
-        messages.success(request, f"已{'批准' if approve else '驳回'}：投诉 {a.complaint.number}")
+        messages.success(request, (_("已批准：投诉 %(number)s") if approve else _("已驳回：投诉 %(number)s"))
+                         % {"number": a.complaint.number})
     return redirect("web:approvals")
 
 
@@ -77,9 +80,10 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
         extensions.decide_extension(req, actor=_staff(request), now=timezone.now(), approve=approve,
                                     note=request.POST.get("note", ""))
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
     else:
-        messages.success(request, f"延期申请已{'批准' if approve else '驳回'}：投诉 {req.complaint.number}")
+        messages.success(request, (_("延期申请已批准：投诉 %(number)s") if approve
+                                   else _("延期申请已驳回：投诉 %(number)s")) % {"number": req.complaint.number})
     return redirect("web:approvals")
 
 
@@ -96,7 +100,7 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     """超时扣罚 and finding penalties: filter by month, department, person; waive; export."""
     staff = _staff(request)
     if not roles_of(staff) & LEDGER_ROLES:
-        raise PermissionDenied("扣罚台账仅限人事行政、客服部经理、总经理、稽核与财务查看")
+        raise PermissionDenied(_("扣罚台账仅限人事行政、客服部经理、总经理、稽核与财务查看"))
     month = _month(request.GET.get("month"))
     dept = request.GET.get("department") or None
     person = request.GET.get("staff") or None
@@ -123,9 +127,10 @@ def waive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ledger.waive(entry, actor=_staff(request), now=timezone.now(), reason=request.POST.get("reason", ""))
     except KesuError as exc:
-        messages.error(request, exc.message())
+        messages.error(request, exc.message(get_language()))
     else:
-        messages.success(request, f"已免除：投诉 {entry.complaint.number} 的 {entry.amount} 元扣罚")
+        messages.success(request, _("已免除：投诉 %(number)s 的 %(amount)s 元扣罚")
+                         % {"number": entry.complaint.number, "amount": entry.amount})
     return redirect(f"{reverse('web:ledger')}?{request.POST.get('query', '')}")
 
 
@@ -134,14 +139,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Where the CS manager and the GM stand: open cases by level and department, breaches today,
     the on-time rate of clocks finished this month, and the unsatisfied cases."""
     if not roles_of(_staff(request)) & DASHBOARD_ROLES:
-        raise PermissionDenied("总览仅限客服部经理、总经理与稽核查看")
+        raise PermissionDenied(_("总览仅限客服部经理、总经理与稽核查看"))
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
     today = datetime.combine(timezone.localtime(now, tz).date(), time(0), tz)
     month_start = today.replace(day=1)
     open_q = Complaint.objects.filter(status__in=[s.value for s in OPEN_STATES])
     names = {lv.code: lv.name for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
-    by_level = [(names.get(row["level"], row["level"] or "未定级"), row["n"])
+    by_level = [(names.get(row["level"], row["level"] or _("未定级")), row["n"])
                 for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
     by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n")[:20])
     finished = ComplaintClock.objects.filter(stopped_at__gte=month_start, cancelled_at__isnull=True).aggregate(
@@ -154,7 +159,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "breaches_today": ComplaintClock.objects.filter(breached_at__gte=today,
                                                         breached_at__lt=today + timedelta(days=1)).count(),
         "on_time": on_time, "finished": finished,
-        "unsatisfied": [(c, state_label(c.status)) for c in unsatisfied],
+        "unsatisfied": [(c, state_label(c.status, get_language())) for c in unsatisfied],
     })
 
 
@@ -169,7 +174,7 @@ def active_version_or_none():  # type: ignore[no-untyped-def]
 def discipline(request: HttpRequest) -> HttpResponse:
     """F9: last month's closed cases with who answers for them and the penalties (due by the 10th)."""
     if not roles_of(_staff(request)) & LEDGER_ROLES:
-        raise PermissionDenied("处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看")
+        raise PermissionDenied(_("处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看"))
     month = _month(request.GET.get("month"))
     if month is None:
         first = timezone.localtime(timezone.now()).date().replace(day=1)
@@ -180,9 +185,9 @@ def discipline(request: HttpRequest) -> HttpResponse:
 
         wb = Workbook()
         ws = wb.active
-        ws.title = f"{month:%Y-%m} 处罚名单"
-        ws.append(["投诉编号", "结案时间", "级别", "责任部门（处理）", "责任人", "责任部门（调查认定）",
-                   "超时扣罚（元）", "调查处罚（元）"])
+        ws.title = f"{month:%Y-%m}"
+        ws.append([_("投诉编号"), _("结案时间"), _("级别"), _("责任部门（处理）"), _("责任人"),
+                   _("责任部门（调查认定）"), _("超时扣罚（元）"), _("调查处罚（元）")])
         for r in rows:
             ws.append([r.number, timezone.localtime(r.closed_at).replace(tzinfo=None), r.level, r.department,
                        r.responsible_staff, r.responsible_department, float(r.clock_penalties),
@@ -205,13 +210,13 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     """The policy in force as readable tables: levels, clocks, penalties, routing, approvals.
     Editing and publishing a new version happen in the administration (a draft, then publish)."""
     if not roles_of(_staff(request)) & POLICY_ROLES:
-        raise PermissionDenied("制度配置仅限系统管理员、客服部经理、总经理与稽核查看")
+        raise PermissionDenied(_("制度配置仅限系统管理员、客服部经理、总经理与稽核查看"))
     version = active_version_or_none()
     if version is None:
         return render(request, "web/policy.html", {"version": None})
     policy = policy_of(version)
     levels = {lv.code: lv.name for lv in policy.levels}
-    clocks = [{"clock": k, "targets": [(levels.get(code, "其余级别" if code == "*" else code), str(t))
+    clocks = [{"clock": k, "targets": [(levels.get(code, _("其余级别") if code == "*" else code), str(t))
                                        for code, t in k.targets.items()]} for k in policy.clocks]
     routing = [{"rule": r, "levels": "、".join(levels.get(x, x) for x in r.when.levels)} for r in policy.routing]
     return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,
@@ -222,7 +227,7 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
 def calendar_years(request: HttpRequest) -> HttpResponse:
     """The statutory holiday table (法定节假日与调休) the working-time clocks count on."""
     if not roles_of(_staff(request)) & POLICY_ROLES:
-        raise PermissionDenied("工作日历仅限系统管理员、客服部经理、总经理与稽核查看")
+        raise PermissionDenied(_("工作日历仅限系统管理员、客服部经理、总经理与稽核查看"))
     from kesu.clocks.models import BusinessHours, HolidayYear
 
     return render(request, "web/calendar.html", {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
 from kesu.core.catalogues import COMPENSATION_KINDS
@@ -98,20 +99,20 @@ class Approval(models.Model):
     finance when the threshold says so."""
 
     class Kind(models.TextChoices):
-        SOLUTION = "solution", "处理方案"
-        COMPENSATION = "compensation", "补偿"
+        SOLUTION = "solution", _("处理方案")
+        COMPENSATION = "compensation", _("补偿")
 
     class State(models.TextChoices):
-        PENDING = "pending", "待审批"
-        FINANCE = "finance", "待财务审核"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "已驳回"
+        PENDING = "pending", _("待审批")
+        FINANCE = "finance", _("待财务审核")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="approvals")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     plan = models.TextField("方案说明")
     compensation_kind = models.CharField("补偿方式", max_length=20, blank=True,
-                                         choices=[(k, v[0]) for k, v in COMPENSATION_KINDS.items()])
+                                         choices=[(k, _(v[0])) for k, v in COMPENSATION_KINDS.items()])
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
     charge_to = models.ForeignKey(Department, verbose_name="费用承担部门", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
@@ -142,8 +143,8 @@ class Reward(models.Model):
     feedback was valid (points, coupons)."""
 
     class To(models.TextChoices):
-        STAFF = "staff", "员工"
-        CUSTOMER = "customer", "客户"
+        STAFF = "staff", _("员工")
+        CUSTOMER = "customer", _("客户")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="rewards")
     to = models.CharField("对象", max_length=10, choices=To.choices)

@@ -1,0 +1,141 @@
+"""Write kesu/locale/en/LC_MESSAGES/django.po from the msgids the interface uses and the English
+below, keep existing translations, and compile django.mo with polib (no GNU gettext needed).
+
+    .venv/bin/python scripts/i18n/make_po.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import polib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from msgids import ROOT, used_msgids
+
+PO = ROOT / "kesu" / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+EN = {
+    "· 客诉 Kesu": "· Kesu", "、": ", ", "上一页": "Previous", "下一时限": "Next deadline", "下一页": "Next",
+    "不成立": "Not founded", "不满意 / 复审中": "Unsatisfied / under review",
+    "不满意与复审中的投诉": "Unsatisfied cases and cases under review", "不设上限（专案呈核）": "No limit (special approval)",
+    "事由": "Reason", "事项": "Matter", "今日超时": "Breached today", "任意": "Any", "优惠券": "Coupon", "元": "yuan",
+    "元（": "yuan (", "免除": "Waive", "免除原因": "Reason for waiving", "全公司": "Whole company",
+    "全公司：周一至周五 08:30–12:00、13:30–18:00（默认）": "Whole company: Mon–Fri 08:30–12:00, 13:30–18:00 (default)",
+    "全部": "All", "公司": "the company", "其余级别": "other levels", "分派规则": "Routing rules",
+    "分钟完成": "min late", "到期": "Due", "制度": "Policy",
+    "制度配置仅限系统管理员、客服部经理、总经理与稽核查看": "Only administrators, the CS manager, the GM and audit may see the policy",
+    "协办": "Help", "协办事项": "What help is needed", "协办时限（如 4h、1d；留空按制度默认）": "Due within (e.g. 4h, 1d; empty: the policy's default)",
+    "协办部门": "Helping department", "原因": "Cause", "原因：": "Cause: ", "发生地点": "Where it happened",
+    "可执行的操作": "What you can do", "合计（未免除）": "Total (not waived)", "员工": "Staff", "在办投诉": "Open complaints",
+    "在办投诉 · 按级别": "Open complaints by level", "在办投诉 · 按部门": "Open complaints by department",
+    "在管理后台编辑新版本、导入或导出制度文件": "Edit a new version, import or export the policy file in the administration",
+    "地点": "Location", "处理人": "Handler", "处理单位": "Processing unit", "处理方案": "Solution",
+    "处理方案与补偿": "Solutions and compensation", "处理记录": "Handling records", "处理部门": "Handling department",
+    "处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看": "Only HR, the CS manager, the GM, audit and finance may see the discipline list",
+    "处罚金额（元，可空）": "Penalty (yuan, optional)", "备注": "Note", "天：": "days: ", "奖励对象": "Reward to",
+    "奖金": "Bonus", "审批": "Approval", "审批事项": "What to approve", "审批意见": "Decision note",
+    "审批权限（权限核决表）": "Approval limits", "审批档": "Threshold", "审批角色": "Approver", "客户": "Customer",
+    "客户原话": "Customer's own words", "客户姓名": "Customer name", "客户电话": "Customer phone", "客户诉求": "Customer asks for",
+    "客诉": "Kesu", "密码": "Password", "对应次数": "Contact attempts", "导入或新建制度并发布。": "import or create a policy and publish it.",
+    "导出 Excel": "Export to Excel", "尚无节假日数据。": "No holiday data yet.", "尚未发布投诉处理制度。请在": "No policy is published yet. In the",
+    "工作台": "Work queue", "工作日历": "Working calendar",
+    "工作日历仅限系统管理员、客服部经理、总经理与稽核查看": "Only administrators, the CS manager, the GM and audit may see the calendar",
+    "工作时间": "Working time", "已于": "at", "已免除：": "Waived: ",
+    "已免除：投诉 %(number)s 的 %(amount)s 元扣罚": "Waived: the %(amount)s yuan penalty on complaint %(number)s",
+    "已取消": "Cancelled", "已完成：%(action)s": "Done: %(action)s", "已批准": "Approved",
+    "已批准：投诉 %(number)s": "Approved: complaint %(number)s", "已提交延期处理申请，等待审批": "Extension requested; waiting for approval",
+    "已暂停计时，等待客户二次到店": "Clock paused until the customer's next visit",
+    "已登记，投诉编号 %(number)s": "Registered as complaint %(number)s", "已超时": "Breached", "已超时上报": "Overdue, escalated",
+    "已驳回": "Rejected", "已驳回：投诉 %(number)s": "Rejected: complaint %(number)s", "年份": "Year",
+    "延期处理申请": "Extension requests", "延期申请已批准：投诉 %(number)s": "Extension approved: complaint %(number)s",
+    "延期申请已驳回：投诉 %(number)s": "Extension rejected: complaint %(number)s",
+    "延期申请未提交：%(why)s": "Extension not requested: %(why)s",
+    "延长时长（如 24h、2d，仅“延长时限”）": "Extend by (e.g. 24h, 2d; for “extend” only)", "延长时限": "Extend the deadline",
+    "开始": "Started", "录入；未覆盖年份的到期时间会在投诉上标注，不会擅自推算。":
+        "; a deadline in a year not covered is flagged on the complaint, never guessed.",
+    "待回复，时限": "Waiting for an answer, due", "待审批": "Pending", "待我审批": "My approvals", "待签收，时限": "Not yet acknowledged, due",
+    "待财务审核": "Waiting for finance", "总览": "Dashboard", "总览仅限客服部经理、总经理与稽核查看": "Only the CS manager, the GM and audit may see the dashboard",
+    "您不能为本投诉申请延期，或没有正在计时的时限": "you may not ask for an extension on this complaint, or no clock is running",
+    "您当前没有可执行的流程操作。": "There is no workflow step for you right now.", "您的角色不能查看此页面。": "Your role may not see this page.",
+    "您要找的页面不存在。": "The page does not exist.", "意见（驳回必填）": "Note (required to reject)", "成立": "Founded",
+    "扣罚台账": "Penalty ledger", "扣罚台账仅限人事行政、客服部经理、总经理、稽核与财务查看":
+        "Only HR, the CS manager, the GM, audit and finance may see the penalty ledger",
+    "批准": "Approve", "承担）": ")", "投诉": "Complaint", "投诉处理制度": "Complaint policy", "投诉成立,投诉不成立": "founded,not founded",
+    "投诉是否成立": "Is the complaint founded?", "投诉级别与超时扣罚": "Levels and overtime penalties", "投诉编号": "Complaint number",
+    "折扣": "Discount", "按工作时间计时的时限依据下表的法定节假日与调休上班日，以及营业时间。次年安排由国务院公布后，请在":
+        "Working-time clocks count on the statutory holidays and adjusted working days below and on the business hours. "
+        "When next year's schedule is published by the State Council, enter it in the",
+    "按时完成": "On time", "按电话查找客户": "Find the customer by phone", "换货": "Exchange", "接收部门": "Receiving department",
+    "提交": "Submit", "数额": "Amount", "方式": "Form", "方案说明": "Plan", "无权访问": "Not allowed", "日历": "Calendar",
+    "日历时间": "Calendar time", "日历未覆盖": "Calendar does not cover", "时间线": "Timeline", "时限": "Deadlines", "是,否": "yes,no",
+    "暂停中": "Paused", "暂停计时（至恢复）": "Pause the clock (until resumed)", "暂无": "None", "更新时间": "Updated",
+    "月份": "Month", "月度处罚名单": "Monthly discipline list", "月度处罚名单 ·": "Monthly discipline list ·", "有效性": "Validity",
+    "未分派": "Not assigned", "未定级": "No level", "本月时限按时率（": "On-time rate of clocks this month (", "来源": "Source",
+    "查找": "Find", "查看": "Show", "每周": "Weekly", "沟通内容": "What was said", "没有不满意的投诉。": "No unsatisfied cases.",
+    "没有找到": "Not found", "没有时限。": "No deadlines.", "没有符合条件的扣罚记录。": "No penalty entries match.",
+    "没有等待您审批的延期申请。": "No extension requests wait for you.", "没有等待您审批的方案或补偿。": "No solutions or compensation wait for you.",
+    "没有结案的投诉。": "no complaints were closed.", "没有这个操作": "No such action",
+    "没有这条投诉，或您无权查看": "No such complaint, or you may not see it", "法定节假日": "Statutory holidays",
+    "法定节假日与调休": "Statutory holidays and adjusted working days", "添加": "Add", "渠道": "Channel",
+    "状态": "Status", "现金": "Cash", "用户名": "Username", "用户名或密码不正确，请重新输入。": "Wrong username or password; please try again.",
+    "申请人": "Requested by", "申请延期处理 / 等待二次到店": "Ask for an extension / wait for the next visit", "申请时间": "Requested at",
+    "登录": "Sign in", "登录客诉系统": "Sign in to Kesu", "登记": "Registered", "登记投诉": "Register a complaint",
+    "登记时间": "Registered at", "目标": "Target", "确定": "OK", "礼券": "Gift voucher", "礼品": "Gift", "积分": "Points",
+    "第": "Page", "等待客户二次到店（无需审批）": "Wait for the customer's next visit (no approval needed)", "筛选": "Filter",
+    "签收": "acknowledged", "管理": "Admin", "管理后台": "administration", "类别": "Category", "类型": "Kind",
+    "系统": "System", "纠正措施": "Corrective measures", "级别": "Level", "经过": "Course of events", "结束": "Stops at",
+    "结果": "Result", "结案时间": "Closed at", "结论": "Conclusion", "结论：": "Conclusion: ", "维修": "Repair",
+    "编号": "Number", "至": "to", "节假日照常营业": "Open on holidays", "营业时间": "Business hours", "补偿": "Compensation",
+    "补偿方式": "Compensation kind", "表单缺少版本信息，请刷新页面后重试": "The form lacks its version; reload the page and try again",
+    "被投诉部门": "Department complained about", "视情形而定": "Case by case", "计时": "Time", "计时中": "Running",
+    "记录": "Record", "记录与客户接触": "Record a contact with the customer", "记录时间": "Booked at",
+    "该客户的投诉（可能重复）：": "This customer's complaints (possible repeat):", "说明": "Note",
+    "调休上班日": "Adjusted working days", "调查处罚": "Investigation penalty", "调查处罚（元）": "Investigation penalties (yuan)",
+    "调查报告": "Investigation report", "财务审核": "Finance review", "责任": "Responsible", "责任人": "Responsible person",
+    "责任部门": "Responsible department", "责任部门（处理）": "Handling department",
+    "责任部门（调查认定）": "Responsible department (investigation)", "费用承担": "Charged to", "起施行": "in force from",
+    "超时": "Late by", "超时扣罚": "Overtime penalty", "超时扣罚（元）": "Overtime penalties (yuan)", "转交": "Transfer",
+    "年": " ", "页": " ",
+    "转交原因": "Reason for the transfer", "返回工作台": "Back to the work queue", "这里没有待办的投诉。": "Nothing waiting here.",
+    "退出": "Sign out", "退款": "Refund", "适用": "Applies to", "通报表扬": "Public commendation", "金额": "Amount",
+    "金额上限（元）": "Up to (yuan)", "金额（元）": "Amount (yuan)", "预警": "Warning", "预防措施": "Preventive measures",
+    "驳回": "Reject", "（": " (", "（发布新版本不影响已登记的投诉）": "(publishing a new version never changes registered complaints)",
+    "（处理人：": " (handler: ", "（工作时间）": " (working time)", "（按分派规则）": "(by the routing rules)",
+    "（稍后分类）": "(classify later)", "（稍后定级）": "(set the level later)", "）": ")", "）：": "): ", "，": ", ",
+    "，费用由": ", charged to ", "：": ": ", "；": "; ", "；处罚": "; penalty", "；纠正措施：": "; corrective: ",
+    "；经过：": "; course: ", "；财务": "; finance", "；责任人：": "; responsible: ", "；责任部门：": "; department: ",
+    "；预防措施：": "; preventive: ",
+}
+
+
+def main() -> None:
+    po = polib.pofile(str(PO)) if PO.exists() else polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en", "MIME-Version": "1.0",
+                   "Content-Transfer-Encoding": "8bit"}
+    have = {e.msgid: e for e in po}
+    for msgid in sorted(used_msgids()):
+        english = EN.get(msgid)
+        if msgid in have:
+            if english is not None and have[msgid].msgstr != english:
+                have[msgid].msgstr = english
+            continue
+        if english is None:
+            print(f"no English for {msgid!r}", file=sys.stderr)
+            english = ""
+        po.append(polib.POEntry(msgid=msgid, msgstr=english))
+    used = used_msgids()
+    for entry in [e for e in po if e.msgid not in used]:  # no longer in the interface
+        po.remove(entry)
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    po.save(str(PO))
+    po.save_as_mofile(str(PO.with_suffix(".mo")))
+    print(f"{len(po)} entries, {po.percent_translated()} % translated")
+
+
+if __name__ == "__main__":
+    main()
