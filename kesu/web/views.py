@@ -7,12 +7,15 @@ through kesu.complaints.lifecycle (rules in one place), and show the domain's ow
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -186,13 +189,27 @@ def _has_form(action: str) -> bool:
     return True
 
 
-@login_required
+def signed_in_for_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like login_required for a step's POST, but after signing in again (an expired session) the
+    person lands on the complaint's page, not on the POST-only address; nothing was done."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, number: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            messages.warning(request, _("登录已过期，您的提交未保存。请重新登录后再操作。"))
+            return redirect_to_login(reverse("web:detail", args=[number]))
+        return view(request, number, *args, **kwargs)
+
+    return wrapper
+
+
+@signed_in_for_case
 @require_POST
 def extension(request: HttpRequest, number: str) -> HttpResponse:
     return steps.request_extension(request, _get(request, number))
 
 
-@login_required
+@signed_in_for_case
 @require_POST
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """Every action goes through the lifecycle, whatever the page showed: a forged or stale

@@ -84,6 +84,7 @@ EN = {
     "法定节假日与调休": "Statutory holidays and adjusted working days", "添加": "Add", "渠道": "Channel",
     "状态": "Status", "现金": "Cash", "用户名": "Username", "用户名或密码不正确，请重新输入。": "Wrong username or password; please try again.",
     "申请人": "Requested by", "申请延期处理 / 等待二次到店": "Ask for an extension / wait for the next visit", "申请时间": "Requested at",
+    "登录已过期，您的提交未保存。请重新登录后再操作。": "Your session expired and nothing was saved. Sign in and try again.",
     "登录": "Sign in", "登录客诉系统": "Sign in to Kesu", "登记": "Registered", "登记投诉": "Register a complaint",
     "登记时间": "Registered at", "目标": "Target", "确定": "OK", "礼券": "Gift voucher", "礼品": "Gift", "积分": "Points",
     "第": "Page", "等待客户二次到店（无需审批）": "Wait for the customer's next visit (no approval needed)", "筛选": "Filter",

@@ -107,3 +107,18 @@ def test_the_queue_refreshes_its_rows_through_htmx_from_kesus_own_static_files(c
     assert 'hx-trigger="every 30s"' in full and "django_htmx/htmx" in full and "unpkg" not in full
     rows = client.get("/queue/?q=all", HTTP_HX_REQUEST="true").content.decode()
     assert '<div id="queue"' in rows and "<html" not in rows
+
+
+def test_a_step_posted_after_the_session_expired_does_nothing_and_leads_back_to_the_case(client, people, p1):
+    from django.utils import timezone
+
+    from kesu.core.lifecycle import State
+    from tests.factories import bring_to
+
+    c = bring_to(State.HANDLING, people, timezone.now())
+    response = client.post(f"/c/{c.number}/act/agree_solution/", {"version": c.version, "reason": "免费返修"})
+    assert response.status_code == 302 and f"next=/c/{c.number}/" in response["Location"]
+    c.refresh_from_db()
+    assert c.status == State.HANDLING
+    page = client.get(response["Location"]).content.decode()
+    assert "登录已过期，您的提交未保存" in page
