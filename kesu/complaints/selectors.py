@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
@@ -48,11 +49,11 @@ def get_visible(staff: Staff, now: datetime, *, pk: int | None = None, number: s
 
 
 QUEUES = {
-    "mine": "我的",
-    "department": "本部门",
-    "due_soon": "即将到期",
-    "breached": "已超时",
-    "all": "全部可见",
+    "mine": _lazy("我的"),
+    "department": _lazy("本部门"),
+    "due_soon": _lazy("即将到期"),
+    "breached": _lazy("已超时"),
+    "all": _lazy("全部可见"),
 }
 DUE_SOON = timedelta(hours=2)
 

@@ -37,6 +37,7 @@ from kesu.policies.services import active_version, policy_of
 from kesu.web import steps
 from kesu.web.forms import AssignForm, ClassifyForm, ReasonForm, RegistrationForm, add_domain_errors
 from kesu.workflow import services as workflow
+from kesu.workflow.selectors import approvals_waiting_for
 
 PAGE = 50
 
@@ -82,6 +83,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         level = policies[c.policy_version_id].level(c.level)
         c.level_name = level.name if level else ""
     context = {"queues": QUEUES, "current": name, "page": page, "now": now}
+    if not request.htmx:  # type: ignore[attr-defined]
+        context["waiting"] = approvals_waiting_for(_staff(request), now).count()
     if request.htmx:  # type: ignore[attr-defined]  # the periodic refresh: rows only
         return render(request, "web/_queue_table.html", context)
     return render(request, "web/queue.html", context)

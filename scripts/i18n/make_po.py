@@ -102,6 +102,7 @@ EN = {
     "责任部门（调查认定）": "Responsible department (investigation)", "费用承担": "Charged to", "起施行": "in force from",
     "超时": "Late by", "超时扣罚": "Overtime penalty", "超时扣罚（元）": "Overtime penalties (yuan)", "转交": "Transfer",
     "年": " ", "页": " ",
+    "我的": "Mine", "本部门": "My department", "即将到期": "Due soon", "全部可见": "All I can see",
     "转交原因": "Reason for the transfer", "返回工作台": "Back to the work queue", "这里没有待办的投诉。": "Nothing waiting here.",
     "退出": "Sign out", "退款": "Refund", "适用": "Applies to", "通报表扬": "Public commendation", "金额": "Amount",
     "金额上限（元）": "Up to (yuan)", "金额（元）": "Amount (yuan)", "预警": "Warning", "预防措施": "Preventive measures",
