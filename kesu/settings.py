@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "kesu.tasks",
     "kesu.ops",
     "kesu.web",
+    "kesu.portal",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,6 @@ admin.site.index_title = "管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("kesu.portal.urls")),
     path("", include("kesu.web.urls")),
 ]

@@ -262,6 +262,18 @@ def record_progress_call(complaint: Complaint, *, actor: Staff, now: datetime, n
     return _event(complaint, "progress_call", actor=actor, now=now, reason=note, expected_version=expected_version)
 
 
+def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now: datetime, text: str,
+                          changes: dict[str, Any] | None = None) -> Complaint:
+    """F10: what the customer adds from the portal (more information, a satisfaction rating), on
+    the timeline in their words. ``actor`` is the portal's service account."""
+    if kind not in ("customer_added_info", "customer_rating"):
+        raise KesuError("bad_value", field="kind", detail=kind)
+    if not text.strip() and kind == "customer_added_info":
+        raise KesuError("required", field="text")
+
+    return _event(complaint, kind, actor=actor, now=now, reason=text, expected_version=None, extra=changes)
+
+
 def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
              expected_version: int | None = None) -> Complaint:
     if not note.strip():
@@ -408,7 +420,8 @@ def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetim
 
 
 def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reason: str,
-           expected_version: int | None, change: Change | None = None) -> Complaint:
+           expected_version: int | None, change: Change | None = None,
+           extra: dict[str, Any] | None = None) -> Complaint:
     with transaction.atomic():
         c = _lock(complaint, expected_version)
         if not _may_see(actor, c, now):
@@ -420,7 +433,7 @@ def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reas
         policy = policy_of(c.policy_version)
         if change is not None:
             change(c, policy)
-        c = _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason)
+        c = _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason, extra=extra)
         if kind == "contact_made":
             _count_contact(c, policy, now)
         return c
@@ -453,10 +466,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, actor: Staff, now: datetime,
-          reason: str) -> Complaint:
+          reason: str, extra: dict[str, Any] | None = None) -> Complaint:
     """Write the change, its timeline event, and what it does to the clocks (SPEC F6)."""
     after = _snapshot(c)
     diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
+    diff.update(extra or {})
     c.version += 1
     c.updated_at, c.updated_by = now, actor
     append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,

@@ -261,6 +261,8 @@ NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
     "note": ("备注", "Note"),
     "attachment_added": ("添加附件", "Attachment added"),
     "owner_changed": ("更换处理人", "Owner changed"),
+    "customer_added_info": ("客户补充信息", "Customer added information"),
+    "customer_rating": ("客户评价", "Customer rating"),
     **{a.action: a.label for a in ACTIVITIES},
 }
 

@@ -144,6 +144,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reward_staff_off": ("本制度未设员工奖励", "this policy has no staff rewards"),
     "penalty_without_person": ("调查处罚须指明责任人或责任部门", "a penalty needs a responsible person or department"),
     "finding_penalties_off": ("本制度不设调查处罚", "this policy books no penalties from investigations"),
+    # customer portal (F10)
+    "portal_challenge_wrong": ("验证题答案不正确，请重新计算", "the answer to the check question is wrong"),
+    "portal_challenge_expired": ("表单已过期，请刷新页面后重新填写", "the form expired; reload and fill it in again"),
+    "portal_too_fast": ("提交过快，请确认内容后再提交", "submitted too fast; please check the form and submit again"),
+    "portal_rate_limited": ("提交过于频繁，请 {minutes} 分钟后再试", "too many; try again in {minutes} min"),
+    "portal_closed": ("本单位暂未开放网上投诉，请拨打电话或到现场反映", "no online complaints here; call or visit"),
+    "portal_not_found": ("投诉编号与电话不匹配，或该投诉不存在", "the number and phone do not match a complaint"),
+    "portal_link_invalid": ("评价链接无效", "the rating link is not valid"),
+    "portal_link_expired": ("评价链接已过期", "the rating link has expired"),
+    "portal_already_rated": ("您已评价过本次处理，感谢您的反馈", "you have already rated this complaint; thank you"),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

@@ -1,0 +1,151 @@
+"""The customer side (SPEC F10): no account. The public notice is generated from the policy in
+force; a customer registers a complaint, tracks it by number plus phone, adds information,
+objects to a result (复审) and rates the handling from a signed link. Every change goes through
+kesu.complaints.lifecycle, as the portal's service account (客户自助平台), never as a person."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.utils.translation import gettext as _
+
+from kesu.complaints import lifecycle
+from kesu.complaints.models import Complaint
+from kesu.core.catalogues import CHANNELS
+from kesu.core.errors import KesuError
+from kesu.core.phone import normalise_phone
+from kesu.core.policy import Policy
+from kesu.core.roles import Role
+from kesu.org.models import Staff, StaffRole
+
+PORTAL_USERNAME = "portal"
+RATING_SALT = "kesu.portal.rating"
+CHALLENGE_SALT = "kesu.portal.challenge"
+RATING_MAX_AGE = 60 * 60 * 24 * 60  # a rating link works for 60 days
+MIN_FILL_SECONDS = 3  # a person needs longer than this to fill the form; a script does not
+MAX_FILL_SECONDS = 2 * 60 * 60
+
+
+def portal_actor() -> Staff:
+    """The service account the portal acts as: it cannot sign in (unusable password)."""
+    staff, made = Staff.objects.get_or_create(
+        username=PORTAL_USERNAME, defaults={"display_name": "客户自助平台", "password": make_password(None)})
+    if made:
+        StaffRole.objects.create(staff=staff, role=Role.CS_AGENT)
+    return staff
+
+
+def portal_channel(policy: Policy) -> str | None:
+    """The channel a portal complaint is registered under: the policy's own, or none (closed)."""
+    return next((c for c in ("portal", "web") if c in policy.channels), None)
+
+
+# --- the notice -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    what: str
+    targets: list[tuple[str, str]]  # (level name, "10 分钟" / "3 个工作日")
+    working: bool
+
+
+def _spoken(duration: str, working: bool) -> str:
+    number, unit = duration[:-1], duration[-1]
+    word = {"m": _("分钟"), "h": _("小时"), "d": _("天")}[unit]
+    if working and unit == "d":
+        word = _("个工作日")
+    elif working and unit == "h":
+        word = _("个工作小时")
+    return f"{number} {word}"
+
+
+def commitments(policy: Policy) -> list[Commitment]:
+    """What the customer is promised: every clock that runs from registration, per level."""
+    names = {lv.code: lv.name for lv in policy.levels}
+    out = []
+    for clock in policy.clocks:
+        if clock.responsible in ("receiver",) and clock.start == "registered" and "assign" in clock.stop:
+            continue  # an internal hand-off, not a promise to the customer
+        targets = [(names.get(code, _("其他投诉")) if code != "*" else _("各级投诉"),
+                    _spoken(str(t), clock.time == "working")) for code, t in clock.targets.items()]
+        out.append(Commitment(clock.name, targets, clock.time == "working"))
+    return out
+
+
+def channel_names(policy: Policy) -> list[str]:
+    return [CHANNELS.get(c, (c,))[0] for c in policy.channels if c != "internal"]
+
+
+# --- anti-bot: a signed arithmetic question and fill time, nothing external --------------------
+
+
+def new_challenge(rng: random.Random | None = None, now: datetime | None = None) -> tuple[str, str]:
+    r = rng or random.SystemRandom()
+    a, b = r.randint(2, 9), r.randint(2, 9)
+    token = signing.dumps({"sum": a + b, "t": (now.timestamp() if now else None)}, salt=CHALLENGE_SALT)
+    return f"{a} + {b} = ?", token
+
+
+def check_challenge(token: str, answer: str, now: datetime) -> None:
+    try:
+        data = signing.loads(token, salt=CHALLENGE_SALT, max_age=MAX_FILL_SECONDS)
+    except signing.BadSignature:
+        raise KesuError("portal_challenge_expired", field="answer") from None
+    issued = data.get("t")
+    if issued is not None and now.timestamp() - issued < MIN_FILL_SECONDS:
+        raise KesuError("portal_too_fast", field="answer")
+    if answer.strip() != str(data["sum"]):
+        raise KesuError("portal_challenge_wrong", field="answer")
+
+
+# --- tracking, information, objection, rating ----------------------------------------------------
+
+
+def find(number: str, phone: str) -> Complaint | None:
+    """The complaint only when the number and the customer's phone both match — nothing else is
+    revealed (a wrong pair and a missing number look the same)."""
+    try:
+        wanted = normalise_phone(phone)
+    except KesuError:
+        return None
+    c = Complaint.objects.filter(number=number.strip()).select_related("policy_version").first()
+    if c is None or not c.customer_phone or c.customer_phone != wanted:
+        return None
+    return c
+
+
+def add_information(c: Complaint, *, text: str, now: datetime) -> Complaint:
+    return lifecycle.record_customer_input(c, kind="customer_added_info", actor=portal_actor(), now=now, text=text)
+
+
+def object_to_result(c: Complaint, *, reason: str, now: datetime) -> Complaint:
+    """F8/F10 复审: the customer asks the level above to review the result."""
+    return lifecycle.raise_objection(c, actor=portal_actor(), now=now, objection=f"客户在线提出异议：{reason}")
+
+
+def rating_token(c: Complaint) -> str:
+    return signing.dumps({"c": c.pk}, salt=RATING_SALT)
+
+
+def complaint_for_rating(token: str) -> Complaint:
+    try:
+        data = signing.loads(token, salt=RATING_SALT, max_age=RATING_MAX_AGE)
+    except signing.SignatureExpired:
+        raise KesuError("portal_link_expired") from None
+    except signing.BadSignature:
+        raise KesuError("portal_link_invalid") from None
+    return Complaint.objects.get(pk=data["c"])
+
+
+def rate(c: Complaint, *, score: int, comment: str, now: datetime) -> Complaint:
+    if score not in range(1, 6):
+        raise KesuError("not_one_of", field="score", value=score, allowed="1, 2, 3, 4, 5")
+    if c.events.filter(kind="customer_rating").exists():
+        raise KesuError("portal_already_rated")
+    return lifecycle.record_customer_input(c, kind="customer_rating", actor=portal_actor(), now=now,
+                                           text=comment or f"{score} 分", changes={"score": [None, score]})

@@ -1,0 +1,160 @@
+"""Public pages of the portal. No page shows anything of a complaint without its number and the
+customer's phone together, or a signed rating link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
+
+from kesu.complaints import lifecycle
+from kesu.core.errors import KesuError
+from kesu.core.lifecycle import State, event_label, state_label
+from kesu.core.registration import RegistrationInput
+from kesu.policies.services import active_version, policy_of
+from kesu.portal import services
+
+SUBMISSIONS_PER_HOUR = getattr(settings, "KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5)
+
+
+class ComplaintForm(forms.Form):
+    customer_name = forms.CharField(label=_lazy("您的姓名"), max_length=60)
+    customer_phone = forms.CharField(label=_lazy("联系电话"), max_length=30)
+    customer_words = forms.CharField(label=_lazy("投诉内容（请写明时间、地点和经过）"), max_length=4000,
+                                     widget=forms.Textarea(attrs={"rows": 6}))
+    order_number = forms.CharField(label=_lazy("订单号 / 单据号（可空）"), required=False, max_length=60)
+    answer = forms.CharField(label=_lazy("验证"), max_length=4)
+    challenge = forms.CharField(widget=forms.HiddenInput)
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+
+def _with_status(response: HttpResponse, code: int) -> HttpResponse:
+    response.status_code = code
+    return response
+
+
+def _policy() -> Any:
+    try:
+        return policy_of(active_version())
+    except KesuError:
+        return None
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """At most SUBMISSIONS_PER_HOUR complaints an hour from one address (the cache's window)."""
+    key = f"kesu:portal:submissions:{_client_ip(request)}"
+    cache.add(key, 0, 3600)
+    return cache.incr(key) > SUBMISSIONS_PER_HOUR
+
+
+def notice(request: HttpRequest) -> HttpResponse:
+    """客户投诉须知 (SPEC F10, seed 001), generated from the policy in force."""
+    policy = _policy()
+    context: dict[str, Any] = {"policy": policy}
+    if policy is not None:
+        context.update(channels=services.channel_names(policy), commitments=services.commitments(policy),
+                       open=services.portal_channel(policy) is not None, retention=policy.retention.years)
+    return render(request, "portal/notice.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def complain(request: HttpRequest) -> HttpResponse:
+    policy = _policy()
+    channel = services.portal_channel(policy) if policy else None
+    if channel is None:
+        return _with_status(render(request, "portal/closed.html"), 403)
+    now = timezone.now()
+    lang = get_language()
+    if request.method == "POST":
+        form = ComplaintForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if d["website"]:  # the hidden field a person never fills
+                    raise KesuError("portal_too_fast", field="answer")
+                services.check_challenge(d["challenge"], d["answer"], now)
+                if _rate_limited(request):
+                    raise KesuError("portal_rate_limited", minutes=60)
+                c = lifecycle.register_complaint(actor=services.portal_actor(), now=now, data=RegistrationInput(
+                    channel=channel, customer_name=d["customer_name"], customer_phone=d["customer_phone"],
+                    customer_words=d["customer_words"], order_number=d["order_number"]))
+            except KesuError as exc:
+                errors = getattr(exc, "errors", [exc])
+                for e in errors:
+                    field = e.field if e.field in form.fields else None
+                    form.add_error(field, e.message(lang))
+            else:
+                return render(request, "portal/received.html", {"c": c, "commitments": services.commitments(policy)})
+        question, token = services.new_challenge(now=now)
+        form.data = form.data.copy()
+        form.data["challenge"] = token
+    else:
+        question, token = services.new_challenge(now=now)
+        form = ComplaintForm(initial={"challenge": token})
+    return render(request, "portal/complain.html", {"form": form, "question": question})
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Tracking by number plus phone; from there, add information or object to the result."""
+    lang = get_language()
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
+    context: dict[str, Any] = {"number": number, "phone": phone}
+    if number and phone:
+        c = services.find(number, phone)
+        if c is None:
+            context["error"] = KesuError("portal_not_found").message(lang)
+        else:
+            what = request.POST.get("what")
+            try:
+                if what == "info":
+                    c = services.add_information(c, text=request.POST.get("text", ""), now=timezone.now())
+                    context["done"] = _("您补充的信息已记录，处理人员会尽快查看。")
+                elif what == "object":
+                    c = services.object_to_result(c, reason=request.POST.get("text", ""), now=timezone.now())
+                    context["done"] = _("您的复审申请已提交，上级部门将重新审查处理结果。")
+            except KesuError as exc:
+                context["error"] = exc.message(lang)
+            context.update(c=c, state=state_label(c.status, lang),
+                           may_object=c.status in (State.FOLLOW_UP, State.SATISFIED, State.SIGNED_OFF, State.REVIEWED),
+                           events=[(e, event_label(e.kind, lang))
+                                   for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
+    return render(request, "portal/track.html", context)
+
+
+# What the customer sees of the timeline: milestones, not internal notes or people.
+PUBLIC_EVENTS = ("registered", "assign", "agree_solution", "inform_customer", "return_result", "record_satisfied",
+                 "record_unsatisfied", "object", "uphold_objection", "dismiss_objection", "sign_off", "archive",
+                 "customer_added_info", "customer_rating")
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    lang = get_language()
+    try:
+        c = services.complaint_for_rating(token)
+    except KesuError as exc:
+        return _with_status(render(request, "portal/rate.html", {"error": exc.message(lang)}), 404)
+    context: dict[str, Any] = {"c": c, "token": token}
+    if request.method == "POST":
+        try:
+            services.rate(c, score=int(request.POST.get("score", "0") or 0), comment=request.POST.get("comment", ""),
+                          now=timezone.now())
+            context["done"] = True
+        except (KesuError, ValueError) as exc:
+            context["error"] = exc.message(lang) if isinstance(exc, KesuError) else _("请选择 1–5 分")
+    return render(request, "portal/rate.html", context)
