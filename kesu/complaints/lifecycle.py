@@ -140,7 +140,7 @@ def assign(
     about (回避)."""
     if department is None:
         department = route_department(complaint, now)
-    chosen = owner or _default_owner(department, complaint.complained_staff_id, now)
+    chosen = owner or default_owner(department, complaint.complained_staff_id, now)
 
     def change(c: Complaint, policy: Policy) -> None:
         c.department, c.owner = department, chosen
@@ -527,7 +527,7 @@ def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: da
     return out
 
 
-def _default_owner(department: Department, complained_staff_id: int | None, now: datetime) -> Staff | None:
+def default_owner(department: Department, complained_staff_id: int | None, now: datetime) -> Staff | None:
     """The department manager, or the designated deputy when the manager is on leave of the case (回避)."""
     from kesu.org.models import DeputyDesignation
 

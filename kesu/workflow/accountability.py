@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 
 from kesu.clocks.models import PenaltyEntry
 from kesu.complaints.models import Complaint
@@ -52,7 +52,7 @@ def discipline_list(year: int, month: int) -> list[DisciplineRow]:
                                                                  penalties__waived_at__isnull=True)))
              .distinct().order_by("number"))
     closed_at = dict(Complaint.objects.filter(pk__in=[c.pk for c in cases]).filter(
-        events__kind__in=CLOSING_EVENTS).values_list("pk").annotate(last=_max_at()).values_list("pk", "last"))
+        events__kind__in=CLOSING_EVENTS).values_list("pk").annotate(last=Max("events__at")).values_list("pk", "last"))
     rows = []
     for c in cases:
         rows.append(DisciplineRow(
@@ -63,12 +63,6 @@ def discipline_list(year: int, month: int) -> list[DisciplineRow]:
             responsible_department=c.responsible_department.name if c.responsible_department else "",
             clock_penalties=c.clock_total or Decimal(0), finding_penalties=c.finding_total or Decimal(0)))
     return rows
-
-
-def _max_at():  # type: ignore[no-untyped-def]
-    from django.db.models import Max
-
-    return Max("events__at")
 
 
 def due_date(year: int, month: int, day: int) -> date:

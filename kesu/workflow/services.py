@@ -78,7 +78,7 @@ def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Depart
     def change(k: Complaint, policy: Policy) -> None:
         if k.department_id == department.pk:
             raise KesuError("same_department", field="department", value=department.name)
-        owner = to_owner or lifecycle._default_owner(department, k.complained_staff_id, now)
+        owner = to_owner or lifecycle.default_owner(department, k.complained_staff_id, now)
         if owner is not None and owner.pk == k.complained_staff_id:
             raise KesuError("recusal", field="owner", person=owner.display_name or owner.username)
         due = calendar_for(department.pk).add(now, policy.handling.transfer_acknowledge_within, "calendar").due
@@ -180,7 +180,7 @@ def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,
             department = lifecycle.route_department(k, now)
             if department.pk != k.department_id:
                 k.department = department
-                k.owner = lifecycle._default_owner(department, k.complained_staff_id, now)
+                k.owner = lifecycle.default_owner(department, k.complained_staff_id, now)
 
     return lifecycle.perform_activity(c, "raise_level", actor=actor, now=now, reason=reason,
                                       expected_version=expected_version, change=change)
