@@ -79,8 +79,9 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> No
             "number": f"B{i:09d}", "policy_version": version.pk, "status": rng.choice(open_states) if is_open
             else "archived", "version": 3, "event_seq": 3, "channel": "phone", "level": rng.choice(levels),
             "category": "repair_quality", "validity": "valid", "is_internal": False, "customer_name": "客户",
-            "customer_phone": f"138{i:08d}", "customer_region": "", "customer_ref": "", "product_name": "",
-            "product_model": "", "order_number": "", "purchase_date": None, "customer_words": "基准测试投诉",
+            "customer_phone": f"138{i:08d}", "customer_email": "", "customer_region": "", "customer_ref": "",
+            "product_name": "", "product_model": "", "order_number": "", "purchase_date": None,
+            "customer_words": "基准测试投诉",
             "occurred_at": None, "occurred_place": "", "amount_involved": None, "demands": "[]", "extra": "{}",
             "receiver": receiver, "location": None, "complained_department": None, "complained_staff": None,
             "department": rng.choice(depts), "owner": None, "registered_at": at, "updated_at": at,

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kesu.ops",
     "kesu.web",
     "kesu.portal",
+    "kesu.mailin",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,8 @@ LOGGING = {
 KESU_TASK_BACKEND = env_choice("KESU_TASK_BACKEND", "inprocess", ("inprocess", "celery"))
 KESU_CELERY_BROKER_URL = env_str("KESU_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 KESU_SWEEP_SECONDS = env_int("KESU_SWEEP_SECONDS", 20, minimum=1)  # how often clocks are swept
+KESU_PORTAL_SUBMISSIONS_PER_HOUR = env_int("KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1)
+KESU_MAIL_POLL_SECONDS = env_int("KESU_MAIL_POLL_SECONDS", 60, minimum=5)  # how often mailboxes are read
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("KESU_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("KESU_EMAIL_PORT", 25, minimum=1)

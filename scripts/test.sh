@@ -18,6 +18,7 @@ APT_PACKAGES=(
   chromium          # the browser tests drive /usr/bin/chromium (playwright install cannot download here)
   chromium-driver
   fonts-noto-cjk    # Chinese text in the browser's screenshots
+  dovecot-imapd     # a real IMAP server for the mail intake tests (started by the tests on 127.0.0.1)
 )
 
 # --- phases and the summary --------------------------------------------------------------------

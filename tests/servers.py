@@ -89,3 +89,71 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.25):  # type: ign
             return value
         time.sleep(interval)
     return predicate()
+
+
+@contextmanager
+def dovecot_server(users: dict[str, str]) -> Iterator[int]:
+    """A private Dovecot IMAP server on a free port of 127.0.0.1 (MACHINE-NOTES §9b), plain
+    passwords, maildirs in a fresh directory; yields the port. Needs root and dovecot-imapd
+    (scripts/test.sh installs it)."""
+    import tempfile
+
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    assert Path(binary).exists(), "dovecot is not installed: the test command (scripts/test.sh) installs dovecot-imapd"
+    home = Path(tempfile.mkdtemp(prefix="kesu-dovecot-"))
+    home.chmod(0o755)  # mail processes run as the dovecot user and must reach the maildirs
+    for sub in ("run", "state", "mail"):
+        (home / sub).mkdir()
+    port = free_port()
+    (home / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users.items()))
+    (home / "dovecot.conf").write_text(f"""protocols = imap
+listen = 127.0.0.1
+base_dir = {home}/run
+state_dir = {home}/state
+log_path = {home}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{home}/mail/%u
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {home}/users
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={home}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+""")
+    shutil.chown(home / "mail", "dovecot", "dovecot")
+    # dovecot keeps the caller's stdout/stderr open (MACHINE-NOTES gotcha 5): detach them.
+    subprocess.run([binary, "-c", str(home / "dovecot.conf")], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    pid_file = home / "run" / "master.pid"
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if pid_file.exists() and s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"dovecot did not start: {(home / 'dovecot.log').read_text(errors='replace')}")
+        yield port
+    finally:
+        if pid_file.exists():
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, 15)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.1)
+        shutil.rmtree(home, ignore_errors=True)

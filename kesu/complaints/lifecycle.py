@@ -40,7 +40,8 @@ from kesu.org.services import managed_department_ids, member_department_ids, rol
 from kesu.policies.services import active_version, policy_of
 
 EDITABLE_FIELDS = (
-    "customer_name", "customer_phone", "customer_region", "customer_ref", "product_name", "product_model",
+    "customer_name", "customer_phone", "customer_email",
+    "customer_region", "customer_ref", "product_name", "product_model",
     "order_number", "purchase_date", "customer_words", "occurred_at", "occurred_place", "amount_involved",
     "demands", "extra", "is_internal",
 )

@@ -32,6 +32,7 @@ class Complaint(models.Model):
 
     customer_name = models.CharField("客户姓名", max_length=60, blank=True)
     customer_phone = models.CharField("客户电话", max_length=20, blank=True, db_index=True)
+    customer_email = models.EmailField("客户邮箱", max_length=254, blank=True, db_index=True)
     customer_region = models.CharField("地区", max_length=60, blank=True)
     customer_ref = models.CharField("会员/卡号", max_length=60, blank=True)
     product_name = models.CharField("产品/服务", max_length=100, blank=True)

@@ -77,6 +77,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "retention_min": ("档案保存期限不得少于 {limit} 年", "records must be kept at least {limit} years"),
     "record_field_choices": ("选择型字段必须列出可选项", "a choice field must list its choices"),
     # registration
+    "bad_email": ("电子邮件地址「{value}」无效", "'{value}' is not a valid email address"),
     "bad_phone": ("电话号码「{value}」无效（应为 11 位手机号或带区号的固话）", "'{value}' is not a valid phone number"),
     "attachment_too_large": (
         "附件「{name}」大小 {size_mb} MB，超过上限 {limit_mb} MB",

@@ -7,6 +7,7 @@ each naming its field — nothing is written before this passes.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.phone import normalise_phone
 from kesu.core.policy.model import Policy, RecordField
 
+EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 ANONYMOUS_CHANNELS = frozenset({"suggestion_box"})  # slips may be unsigned; every other channel needs a contact
 LIMITS = {
     "customer_name": 60, "customer_region": 60, "customer_ref": 60, "product_name": 100, "product_model": 60,
@@ -30,6 +32,7 @@ class RegistrationInput:
     customer_words: str  # the customer's own words, verbatim (no judgement)
     customer_name: str = ""
     customer_phone: str = ""
+    customer_email: str = ""
     customer_region: str = ""
     customer_ref: str = ""  # member / card number
     product_name: str = ""
@@ -58,7 +61,13 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
         errors.append(KesuError("unknown_level", field="level", value=data.level))
     if data.category and data.category not in policy.category_codes():
         errors.append(KesuError("unknown_category", field="category", value=data.category))
-    if not (data.customer_name.strip() or data.customer_phone.strip()) and data.channel not in ANONYMOUS_CHANNELS:
+    if data.customer_email.strip():
+        email = data.customer_email.strip().lower()
+        if not EMAIL.fullmatch(email) or len(email) > 254:
+            errors.append(KesuError("bad_email", field="customer_email", value=data.customer_email))
+        changes["customer_email"] = email
+    contact = data.customer_name.strip() or data.customer_phone.strip() or data.customer_email.strip()
+    if not contact and data.channel not in ANONYMOUS_CHANNELS:
         errors.append(KesuError("required", field="customer_phone"))
     if data.customer_phone.strip():
         try:

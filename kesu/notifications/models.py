@@ -53,6 +53,11 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    # Mail to a customer about a complaint: threaded under the customer's own message (SPEC F3).
+    complaint = models.ForeignKey("complaints.Complaint", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="outbound_emails")
+    in_reply_to = models.CharField(max_length=300, blank=True)
+    references = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "待发邮件"

@@ -8,6 +8,7 @@ twice because the mail server misbehaved.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +60,19 @@ def unread_for(user: Any) -> Any:
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
 
 
+def email_customer(*, complaint: Any, to: str, subject: str, body: str, now: datetime, in_reply_to: str = "",
+                   references: tuple[str, ...] = ()) -> OutboundEmail:
+    """Queue a mail to a customer in the caller's transaction (sent after commit, retried). Its
+    Message-ID is fixed now, so the customer's reply can be matched to the complaint; the subject
+    carries the complaint's tag 【客诉 number】 for mail clients that drop the headers."""
+    mail = OutboundEmail.objects.create(
+        to_address=to, subject=subject[:200], body=body, created_at=now, next_attempt_at=now, complaint=complaint,
+        message_id=f"<kesu-{complaint.number}-{uuid.uuid4().hex[:12]}@{DNS_NAME}>", in_reply_to=in_reply_to,
+        references=" ".join([*references, *([in_reply_to] if in_reply_to and in_reply_to not in references else [])]))
+    enqueue("notifications.deliver")  # after commit
+    return mail
+
+
 def mark_read(user: Any, ids: Iterable[int], now: datetime) -> int:
     return Notification.objects.filter(recipient=user, pk__in=list(ids), read_at__isnull=True).update(read_at=now)
 
@@ -80,8 +94,13 @@ def deliver(*, now: datetime, limit: int = 100) -> dict[str, int]:
         message_id = mail.message_id or f"<kesu-outbox-{mail.pk}@{DNS_NAME}>"
         try:
             connection = connection or get_connection(timeout=settings.EMAIL_TIMEOUT)
+            headers = {"Message-ID": message_id, "X-Kesu-Loop": "1", "Auto-Submitted": "auto-generated"}
+            if mail.in_reply_to:
+                headers["In-Reply-To"] = mail.in_reply_to
+            if mail.references:
+                headers["References"] = mail.references
             EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to_address],
-                         headers={"Message-ID": message_id}, connection=connection).send()
+                         headers=headers, connection=connection).send()
         except Exception as exc:
             connection = None
             final = mail.attempts >= MAX_ATTEMPTS

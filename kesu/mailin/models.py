@@ -1,0 +1,56 @@
+"""Mailboxes Kesu reads (SPEC F3) and every message it has seen, by Message-ID."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kesu.complaints.models import Complaint
+
+
+class MailAccount(models.Model):
+    """An IMAP mailbox polled through the task interface."""
+
+    name = models.CharField("名称", max_length=60, unique=True)
+    host = models.CharField("IMAP 服务器", max_length=200)
+    port = models.PositiveIntegerField("端口", default=993)
+    use_ssl = models.BooleanField("使用 SSL", default=True)
+    username = models.CharField("用户名", max_length=200)
+    password = models.CharField("密码", max_length=200)
+    folder = models.CharField("文件夹", max_length=100, default="INBOX")
+    is_active = models.BooleanField("启用", default=True)
+    last_polled_at = models.DateTimeField("上次收取", null=True, blank=True)
+    last_error = models.TextField("上次错误", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "受理邮箱"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMessage(models.Model):
+    """One message, processed once: its outcome and why."""
+
+    class Outcome(models.TextChoices):
+        REGISTERED = "registered", "已登记为新投诉"
+        APPENDED = "appended", "已追加到原投诉"
+        IGNORED = "ignored", "自动邮件，已忽略"
+        SET_ASIDE = "set_aside", "已搁置待人工处理"
+
+    account = models.ForeignKey(MailAccount, on_delete=models.PROTECT, related_name="messages")
+    message_key = models.CharField("Message-ID", max_length=300)  # the Message-ID, or a hash when it has none
+    from_address = models.CharField("发件人", max_length=254, blank=True)
+    subject = models.CharField("主题", max_length=300, blank=True)
+    received_at = models.DateTimeField("收取时间")
+    outcome = models.CharField("结果", max_length=12, choices=Outcome.choices)
+    reason = models.TextField("说明", blank=True)
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="inbound_messages")
+    raw = models.BinaryField("原始邮件", blank=True)  # kept for messages set aside, to be handled by hand
+
+    class Meta:
+        verbose_name = verbose_name_plural = "收到的邮件"
+        constraints = [models.UniqueConstraint(fields=["account", "message_key"], name="inbound_once")]
+
+    def __str__(self) -> str:
+        return f"{self.message_key} {self.outcome}"
