@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "kesu.web",
     "kesu.portal",
     "kesu.mailin",
+    "kesu.intake",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("kesu.portal.urls")),
+    path("intake/", include("kesu.intake.urls")),
     path("", include("kesu.web.urls")),
 ]

@@ -275,6 +275,22 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
     return _event(complaint, kind, actor=actor, now=now, reason=text, expected_version=None, extra=changes)
 
 
+def flag_for_review(complaint: Complaint, *, now: datetime, words: tuple[str, ...], level: str | None) -> Complaint:
+    """F3/F13: the customer's words contain the policy's warning words — on the timeline as a
+    system event, and the CS managers are told."""
+    with transaction.atomic():
+        c = _lock(complaint, None)
+        append_event(c, actor=None, now=now, kind="keyword_flagged", reason="、".join(words),
+                     changes={"words": [None, list(words)], "level": [None, level]})
+        c.save(update_fields=["event_seq"])
+        from kesu.clocks.people import with_role
+        from kesu.notifications.services import notify
+
+        notify(recipients=list(with_role("cs_manager")), kind="keyword_flagged", now=now, complaint=c,
+               params={"number": c.number, "words": "、".join(words)}, dedupe_key=f"keyword_flagged:{c.pk}")
+        return c
+
+
 def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
              expected_version: int | None = None) -> Complaint:
     if not note.strip():

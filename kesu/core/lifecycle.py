@@ -286,6 +286,7 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "finance_reviewed": ("财务审核", "Finance review"),
     "unsatisfied_limit_exceeded": ("不满意次数超限，已上报", "Unsatisfied past the limit: escalated"),
     "finding_penalty": ("调查处罚", "Penalty from the investigation"),
+    "keyword_flagged": ("关键词预警，待复核", "Warning words: review"),
 }
 
 

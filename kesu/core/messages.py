@@ -155,6 +155,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "portal_link_invalid": ("评价链接无效", "the rating link is not valid"),
     "portal_link_expired": ("评价链接已过期", "the rating link has expired"),
     "portal_already_rated": ("您已评价过本次处理，感谢您的反馈", "you have already rated this complaint; thank you"),
+    # webhook (F3)
+    "webhook_unknown_source": ("未知或已停用的来源「{value}」", "unknown or disabled source '{value}'"),
+    "webhook_stale": ("请求时间戳缺失或超出 5 分钟，已拒绝（防重放）", "timestamp missing or 5+ min off (replay)"),
+    "webhook_bad_signature": ("签名不正确，请求已拒绝", "the signature does not match; request refused"),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
+from kesu.core import keywords
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.inbound import InboundMail, parse
 from kesu.core.registration import RegistrationInput
@@ -151,8 +152,9 @@ def _register(mail: InboundMail, *, now: datetime) -> Outcome:
     phone = mail.phone_in_text() or (previous or {}).get("customer_phone", "")
     name = mail.from_name or (previous or {}).get("customer_name", "")
     words = f"{mail.subject}\n{mail.text}".strip() if mail.subject else mail.text
+    hit = keywords.match(policy, words)
     data = RegistrationInput(channel="email", customer_words=words[:4000], customer_name=name[:60],
-                             customer_phone=phone, customer_email=mail.from_address)
+                             customer_phone=phone, customer_email=mail.from_address, level=hit.level or "")
     actor = mail_actor()
     try:
         c = lifecycle.register_complaint(actor=actor, now=now, data=data)
@@ -165,6 +167,8 @@ def _register(mail: InboundMail, *, now: datetime) -> Outcome:
                 return Outcome(InboundMessage.Outcome.SET_ASIDE, again.message())
         else:
             return Outcome(InboundMessage.Outcome.SET_ASIDE, exc.message())
+    if hit:
+        c = lifecycle.flag_for_review(c, now=now, words=hit.words, level=hit.level)
     note = _attach(c, mail, actor=actor, now=now)
     email_customer(
         complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,

@@ -71,6 +71,10 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("[Kesu] discipline list {period}", "{cases} cases closed in {period}, penalties {total} yuan. "
                                             "Review by the 10th: /discipline/?month={period}"),
     ),
+    "keyword_flagged": (
+        ("【客诉】投诉 {number} 含预警关键词", "投诉 {number} 中出现「{words}」，请复核级别与处理方式。"),
+        ("[Kesu] {number}: warning words", "Complaint {number} mentions '{words}'; please review its level."),
+    ),
     "sweep_error": (
         ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
         ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),

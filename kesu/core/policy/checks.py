@@ -131,6 +131,9 @@ def _approvals(p: Policy) -> Iterator[KesuError]:
     for j, lv in enumerate(a.solution_levels, 1):
         if lv not in levels:
             yield KesuError("unknown_level", field=f"approvals.solution_levels[{j}]", value=lv)
+    for j, rule in enumerate(p.keywords, 1):
+        if rule.level is not None and rule.level not in levels:
+            yield KesuError("unknown_level", field=f"keywords[{j}].level", value=rule.level)
     for j, lv in enumerate(p.handling.investigation_levels, 1):
         if lv not in levels:
             yield KesuError("unknown_level", field=f"handling.investigation_levels[{j}]", value=lv)

@@ -175,6 +175,15 @@ class Rewards(_Doc):
     discipline_list_day: int = Field(default=10, ge=1, le=28)  # last month's list is due by this day
 
 
+class KeywordRule(_Doc):
+    """Words that signal trouble in what a customer writes (曝光, 12315, 律师 …): the complaint is
+    flagged for review, and registered at least at ``level`` when one is given (SPEC F3, F13)."""
+
+    words: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=20)]], Field(min_length=1)]
+    level: str | None = None
+    note: str = ""
+
+
 class Workflow(_Doc):
     sign_off: str = "cs_manager"
     review: str | None = "gm"  # None: the policy has no GM review step
@@ -233,6 +242,7 @@ class Policy(_Doc):
     follow_up: FollowUp = FollowUp()
     workflow: Workflow = Workflow()
     handling: Handling = Handling()
+    keywords: list[KeywordRule] = []
     rewards: Rewards = Rewards()
     numbering: Numbering = Numbering()
     record_fields: list[RecordField] = []

@@ -1,0 +1,37 @@
+"""Chat, app and social sources posting through the signed webhook, and what each delivery made."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from kesu.complaints.models import Complaint
+
+
+class WebhookSource(models.Model):
+    name = models.SlugField("来源标识", max_length=40, unique=True)  # the URL's last part
+    title = models.CharField("名称", max_length=60)
+    channel = models.CharField("渠道", max_length=20, choices=[("chat", "在线客服"), ("app", "App"),
+                                                            ("social", "社交媒体")])
+    secret = models.CharField("签名密钥", max_length=200)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Webhook 来源"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WebhookDelivery(models.Model):
+    source = models.ForeignKey(WebhookSource, on_delete=models.PROTECT, related_name="deliveries")
+    message_id = models.CharField("消息编号", max_length=200)
+    received_at = models.DateTimeField("收到时间")
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField("结果", max_length=12)  # registered | appended
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Webhook 消息"
+        constraints = [models.UniqueConstraint(fields=["source", "message_id"], name="webhook_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.message_id}"
