@@ -159,6 +159,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "webhook_unknown_source": ("未知或已停用的来源「{value}」", "unknown or disabled source '{value}'"),
     "webhook_stale": ("请求时间戳缺失或超出 5 分钟，已拒绝（防重放）", "timestamp missing or 5+ min off (replay)"),
     "webhook_bad_signature": ("签名不正确，请求已拒绝", "the signature does not match; request refused"),
+    # spreadsheet import (F3)
+    "import_unknown_column": ("表头「{value}」不是可识别的列；可用列：{allowed}",
+                              "unknown column '{value}'; known: {allowed}"),
+    "import_missing_column": ("缺少必需的列「{value}」", "the required column '{value}' is missing"),
+    "import_empty": ("表格中没有数据行", "the sheet has no data rows"),
+    "import_has_errors": (
+        "有 {count} 行未通过检查，未导入任何数据；请修改后重新上传，或选择仅导入有效行",
+        "{count} rows failed the checks and nothing was imported; fix them, or import only the valid rows",
+    ),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

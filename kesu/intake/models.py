@@ -35,3 +35,20 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.message_id}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its check and the user's choice to import it."""
+
+    name = models.CharField("文件名", max_length=200)
+    content = models.BinaryField("内容")
+    created_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("上传时间")
+    imported_at = models.DateTimeField("导入时间", null=True, blank=True)
+    imported = models.PositiveIntegerField("导入条数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "表格导入"
+
+    def __str__(self) -> str:
+        return self.name

@@ -81,6 +81,7 @@ def test_a_follow_up_message_joins_the_customers_complaint(source):
     more = post({"message_id": "wx-4", "text": "补充：订单号 A123", "number": number,
                  "customer": {"phone": "13800138000"}})
     assert more.status_code == 200 and more.json()["outcome"] == "appended"
-    stranger = post({"message_id": "wx-5", "text": "我也来看看", "number": number, "customer": {"phone": "13900139000"}})
+    stranger = post({"message_id": "wx-5", "text": "我也来看看", "number": number,
+                     "customer": {"phone": "13900139000"}})
     assert stranger.status_code == 422 and Complaint.objects.count() == 1
     assert Complaint.objects.get().events.filter(kind="customer_added_info").count() == 1
