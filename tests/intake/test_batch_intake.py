@@ -84,8 +84,9 @@ def test_a_file_that_is_not_what_it_says_is_refused(agent):
 
 def test_a_days_suggestion_box_slips_in_one_screen(agent):
     data = {"form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "50", "form-0-customer_words": "洗手间没有纸", "form-0-occurred_place": "一楼大厅",
-            "form-1-customer_words": "", "form-2-customer_words": "停车场指示不清", "form-2-customer_phone": "13800001111"}
+            "form-MAX_NUM_FORMS": "50", "form-0-customer_words": "洗手间没有纸",
+            "form-0-occurred_place": "一楼大厅", "form-1-customer_words": "",
+            "form-2-customer_words": "停车场指示不清", "form-2-customer_phone": "13800001111"}
     page = agent.post("/intake/slips/", data, follow=True).content.decode()
     assert "已登记 2 张意见卡" in page
     assert set(Complaint.objects.values_list("channel", flat=True)) == {"suggestion_box"}
@@ -94,7 +95,8 @@ def test_a_days_suggestion_box_slips_in_one_screen(agent):
 
 def test_a_slip_with_a_bad_phone_registers_none_of_the_screen(agent):
     data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "50", "form-0-customer_words": "好", "form-1-customer_words": "差", "form-1-customer_phone": "123"}
+            "form-MAX_NUM_FORMS": "50", "form-0-customer_words": "好", "form-1-customer_words": "差",
+            "form-1-customer_phone": "123"}
     page = agent.post("/intake/slips/", data).content.decode()
     assert "123" in page and not Complaint.objects.exists()
 
