@@ -88,6 +88,7 @@ def register_complaint(
             append_event(complaint, actor=actor, now=now, kind="registered", to_status=State.REGISTERED,
                          changes={"number": [None, complaint.number]})
             clock_services.on_event(complaint, policy, event="registered", at=now)
+            _hand_over_if_after_hours(complaint, now)
             complaint.save(update_fields=["event_seq"])
             stored += _store_files(complaint, files, actor=actor, now=now)
     except BaseException:
@@ -95,6 +96,26 @@ def register_complaint(
             att.file.storage.delete(att.file.name)
         raise
     return complaint
+
+
+def _hand_over_if_after_hours(c: Complaint, now: datetime) -> None:
+    """F3/P5: a complaint received outside business hours is registered at once and put on the
+    工作知会单 for the next working shift — on the timeline, in the 夜间受理 queue, in the inbox."""
+    from kesu.clocks.calendar import calendar_for
+
+    calendar = calendar_for(c.complained_department_id or c.location_id)
+    if calendar.is_open(now):
+        return
+    opening = calendar.next_opening(now)
+    append_event(c, actor=None, now=now, kind="after_hours_received",
+                 changes={"next_shift": [None, opening.isoformat()]})
+    from kesu.clocks.people import with_role
+    from kesu.notifications.services import notify
+
+    notify(recipients=list(with_role("cs_agent").exclude(username__in=("portal", "mail-intake"))),
+           kind="after_hours_received", now=now, complaint=c, email=False,
+           params={"number": c.number, "next_shift": timezone.localtime(opening).strftime("%m-%d %H:%M")},
+           dedupe_key=f"after_hours:{c.pk}")
 
 
 # --- transitions ---------------------------------------------------------------------------------

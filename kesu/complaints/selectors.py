@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import OPEN_STATES
+from kesu.core.lifecycle import OPEN_STATES, State
 from kesu.core.visibility import sees_all
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import roles_of
@@ -53,10 +53,11 @@ QUEUES = {
     "department": _lazy("本部门"),
     "due_soon": _lazy("即将到期"),
     "breached": _lazy("已超时"),
+    "overnight": _lazy("夜间受理"),
     "all": _lazy("全部可见"),
 }
 DUE_SOON = timedelta(hours=2)
-QUEUE_CAP = 10_000  # the due-soon and breached queues list at most this many (more than a day's work)
+QUEUE_CAP = 500  # the due-soon and breached queues list the 500 most urgent (ten pages; more than a shift's work)
 
 
 def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
@@ -84,13 +85,18 @@ def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
         qs = qs.filter(Q(owner=staff) | Q(receiver=staff))
     elif queue == "department":
         qs = qs.filter(department_id__in=department_ids_of(staff, now))
+    elif queue == "overnight":  # 工作知会单: received after hours and not yet taken up by the shift
+        from kesu.complaints.models import ComplaintEvent
+
+        qs = qs.filter(status=State.REGISTERED).filter(
+            Exists(ComplaintEvent.objects.filter(complaint=OuterRef("pk"), kind="after_hours_received")))
     elif queue in ("due_soon", "breached"):
         # The few complaints concerned, read first through the partial index; handing the planner
         # a subquery instead lets PostgreSQL walk the whole table backwards in key order.
         # Ordered by the partial index's own column and deduplicated here: a DISTINCT would send
         # PostgreSQL along the complaint_id index through every clock.
         clocks = (ComplaintClock.objects.filter(DUE_CANDIDATE, due_at__lte=now + DUE_SOON).order_by("due_at")
-                  if queue == "due_soon" else ComplaintClock.objects.filter(BREACHED_RUNNING).order_by("complaint_id"))
+                  if queue == "due_soon" else ComplaintClock.objects.filter(BREACHED_RUNNING).order_by("-complaint_id"))
         ids = dict.fromkeys(clocks.values_list("complaint_id", flat=True)[:QUEUE_CAP])
         qs = qs.filter(pk__in=list(ids))
         # Most urgent first; it also keeps PostgreSQL from reading the key index backwards (the

@@ -164,6 +164,25 @@ class WorkCalendar:
     def is_working_day(self, day: date) -> bool:
         return bool(self.shifts_on(day)[0])
 
+    def is_open(self, at: datetime) -> bool:
+        """Whether ``at`` falls inside a shift (business hours on a working day)."""
+        _aware(at)
+        t = at.astimezone(self.tz)
+        return any(self._at(t.date(), s.start) <= t < self._at(t.date(), s.end) for s in self.shifts_on(t.date())[0])
+
+    def next_opening(self, at: datetime) -> datetime:
+        """The start of the next shift at or after ``at`` (P5: the next working shift takes over)."""
+        _aware(at)
+        t = at.astimezone(self.tz)
+        day = t.date()
+        for _ in range(MAX_DAYS):
+            for shift in self.shifts_on(day)[0]:
+                begin = self._at(day, shift.start)
+                if begin >= t:
+                    return begin.astimezone(at.tzinfo)
+            day += timedelta(days=1)
+        raise KesuError("hours_empty", field="business_hours")
+
     # --- arithmetic ------------------------------------------------------------------------
     def add(self, start: datetime, target: Duration, mode: TimeMode) -> Deadline:
         _aware(start)

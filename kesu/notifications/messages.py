@@ -71,6 +71,12 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("[Kesu] discipline list {period}", "{cases} cases closed in {period}, penalties {total} yuan. "
                                             "Review by the 10th: /discipline/?month={period}"),
     ),
+    "after_hours_received": (
+        ("【客诉】工作知会单：夜间受理投诉 {number}",
+         "投诉 {number} 于非工作时间受理，请 {next_shift} 上班后优先交接处理。"),
+        ("[Kesu] handover: {number} received after hours",
+         "{number} came in after hours; take it over at {next_shift}."),
+    ),
     "keyword_flagged": (
         ("【客诉】投诉 {number} 含预警关键词", "投诉 {number} 中出现「{words}」，请复核级别与处理方式。"),
         ("[Kesu] {number}: warning words", "Complaint {number} mentions '{words}'; please review its level."),

@@ -158,3 +158,12 @@ def test_working_days_landing_on_a_shorter_day_end_at_its_close():
         {**{d: ["09:00-21:00"] for d in ("mon", "tue", "wed", "thu", "fri")}, "sat": ["10:00-14:00"]}))
     assert store.add(at("2026-03-13 20:00"), Duration.parse("1d"), "working").due == at("2026-03-14 14:00")
     assert store.add(at("2026-03-13 10:00"), Duration.parse("1d"), "working").due == at("2026-03-14 11:00")
+
+
+def test_open_hours_and_the_next_shift_skip_lunch_evenings_weekends_and_holidays():
+    assert CAL.is_open(at("2026-03-10 09:00")) and not CAL.is_open(at("2026-03-10 12:30"))
+    assert not CAL.is_open(at("2026-03-10 18:00")) and not CAL.is_open(at("2026-10-02 10:00"))
+    assert CAL.next_opening(at("2026-03-10 12:30")) == at("2026-03-10 13:30")
+    assert CAL.next_opening(at("2026-03-13 18:30")) == at("2026-03-16 08:30")  # Friday evening → Monday
+    assert CAL.next_opening(at("2026-09-30 19:00")) == at("2026-10-08 08:30")  # National Day
+    assert CAL.next_opening(at("2026-10-09 19:00")) == at("2026-10-10 08:30")  # 调休 Saturday is worked
