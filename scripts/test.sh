@@ -19,6 +19,8 @@ APT_PACKAGES=(
   chromium-driver
   fonts-noto-cjk    # Chinese text in the browser's screenshots
   dovecot-imapd     # a real IMAP server for the mail intake tests (started by the tests on 127.0.0.1)
+  fonts-wqy-microhei  # the Chinese font embedded in the printable forms (ReportLab cannot embed Noto CJK)
+  poppler-utils     # pdftotext and pdftoppm: the form tests read and render the PDFs
 )
 
 # --- phases and the summary --------------------------------------------------------------------

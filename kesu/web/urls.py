@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<str:number>/", views.detail, name="detail"),
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
     path("c/<str:number>/extension/", views.extension, name="extension"),
+    path("c/<str:number>/print/<slug:form>/", views.print_form, name="print"),
     path("approvals/", workbench.approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", workbench.decide, name="decide"),
     path("extensions/<int:pk>/decide/", workbench.decide_extension, name="decide_extension"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -127,6 +128,28 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "extension_form": steps.extension_form_for(c, staff),
         "may_note": True,
     })
+
+
+@login_required
+def print_form(request: HttpRequest, number: str, form: str) -> HttpResponse:
+    """A paper form of the complaint as PDF (kesu.printing.forms), masked as the reader sees it."""
+    from kesu.printing.forms import FORMS
+
+    c = _get(request, number)
+    if form not in FORMS:
+        raise Http404(_("没有这个表单"))
+    staff = _staff(request)
+    who = lifecycle.actor_facts(staff, c, timezone.now())
+    sees = sees_personal_data(roles=who.roles, is_owner=who.is_owner, manages_department=who.manages_department)
+    title, render_pdf = FORMS[form]
+    try:
+        pdf = render_pdf(c, phone=c.customer_phone if sees else mask_phone(c.customer_phone))
+    except RuntimeError as exc:  # the CJK font is missing on this server
+        messages.error(request, str(exc))
+        return redirect("web:detail", number=number)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(f'{title}-{c.number}.pdf')}"
+    return response
 
 
 def _form_for(action: str, policy: Any) -> Any:

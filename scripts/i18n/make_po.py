@@ -200,6 +200,8 @@ EN = {
     '该表格已导入，不会重复导入': 'This sheet was already imported; it is not imported twice',
     '；“客户原话”必填。先检查每一行，确认后才导入。': "; “客户原话” (the customer's words) is required. Every row is checked before anything is imported.",
     "夜间受理": "After hours",
+    "打印：": "Print: ", "协调工作单": "Coordination work order", "客诉处理单（一式三联）": "Handling slip (3 copies)",
+    "客户投诉记录卡": "Complaint record card", "投诉调查报告": "Investigation report", "没有这个表单": "No such form",
     "我的": "Mine", "本部门": "My department", "即将到期": "Due soon", "全部可见": "All I can see",
     "转交原因": "Reason for the transfer", "返回工作台": "Back to the work queue", "这里没有待办的投诉。": "Nothing waiting here.",
     "退出": "Sign out", "退款": "Refund", "适用": "Applies to", "通报表扬": "Public commendation", "金额": "Amount",

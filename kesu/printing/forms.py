@@ -1,0 +1,215 @@
+"""The paper forms of the seed policies as PDF, laid out like the originals, with an embedded
+Chinese font (WenQuanYi Micro Hei — Debian's Noto CJK has CFF outlines ReportLab cannot embed):
+
+* 协调工作单 (P1 第五条): the coordination work order, step by step with times and names;
+* 客诉处理单 (P2 五): in three copies, 第一联 / 第二联 / 第三联, each saying where it goes;
+* 客户投诉记录卡 (seed 000 第七–十条): customer, demand, time and number, the department's opinion;
+* 投诉调查报告 (F7): the latest investigation report.
+
+Each function takes a complaint and what the reader may see of the phone number; it reads, never
+writes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kesu.complaints.models import Complaint
+from kesu.core.catalogues import CHANNELS, DEMANDS, label
+from kesu.core.lifecycle import event_label, state_label
+from kesu.policies.services import policy_of
+
+FONT = "WQYMicroHei"
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
+_registered = False
+
+
+def _font() -> str:
+    global _registered
+    if not _registered:
+        path = next((p for p in FONT_FILES if Path(p).exists()), None)
+        if path is None:
+            raise RuntimeError("fonts-wqy-microhei is not installed (scripts/test.sh and the docs name it)")
+        pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+        _registered = True
+    return FONT
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = _font()
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, spaceAfter=4),
+        "copy": ParagraphStyle("copy", fontName=font, fontSize=10, leading=14, alignment=2,
+                               textColor=colors.HexColor("#8a2c2c")),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK"),
+        "head": ParagraphStyle("head", fontName=font, fontSize=9.5, leading=13, textColor=colors.HexColor("#333")),
+    }
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
+    st = _styles()
+    data = [[Paragraph(str(c), st["cell"]) if not isinstance(c, Paragraph) else c for c in r] for r in rows]
+    t = Table(data, colWidths=widths)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2"))]))
+    return t
+
+
+def _event(c: Complaint, *kinds: str) -> Any:
+    return c.events.filter(kind__in=kinds).select_related("actor").order_by("-seq").first()
+
+
+def _who(e: Any) -> str:
+    if e is None:
+        return ""
+    return f"{e.actor or '系统'}　{_when(e.at)}"
+
+
+def _pdf(build: Callable[[list[Any]], None], title: str) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=title, author="客诉 Kesu")
+    story: list[Any] = []
+    build(story)
+    doc.build(story)
+    return out.getvalue()
+
+
+def _header(c: Complaint, phone: str) -> list[list[Any]]:
+    policy = policy_of(c.policy_version)
+    level = policy.level(c.level)
+    return [
+        ["投诉编号", c.number, "受理时间", _when(c.registered_at)],
+        ["客户", f"{c.customer_name or '—'}　{phone or ''}", "渠道", label(CHANNELS, c.channel)],
+        ["级别", level.name if level else "未定级", "状态", state_label(c.status)],
+        ["被投诉部门", str(c.complained_department or "—"), "受理人", str(c.receiver)],
+    ]
+
+
+def work_order(c: Complaint, *, phone: str) -> bytes:
+    """协调工作单 (P1)."""
+    st = _styles()
+    w = [28 * mm, 62 * mm, 28 * mm, 62 * mm]
+
+    def build(story: list[Any]) -> None:
+        story += [Paragraph("协调工作单", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
+        agree, result = _event(c, "agree_solution"), _event(c, "return_result")
+        visit = _event(c, "record_satisfied", "record_unsatisfied")
+        rows = [
+            ["客户意见（原话）", c.customer_words],
+            ["交部门经理（10 分钟内）", f"{c.department or '—'}（{c.owner or '—'}）　{_who(_event(c, 'assign'))}"],
+            ["初次对应", _who(_event(c, "contact_made"))],
+            ["处理方案及初步协议", f"{agree.reason if agree else ''}　{_who(agree)}"],
+            ["回访专员跟踪（40 分钟后）", _who(_event(c, "progress_call"))],
+            ["处理结果（12 小时内交回）", f"{result.reason if result else ''}　{_who(result)}"],
+            ["二次沟通及评价（24 小时内）",
+             f"{event_label(visit.kind) if visit else ''}：{visit.reason if visit else ''}　{_who(visit)}"],
+            ["客服部经理签名", _who(_event(c, "sign_off"))],
+            ["总经理审阅签名", _who(_event(c, "review"))],
+            ["行政部归档", _who(_event(c, "archive"))],
+        ]
+        story.append(_grid(rows, [45 * mm, 135 * mm]))
+
+    return _pdf(build, f"协调工作单 {c.number}")
+
+
+COPIES = (
+    ("第一联", "处理单位留存"),
+    ("第二联", "稽核联：如需申请费用，先转财会部审核确认，费用偿付后转稽核处留存；无须申请费用则直接转稽核留存"),
+    ("第三联", "企划部留存"),
+)
+
+
+def handling_slip(c: Complaint, *, phone: str) -> bytes:
+    """客诉处理单 (P2), 一式三联."""
+    st = _styles()
+    w = [28 * mm, 62 * mm, 28 * mm, 62 * mm]
+    result = _event(c, "return_result")
+    fees = [a for a in c.approvals.filter(kind="compensation").select_related("charge_to")]
+    assists = list(c.assists.select_related("department"))
+
+    def build(story: list[Any]) -> None:
+        for i, (copy, where) in enumerate(COPIES):
+            if i:
+                story.append(PageBreak())
+            story += [Paragraph(f"{copy}　{where}", st["copy"]), Paragraph("客诉处理单", st["title"]),
+                      _grid(_header(c, phone), w), Spacer(1, 3 * mm)]
+            rows = [
+                ["顾客资料", f"{c.customer_name or '—'}　{phone or ''}　{c.customer_region}"],
+                ["反应或客诉内容", c.customer_words],
+                ["处理结果", f"{result.reason if result else ''}　{_who(result)}"],
+                ["费用", "；".join(f"{a.get_compensation_kind_display()} {a.amount} 元（{a.get_state_display()}，"
+                                   f"由{a.charge_to or '公司'}承担）" for a in fees) or "无"],
+                ["受偿人签收", ""],
+                ["协办单位", "；".join(f"{a.department}：{a.matter}" for a in assists) or "无"],
+                ["记录单位（主管确认）", f"{c.receiver}"],
+                ["处理单位（主管确认）", f"{c.department or ''}　{c.owner or ''}"],
+            ]
+            story.append(_grid(rows, [40 * mm, 140 * mm]))
+
+    return _pdf(build, f"客诉处理单 {c.number}")
+
+
+def record_card(c: Complaint, *, phone: str) -> bytes:
+    """客户投诉记录卡."""
+    st = _styles()
+    opinion = _event(c, "agree_solution", "answer_invalid", "return_result")
+
+    def build(story: list[Any]) -> None:
+        story += [Paragraph("客户投诉记录卡", st["title"]), _grid([
+            ["投诉客户名称", f"{c.customer_name or '—'}　{phone or ''}"],
+            ["客户要求", "、".join(DEMANDS.get(d, (d,))[0] for d in c.demands) or "—"],
+            ["投诉内容", c.customer_words],
+            ["受理时间和编号", f"{_when(c.registered_at)}　{c.number}"],
+            ["受理部门", str(c.department or c.complained_department or "—")],
+            ["受理部门处理意见", f"{opinion.reason if opinion else ''}　{_who(opinion)}"],
+        ], [40 * mm, 140 * mm])]
+
+    return _pdf(build, f"客户投诉记录卡 {c.number}")
+
+
+def investigation_report(c: Complaint, *, phone: str) -> bytes:
+    """投诉调查报告: the current report (the latest), with the case's header."""
+    st = _styles()
+    r = c.investigations.select_related("responsible_staff", "responsible_department", "written_by").first()
+    w = [28 * mm, 62 * mm, 28 * mm, 62 * mm]
+
+    def build(story: list[Any]) -> None:
+        story += [Paragraph("投诉调查报告", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
+        if r is None:
+            story.append(Paragraph("尚未提交调查报告。", st["cell"]))
+            return
+        story.append(_grid([
+            ["投诉是否成立", "成立" if r.valid else "不成立"],
+            ["原因", r.cause], ["经过", r.course],
+            ["责任人", str(r.responsible_staff or "—")], ["责任部门", str(r.responsible_department or "—")],
+            ["结论", r.conclusion], ["纠正措施", r.corrective or "—"], ["预防措施", r.preventive or "—"],
+            ["处罚", f"{r.penalty} 元" if r.penalty else "无"],
+            ["调查人", f"{r.written_by}　{_when(r.written_at)}"],
+        ], [40 * mm, 140 * mm]))
+
+    return _pdf(build, f"投诉调查报告 {c.number}")
+
+
+FORMS: dict[str, tuple[str, Callable[..., bytes]]] = {
+    "work-order": ("协调工作单", work_order),
+    "handling-slip": ("客诉处理单（一式三联）", handling_slip),
+    "record-card": ("客户投诉记录卡", record_card),
+    "investigation": ("投诉调查报告", investigation_report),
+}
