@@ -27,6 +27,24 @@ def category_choices(policy: Policy) -> list[tuple[str, str]]:
     return out
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class RegistrationForm(forms.Form):
     channel = forms.ChoiceField(label=_lazy("渠道"))
     customer_phone = forms.CharField(label=_lazy("客户电话"), required=False, max_length=30)
@@ -39,6 +57,7 @@ class RegistrationForm(forms.Form):
     complained_department = forms.ModelChoiceField(label=_lazy("被投诉部门"), required=False,
                                                    queryset=Department.objects.filter(is_active=True))
     occurred_place = forms.CharField(label=_lazy("发生地点"), required=False, max_length=200)
+    files = MultipleFileField(label=_lazy("附件（照片、来信或传真扫描件）"), required=False)
 
     def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

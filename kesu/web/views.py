@@ -281,7 +281,7 @@ def register(request: HttpRequest) -> HttpResponse:
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
         return redirect("web:queue")
-    form = RegistrationForm(request.POST or None, policy=policy)
+    form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy)
     history: list[Complaint] = []
     phone = (request.POST.get("customer_phone") or request.GET.get("phone") or "").strip()
     if phone:
@@ -297,8 +297,9 @@ def register(request: HttpRequest) -> HttpResponse:
             demands=tuple(d["demands"]), occurred_place=d["occurred_place"], extra=form.extra(),
         )
         try:
+            files = [lifecycle.FileIn(f.name, f.read()) for f in d["files"]]
             c = lifecycle.register_complaint(actor=_staff(request), now=timezone.now(), data=data,
-                                             complained_department=d["complained_department"])
+                                             complained_department=d["complained_department"], files=files)
         except KesuError as exc:
             add_domain_errors(form, exc)
         else:

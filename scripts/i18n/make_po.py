@@ -202,6 +202,7 @@ EN = {
     "夜间受理": "After hours",
     "打印：": "Print: ", "协调工作单": "Coordination work order", "客诉处理单（一式三联）": "Handling slip (3 copies)",
     "客户投诉记录卡": "Complaint record card", "投诉调查报告": "Investigation report", "没有这个表单": "No such form",
+    "附件（照片、来信或传真扫描件）": "Attachments (photos, scanned letters or faxes)",
     "我的": "Mine", "本部门": "My department", "即将到期": "Due soon", "全部可见": "All I can see",
     "转交原因": "Reason for the transfer", "返回工作台": "Back to the work queue", "这里没有待办的投诉。": "Nothing waiting here.",
     "退出": "Sign out", "退款": "Refund", "适用": "Applies to", "通报表扬": "Public commendation", "金额": "Amount",

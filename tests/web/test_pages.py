@@ -122,3 +122,19 @@ def test_a_step_posted_after_the_session_expired_does_nothing_and_leads_back_to_
     assert c.status == State.HANDLING
     page = client.get(response["Location"]).content.decode()
     assert "登录已过期，您的提交未保存" in page
+
+
+def test_a_letter_is_registered_with_its_scanned_copy_and_a_forbidden_file_is_refused(client, people, p1):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kesu.complaints.models import Complaint
+
+    client.force_login(people["wangkf"])
+    fields = {"channel": "web", "customer_name": "吴先生", "customer_phone": "13700002222",
+              "customer_words": "来信反映：维修后车辆仍有异响"}
+    scan = SimpleUploadedFile("来信扫描.pdf", b"%PDF-1.4 scanned letter", content_type="application/pdf")
+    bad = SimpleUploadedFile("病毒.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    page = client.post("/register/", {**fields, "files": [bad]}).content.decode()
+    assert "病毒.exe" in page and not Complaint.objects.exists()
+    client.post("/register/", {**fields, "files": [scan]})
+    assert list(Complaint.objects.get().attachments.values_list("name", flat=True)) == ["来信扫描.pdf"]
