@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("kesu.portal.urls")),
     path("intake/", include("kesu.intake.urls")),
+    path("api/", include("kesu.api.urls")),
     path("", include("kesu.web.urls")),
 ]

@@ -168,6 +168,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "有 {count} 行未通过检查，未导入任何数据；请修改后重新上传，或选择仅导入有效行",
         "{count} rows failed the checks and nothing was imported; fix them, or import only the valid rows",
     ),
+    # REST API
+    "not_found": ("没有找到，或您无权查看", "not found, or you may not see it"),
+    "http_400": ("请求无法解析：{detail}", "the request cannot be read: {detail}"),
+    "http_401": ("未登录或令牌无效：{detail}", "not signed in or the token is invalid: {detail}"),
+    "http_403": ("无权执行：{detail}", "not allowed: {detail}"),
+    "http_405": ("不支持该请求方法：{detail}", "method not allowed: {detail}"),
+    "http_406": ("无法提供所要求的格式：{detail}", "cannot produce the requested format: {detail}"),
+    "http_415": ("不支持的内容类型：{detail}", "unsupported media type: {detail}"),
+    "http_429": ("请求过于频繁：{detail}", "too many requests: {detail}"),
+    "idempotency_mismatch": (
+        "该 Idempotency-Key 已用于另一个请求内容，请换一个新的键",
+        "this Idempotency-Key was used with a different request body; use a new key",
+    ),
+    "idempotency_in_progress": ("相同 Idempotency-Key 的请求正在处理，请稍后重试", "this key is in use"),
     # working calendar
     "hours_format": ("营业时段「{value}」格式不正确，应写作 08:30-12:00",
                      "shift '{value}' is malformed; write 08:30-12:00"),

@@ -1,0 +1,211 @@
+"""The REST API (SPEC F3; docs/api.md). Scoped exactly like the staff pages: every read starts from
+``visible_complaints``; every change goes through the lifecycle (kesu.complaints.actions)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kesu.api.errors import body
+from kesu.api.models import IdempotencyKey
+from kesu.api.serializers import (
+    ActionListSerializer,
+    ActionSerializer,
+    ComplaintDetailSerializer,
+    ComplaintSerializer,
+    CreateSerializer,
+    ErrorSerializer,
+)
+from kesu.complaints import actions, lifecycle
+from kesu.complaints.models import Complaint
+from kesu.complaints.selectors import get_visible, visible_complaints
+from kesu.core import lifecycle as rules
+from kesu.core.errors import KesuError
+from kesu.core.messages import render
+from kesu.core.registration import RegistrationInput
+from kesu.core.visibility import sees_personal_data
+from kesu.org.models import Department, Staff
+from kesu.org.services import managed_department_ids, roles_of
+from kesu.policies.services import policy_of
+
+ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in (
+    (400, "unreadable request"), (401, "not signed in"), (403, "not allowed"), (404, "not found or not visible"),
+    (409, "conflict: stale version or a step the state does not allow"), (422, "invalid fields, named one by one"),
+)}
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
+
+
+def _staff(request: Request) -> Staff:
+    return request.user  # type: ignore[return-value]
+
+
+def _sees(staff: Staff, now: datetime) -> Any:
+    roles = roles_of(staff)
+    managed = managed_department_ids(staff, now)
+
+    def sees(c: Complaint) -> bool:
+        return sees_personal_data(roles=roles, is_owner=c.owner_id == staff.pk,
+                                  manages_department=c.department_id in managed)
+    return sees
+
+
+class Newest(CursorPagination):
+    """Cursor pages in registration order (newest first): no COUNT, steady at a million rows."""
+
+    ordering = "-id"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+FILTERS = [
+    OpenApiParameter("status", str), OpenApiParameter("level", str), OpenApiParameter("category", str),
+    OpenApiParameter("channel", str), OpenApiParameter("department", str, description="department code"),
+    OpenApiParameter("registered_after", str, description="ISO 8601"),
+    OpenApiParameter("registered_before", str, description="ISO 8601"),
+    OpenApiParameter("q", str, description="number or customer name"),
+]
+
+
+class ComplaintList(APIView):
+    @extend_schema(parameters=FILTERS, responses={200: ComplaintSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        qs = visible_complaints(_staff(request), now).select_related("department", "owner")
+        params = request.query_params
+        for name in ("status", "level", "category", "channel"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if params.get("department"):
+            qs = qs.filter(department__code=params["department"])
+        for name, lookup in (("registered_after", "gte"), ("registered_before", "lt")):
+            if params.get(name):
+                when = parse_datetime(params[name])
+                if when is None or when.tzinfo is None:
+                    raise KesuError("bad_value", field=name,
+                                    detail="应为带时区的 ISO 8601 时间，如 2026-03-01T00:00:00+08:00")
+                qs = qs.filter(**{f"registered_at__{lookup}": when})
+        if params.get("q"):
+            q = params["q"].strip()
+            qs = qs.filter(number=q) | qs.filter(customer_name=q)
+        pager = Newest()
+        page = pager.paginate_queryset(qs, request, view=self)
+        data = ComplaintSerializer(page, many=True, context={"lang": _lang(), "sees_personal_data": _sees(
+            _staff(request), now)}).data
+        return pager.get_paginated_response(data)
+
+    @extend_schema(
+        request=CreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="the same key with the same body makes one complaint")],
+        responses={201: ComplaintDetailSerializer, 200: ComplaintDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        staff, now = _staff(request), timezone.now()
+        s = CreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()[:200]
+        digest = hashlib.sha256(json.dumps(s.validated_data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        if key:
+            earlier = IdempotencyKey.objects.filter(user=staff, key=key).first()
+            if earlier is not None:
+                return self._replay(earlier, digest, staff, now)
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(user=staff, key=key, request_hash=digest,
+                                                       created_at=now) if key else None
+                c = self._register(s.validated_data, staff, now)
+                if record is not None:
+                    IdempotencyKey.objects.filter(pk=record.pk).update(complaint=c)
+        except IntegrityError:  # the same key arrived twice at once; the other request made it
+            return self._replay(IdempotencyKey.objects.get(user=staff, key=key), digest, staff, now)
+        return Response(self._detail(c, staff, now), status=status.HTTP_201_CREATED)
+
+    def _register(self, d: dict[str, Any], staff: Staff, now: datetime) -> Complaint:
+        department = None
+        if d["complained_department"]:
+            department = Department.objects.filter(code=d["complained_department"], is_active=True).first()
+            if department is None:
+                raise KesuError("unknown_department", field="complained_department", value=d["complained_department"])
+        data = RegistrationInput(channel=d["channel"], customer_words=d["customer_words"],
+                                 customer_name=d["customer_name"], customer_phone=d["customer_phone"],
+                                 customer_email=d["customer_email"], order_number=d["order_number"], level=d["level"],
+                                 category=d["category"])
+        return lifecycle.register_complaint(actor=staff, now=now, data=data, complained_department=department)
+
+    def _replay(self, earlier: IdempotencyKey, digest: str, staff: Staff, now: datetime) -> Response:
+        if earlier.request_hash != digest:
+            return Response(body("idempotency_mismatch", render("idempotency_mismatch", _lang(), {})), status=422)
+        if earlier.complaint_id is None:
+            return Response(body("idempotency_in_progress", render("idempotency_in_progress", _lang(), {})),
+                            status=409)
+        c = Complaint.objects.get(pk=earlier.complaint_id)
+        return Response(self._detail(c, staff, now), status=status.HTTP_200_OK)
+
+    def _detail(self, c: Complaint, staff: Staff, now: datetime) -> dict[str, Any]:
+        return ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(staff, now)}).data
+
+
+class ComplaintDetail(APIView):
+    @extend_schema(responses={200: ComplaintDetailSerializer, **ERRORS})
+    def get(self, request: Request, number: str) -> Response:
+        now = timezone.now()
+        c = _visible(request, number, now)
+        return Response(ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(
+            _staff(request), now)}).data)
+
+
+def _visible(request: Request, number: str, now: datetime) -> Complaint:
+    try:
+        return get_visible(_staff(request), now, number=number)
+    except KesuError:
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound() from None
+
+
+class ActionList(APIView):
+    @extend_schema(responses={200: ActionListSerializer(many=True), **ERRORS})
+    def get(self, request: Request, number: str) -> Response:
+        """The steps the caller may take on this complaint now, with their fields."""
+        now = timezone.now()
+        c = _visible(request, number, now)
+        policy = policy_of(c.policy_version)
+        allowed = rules.available_actions(lifecycle.facts_of(c, policy), lifecycle.actor_facts(_staff(request), c, now),
+                                          lifecycle.workflow_roles(policy))
+        lang = _lang()
+        return Response([{"action": a, "label": rules.event_label(a, lang), "fields": actions.ACTIONS[a].fields,
+                          "required": list(actions.ACTIONS[a].required)} for a in allowed if a in actions.ACTIONS])
+
+
+class ActionRun(APIView):
+    @extend_schema(request=ActionSerializer, responses={200: ComplaintDetailSerializer, **ERRORS})
+    def post(self, request: Request, number: str, action: str) -> Response:
+        """Take one step. Refused exactly as the staff pages refuse it (role, state, guards); a stale
+        ``expected_version`` is a 409 and the other person's change is kept."""
+        now = timezone.now()
+        c = _visible(request, number, now)
+        s = ActionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        c = actions.perform(action, c, s.validated_data["fields"], actor=_staff(request), now=now,
+                            expected_version=s.validated_data["expected_version"])
+        if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():
+            return Response({"number": c.number, "status": c.status, "version": c.version}, status=200)
+        return Response(ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(
+            _staff(request), now)}).data)
