@@ -114,7 +114,7 @@ class ComplaintList(APIView):
         request=CreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                      description="the same key with the same body makes one complaint")],
-        responses={201: ComplaintDetailSerializer, 200: ComplaintDetailSerializer, **ERRORS},
+        responses={201: ComplaintSerializer, 200: ComplaintSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         staff, now = _staff(request), timezone.now()
@@ -159,7 +159,9 @@ class ComplaintList(APIView):
         return Response(self._detail(c, staff, now), status=status.HTTP_200_OK)
 
     def _detail(self, c: Complaint, staff: Staff, now: datetime) -> dict[str, Any]:
-        return ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(staff, now)}).data
+        """The new complaint in brief (its clocks and timeline: GET …/{number}/); creation is the
+        hot path of integrations, so the answer stays small."""
+        return ComplaintSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(staff, now)}).data
 
 
 class ComplaintDetail(APIView):

@@ -47,6 +47,7 @@ def test_create_read_and_list_with_filters(p1, people):
     made = api.post("/api/v1/complaints/", NEW, format="json")
     assert made.status_code == 201
     number = made.json()["number"]
+    assert made.json()["status"] == "registered" and "timeline" not in made.json()  # brief; details on GET
     detail = api.get(f"/api/v1/complaints/{number}/").json()
     assert detail["status"] == "registered" and detail["timeline"][0]["kind"] == "registered"
     listed = api.get("/api/v1/complaints/", {"status": "registered", "channel": "phone"}).json()
