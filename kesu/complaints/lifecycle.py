@@ -293,7 +293,12 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
     if not text.strip() and kind == "customer_added_info":
         raise KesuError("required", field="text")
 
-    return _event(complaint, kind, actor=actor, now=now, reason=text, expected_version=None, extra=changes)
+    def once(c: Complaint, policy: Policy) -> None:  # checked under the row lock: two clicks rate once
+        if kind == "customer_rating" and c.events.filter(kind="customer_rating").exists():
+            raise KesuError("portal_already_rated")
+
+    return _event(complaint, kind, actor=actor, now=now, reason=text, expected_version=None, extra=changes,
+                  change=once)
 
 
 def flag_for_review(complaint: Complaint, *, now: datetime, words: tuple[str, ...], level: str | None) -> Complaint:

@@ -145,7 +145,5 @@ def complaint_for_rating(token: str) -> Complaint:
 def rate(c: Complaint, *, score: int, comment: str, now: datetime) -> Complaint:
     if score not in range(1, 6):
         raise KesuError("not_one_of", field="score", value=score, allowed="1, 2, 3, 4, 5")
-    if c.events.filter(kind="customer_rating").exists():
-        raise KesuError("portal_already_rated")
     return lifecycle.record_customer_input(c, kind="customer_rating", actor=portal_actor(), now=now,
                                            text=comment or f"{score} 分", changes={"score": [None, score]})

@@ -131,10 +131,14 @@ def track(request: HttpRequest) -> HttpResponse:
                 context["error"] = exc.message(lang)
             context.update(c=c, state=state_label(c.status, lang),
                            may_object=c.status in (State.FOLLOW_UP, State.SATISFIED, State.SIGNED_OFF, State.REVIEWED),
+                           rating_token=services.rating_token(c) if c.status in RATEABLE
+                           and not c.events.filter(kind="customer_rating").exists() else "",
                            events=[(e, event_label(e.kind, lang))
                                    for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
     return render(request, "portal/track.html", context)
 
+
+RATEABLE = (State.SATISFIED, State.SIGNED_OFF, State.REVIEWED)
 
 # What the customer sees of the timeline: milestones, not internal notes or people.
 PUBLIC_EVENTS = ("registered", "assign", "agree_solution", "inform_customer", "return_result", "record_satisfied",

@@ -105,6 +105,8 @@ def test_a_signed_link_rates_the_handling_once_and_a_forged_one_does_nothing(p1,
     c = bring_to(State.SATISFIED, people, timezone.now())
     client = Client()
     token = services.rating_token(c)
+    tracked = client.post("/portal/track/", {"number": c.number, "phone": "13812345678"}).content.decode()
+    assert "/portal/rate/" in tracked  # the customer finds the link on their own case
     assert "感谢您的评价" in client.post(f"/portal/rate/{token}/", {"score": "5", "comment": "很满意"}).content.decode()
     assert "您已评价过" in client.post(f"/portal/rate/{token}/", {"score": "1"}).content.decode()
     assert c.events.get(kind="customer_rating").changes["score"] == [None, 5]
