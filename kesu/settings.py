@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "kesu.api",
+    "kesu.reports",
 ]
 
 REST_FRAMEWORK = {

@@ -11,5 +11,6 @@ urlpatterns = [
     path("portal/", include("kesu.portal.urls")),
     path("intake/", include("kesu.intake.urls")),
     path("api/", include("kesu.api.urls")),
+    path("reports/", include("kesu.reports.urls")),
     path("", include("kesu.web.urls")),
 ]

@@ -48,6 +48,7 @@ class ComplaintClock(models.Model):
             models.Index(fields=["due_at"], condition=DUE_CANDIDATE, name="clock_due_open"),
             models.Index(fields=["warn_at"], condition=WARN_CANDIDATE, name="clock_warn_open"),
             models.Index(fields=["complaint", "code"], name="clock_complaint_code"),
+            models.Index(fields=["stopped_at"], name="clock_stopped", condition=Q(stopped_at__isnull=False)),
             models.Index(fields=["complaint"], name="clock_breached_open",
                          condition=Q(breached_at__isnull=False, stopped_at__isnull=True, cancelled_at__isnull=True)),
         ]

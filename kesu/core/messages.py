@@ -168,6 +168,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "有 {count} 行未通过检查，未导入任何数据；请修改后重新上传，或选择仅导入有效行",
         "{count} rows failed the checks and nothing was imported; fix them, or import only the valid rows",
     ),
+    # reports (F11)
+    "report_range_backwards": ("结束日期 {end} 早于开始日期 {start}", "the end {end} is before the start {start}"),
+    "report_future": ("开始日期 {value} 在未来，尚无数据", "the start {value} is in the future"),
     # REST API
     "not_found": ("没有找到，或您无权查看", "not found, or you may not see it"),
     "http_400": ("请求无法解析：{detail}", "the request cannot be read: {detail}"),

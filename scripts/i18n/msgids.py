@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = re.compile(r'{%\s*translate\s+"([^"]+)"\s*%}|_\("([^"]+)"\)')
 PYTHON = re.compile(r'\b(?:_|_lazy|gettext|gettext_lazy)\("([^"\\]+)"\)')
-PY_FILES = ["kesu/web/*.py", "kesu/workflow/models.py", "kesu/clocks/models.py", "kesu/complaints/selectors.py", "kesu/portal/*.py", "kesu/intake/views.py"]
+PY_FILES = ["kesu/web/*.py", "kesu/workflow/models.py", "kesu/clocks/models.py", "kesu/complaints/selectors.py", "kesu/portal/*.py", "kesu/intake/views.py", "kesu/reports/views.py"]
 
 
 def used_msgids() -> set[str]:

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from kesu.reports import views
+
+app_name = "reports"
+urlpatterns = [path("", views.report, name="report")]
