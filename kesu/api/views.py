@@ -134,7 +134,10 @@ class ComplaintList(APIView):
                 if record is not None:
                     IdempotencyKey.objects.filter(pk=record.pk).update(complaint=c)
         except IntegrityError:  # the same key arrived twice at once; the other request made it
-            return self._replay(IdempotencyKey.objects.get(user=staff, key=key), digest, staff, now)
+            earlier = IdempotencyKey.objects.filter(user=staff, key=key).first() if key else None
+            if earlier is None:
+                raise
+            return self._replay(earlier, digest, staff, now)
         return Response(self._detail(c, staff, now), status=status.HTTP_201_CREATED)
 
     def _register(self, d: dict[str, Any], staff: Staff, now: datetime) -> Complaint:

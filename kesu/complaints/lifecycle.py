@@ -112,7 +112,7 @@ def _hand_over_if_after_hours(c: Complaint, now: datetime) -> None:
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 
-    notify(recipients=list(with_role("cs_agent").exclude(username__in=("portal", "mail-intake"))),
+    notify(recipients=list(with_role("cs_agent").exclude(username__in=("portal", "mail-intake", "channel-intake"))),
            kind="after_hours_received", now=now, complaint=c, email=False,
            params={"number": c.number, "next_shift": timezone.localtime(opening).strftime("%m-%d %H:%M")},
            dedupe_key=f"after_hours:{c.pk}")

@@ -30,7 +30,7 @@ from kesu.core import keywords
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.registration import RegistrationInput
 from kesu.intake.models import WebhookDelivery, WebhookSource
-from kesu.mailin.services import mail_actor
+from kesu.mailin.services import service_account
 from kesu.policies.services import active_version, policy_of
 
 MAX_SKEW_SECONDS = 300  # a signed request older or newer than this is refused (replay)
@@ -135,7 +135,7 @@ def _answer(c: Complaint | None, outcome: str, replay: bool = False) -> dict[str
 
 def _process(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> tuple[Complaint, str]:
     customer = p.get("customer") or {}
-    actor = mail_actor()
+    actor = service_account("channel-intake", "渠道接入")
     if p.get("number"):
         c = Complaint.objects.filter(number=str(p["number"])).first()
         if c is None:

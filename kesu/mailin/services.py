@@ -39,15 +39,19 @@ MAIL_USERNAME = "mail-intake"
 MAX_RAW_KEPT = 10 * 1024 * 1024  # a set-aside message is kept for handling by hand up to this size
 
 
-def mail_actor() -> Staff:
-    """The service account intake acts as (邮件受理): it cannot sign in."""
+def service_account(username: str, display_name: str) -> Staff:
+    """A service account an intake channel acts as on the timeline; it cannot sign in."""
     from django.contrib.auth.hashers import make_password
 
     staff, made = Staff.objects.get_or_create(
-        username=MAIL_USERNAME, defaults={"display_name": "邮件受理", "password": make_password(None)})
+        username=username, defaults={"display_name": display_name, "password": make_password(None)})
     if made:
         StaffRole.objects.create(staff=staff, role="cs_agent")
     return staff
+
+
+def mail_actor() -> Staff:
+    return service_account(MAIL_USERNAME, "邮件受理")
 
 
 @dataclass(frozen=True)
