@@ -81,6 +81,24 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("【客诉】投诉 {number} 含预警关键词", "投诉 {number} 中出现「{words}」，请复核级别与处理方式。"),
         ("[Kesu] {number}: warning words", "Complaint {number} mentions '{words}'; please review its level."),
     ),
+    "report_weekly": (
+        ("【客诉】投诉分析周报 {start} 至 {end}",
+         "受理 {received} 件，解决率 {resolution}，满意率 {satisfaction}。详见 /reports/?start={start}&end={end}"),
+        ("[Kesu] weekly report {start} to {end}",
+         "{received} received; resolution {resolution}; satisfied {satisfaction}. /reports/?start={start}&end={end}"),
+    ),
+    "report_monthly": (
+        ("【客诉】投诉分析月报 {start} 至 {end}",
+         "受理 {received} 件，解决率 {resolution}，满意率 {satisfaction}。详见 /reports/?start={start}&end={end}"),
+        ("[Kesu] monthly report {start} to {end}",
+         "{received} received; resolution {resolution}; satisfied {satisfaction}. /reports/?start={start}&end={end}"),
+    ),
+    "report_yearly": (
+        ("【客诉】投诉分析年报 {start} 至 {end}",
+         "受理 {received} 件，解决率 {resolution}，满意率 {satisfaction}。详见 /reports/?start={start}&end={end}"),
+        ("[Kesu] yearly report {start} to {end}",
+         "{received} received; resolution {resolution}; satisfied {satisfaction}. /reports/?start={start}&end={end}"),
+    ),
     "sweep_error": (
         ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
         ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),

@@ -153,3 +153,27 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
     r.compensation = [(row["charge_to__name"] or "公司", row["total"]) for row in
                       paid.values("charge_to__name").annotate(total=Sum("amount")).order_by("-total")]
     return r
+
+
+DIMENSIONS = {"level": "level", "category": "category", "channel": "channel", "department": "department__name",
+              "location": "location__name"}
+
+
+def behind(period: Period, *, department_id: int | None, dimension: str, value: str) -> QuerySet[Complaint]:
+    """The complaints behind one figure of the report: every number can be traced."""
+    start, end = period.bounds()
+    scope = Q(department_id=department_id) if department_id else Q()
+    received = Complaint.objects.filter(scope, registered_at__gte=start, registered_at__lt=end)
+    if dimension == "received":
+        qs = received
+    elif dimension == "resolved":
+        qs = received.filter(status__in=CLOSED)
+    elif dimension == "carried_over":
+        qs = Complaint.objects.filter(scope, registered_at__lt=start, status__in=[s.value for s in OPEN_STATES])
+    elif dimension in DIMENSIONS:
+        key = DIMENSIONS[dimension]
+        qs = received.filter(**({f"{key}__isnull": True} if value == "—" else {key: value}))
+    else:
+        raise KesuError("not_one_of", field="dimension", value=dimension,
+                        allowed=", ".join(["received", "resolved", "carried_over", *DIMENSIONS]))
+    return qs.select_related("department").order_by("-id")

@@ -102,3 +102,21 @@ def _xlsx(r: figures.Report) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="report-{r.period.start}-{r.period.end}.xlsx"'
     return response
+
+
+@login_required
+def complaints_behind(request: HttpRequest) -> HttpResponse:
+    """The complaints behind a figure (same period, department and reader's scope as the report)."""
+    staff: Staff = request.user  # type: ignore[assignment]
+    department = _department(request, staff)
+    today = timezone.localtime(timezone.now()).date()
+    try:
+        period = _period(request, today)
+        qs = figures.behind(period, department_id=department, dimension=request.GET.get("dimension", "received"),
+                            value=request.GET.get("value", ""))
+    except KesuError as exc:
+        response = render(request, "reports/behind.html", {"error": exc.message(get_language() or "zh-hans")})
+        response.status_code = 422
+        return response
+    return render(request, "reports/behind.html", {"rows": qs[:500], "total": qs.count(),
+                                                   "query": request.GET.urlencode()})

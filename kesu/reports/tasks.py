@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from kesu.clocks.people import with_role
+from kesu.core.roles import Role
+from kesu.notifications.services import notify
+from kesu.reports import figures
+from kesu.tasks import register
+
+READERS = (Role.CS_MANAGER, Role.GM)  # seed 000 第八条 / seed 002: the CS manager and the general manager
+
+
+def due_reports(today: date) -> list[tuple[str, figures.Period]]:
+    """The reports whose time has come by ``today``: last week's (from Monday), last month's (from
+    the 1st, due by the 5th), last year's (from 1 January). Each period has one delivery key, so a
+    run after downtime catches up and a repeated run sends nothing twice."""
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    last_month_start = (first - timedelta(days=1)).replace(day=1)
+    return [
+        ("weekly", figures.Period(monday - timedelta(days=7), monday)),
+        ("monthly", figures.Period(last_month_start, first)),
+        ("yearly", figures.Period(date(today.year - 1, 1, 1), date(today.year, 1, 1))),
+    ]
+
+
+@register("reports.deliver", every_seconds=3600)
+def deliver_reports(*, now: datetime) -> dict[str, int]:
+    today = timezone.localtime(now).date()
+    readers = [p for role in READERS for p in with_role(role)]
+    sent = 0
+    for kind, period in due_reports(today):
+        key = f"report:{kind}:{period.start.isoformat()}"
+        if all(_already(key, person.pk) for person in readers):
+            continue  # delivered before: nothing is computed again
+        r = figures.build(period)
+        last_day = period.end - timedelta(days=1)
+        made = notify(recipients=readers, kind=f"report_{kind}", now=now, dedupe_key=key, params={
+            "start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
+            "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
+            "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%"})
+        sent += len(made)
+    return {"sent": sent}
+
+
+def _already(key: str, person_id: int) -> bool:
+    from kesu.notifications.models import Notification
+
+    return Notification.objects.filter(dedupe_key=f"{key}:{person_id}").exists()
