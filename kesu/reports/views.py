@@ -18,7 +18,7 @@ from kesu.core.errors import KesuError
 from kesu.core.roles import Role
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, roles_of
-from kesu.reports import figures
+from kesu.reports import charts, figures
 
 COMPANY_ROLES = frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR})
 
@@ -63,9 +63,12 @@ def report(request: HttpRequest) -> HttpResponse:
         response = render(request, "reports/report.html", context)
         response.status_code = 422
         return response
-    r = figures.build(period, department_id=department)
+    r = _named(figures.build(period, department_id=department))
     if request.GET.get("format") == "xlsx":
         return _xlsx(r)
+    if request.GET.get("format") == "pdf":
+        return _pdf(r, department)
+    context["charts"] = [charts.svg(d) for d in _drawings(r)]
     context.update(r=r, start=period.start.isoformat(),
                    end=(period.end - timedelta(days=1)).isoformat())
     return render(request, "reports/report.html", context)
@@ -112,11 +115,88 @@ def complaints_behind(request: HttpRequest) -> HttpResponse:
     today = timezone.localtime(timezone.now()).date()
     try:
         period = _period(request, today)
-        qs = figures.behind(period, department_id=department, dimension=request.GET.get("dimension", "received"),
-                            value=request.GET.get("value", ""))
+        dimension = request.GET.get("dimension", "received")
+        qs = figures.behind(period, department_id=department, dimension=dimension,
+                            value=_code_for(dimension, request.GET.get("value", "")))
     except KesuError as exc:
         response = render(request, "reports/behind.html", {"error": exc.message(get_language() or "zh-hans")})
         response.status_code = 422
         return response
     return render(request, "reports/behind.html", {"rows": qs[:500], "total": qs.count(),
                                                    "query": request.GET.urlencode()})
+
+
+def _drawings(r: figures.Report) -> list[Any]:
+    return [charts.bars(_("按级别"), r.by_level), charts.bars(_("按类别（最常见的问题）"), r.by_category),
+            charts.bars(_("时限按时率"), [(row["name"], row["rate"]) for row in r.on_time], unit="%")]
+
+
+def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
+    """The report as PDF with its charts, in Chinese (the font embedded)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    from kesu.printing.forms import _font, _grid
+
+    font = _font()
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=1)
+    last = r.period.end - timedelta(days=1)
+    scope = Department.objects.filter(pk=department).values_list("name", flat=True).first() if department else "全公司"
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=f"投诉分析报告 {r.period.start}", author="客诉 Kesu")
+    pct = lambda v: "—" if v is None else f"{v}%"  # noqa: E731
+    story: list[Any] = [
+        Paragraph(f"投诉分析报告　{r.period.start} 至 {last}（{scope}）", title), Spacer(1, 4 * mm),
+        _grid([["受理量", str(r.received), "上期 / 去年同期", f"{r.previous} / {r.year_before}"],
+               ["解决率", pct(r.resolution_rate), "满意率", pct(r.satisfaction_rate)],
+               ["回访率", pct(r.callback_rate), "重复投诉客户", str(r.repeated_customers)],
+               ["上期结转未结", str(r.carried_over), "扣罚合计（元）", str(sum((v for _, v in r.penalties), 0))]],
+              [32 * mm, 58 * mm, 32 * mm, 58 * mm]),
+        Spacer(1, 6 * mm),
+    ]
+    if r.empty:
+        story.append(Paragraph("该期间没有投诉。", ParagraphStyle("n", fontName=font, fontSize=10)))
+    for drawing in _drawings(r):
+        story += [drawing, Spacer(1, 4 * mm)]
+    doc.build(story)
+    response = HttpResponse(out.getvalue(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="report-{r.period.start}-{last}.pdf"'
+    return response
+
+
+def _named(r: figures.Report) -> figures.Report:
+    """Levels, categories and channels by the names the policy in force gives them."""
+    from kesu.core.catalogues import CHANNELS, label
+    from kesu.policies.services import active_version, policy_of
+
+    try:
+        policy = policy_of(active_version())
+    except KesuError:
+        return r
+    levels = {lv.code: lv.name for lv in policy.levels}
+    r.by_level = [(levels.get(code, code), n) for code, n in r.by_level]
+    r.by_category = [(" / ".join(c.name for c in policy.category_path(code)) or code, n) for code, n in r.by_category]
+    r.by_channel = [(label(CHANNELS, code), n) for code, n in r.by_channel]
+    return r
+
+
+def _code_for(dimension: str, value: str) -> str:
+    """The page shows names (_named); the figures filter on codes."""
+    from kesu.core.catalogues import CHANNELS
+    from kesu.policies.services import active_version, policy_of
+
+    try:
+        policy = policy_of(active_version())
+    except KesuError:
+        return value
+    if dimension == "level":
+        return next((lv.code for lv in policy.levels if lv.name == value), value)
+    if dimension == "category":
+        return next((c for c in policy.category_codes()
+                     if " / ".join(n.name for n in policy.category_path(c)) == value), value)
+    if dimension == "channel":
+        return next((code for code, (zh, _en) in CHANNELS.items() if zh == value), value)
+    return value

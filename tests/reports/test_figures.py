@@ -91,3 +91,26 @@ def test_the_page_its_export_and_who_may_see_what(p1, people):
     agent = Client()
     agent.force_login(people["wangkf"])
     assert agent.get("/reports/").status_code == 403
+
+
+def test_charts_on_the_page_and_the_report_as_pdf_with_them(p1, people, tmp_path):
+    import subprocess
+
+    bring_to(State.HANDLING, people, at("2026-03-10 09:30"))
+    gm = Client()
+    gm.force_login(people["zhangzong"])
+    page = gm.get("/reports/", {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
+    assert page.count("<figure>") == 3 and "<svg" in page and "按级别" in page
+    pdf = gm.get("/reports/", {"start": "2026-03-01", "end": "2026-03-31", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+    for expected in ("投诉分析报告", "2026-03-01 至 2026-03-31", "受理量", "按级别", "非常不满意", "时限按时率"):
+        assert expected in text, expected
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True)
+    assert list(tmp_path.glob("page*.png"))
+    empty = gm.get("/reports/", {"start": "2026-01-01", "end": "2026-01-31", "format": "pdf"})
+    path.write_bytes(empty.content)
+    assert "该期间没有投诉" in subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
