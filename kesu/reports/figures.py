@@ -3,7 +3,8 @@ an aggregate query in the database, never a Python loop over complaints.
 
 Definitions (docs/reports.md):
 * received: complaints registered in the period;
-* on time (per clock): clocks that stopped in the period, met / all that stopped;
+* on time (per clock): clocks that stopped in the period, met / all that stopped, and their
+  average time from start to stop (response and resolution times against the policy's clocks);
 * resolved: complaints of the period that reached a closing state (satisfied, signed off,
   reviewed, archived) or were answered as not valid;
 * satisfaction: return visits in the period, satisfied / all verdicts;
@@ -20,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from kesu.clocks.models import ComplaintClock, PenaltyEntry
@@ -80,6 +81,7 @@ class Report:
     repeated_customers: int = 0
     carried_over: int = 0
     penalties: list[tuple[str, Decimal]] = field(default_factory=list)
+    penalties_by_person: list[tuple[str, Decimal]] = field(default_factory=list)
     compensation: list[tuple[str, Decimal]] = field(default_factory=list)
 
     @staticmethod
@@ -124,9 +126,13 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
     clocks = ComplaintClock.objects.filter(stopped_at__gte=start, stopped_at__lt=end, cancelled_at__isnull=True)
     if department_id:
         clocks = clocks.filter(complaint__department_id=department_id)
-    for row in clocks.values("code", "name").annotate(total=Count("id"), met=Count("id", filter=Q(met=True))) \
+    for row in clocks.values("code", "name").annotate(
+            total=Count("id"), met=Count("id", filter=Q(met=True)),
+            average=Avg(ExpressionWrapper(F("stopped_at") - F("started_at"), output_field=DurationField()))) \
             .order_by("code"):
-        r.on_time.append({**row, "rate": Report.rate(row["met"], row["total"])})
+        average = row.pop("average")
+        minutes = round(average.total_seconds() / 60, 1) if average is not None else None
+        r.on_time.append({**row, "rate": Report.rate(row["met"], row["total"]), "average_minutes": minutes})
     r.resolved = received.filter(status__in=CLOSED).count()
     visits = ComplaintEvent.objects.filter(at__gte=start, at__lt=end, kind__in=("record_satisfied",
                                                                                  "record_unsatisfied"))
@@ -143,6 +149,9 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
         penalties = penalties.filter(department_id=department_id)
     r.penalties = [(row["department__name"] or "—", row["total"]) for row in
                    penalties.values("department__name").annotate(total=Sum("amount")).order_by("-total")]
+    r.penalties_by_person = [(row["staff__display_name"] or row["staff__username"] or "—", row["total"]) for row in
+                             penalties.values("staff__display_name", "staff__username").annotate(total=Sum("amount"))
+                             .order_by("-total")]
     from kesu.workflow.models import Approval
 
     # counted when fully approved, on the day of the last decision (finance's when it reviewed)

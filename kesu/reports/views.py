@@ -88,6 +88,7 @@ def _xlsx(r: figures.Report) -> HttpResponse:
         summary.append([name, value])
     for title, rows in (("按级别", r.by_level), ("按类别", r.by_category), ("按渠道", r.by_channel),
                         ("按部门", r.by_department), ("按地点", r.by_location), ("扣罚", r.penalties),
+                        ("扣罚按人", r.penalties_by_person),
                         ("补偿", r.compensation)):
         ws = wb.create_sheet(title)
         ws.append([title[1:] if title.startswith("按") else "部门", "数量" if title.startswith("按") else "金额（元）"])
@@ -95,9 +96,9 @@ def _xlsx(r: figures.Report) -> HttpResponse:
             ws.append([key, float(value) if not isinstance(value, int) else value])
         ws.freeze_panes = "A2"
     ws = wb.create_sheet("时限按时率")
-    ws.append(["时限", "按时", "合计", "按时率（%）"])
+    ws.append(["时限", "按时", "合计", "按时率（%）", "平均用时（分钟）"])
     for row in r.on_time:
-        ws.append([row["name"], row["met"], row["total"], row["rate"]])
+        ws.append([row["name"], row["met"], row["total"], row["rate"], row["average_minutes"]])
     summary.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

@@ -230,6 +230,7 @@ EN = {
     '，去年同期': ', same period last year',
     "报告明细": "Complaints behind the figure", "件": "complaints", "没有投诉。": "No complaints.",
     "导出 PDF": "Export to PDF",
+    "平均用时（分钟）": "Average time (min)", "扣罚 · 按责任人（元）": "Penalties by person (yuan)",
     "我的": "Mine", "本部门": "My department", "即将到期": "Due soon", "全部可见": "All I can see",
     "转交原因": "Reason for the transfer", "返回工作台": "Back to the work queue", "这里没有待办的投诉。": "Nothing waiting here.",
     "退出": "Sign out", "退款": "Refund", "适用": "Applies to", "通报表扬": "Public commendation", "金额": "Amount",

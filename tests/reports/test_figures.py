@@ -41,6 +41,8 @@ def test_a_month_of_complaints_in_figures(p1, people):
     assert r.repeated_customers == 1 and r.carried_over == 1
     handoff = next(row for row in r.on_time if row["code"] == "handoff")
     assert (handoff["met"], handoff["total"], handoff["rate"]) == (3, 3, 100.0)
+    assert handoff["average_minutes"] == 10.0  # bring_to assigns 10 minutes after registration
+    assert dict(r.penalties_by_person)  # the breached first responses are booked to a person
     assert dict(r.penalties) == {"售后服务部": 90} and dict(r.compensation) == {"售后服务部": 200}
     assert satisfied.number  # the figures' complaints are listed on the page by their filters
 
