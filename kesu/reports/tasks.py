@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -10,7 +11,17 @@ from kesu.notifications.services import notify
 from kesu.reports import figures
 from kesu.tasks import register
 
-READERS = (Role.CS_MANAGER, Role.GM)  # seed 000 第八条 / seed 002: the CS manager and the general manager
+
+def readers() -> list[Any]:
+    """The roles the policy in force names for reports (policy.reporting.recipients)."""
+    from kesu.core.errors import KesuError
+    from kesu.policies.services import active_version, policy_of
+
+    try:
+        roles = policy_of(active_version()).reporting.recipients
+    except KesuError:
+        roles = [Role.CS_MANAGER, Role.GM]
+    return list({p.pk: p for role in roles for p in with_role(role)}.values())
 
 
 def due_reports(today: date) -> list[tuple[str, figures.Period]]:
@@ -30,15 +41,15 @@ def due_reports(today: date) -> list[tuple[str, figures.Period]]:
 @register("reports.deliver", every_seconds=3600)
 def deliver_reports(*, now: datetime) -> dict[str, int]:
     today = timezone.localtime(now).date()
-    readers = [p for role in READERS for p in with_role(role)]
+    people = readers()
     sent = 0
     for kind, period in due_reports(today):
         key = f"report:{kind}:{period.start.isoformat()}"
-        if all(_already(key, person.pk) for person in readers):
+        if all(_already(key, person.pk) for person in people):
             continue  # delivered before: nothing is computed again
         r = figures.build(period)
         last_day = period.end - timedelta(days=1)
-        made = notify(recipients=readers, kind=f"report_{kind}", now=now, dedupe_key=key, params={
+        made = notify(recipients=people, kind=f"report_{kind}", now=now, dedupe_key=key, params={
             "start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
             "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
             "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%"})

@@ -48,3 +48,14 @@ def test_every_figure_opens_the_complaints_behind_it(p1, people):
     manager.force_login(people["zhaojl"])  # the sales manager sees his own department's complaints only
     mine = manager.get("/reports/complaints/", {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
     assert other.number in mine and c.number not in mine
+
+
+def test_the_policy_names_who_receives_the_reports(publish, people, now):
+    from kesu.core.policy.io import PRESETS_DIR
+    from kesu.policies.services import import_and_publish
+
+    text = (PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8") + "\nreporting:\n  recipients: [hr]\n"
+    import_and_publish(text=text, actor=None, now=now)
+    deliver_reports(now=at("2026-03-11 09:00"))
+    assert set(Notification.objects.filter(kind__startswith="report_").values_list("recipient__username", flat=True)) \
+        == {"churs"}

@@ -171,6 +171,7 @@ def _roles(p: Policy) -> Iterator[KesuError]:
         ("workflow.archive", p.workflow.archive),
         ("workflow.extension_approver", p.workflow.extension_approver),
         ("handling.transfer_escalate_to", p.handling.transfer_escalate_to),
+        *((f"reporting.recipients[{i}]", role) for i, role in enumerate(p.reporting.recipients, 1)),
     ]
     for where, role in named:
         if role is not None and role not in ROLE_CODES:

@@ -184,6 +184,13 @@ class KeywordRule(_Doc):
     note: str = ""
 
 
+class Reporting(_Doc):
+    """F11: who receives the weekly, monthly and yearly analysis reports (seed 000 第八条: 总经理;
+    seed 002: the monthly report reaches the top by the 5th)."""
+
+    recipients: Annotated[list[str], Field(min_length=1)] = ["cs_manager", "gm"]
+
+
 class Workflow(_Doc):
     sign_off: str = "cs_manager"
     review: str | None = "gm"  # None: the policy has no GM review step
@@ -243,6 +250,7 @@ class Policy(_Doc):
     workflow: Workflow = Workflow()
     handling: Handling = Handling()
     keywords: list[KeywordRule] = []
+    reporting: Reporting = Reporting()
     rewards: Rewards = Rewards()
     numbering: Numbering = Numbering()
     record_fields: list[RecordField] = []
