@@ -179,10 +179,14 @@ def behind(period: Period, *, department_id: int | None, dimension: str, value: 
         qs = received.filter(status__in=CLOSED)
     elif dimension == "carried_over":
         qs = Complaint.objects.filter(scope, registered_at__lt=start, status__in=[s.value for s in OPEN_STATES])
+    elif dimension == "repeated":  # complaints of customers who complained twice or more in the period
+        phones = (received.exclude(customer_phone="").values("customer_phone").annotate(n=Count("id"))
+                  .filter(n__gte=2).values("customer_phone"))
+        qs = received.filter(customer_phone__in=phones)
     elif dimension in DIMENSIONS:
         key = DIMENSIONS[dimension]
         qs = received.filter(**({f"{key}__isnull": True} if value == "—" else {key: value}))
     else:
         raise KesuError("not_one_of", field="dimension", value=dimension,
-                        allowed=", ".join(["received", "resolved", "carried_over", *DIMENSIONS]))
+                        allowed=", ".join(["received", "resolved", "carried_over", "repeated", *DIMENSIONS]))
     return qs.select_related("department").order_by("-id")

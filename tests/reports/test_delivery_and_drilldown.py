@@ -42,6 +42,9 @@ def test_every_figure_opens_the_complaints_behind_it(p1, people):
                                                "value": "非常不满意"}).content.decode()
     assert c.number in by_level and other.number in by_level
     assert "value=%E9%9D%9E%E5%B8%B8%E4%B8%8D%E6%BB%A1%E6%84%8F" in report  # the page links by the name it shows
+    repeated = gm.get("/reports/complaints/", {"start": "2026-03-01", "end": "2026-03-31",
+                                               "dimension": "repeated"}).content.decode()
+    assert c.number in repeated and other.number in repeated  # the same customer (phone) twice
     everything = gm.get("/reports/complaints/", {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
     assert c.number in everything and other.number in everything
     manager = Client()
