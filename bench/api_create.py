@@ -2,10 +2,10 @@
 127.0.0.1 against Kesu served by gunicorn (`python -m kesu serve`, one worker per core), token
 auth, each request a new complaint. Throughput and p50 / p99 latency.
 
-Compare with the Python peer measured the same hour:
-    bash ../shared/peers/django-helpdesk/bench.sh --sizes 10000 --creates 1000 --creates-basic 20
+With ``--with-peer`` the Python peer (django-helpdesk, ../shared/peers/) is measured first, in
+the same run and with the same 8 clients, and the ratio printed; `hey` (Go) cross-checks both.
 
-    .venv/bin/python bench/api_create.py --db sqlite
+    .venv/bin/python bench/api_create.py --db sqlite --with-peer
     .venv/bin/python bench/api_create.py --db postgres --pg-url postgres://kesu:kesu@127.0.0.1:5432/kesu
 """
 
@@ -15,6 +15,8 @@ import argparse
 import http.client
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -22,6 +24,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from seeding import ROOT, seed, setup
 
@@ -45,7 +48,9 @@ def main() -> None:
     ap.add_argument("--creates", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--with-peer", action="store_true", help="measure django-helpdesk first, print the ratio")
     args = ap.parse_args()
+    peer = measure_peer(args.creates) if args.with_peer else None
     work = setup(args.db, args.pg_url)
     now = datetime.now(UTC).replace(microsecond=0)
     seed(args.rows, args.rows // 5, now)
@@ -68,6 +73,7 @@ def main() -> None:
                     break
             time.sleep(0.1)
         results = run(port, token, args.creates, args.clients)
+        results["hey"] = hey(port, token, args.creates, args.clients, work)
     finally:
         server.terminate()
         server.wait(20)
@@ -80,6 +86,45 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     print(f"| {args.db} | {args.clients} | {args.workers} | {results['per_second']} | {results['p50_ms']} ms "
           f"| {results['p99_ms']} ms | {results['errors']} |")
+    print(f"hey cross-check: {results['hey']}")
+    if peer:
+        print(f"\ndjango-helpdesk, same run: {peer['per_second']:.1f} creates/s (hey {peer['hey']}/s)")
+        print(f"ratio Kesu / django-helpdesk: {results['per_second'] / peer['per_second']:.2f}x"
+              + (f" (hey: {results['hey']['per_second'] / peer['hey']:.2f}x)"
+                 if isinstance(results["hey"], dict) and peer["hey"] else ""))
+
+
+def measure_peer(creates: int) -> dict[str, float]:
+    """The peer's own harness (it builds django-helpdesk from PyPI on first use), 10k tickets."""
+    script = ROOT.parent / "shared" / "peers" / "django-helpdesk" / "bench.sh"
+    if not script.exists():
+        raise SystemExit(f"--with-peer: {script} not found")
+    subprocess.run(["bash", str(script), "--sizes", "10000", "--creates", str(creates), "--creates-basic", "0"],
+                   check=True)
+    latest = max((Path("/tmp/kesu-peers/django-helpdesk/results")).glob("*/results.json"))
+    stage = json.loads(latest.read_text())["stages"]["10k"]
+    return {"per_second": stage["create_session"]["ok_per_s"], "hey": stage.get("create_hey", {}).get("req_per_s")}
+
+
+def hey(port: int, token: str, total: int, clients: int, work: Path) -> dict[str, float] | str:
+    """The same load from hey (Go, one fixed body), as the peer's harness cross-checks with it."""
+    if not shutil.which("hey"):
+        return "hey not installed"
+    body = work / "hey-body.json"
+    body.write_text(json.dumps({"channel": "phone", "customer_words": "压测投诉：空调不制冷，要求上门维修",
+                                "customer_name": "压测客户", "customer_phone": "13700000000",
+                                "complained_department": "after_sales"}, ensure_ascii=False), encoding="utf-8")
+    out = subprocess.run(["hey", "-n", str(total), "-c", str(clients), "-m", "POST", "-T", "application/json",
+                          "-H", f"Authorization: Token {token}", "-D", str(body),
+                          f"http://127.0.0.1:{port}/api/v1/complaints/"], capture_output=True, text=True).stdout
+    patterns = {"per_second": r"Requests/sec:\s+([\d.]+)", "p50_s": r"50%+ in ([\d.]+) secs",
+                "p99_s": r"99%+ in ([\d.]+) secs"}
+    found = {k: re.search(rx, out) for k, rx in patterns.items()}
+    codes = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
+    return {"per_second": float(found["per_second"].group(1)) if found["per_second"] else float("nan"),
+            "p50_ms": round(float(found["p50_s"].group(1)) * 1000, 1) if found["p50_s"] else float("nan"),
+            "p99_ms": round(float(found["p99_s"].group(1)) * 1000, 1) if found["p99_s"] else float("nan"),
+            "codes": codes}  # type: ignore[dict-item]
 
 
 def run(port: int, token: str, total: int, clients: int) -> dict[str, object]:

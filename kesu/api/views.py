@@ -28,6 +28,7 @@ from kesu.api.serializers import (
     ComplaintSerializer,
     CreateSerializer,
     ErrorSerializer,
+    complaint_brief,
 )
 from kesu.complaints import actions, lifecycle
 from kesu.complaints.models import Complaint
@@ -56,12 +57,20 @@ def _staff(request: Request) -> Staff:
 
 
 def _sees(staff: Staff, now: datetime) -> Any:
+    """Whether the reader sees a complaint's personal data; the managed departments are looked
+    up only when the roles alone do not decide."""
     roles = roles_of(staff)
-    managed = managed_department_ids(staff, now)
+    managed: set[int] | None = None
 
     def sees(c: Complaint) -> bool:
-        return sees_personal_data(roles=roles, is_owner=c.owner_id == staff.pk,
-                                  manages_department=c.department_id in managed)
+        nonlocal managed
+        if sees_personal_data(roles=roles, is_owner=c.owner_id == staff.pk, manages_department=False):
+            return True
+        if c.department_id is None:
+            return False
+        if managed is None:
+            managed = managed_department_ids(staff, now)
+        return c.department_id in managed
     return sees
 
 
@@ -126,15 +135,16 @@ class ComplaintList(APIView):
             earlier = IdempotencyKey.objects.filter(user=staff, key=key).first()
             if earlier is not None:
                 return self._replay(earlier, digest, staff, now)
+        if not key:
+            c = self._register(s.validated_data, staff, now)
+            return Response(self._detail(c, staff, now), status=status.HTTP_201_CREATED)
         try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=staff, key=key, request_hash=digest,
-                                                       created_at=now) if key else None
+            with transaction.atomic():  # the key and the complaint are one write
+                record = IdempotencyKey.objects.create(user=staff, key=key, request_hash=digest, created_at=now)
                 c = self._register(s.validated_data, staff, now)
-                if record is not None:
-                    IdempotencyKey.objects.filter(pk=record.pk).update(complaint=c)
+                IdempotencyKey.objects.filter(pk=record.pk).update(complaint=c)
         except IntegrityError:  # the same key arrived twice at once; the other request made it
-            earlier = IdempotencyKey.objects.filter(user=staff, key=key).first() if key else None
+            earlier = IdempotencyKey.objects.filter(user=staff, key=key).first()
             if earlier is None:
                 raise
             return self._replay(earlier, digest, staff, now)
@@ -164,7 +174,7 @@ class ComplaintList(APIView):
     def _detail(self, c: Complaint, staff: Staff, now: datetime) -> dict[str, Any]:
         """The new complaint in brief (its clocks and timeline: GET …/{number}/); creation is the
         hot path of integrations, so the answer stays small."""
-        return ComplaintSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(staff, now)}).data
+        return complaint_brief(c, lang=_lang(), sees_personal_data=_sees(staff, now)(c))
 
 
 class ComplaintDetail(APIView):

@@ -38,6 +38,23 @@ def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
     _apply(c, policy, plan, live, at)
 
 
+def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime) -> rules.Plan:
+    """The clocks registration starts, worked out before the registering transaction (a new
+    complaint has no running clocks and no department yet: the company's calendar)."""
+    if not policy.clocks:
+        return rules.Plan(starts=(), stops=())
+    return rules.on_event(policy, event="registered", at=at, level=level, channel=channel, running={},
+                          calendar=calendar_for(None))
+
+
+def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) -> None:
+    """Store a plan worked out by ``plan_registration`` for the complaint just inserted."""
+    assert not (plan.stops or plan.retimes or plan.cancels), "a new complaint has no running clocks"
+    made = ComplaintClock.objects.bulk_create([_new_clock(c, start) for start in plan.starts])
+    for k in made:
+        _flag_uncovered(c, k, at)
+
+
 def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
     """Re-time running clocks for the new level, start those that now apply, cancel the rest."""
     if not policy.clocks:
@@ -73,13 +90,18 @@ def _apply(c: Complaint, policy: Policy, plan: rules.Plan, live: dict[str, Compl
         k.save(update_fields=["target", "due_at", "warn_at", "warned_at", "calendar_covered", "uncovered_years"])
         _flag_uncovered(c, k, at)
     for start in plan.starts:
-        k = ComplaintClock.objects.create(
-            complaint=c, code=start.clock.code, name=start.clock.name, mode=start.clock.time,
-            target=str(start.target), responsible_role=start.clock.responsible, started_at=start.started_at,
-            due_at=start.deadline.due, warn_at=start.warn_at, calendar_covered=start.deadline.covered,
-            uncovered_years=list(start.deadline.uncovered_years),
-        )
+        k = _new_clock(c, start)
+        k.save(force_insert=True)
         _flag_uncovered(c, k, at)
+
+
+def _new_clock(c: Complaint, start: rules.Start) -> ComplaintClock:
+    return ComplaintClock(
+        complaint=c, code=start.clock.code, name=start.clock.name, mode=start.clock.time,
+        target=str(start.target), responsible_role=start.clock.responsible, started_at=start.started_at,
+        due_at=start.deadline.due, warn_at=start.warn_at, calendar_covered=start.deadline.covered,
+        uncovered_years=list(start.deadline.uncovered_years),
+    )
 
 
 def _flag_uncovered(c: Complaint, k: ComplaintClock, at: datetime) -> None:

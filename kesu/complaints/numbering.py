@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from kesu.complaints.models import NumberCounter
@@ -23,11 +22,24 @@ def next_number(policy: Policy, now: datetime) -> str:
     assert transaction.get_connection().in_atomic_block, "numbers must be taken inside the registration"
     day = timezone.localtime(now).date()  # the date in Beijing time, not UTC
     scope = counter_scope(policy.numbering, day)
-    if not NumberCounter.objects.filter(scope=scope).update(value=F("value") + 1):
+    seq = _increment(scope)
+    if seq is None:
         try:
             with transaction.atomic():
                 NumberCounter.objects.create(scope=scope, value=1)
-        except IntegrityError:  # another registration created the year's counter first
-            NumberCounter.objects.filter(scope=scope).update(value=F("value") + 1)
-    seq = NumberCounter.objects.values_list("value", flat=True).get(scope=scope)
+            seq = 1
+        except IntegrityError:  # another registration created the period's counter first
+            seq = _increment(scope)
+    assert seq is not None
     return format_number(policy.numbering, day, seq)
+
+
+def _increment(scope: str) -> int | None:
+    """Add one to the period's counter and read it back in the same statement (UPDATE …
+    RETURNING: SQLite ≥ 3.35 and PostgreSQL); None when the period has no counter yet."""
+    table = NumberCounter._meta.db_table
+    with transaction.get_connection().cursor() as cur:
+        cur.execute(f'UPDATE "{table}" SET "value" = "value" + 1 WHERE "scope" = %s RETURNING "value"',
+                    [scope])
+        row = cur.fetchone()
+    return int(row[0]) if row else None

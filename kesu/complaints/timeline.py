@@ -20,3 +20,20 @@ def append_event(
         complaint=c, seq=c.event_seq, at=now, actor=actor, kind=kind, from_status=from_status,
         to_status=to_status if to_status != from_status else "", changes=changes or {}, reason=reason,
     )
+
+
+def build_events(c: Complaint, *, now: datetime,
+                 events: list[tuple[Staff | None, str, dict[str, Any]]]) -> list[ComplaintEvent]:
+    """The next events, numbered on from the complaint's last one and not yet saved (so a new
+    complaint and its first events go in as one INSERT each); each is (actor, kind, the other
+    fields of ``append_event``)."""
+    rows = []
+    for actor, kind, details in events:
+        c.event_seq += 1
+        from_status, to_status = details.get("from_status", ""), details.get("to_status", "")
+        rows.append(ComplaintEvent(
+            complaint=c, seq=c.event_seq, at=now, actor=actor, kind=kind, from_status=from_status,
+            to_status=to_status if to_status != from_status else "", changes=details.get("changes") or {},
+            reason=details.get("reason", ""),
+        ))
+    return rows

@@ -31,10 +31,18 @@ STALE_CLAIM = timedelta(minutes=5)
 
 def notify(
     *, recipients: Iterable[Any], kind: str, now: datetime, complaint: Any = None,
-    params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True,
+    params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True, fresh: bool = False,
 ) -> list[Notification]:
-    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op."""
+    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op.
+    ``fresh``: the key cannot have been used yet (it names something made in this transaction),
+    so the inbox entries go in as one INSERT."""
     params = params or {}
+    if fresh and not email:
+        return Notification.objects.bulk_create([
+            Notification(recipient=person, kind=kind, complaint=complaint, params=params, created_at=now,
+                         dedupe_key=f"{dedupe_key}:{person.pk}" if dedupe_key else None)
+            for person in {r.pk: r for r in recipients if r is not None}.values()
+        ])
     made = []
     for person in {r.pk: r for r in recipients if r is not None}.values():
         key = f"{dedupe_key}:{person.pk}" if dedupe_key else None

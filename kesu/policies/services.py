@@ -67,7 +67,9 @@ def import_and_publish(*, text: str, actor: Staff | None, now: datetime, note: s
 
 
 def active_version() -> PolicyVersion:
-    version = PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED).order_by("-number").first()
+    """The version in force (its texts left in the database: ``policy_of`` parses the document once)."""
+    version = (PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED).defer("document", "source_text")
+               .order_by("-number").first())
     if version is None:
         raise KesuError("no_active_policy")
     return version

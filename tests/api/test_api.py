@@ -95,6 +95,21 @@ def test_scoping_and_masking_follow_the_staff_pages(p1, people):
     assert client_for(people["lijl"]).get(f"/api/v1/complaints/{c.number}/").json()["customer_phone"] == "13812345678"
 
 
+@pytest.mark.parametrize("reader", ["lijl", "zhengjh"])  # sees the phone / sees it masked
+def test_the_brief_answer_to_a_create_is_what_the_serializer_gives(p1, people, reader):
+    from django.utils import timezone
+
+    from kesu.api.serializers import ComplaintSerializer, complaint_brief
+    from kesu.api.views import _sees
+
+    now = timezone.now()
+    c = Complaint.objects.select_related("department", "owner").get(pk=bring_to(State.HANDLING, people, now).pk)
+    sees = _sees(people[reader], now)
+    assert c.department_id and c.owner_id
+    assert complaint_brief(c, lang="en", sees_personal_data=sees(c)) == ComplaintSerializer(
+        c, context={"lang": "en", "sees_personal_data": sees}).data
+
+
 def test_steps_go_through_the_same_rules_with_the_version_read(p1, people):
     from django.utils import timezone
 

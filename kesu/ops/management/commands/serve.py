@@ -18,11 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=env_str("KESU_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("KESU_PORT", 8000, minimum=1))
         parser.add_argument("--workers", type=int, default=env_int("KESU_WORKERS", 2, minimum=1))
+        parser.add_argument("--threads", type=int, default=env_int("KESU_THREADS", 1, minimum=1))
 
-    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+    def handle(self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any) -> None:
         self.stdout.write(f"客诉 Kesu 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
         # The gunicorn config starts the in-process scheduler (clock sweeps, mail) in one worker.
+        # One thread per worker by default: on SQLite, threads of one process only queue for the
+        # single write lock and the GIL (measured in bench/README.md: half the throughput at 4).
         argv = [sys.executable, "-m", "gunicorn", "kesu.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+                "--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--access-logfile", "-",
                 "--config", "python:kesu.tasks.gunicorn_conf"]
         os.execv(sys.executable, argv)
