@@ -19,7 +19,8 @@ WARN_CANDIDATE = DUE_CANDIDATE & Q(warned_at__isnull=True, warn_at__isnull=False
 class ComplaintClock(models.Model):
     """One run of one policy clock on one complaint, with its stored, indexed due time."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="clocks")
+    # no index of its own: clock_complaint_code leads with it
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, db_index=False, related_name="clocks")
     code = models.CharField("时限", max_length=40)
     name = models.CharField("名称", max_length=100)
     mode = models.CharField("计时方式", max_length=10)  # calendar | working

@@ -17,9 +17,14 @@ STATUS_CHOICES = [(s.value, zh) for s, (zh, _en) in STATE_LABELS.items()]
 
 
 class Complaint(models.Model):
+    # Indexes are what the pages and the sweep ask for (Meta.indexes), nothing more: every index
+    # is written by every registration. So the foreign keys carry none of Django's default
+    # one-column indexes — department, owner and receiver lead a composite index already, and no
+    # query filters on the others (a PROTECT check on deleting a person or department scans, which
+    # is rare: staff and departments are deactivated, not deleted).
     number = models.CharField("投诉编号", max_length=40, unique=True)
     policy_version = models.ForeignKey(PolicyVersion, verbose_name="制度版本", on_delete=models.PROTECT,
-                                       related_name="+")
+                                       db_index=False, related_name="+")
     status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
     version = models.PositiveIntegerField("修订号", default=1)  # optimistic lock: each user change adds one
     event_seq = models.PositiveIntegerField("事件数", default=0)  # the last timeline event's number
@@ -47,26 +52,27 @@ class Complaint(models.Model):
     extra = models.JSONField("行业字段", default=dict, blank=True)
 
     receiver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="受理人", on_delete=models.PROTECT,
-                                 related_name="received_complaints")
+                                 db_index=False, related_name="received_complaints")
     location = models.ForeignKey(Department, verbose_name="发生门店/场所", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, db_index=False, related_name="+")
     complained_department = models.ForeignKey(Department, verbose_name="被投诉部门", null=True, blank=True,
-                                              on_delete=models.PROTECT, related_name="+")
+                                              on_delete=models.PROTECT, db_index=False, related_name="+")
     complained_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被投诉人", null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="+")
+                                         on_delete=models.PROTECT, db_index=False, related_name="+")
     department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="complaints")
+                                   on_delete=models.PROTECT, db_index=False, related_name="complaints")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="owned_complaints")
+                              on_delete=models.PROTECT, db_index=False, related_name="owned_complaints")
     # F9: who answers for the case, as the investigation found
     responsible_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
+                                          on_delete=models.PROTECT, db_index=False, related_name="+")
     responsible_department = models.ForeignKey(Department, verbose_name="责任部门（调查认定）", null=True,
-                                               blank=True, on_delete=models.PROTECT, related_name="+")
+                                               blank=True, on_delete=models.PROTECT, db_index=False, related_name="+")
 
     registered_at = models.DateTimeField("登记时间")
     updated_at = models.DateTimeField("更新时间")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_index=False,
+                                   related_name="+")
 
     class Meta:
         verbose_name = "投诉"
@@ -88,7 +94,8 @@ class ComplaintEvent(models.Model):
     """One entry of a complaint's timeline: who, when, what changed, why. Append-only: see
     migration 0003 for the database triggers."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    # no index of its own: the unique (complaint, seq) leads with it
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, db_index=False, related_name="events")
     seq = models.PositiveIntegerField("序号")
     at = models.DateTimeField("时间")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from kesu.core.errors import KesuError
@@ -43,6 +43,7 @@ def update_draft(*, version: PolicyVersion, text: str, note: str | None = None) 
             locked.note = note
         locked.save(update_fields=["code", "name", "document", "source_text", "note"])
     _parsed.cache_clear()
+    _published_row.cache_clear()
     return locked
 
 
@@ -67,12 +68,21 @@ def import_and_publish(*, text: str, actor: Staff | None, now: datetime, note: s
 
 
 def active_version() -> PolicyVersion:
-    """The version in force (its texts left in the database: ``policy_of`` parses the document once)."""
-    version = (PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED).defer("document", "source_text")
-               .order_by("-number").first())
-    if version is None:
+    """The version in force. Asked at every registration, so: one indexed SELECT of its id, and
+    the row itself from a per-process cache (published versions never change; texts deferred)."""
+    table = PolicyVersion._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT "id" FROM "{table}" WHERE "state" = %s ORDER BY "number" DESC LIMIT 1',
+                    [PolicyVersion.State.PUBLISHED.value])
+        row = cur.fetchone()
+    if row is None:
         raise KesuError("no_active_policy")
-    return version
+    return _published_row(row[0])
+
+
+@lru_cache(maxsize=64)
+def _published_row(version_id: int) -> PolicyVersion:
+    return PolicyVersion.objects.defer("document", "source_text").get(pk=version_id)
 
 
 def policy_of(version: PolicyVersion) -> Policy:
@@ -85,6 +95,7 @@ def forget_cached_policies() -> None:
     """Drop parsed versions. Published rows never change, so only tests (which roll the database
     back and reuse ids) need this."""
     _parsed.cache_clear()
+    _published_row.cache_clear()
 
 
 @lru_cache(maxsize=64)
