@@ -8,25 +8,29 @@ from django.db import migrations
 
 
 def drop_fk_indexes(columns: list[tuple[str, str]]) -> migrations.RunPython:
-    """Drop the plain one-column index on each (table, column), found by introspection (so the
-    name Django gave it does not matter), without rebuilding the table; reversed by recreating it."""
+    """Drop the index Django gave each foreign key (table, column) by default, by the name Django
+    gives it, without rebuilding the table; reversed by recreating it. Indexes declared in a
+    model's Meta (a composite or partial one on the same column) have other names and stay."""
 
-    def indexes_on(schema_editor: Any, table: str, column: str) -> list[str]:
+    def default_name(schema_editor: Any, table: str, column: str) -> str:
+        return str(schema_editor._create_index_name(table, [column], suffix=""))
+
+    def existing(schema_editor: Any, table: str) -> set[str]:
         connection = schema_editor.connection
         with connection.cursor() as cursor:
-            found = connection.introspection.get_constraints(cursor, table)
-        return [name for name, c in found.items()
-                if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [column]]
+            return set(connection.introspection.get_constraints(cursor, table))
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         for table, column in columns:
-            for name in indexes_on(schema_editor, table, column):
+            name = default_name(schema_editor, table, column)
+            if name in existing(schema_editor, table):
                 schema_editor.execute(f"DROP INDEX {schema_editor.quote_name(name)}")
 
     def backwards(apps: Any, schema_editor: Any) -> None:
+        q = schema_editor.quote_name
         for table, column in columns:
-            if not indexes_on(schema_editor, table, column):
-                q = schema_editor.quote_name
-                schema_editor.execute(f"CREATE INDEX {q(f'{table}_{column}_fk')} ON {q(table)} ({q(column)})")
+            name = default_name(schema_editor, table, column)
+            if name not in existing(schema_editor, table):
+                schema_editor.execute(f"CREATE INDEX {q(name)} ON {q(table)} ({q(column)})")
 
     return migrations.RunPython(forwards, backwards)
