@@ -46,7 +46,7 @@ INSTALLED_APPS = [
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",  # integrations: "Authorization: Token <key>"
+        "kesu.api.auth.TokenAuthentication",  # integrations: "Authorization: Token <key>"
         "rest_framework.authentication.SessionAuthentication",  # the browsable docs, signed in
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -38,8 +38,8 @@ from kesu.core.errors import KesuError
 from kesu.core.messages import render
 from kesu.core.registration import RegistrationInput
 from kesu.core.visibility import sees_personal_data
-from kesu.org.models import Department, Staff
-from kesu.org.services import managed_department_ids, roles_of
+from kesu.org.models import Staff
+from kesu.org.services import active_department, managed_department_ids, roles_of
 from kesu.policies.services import policy_of
 
 ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in (
@@ -153,7 +153,7 @@ class ComplaintList(APIView):
     def _register(self, d: dict[str, Any], staff: Staff, now: datetime) -> Complaint:
         department = None
         if d["complained_department"]:
-            department = Department.objects.filter(code=d["complained_department"], is_active=True).first()
+            department = active_department(d["complained_department"])
             if department is None:
                 raise KesuError("unknown_department", field="complained_department", value=d["complained_department"])
         data = RegistrationInput(channel=d["channel"], customer_words=d["customer_words"],

@@ -16,6 +16,7 @@ from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import append_event
 from kesu.core import clocks as rules
 from kesu.core.policy import Policy
+from kesu.ops.sql import Insert
 
 
 def running(c: Complaint) -> dict[str, ComplaintClock]:
@@ -47,10 +48,13 @@ def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime)
                           calendar=calendar_for(None))
 
 
+INSERT_CLOCKS = Insert(ComplaintClock)
+
+
 def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) -> None:
     """Store a plan worked out by ``plan_registration`` for the complaint just inserted."""
     assert not (plan.stops or plan.retimes or plan.cancels), "a new complaint has no running clocks"
-    made = ComplaintClock.objects.bulk_create([_new_clock(c, start) for start in plan.starts])
+    made = INSERT_CLOCKS([_new_clock(c, start) for start in plan.starts])
     for k in made:
         _flag_uncovered(c, k, at)
 

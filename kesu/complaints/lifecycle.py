@@ -35,6 +35,7 @@ from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
+from kesu.ops.sql import Insert
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of
@@ -101,8 +102,8 @@ def register_complaint(
             )
             timeline = build_events(complaint, now=now, events=[
                 (actor if kind == "registered" else None, kind, details) for kind, details in events])
-            complaint.save(force_insert=True)  # with event_seq already counting its first events
-            ComplaintEvent.objects.bulk_create(timeline)
+            INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
+            INSERT_EVENTS(timeline)
             clock_services.store_plan(complaint, policy, clock_plan, at=now)
             if handover is not None:
                 _notify_next_shift(complaint, handover, now)
@@ -114,6 +115,10 @@ def register_complaint(
     return complaint
 
 
+INSERT_COMPLAINT = Insert(Complaint)
+INSERT_EVENTS = Insert(ComplaintEvent)
+
+
 def _after_hours_handover(department: Department | None, now: datetime) -> tuple[datetime, list[Staff]] | None:
     """F3/P5: a complaint received outside business hours is registered at once and put on the
     工作知会单 for the next working shift — on the timeline, in the 夜间受理 queue, in the inbox.
@@ -123,10 +128,10 @@ def _after_hours_handover(department: Department | None, now: datetime) -> tuple
     calendar = calendar_for(department.pk if department else None)
     if calendar.is_open(now):
         return None
-    from kesu.clocks.people import with_role
+    from kesu.clocks.people import active_ids_with_role
 
-    agents = with_role("cs_agent").exclude(username__in=("portal", "mail-intake", "channel-intake"))
-    return calendar.next_opening(now), [Staff(pk=pk) for pk in agents.values_list("pk", flat=True)]
+    agents = active_ids_with_role("cs_agent", excluding=("portal", "mail-intake", "channel-intake"))
+    return calendar.next_opening(now), [Staff(pk=pk) for pk in agents]
 
 
 def _notify_next_shift(c: Complaint, handover: tuple[datetime, list[Staff]], now: datetime) -> None:

@@ -22,11 +22,15 @@ from django.utils import timezone
 
 from kesu.notifications.messages import render
 from kesu.notifications.models import Notification, OutboundEmail
+from kesu.ops.sql import Insert
 from kesu.tasks import enqueue
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 STALE_CLAIM = timedelta(minutes=5)
+
+
+INSERT_NOTIFICATIONS = Insert(Notification)
 
 
 def notify(
@@ -38,7 +42,7 @@ def notify(
     so the inbox entries go in as one INSERT."""
     params = params or {}
     if fresh and not email:
-        return Notification.objects.bulk_create([
+        return INSERT_NOTIFICATIONS([
             Notification(recipient=person, kind=kind, complaint=complaint, params=params, created_at=now,
                          dedupe_key=f"{dedupe_key}:{person.pk}" if dedupe_key else None)
             for person in {r.pk: r for r in recipients if r is not None}.values()

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from kesu.core.errors import KesuError
 from kesu.core.roles import Role
+from kesu.ops.sql import column_values, fetch
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
 
@@ -15,9 +16,19 @@ def roles_of(staff: Staff) -> frozenset[str]:
     """The staff member's global roles (cached on the instance for the request)."""
     cached: frozenset[str] | None = getattr(staff, "_kesu_roles", None)
     if cached is None:
-        cached = frozenset(StaffRole.objects.filter(staff=staff).values_list("role", flat=True))
+        # asked on every request: one plain statement (see kesu.ops.sql)
+        cached = frozenset(column_values(f'SELECT "role" FROM "{StaffRole._meta.db_table}" WHERE "staff_id" = %s',
+                                         [staff.pk], model=StaffRole))
         staff._kesu_roles = cached  # type: ignore[attr-defined]
     return cached
+
+
+def active_department(code: str) -> Department | None:
+    """The active department with this code (id, code and name loaded), as intake channels name
+    it; None if there is none."""
+    found = fetch(Department, {"id", "code", "name", "is_active"}, 't."code" = %s AND t."is_active" = %s',
+                  [code, True])
+    return found[0] if found else None
 
 
 def managed_department_ids(staff: Staff, now: datetime) -> set[int]:

@@ -34,6 +34,17 @@ def test_without_a_token_nothing_is_answered_but_the_error(p1, people):
     assert response.status_code == 401 and set(response.json()["error"]) == {"code", "message", "fields"}
 
 
+def test_an_unknown_token_or_an_inactive_owner_is_refused_in_the_error_format(p1, people):
+    unknown = APIClient()
+    unknown.credentials(HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
+    api = client_for(people["wangkf"])
+    people["wangkf"].is_active = False
+    people["wangkf"].save(update_fields=["is_active"])
+    for response in (unknown.get("/api/v1/complaints/"), api.post("/api/v1/complaints/", NEW, format="json")):
+        assert response.status_code == 401 and response.json()["error"]["code"]
+    assert not Complaint.objects.exists()
+
+
 def test_the_issue_token_command_prints_a_working_token(p1, people, capsys):
     call_command("issue_token", "wangkf")
     key = capsys.readouterr().out.strip()

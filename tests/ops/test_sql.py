@@ -1,0 +1,73 @@
+"""kesu.ops.sql writes and reads rows exactly as the ORM does: what an Insert stores, read back
+through the ORM, equals what Model.save stores, field by field (JSON, time zones, decimals,
+dates, empty and set foreign keys, a related object assigned before it was saved)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from kesu.complaints.models import Complaint, ComplaintEvent
+from kesu.ops.sql import Insert, column_values, fetch
+from kesu.org.models import Department, Staff
+
+pytestmark = pytest.mark.django_db
+
+
+def complaint(number: str, p1, people, now) -> Complaint:
+    return Complaint(
+        number=number, policy_version=p1, status="registered", version=1, event_seq=1, channel="phone",
+        level="major", category="repair_quality", customer_name="马先生", customer_phone="13812345678",
+        customer_email="ma@example.com", customer_words="发动机故障灯亮", purchase_date=date(2026, 3, 1),
+        occurred_at=now - timedelta(days=2), amount_involved=Decimal("1234.50"), demands=["repair", "refund"],
+        extra={"plate_number": "京A12345", "里程": 12000}, receiver=people["wangkf"], location=None,
+        complained_department=Department.objects.get(code="after_sales"), registered_at=now, updated_at=now,
+        updated_by=people["wangkf"],
+    )
+
+
+def stored(pk: int) -> dict[str, object]:
+    row = Complaint.objects.filter(pk=pk).values().get()
+    return {k: v for k, v in row.items() if k not in ("id", "number")}
+
+
+def test_an_insert_stores_what_model_save_stores(p1, people, now):
+    by_orm = complaint("ORM-1", p1, people, now)
+    by_orm.save(force_insert=True)
+    by_insert = complaint("SQL-1", p1, people, now)
+    Insert(Complaint)([by_insert])
+    assert by_insert.pk and not by_insert._state.adding
+    assert stored(by_insert.pk) == stored(by_orm.pk)
+    assert Complaint.objects.get(pk=by_insert.pk).occurred_at == now - timedelta(days=2)  # the instant, not a shift
+
+
+def test_rows_that_point_at_an_object_saved_after_they_were_built_get_its_key(p1, people, now):
+    c = complaint("SQL-2", p1, people, now)
+    events = [ComplaintEvent(complaint=c, seq=i, at=now, actor=people["wangkf"], kind="registered",
+                             changes={"n": i}) for i in (1, 2)]  # built before c has a key
+    Insert(Complaint)([c])
+    Insert(ComplaintEvent)(events)
+    assert [(e.complaint_id, e.seq, e.changes) for e in c.events.order_by("seq")] == [(c.pk, 1, {"n": 1}),
+                                                                                      (c.pk, 2, {"n": 2})]
+    assert [e.pk for e in events] == list(c.events.order_by("seq").values_list("pk", flat=True))
+
+
+def test_fetch_loads_the_fields_asked_and_defers_the_rest(people):
+    q = connection.ops.quote_name
+    [found] = fetch(Staff, {"id", "username", "is_active"}, f"t.{q('username')} = %s", ["wangkf"])
+    assert isinstance(found.is_active, bool) and found.is_active and found.pk == people["wangkf"].pk
+    assert found.get_deferred_fields() >= {"first_name", "last_login"}
+    assert found.first_name == people["wangkf"].first_name  # read on first use
+
+
+def test_fetch_refuses_fields_that_would_need_converting(people):
+    with pytest.raises(AssertionError, match="plain-typed"):
+        fetch(Staff, {"id", "last_login"}, "1 = 1", [])
+
+
+def test_column_values_reads_the_first_column(people):
+    ids = column_values(f'SELECT "id" FROM "{Staff._meta.db_table}" ORDER BY "id"', [], model=Staff)
+    assert ids == list(Staff.objects.order_by("id").values_list("id", flat=True))
