@@ -130,14 +130,13 @@ class ComplaintList(APIView):
         s = CreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()[:200]
-        digest = hashlib.sha256(json.dumps(s.validated_data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        if key:
-            earlier = IdempotencyKey.objects.filter(user=staff, key=key).first()
-            if earlier is not None:
-                return self._replay(earlier, digest, staff, now)
         if not key:
             c = self._register(s.validated_data, staff, now)
             return Response(self._detail(c, staff, now), status=status.HTTP_201_CREATED)
+        digest = hashlib.sha256(json.dumps(s.validated_data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        earlier = IdempotencyKey.objects.filter(user=staff, key=key).first()
+        if earlier is not None:
+            return self._replay(earlier, digest, staff, now)
         try:
             with transaction.atomic():  # the key and the complaint are one write
                 record = IdempotencyKey.objects.create(user=staff, key=key, request_hash=digest, created_at=now)
