@@ -43,8 +43,8 @@ def notify(
     params = params or {}
     if fresh and not email:
         return INSERT_NOTIFICATIONS([
-            Notification(recipient=person, kind=kind, complaint=complaint, params=params, created_at=now,
-                         dedupe_key=f"{dedupe_key}:{person.pk}" if dedupe_key else None)
+            Notification(recipient_id=person.pk, kind=kind, complaint_id=complaint.pk if complaint else None,
+                         params=params, created_at=now, dedupe_key=f"{dedupe_key}:{person.pk}" if dedupe_key else None)
             for person in {r.pk: r for r in recipients if r is not None}.values()
         ])
     made = []
