@@ -8,23 +8,12 @@ from django.db.models import QuerySet
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import OWNER, RECEIVER
 from kesu.core.roles import Role
-from kesu.ops.sql import column_values
-from kesu.org.models import Department, Staff, StaffRole
+from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
 
 
 def with_role(role: str) -> QuerySet[Staff]:
     return Staff.objects.filter(role_rows__role=role, is_active=True).distinct()
-
-
-def active_ids_with_role(role: str, *, excluding: tuple[str, ...] = ()) -> list[int]:
-    """Ids of the active staff holding ``role``, but the usernames ``excluding`` (one plain
-    statement: asked at every registration out of hours)."""
-    staff, roles = Staff._meta.db_table, StaffRole._meta.db_table
-    not_in = f' AND s."username" NOT IN ({", ".join(["%s"] * len(excluding))})' if excluding else ""
-    return column_values(
-        f'SELECT DISTINCT s."id" FROM "{staff}" s JOIN "{roles}" r ON r."staff_id" = s."id" '
-        f'WHERE r."role" = %s AND s."is_active" = %s{not_in} ORDER BY s."id"', [role, True, *excluding], model=Staff)
 
 
 def responsible_person(c: Complaint, role: str) -> Staff | None:

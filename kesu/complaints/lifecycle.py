@@ -67,8 +67,8 @@ def register_complaint(
     """F2: register a complaint under the policy in force, numbered by the policy's pattern.
 
     Registration is the hot path of every channel, so everything that only reads — validation,
-    the clocks' due times, whether the next shift must be told — is worked out first, and the
-    transaction is only the writes: the number, the complaint, its events, clocks and notices in
+    the clocks' due times, whether the next shift must take it over — is worked out first, and the
+    transaction is only the writes: the number, then the complaint, its events and its clocks in
     one INSERT each. On SQLite that transaction holds the single write lock, on PostgreSQL the
     numbering row's lock; the shorter it is, the more registrations go through side by side.
     """
@@ -86,15 +86,15 @@ def register_complaint(
     fields = asdict(data)
     fields["demands"] = list(fields["demands"])
     clock_plan = clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now)
-    handover = _after_hours_handover(complained_department or location, now)
+    next_shift = _next_shift(complained_department or location, now)
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
             number = next_number(policy, now)
             events: list[tuple[str, dict[str, Any]]] = [
                 ("registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
-            if handover is not None:
-                events.append(("after_hours_received", {"changes": {"next_shift": [None, handover[0].isoformat()]}}))
+            if next_shift is not None:
+                events.append(("after_hours_received", {"changes": {"next_shift": [None, next_shift.isoformat()]}}))
             complaint = Complaint(
                 number=number, policy_version=version, status=State.REGISTERED, version=1, event_seq=0,
                 receiver=actor, location=location, complained_department=complained_department,
@@ -105,8 +105,6 @@ def register_complaint(
             INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
             INSERT_EVENTS(timeline)
             clock_services.store_plan(complaint, policy, clock_plan, at=now)
-            if handover is not None:
-                _notify_next_shift(complaint, handover, now)
             stored += _store_files(complaint, files, actor=actor, now=now)
     except BaseException:
         for att in stored:  # the database rolled back; take the files with it
@@ -119,28 +117,13 @@ INSERT_COMPLAINT = Insert(Complaint)
 INSERT_EVENTS = Insert(ComplaintEvent)
 
 
-def _after_hours_handover(department: Department | None, now: datetime) -> tuple[datetime, list[Staff]] | None:
-    """F3/P5: a complaint received outside business hours is registered at once and put on the
-    工作知会单 for the next working shift — on the timeline, in the 夜间受理 queue, in the inbox.
-    Returns when that shift opens and who is told, or None in business hours."""
+def _next_shift(department: Department | None, now: datetime) -> datetime | None:
+    """F3/P5: when a complaint received now, outside business hours, is handed to the next working
+    shift (the 工作知会单: kesu.intake.handover); None in business hours."""
     from kesu.clocks.calendar import calendar_for
 
     calendar = calendar_for(department.pk if department else None)
-    if calendar.is_open(now):
-        return None
-    from kesu.clocks.people import active_ids_with_role
-
-    agents = active_ids_with_role("cs_agent", excluding=("portal", "mail-intake", "channel-intake"))
-    return calendar.next_opening(now), [Staff(pk=pk) for pk in agents]
-
-
-def _notify_next_shift(c: Complaint, handover: tuple[datetime, list[Staff]], now: datetime) -> None:
-    from kesu.notifications.services import notify
-
-    opening, agents = handover
-    notify(recipients=agents, kind="after_hours_received", now=now, complaint=c, email=False, fresh=True,
-           params={"number": c.number, "next_shift": timezone.localtime(opening).strftime("%m-%d %H:%M")},
-           dedupe_key=f"after_hours:{c.pk}")
+    return None if calendar.is_open(now) else calendar.next_opening(now)
 
 
 # --- transitions ---------------------------------------------------------------------------------

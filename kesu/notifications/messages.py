@@ -77,6 +77,14 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("[Kesu] handover: {number} received after hours",
          "{number} came in after hours; take it over at {next_shift}."),
     ),
+    "after_hours_handover": (
+        ("【客诉】工作知会单：夜间受理投诉 {count} 件待交接",
+         "非工作时间受理、尚未处理的投诉 {count} 件，请本班（{shift} 起）优先交接处理：{numbers}。"
+         "全部见工作台「夜间受理」。"),
+        ("[Kesu] handover: {count} complaints received after hours",
+         "{count} complaints came in after hours and wait for this shift ({shift}): {numbers}. "
+         "All of them: the Overnight queue."),
+    ),
     "keyword_flagged": (
         ("【客诉】投诉 {number} 含预警关键词", "投诉 {number} 中出现「{words}」，请复核级别与处理方式。"),
         ("[Kesu] {number}: warning words", "Complaint {number} mentions '{words}'; please review its level."),

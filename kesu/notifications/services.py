@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from kesu.notifications.messages import render
 from kesu.notifications.models import Notification, OutboundEmail
-from kesu.ops.sql import Insert
 from kesu.tasks import enqueue
 
 log = logging.getLogger(__name__)
@@ -30,23 +29,12 @@ MAX_ATTEMPTS = 8
 STALE_CLAIM = timedelta(minutes=5)
 
 
-INSERT_NOTIFICATIONS = Insert(Notification)
-
-
 def notify(
     *, recipients: Iterable[Any], kind: str, now: datetime, complaint: Any = None,
-    params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True, fresh: bool = False,
+    params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True,
 ) -> list[Notification]:
-    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op.
-    ``fresh``: the key cannot have been used yet (it names something made in this transaction),
-    so the inbox entries go in as one INSERT."""
+    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op."""
     params = params or {}
-    if fresh and not email:
-        return INSERT_NOTIFICATIONS([
-            Notification(recipient_id=person.pk, kind=kind, complaint_id=complaint.pk if complaint else None,
-                         params=params, created_at=now, dedupe_key=f"{dedupe_key}:{person.pk}" if dedupe_key else None)
-            for person in {r.pk: r for r in recipients if r is not None}.values()
-        ])
     made = []
     for person in {r.pk: r for r in recipients if r is not None}.values():
         key = f"{dedupe_key}:{person.pk}" if dedupe_key else None
