@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kesu.web import views, workbench
+from kesu.web import notices, views, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
     path("c/<str:number>/extension/", views.extension, name="extension"),
     path("c/<str:number>/print/<slug:form>/", views.print_form, name="print"),
+    path("notices/", notices.notices, name="notices"),
+    path("notices/badge/", notices.badge, name="notices_badge"),
+    path("notices/read/", notices.read, name="notices_read"),
     path("approvals/", workbench.approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", workbench.decide, name="decide"),
     path("extensions/<int:pk>/decide/", workbench.decide_extension, name="decide_extension"),

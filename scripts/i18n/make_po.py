@@ -20,6 +20,8 @@ from msgids import ROOT, used_msgids
 PO = ROOT / "kesu" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 EN = {
+    "时间": "Time", "消息": "Notices", "未读消息": "Unread notices", "条未读": "unread", "全部标为已读": "Mark all read",
+    "标为已读": "Mark read", "已读": "Read", "还没有消息。": "No notices yet.", "更早的消息": "Older notices",
     "· 客诉 Kesu": "· Kesu", "、": ", ", "上一页": "Previous", "下一时限": "Next deadline", "下一页": "Next",
     "不成立": "Not founded", "不满意 / 复审中": "Unsatisfied / under review",
     "不满意与复审中的投诉": "Unsatisfied cases and cases under review", "不设上限（专案呈核）": "No limit (special approval)",

@@ -191,6 +191,10 @@ def test_p2_tier2_case_with_a_voucher_by_clicks_and_what_each_role_may_not_do(li
         assert "尚有 2 项审批未完成" in centre.text()  # the rule holds, whatever the page offered
 
         gm = Desk(browser, base, "zhangzong")
+        assert gm.page.locator("header nav .badge").inner_text(timeout=5000) == "2"  # the unread count, live
+        gm.page.goto(f"{base}/notices/")
+        assert f"投诉 {number} 待您审批" in gm.text()
+        gm.shot("notices")
         gm.decide(number)
         gm.decide(number)
         gm.shot("approvals")
