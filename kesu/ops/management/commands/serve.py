@@ -26,6 +26,9 @@ class Command(BaseCommand):
         # One thread per worker by default: on SQLite, threads of one process only queue for the
         # single write lock and the GIL (measured in bench/README.md: half the throughput at 4).
         argv = [sys.executable, "-m", "gunicorn", "kesu.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(workers), "--threads", str(threads), "--timeout", "120", "--access-logfile", "-",
+                "--workers", str(workers), "--threads", str(threads), "--timeout", "120",
                 "--config", "python:kesu.tasks.gunicorn_conf"]
+        access_log = env_str("KESU_ACCESS_LOG", "")  # gunicorn's default: none (a proxy in front keeps one)
+        if access_log:
+            argv += ["--access-logfile", access_log]
         os.execv(sys.executable, argv)
