@@ -1,4 +1,5 @@
-"""Inserts for the registration hot path without the ORM's per-call query compilation.
+"""Inserts and lookups for the registration hot path without the ORM's per-call query compilation
+(bench/README.md, api_create.py: the compilation cost more than the SQL).
 
 ``Insert(Model)`` builds its ``INSERT … RETURNING id`` once, from the model's own fields, and
 prepares each value exactly as Django's insert compiler does (``pre_save``, then
