@@ -3,6 +3,7 @@ the manager above them (SPEC F6: warnings to the owner, breaches to the manager 
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import QuerySet
 
 from kesu.complaints.models import Complaint
@@ -13,7 +14,10 @@ from kesu.org.services import roles_of
 
 
 def with_role(role: str) -> QuerySet[Staff]:
-    return Staff.objects.filter(role_rows__role=role, is_active=True).distinct()
+    """The active people holding ``role``: not the service accounts the intake channels act as
+    (portal, mail, webhook), which cannot sign in and so have nobody to read a notice."""
+    return (Staff.objects.filter(role_rows__role=role, is_active=True)
+            .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 
 def responsible_person(c: Complaint, role: str) -> Staff | None:

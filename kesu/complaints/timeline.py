@@ -15,11 +15,10 @@ def append_event(
     changes: dict[str, Any] | None = None, reason: str = "",
 ) -> ComplaintEvent:
     """Write the next event; ``actor`` None means the system (a clock sweep)."""
-    c.event_seq += 1
-    return ComplaintEvent.objects.create(
-        complaint=c, seq=c.event_seq, at=now, actor=actor, kind=kind, from_status=from_status,
-        to_status=to_status if to_status != from_status else "", changes=changes or {}, reason=reason,
-    )
+    [event] = build_events(c, now=now, events=[(actor, kind, {"from_status": from_status, "to_status": to_status,
+                                                               "changes": changes, "reason": reason})])
+    event.save(force_insert=True)
+    return event
 
 
 def build_events(c: Complaint, *, now: datetime,

@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from kesu.clocks.people import with_role
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.lifecycle import State
+from kesu.core.roles import Role
 from kesu.notifications.models import Notification
 from kesu.notifications.services import notify
-from kesu.org.models import Staff
 
 RECEIVED_WITHIN = timedelta(days=15)  # the longest holiday plus margin: Golden Week with its 调休
 CATCH_UP = timedelta(days=3)  # openings missed while the server was down are still handed over
-SYSTEM_ACTORS = ("portal", "mail-intake", "channel-intake")
 LISTED = 20  # numbers named in the notice; the overnight queue has them all
 
 
@@ -33,8 +33,7 @@ def hand_over(*, now: datetime) -> int:
             openings[opening].append(complaint_id)
     if not openings:
         return 0
-    agents = list(Staff.objects.filter(role_rows__role="cs_agent", is_active=True)
-                  .exclude(username__in=SYSTEM_ACTORS).distinct())
+    agents = list(with_role(Role.CS_AGENT))
     sent = 0
     for opening, ids in sorted(openings.items()):
         key = f"handover:{opening.isoformat()}"

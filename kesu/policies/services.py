@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from kesu.core.errors import KesuError
 from kesu.core.policy import Policy, dump_policy, load_policy, policy_from_data
 from kesu.core.policy.io import policy_to_data
+from kesu.ops.sql import column_values
 from kesu.org.models import Staff
 from kesu.policies.models import PolicyVersion
 
@@ -43,7 +44,6 @@ def update_draft(*, version: PolicyVersion, text: str, note: str | None = None) 
             locked.note = note
         locked.save(update_fields=["code", "name", "document", "source_text", "note"])
     _parsed.cache_clear()
-    _published_row.cache_clear()
     return locked
 
 
@@ -70,14 +70,11 @@ def import_and_publish(*, text: str, actor: Staff | None, now: datetime, note: s
 def active_version() -> PolicyVersion:
     """The version in force. Asked at every registration, so: one indexed SELECT of its id, and
     the row itself from a per-process cache (published versions never change; texts deferred)."""
-    table = PolicyVersion._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT "id" FROM "{table}" WHERE "state" = %s ORDER BY "number" DESC LIMIT 1',
-                    [PolicyVersion.State.PUBLISHED.value])
-        row = cur.fetchone()
-    if row is None:
+    ids = column_values(f'SELECT "id" FROM "{PolicyVersion._meta.db_table}" WHERE "state" = %s '
+                        'ORDER BY "number" DESC LIMIT 1', [PolicyVersion.State.PUBLISHED.value], model=PolicyVersion)
+    if not ids:
         raise KesuError("no_active_policy")
-    return _published_row(row[0])
+    return _published_row(ids[0])
 
 
 @lru_cache(maxsize=64)
