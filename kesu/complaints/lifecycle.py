@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,12 +27,13 @@ from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
 from kesu.complaints.numbering import next_number
 from kesu.complaints.timeline import append_event, build_events
 from kesu.core import clocks as clock_rules
+from kesu.core import keywords
 from kesu.core import lifecycle as rules
 from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import State
 from kesu.core.policy import Policy
-from kesu.core.registration import RegistrationInput, clean_registration
+from kesu.core.registration import RegistrationInput, clean_registration, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
 from kesu.ops.sql import Insert
@@ -59,58 +60,122 @@ class FileIn:
 # --- registration ----------------------------------------------------------------------------------
 
 
-def register_complaint(
-    *, actor: Staff, now: datetime, data: RegistrationInput, location: Department | None = None,
-    complained_department: Department | None = None, complained_staff: Staff | None = None,
-    files: Sequence[FileIn] = (),
-) -> Complaint:
-    """F2: register a complaint under the policy in force, numbered by the policy's pattern.
+@dataclass(frozen=True)
+class Prepared:
+    """A registration checked and worked out, before anything is written."""
 
-    Registration is the hot path of every channel, so everything that only reads — validation,
-    the clocks' due times, whether the next shift must take it over — is worked out first, and the
-    transaction is only the writes: the number, then the complaint, its events and its clocks in
-    one INSERT each. On SQLite that transaction holds the single write lock, on PostgreSQL the
-    numbering row's lock; the shorter it is, the more registrations go through side by side.
-    """
-    version = active_version()
+    policy: Policy
+    version: Any
+    data: RegistrationInput
+    screening: keywords.KeywordHit
+    clock_plan: clock_rules.Plan
+    next_shift: datetime | None
+    location: Department | None
+    complained_department: Department | None
+    complained_staff: Staff | None
+    files: Sequence[FileIn]
+
+
+def prepare_registration(
+    *, now: datetime, data: RegistrationInput, location: Department | None = None,
+    complained_department: Department | None = None, complained_staff: Staff | None = None,
+    files: Sequence[FileIn] = (), version: Any = None,
+) -> Prepared:
+    """Everything a registration only reads: the record template's checks, the files against the
+    policy's limits, keyword screening (SPEC F3/F13: the policy's warning words raise the level, for
+    every channel), the clocks' due times, whether the next shift must take it over. Raises
+    ValidationFailed listing every problem by its field's label."""
+    version = version or active_version()
     policy = policy_of(version)
     errors: list[KesuError] = []
     try:
         data = clean_registration(policy, data, now=now)
     except ValidationFailed as exc:
         errors += exc.errors
-    errors += check_uploads([Upload(f.name, len(f.content), f.content[:16]) for f in files], policy.attachments)
+    errors += labelled(policy, check_uploads([Upload(f.name, len(f.content), f.content[:16]) for f in files],
+                                             policy.attachments))
     if errors:
         raise ValidationFailed(errors)
+    screening = keywords.match(policy, data.customer_words, current_level=data.level)
+    if screening.level:
+        data = replace(data, level=screening.level)
+    return Prepared(
+        policy=policy, version=version, data=data, screening=screening,
+        clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now),
+        next_shift=_next_shift(complained_department or location, now), location=location,
+        complained_department=complained_department, complained_staff=complained_staff, files=files)
 
-    fields = asdict(data)
-    fields["demands"] = list(fields["demands"])
-    clock_plan = clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now)
-    next_shift = _next_shift(complained_department or location, now)
+
+def register_complaint(
+    *, actor: Staff, now: datetime, data: RegistrationInput, location: Department | None = None,
+    complained_department: Department | None = None, complained_staff: Staff | None = None,
+    files: Sequence[FileIn] = (), within: Callable[[Complaint], None] | None = None,
+) -> Complaint:
+    """F2: register a complaint under the policy in force, numbered by the policy's pattern.
+    Channels call this through the one door, :func:`kesu.complaints.intake.register`."""
+    prepared = prepare_registration(now=now, data=data, location=location,
+                                    complained_department=complained_department,
+                                    complained_staff=complained_staff, files=files)
+    return write_registrations([prepared], actor=actor, now=now, within=within)[0]
+
+
+def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetime,
+                        within: Callable[[Complaint], None] | None = None) -> list[Complaint]:
+    """Write prepared registrations in one short transaction (a spreadsheet's rows go in together
+    or not at all): per complaint the number, then the complaint, its events and its clocks in one
+    INSERT each. On SQLite that transaction holds the single write lock, on PostgreSQL the
+    numbering row's lock; the shorter it is, the more registrations go through side by side.
+    ``within`` writes the channel's own record of it (the webhook's delivery, the mail's message,
+    the API's idempotency key) in the same transaction, so the two exist together or not at all."""
     stored: list[Attachment] = []
+    made: list[Complaint] = []
     try:
         with transaction.atomic():
-            number = next_number(policy, now)
-            events: list[tuple[str, dict[str, Any]]] = [
-                ("registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
-            if next_shift is not None:
-                events.append(("after_hours_received", {"changes": {"next_shift": [None, next_shift.isoformat()]}}))
-            complaint = Complaint(
-                number=number, policy_version=version, status=State.REGISTERED, version=1, event_seq=0,
-                receiver=actor, location=location, complained_department=complained_department,
-                complained_staff=complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
-            )
-            timeline = build_events(complaint, now=now, events=[
-                (actor if kind == "registered" else None, kind, details) for kind, details in events])
-            INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
-            INSERT_EVENTS(timeline)
-            clock_services.store_plan(complaint, policy, clock_plan, at=now)
-            stored += _store_files(complaint, files, actor=actor, now=now)
+            for p in batch:
+                complaint = _write_one(p, actor=actor, now=now, stored=stored)
+                if within is not None:
+                    within(complaint)
+                made.append(complaint)
     except BaseException:
         for att in stored:  # the database rolled back; take the files with it
             att.file.storage.delete(att.file.name)
         raise
+    return made
+
+
+def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachment]) -> Complaint:
+    number = next_number(p.policy, now)
+    events: list[tuple[Staff | None, str, dict[str, Any]]] = [
+        (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
+    if p.screening:
+        events.append((None, "keyword_flagged", {"reason": "、".join(p.screening.words), "changes": {
+            "words": [None, list(p.screening.words)], "level": [None, p.screening.level]}}))
+    if p.next_shift is not None:
+        events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
+    fields = asdict(p.data)
+    fields["demands"] = list(fields["demands"])
+    complaint = Complaint(
+        number=number, policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
+        receiver=actor, location=p.location, complained_department=p.complained_department,
+        complained_staff=p.complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
+    )
+    timeline = build_events(complaint, now=now, events=events)
+    INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
+    INSERT_EVENTS(timeline)
+    clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
+    stored += _store_files(complaint, p.files, actor=actor, now=now)
+    if p.screening:
+        _tell_screening(complaint, p.screening, now)
     return complaint
+
+
+def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
+    """The CS managers are told of a complaint whose words the policy watches for."""
+    from kesu.clocks.people import with_role
+    from kesu.notifications.services import notify
+
+    notify(recipients=list(with_role("cs_manager")), kind="keyword_flagged", now=now, complaint=c,
+           params={"number": c.number, "words": "、".join(hit.words)}, dedupe_key=f"keyword_flagged:{c.pk}")
 
 
 INSERT_COMPLAINT = Insert(Complaint)
@@ -307,22 +372,6 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
 
     return _event(complaint, kind, actor=actor, now=now, reason=text, expected_version=None, extra=changes,
                   change=once)
-
-
-def flag_for_review(complaint: Complaint, *, now: datetime, words: tuple[str, ...], level: str | None) -> Complaint:
-    """F3/F13: the customer's words contain the policy's warning words — on the timeline as a
-    system event, and the CS managers are told."""
-    with transaction.atomic():
-        c = _lock(complaint, None)
-        append_event(c, actor=None, now=now, kind="keyword_flagged", reason="、".join(words),
-                     changes={"words": [None, list(words)], "level": [None, level]})
-        c.save(update_fields=["event_seq"])
-        from kesu.clocks.people import with_role
-        from kesu.notifications.services import notify
-
-        notify(recipients=list(with_role("cs_manager")), kind="keyword_flagged", now=now, complaint=c,
-               params={"number": c.number, "words": "、".join(words)}, dedupe_key=f"keyword_flagged:{c.pk}")
-        return c
 
 
 def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,

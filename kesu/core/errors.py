@@ -16,21 +16,31 @@ from kesu.core.messages import render
 class KesuError(Exception):
     """A refused request: what was wrong, where, in words a user can act on."""
 
-    def __init__(self, code: str, *, field: str | None = None, **params: Any) -> None:
+    def __init__(self, code: str, *, field: str | None = None, label: tuple[str, str] | None = None,
+                 **params: Any) -> None:
         self.code = code
         self.field = field
+        self.label = label  # (zh, en): how the form names the field; the message uses it, not the code
         self.params: dict[str, Any] = dict(params)
         super().__init__(self.message("zh-hans"))
+
+    def field_name(self, lang: str = "zh-hans") -> str | None:
+        if self.label:
+            return self.label[1] if lang.startswith("en") and self.label[1] else self.label[0]
+        return self.field
 
     def message(self, lang: str = "zh-hans") -> str:
         text = render(self.code, lang, self.params)
         if self.field:
-            prefix = render("field_prefix", lang, {"field": self.field})
+            prefix = render("field_prefix", lang, {"field": self.field_name(lang)})
             return f"{prefix}{text}"
         return text
 
     def as_dict(self, lang: str = "zh-hans") -> dict[str, Any]:
-        return {"code": self.code, "field": self.field, "message": self.message(lang)}
+        out = {"code": self.code, "field": self.field, "message": self.message(lang)}
+        if self.label:
+            out["label"] = self.field_name(lang)
+        return out
 
 
 class ValidationFailed(KesuError):

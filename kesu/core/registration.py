@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kesu.core.catalogues import DEMANDS
+from kesu.core.catalogues import CHANNELS, DEMANDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.phone import normalise_phone
 from kesu.core.policy.model import Policy, RecordField
@@ -24,6 +25,71 @@ LIMITS = {
     "customer_name": 60, "customer_region": 60, "customer_ref": 60, "product_name": 100, "product_model": 60,
     "order_number": 60, "occurred_place": 200, "customer_words": 20000,
 }
+
+
+# How the record template names each field (the labels of the paper form, SPEC F2); errors name
+# fields by these, never by their code.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "channel": ("渠道", "Channel"),
+    "customer_words": ("客户原话", "Customer's words"),
+    "customer_name": ("客户姓名", "Customer name"),
+    "customer_phone": ("客户电话", "Customer phone"),
+    "customer_email": ("客户邮箱", "Customer email"),
+    "customer_region": ("客户地区", "Region"),
+    "customer_ref": ("会员号", "Member number"),
+    "product_name": ("产品名称", "Product"),
+    "product_model": ("产品型号", "Model"),
+    "order_number": ("订单/批号", "Order or batch number"),
+    "purchase_date": ("购买日期", "Purchase date"),
+    "occurred_at": ("发生时间", "When it happened"),
+    "occurred_place": ("发生地点", "Where it happened"),
+    "amount_involved": ("涉及金额", "Amount involved"),
+    "demands": ("客户诉求", "Customer's demands"),
+    "level": ("级别", "Level"),
+    "category": ("类别", "Category"),
+    "is_internal": ("内部投诉", "Internal complaint"),
+    "complained_department": ("被投诉部门", "Department complained about"),
+    "location": ("受理网点", "Receiving site"),
+    "files": ("附件", "Attachments"),
+}
+# Other names the paper registers and spreadsheets use for the same fields.
+LABEL_ALIASES: dict[str, str] = {
+    "投诉内容": "customer_words", "内容": "customer_words", "订单号": "order_number", "批号": "order_number",
+    "电话": "customer_phone", "手机": "customer_phone", "手机号": "customer_phone", "姓名": "customer_name",
+    "邮箱": "customer_email", "诉求": "demands", "金额": "amount_involved", "地区": "customer_region",
+}
+TEXT_FIELDS = ("customer_words", "customer_name", "customer_phone", "customer_email", "customer_region",
+               "customer_ref", "product_name", "product_model", "order_number", "occurred_place")
+
+
+def field_label(policy: Policy, name: str) -> tuple[str, str] | None:
+    """The label of a registration field: the record template's, or the policy's own for its
+    industry fields (``extra.unit_number`` → 房号)."""
+    if name.startswith("extra."):
+        code = name.split(".", 1)[1]
+        f = next((f for f in policy.record_fields if f.code == code), None)
+        return (f.name, f.name) if f else None
+    base = name.split("[", 1)[0]
+    return FIELD_LABELS.get(base)
+
+
+def labelled(policy: Policy, errors: list[KesuError]) -> list[KesuError]:
+    """The same errors, each naming its field by label."""
+    for e in errors:
+        if e.field and e.label is None:
+            e.label = field_label(policy, e.field)
+    return errors
+
+
+def names_by_label(policy: Policy) -> dict[str, str]:
+    """Label (Chinese or English, also the aliases) → field name, for channels that speak in labels:
+    spreadsheet headers, 「房号：1203」 lines in a mail."""
+    out = {**{en.lower(): k for k, (_zh, en) in FIELD_LABELS.items()},
+           **{zh: k for k, (zh, _en) in FIELD_LABELS.items()}, **LABEL_ALIASES, **{k: k for k in FIELD_LABELS}}
+    for f in policy.record_fields:
+        out[f.name] = f"extra.{f.code}"
+        out[f.code] = f"extra.{f.code}"
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,8 +160,138 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
     errors += extra_errors
     changes["extra"] = extra
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(labelled(policy, errors))
     return dataclasses.replace(data, **changes)
+
+
+def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: tzinfo) -> RegistrationInput:
+    """What a channel received, by field name, as a RegistrationInput — the one mapping every
+    channel uses (SPEC F2/F3). Values may come as text (a form, a sheet, a mail) or typed (JSON):
+    dates and times as ISO text, amounts as numbers or text, demands as a list or 「退款、道歉」,
+    level, category and channel by code or by the policy's name, the industry fields as
+    ``extra.<code>`` keys or an ``extra`` object. Every problem is reported at once, by label;
+    ``clean_registration`` then checks the record template."""
+    errors: list[KesuError] = []
+    values: dict[str, Any] = {"channel": channel}
+    extra: dict[str, Any] = {}
+    for key, raw in fields.items():
+        if key == "extra":
+            if not isinstance(raw, Mapping):
+                errors.append(KesuError("bad_type", field="extra", expected="对象", value=type(raw).__name__))
+            else:
+                extra.update(raw)
+            continue
+        if key.startswith("extra."):
+            extra[key.split(".", 1)[1]] = raw
+            continue
+        if key not in _READERS:
+            errors.append(KesuError("unknown_field", field=key))
+            continue
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            values[key] = _READERS[key](policy, raw, tz)
+        except KesuError as exc:
+            errors.append(exc)
+    for code, value in extra.items():
+        if isinstance(value, list | dict):
+            errors.append(KesuError("bad_type", field=f"extra.{code}", expected="文字、数字或日期",
+                                    value=type(value).__name__))
+    if errors:
+        raise ValidationFailed(labelled(policy, errors))
+    return RegistrationInput(**values, extra=extra)
+
+
+def _text(name: str) -> Any:
+    def read(policy: Policy, raw: Any, tz: tzinfo) -> str:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+            raise KesuError("bad_type", field=name, expected="文字", value=type(raw).__name__)
+        return str(raw).strip() if name != "customer_words" else str(raw)
+    return read
+
+
+def _read_channel(policy: Policy, raw: Any, tz: tzinfo) -> str:
+    text: str = _text("channel")(policy, raw, tz)
+    return next((code for code, names in CHANNELS.items() if text in names), text)
+
+
+def _read_level(policy: Policy, raw: Any, tz: tzinfo) -> str:
+    text: str = _text("level")(policy, raw, tz)
+    return next((lv.code for lv in policy.levels if text in (lv.name, lv.name_en)), text)
+
+
+def _read_category(policy: Policy, raw: Any, tz: tzinfo) -> str:
+    text: str = _text("category")(policy, raw, tz)
+    if text in policy.category_codes():
+        return text
+    return next((code for code in policy.category_codes()
+                 if text in {n.name for n in policy.category_path(code)[-1:]}), text)
+
+
+def _read_demands(policy: Policy, raw: Any, tz: tzinfo) -> tuple[str, ...]:
+    items = re.split(r"[、,，;；\s]+", raw.strip()) if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        raise KesuError("bad_type", field="demands", expected="列表", value=type(raw).__name__)
+    out = []
+    for item in items:
+        text = str(item).strip()
+        if text:
+            out.append(next((code for code, names in DEMANDS.items() if text in names), text))
+    return tuple(out)
+
+
+def _read_date(policy: Policy, raw: Any, tz: tzinfo) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip().replace("/", "-")[:10])
+    except ValueError:
+        raise KesuError("bad_type", field="purchase_date", expected="日期（如 2026-03-01）", value=raw) from None
+
+
+def _read_datetime(policy: Policy, raw: Any, tz: tzinfo) -> datetime:
+    if isinstance(raw, datetime):
+        parsed = raw
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(raw).strip().replace("/", "-").replace("Z", "+00:00"))
+        except ValueError:
+            raise KesuError("bad_type", field="occurred_at", expected="日期时间（如 2026-03-10 09:30）",
+                            value=raw) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # a time as the customer says it: Beijing
+
+
+def _read_amount(policy: Policy, raw: Any, tz: tzinfo) -> Decimal:
+    if isinstance(raw, bool):
+        raise KesuError("bad_type", field="amount_involved", expected="金额", value=raw)
+    try:
+        amount = Decimal(str(raw).strip().replace(",", "").removesuffix("元"))
+    except InvalidOperation:
+        raise KesuError("bad_type", field="amount_involved", expected="金额（如 199.00）", value=raw) from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise KesuError("bad_value", field="amount_involved", detail="金额最多两位小数")
+    return amount
+
+
+def _read_bool(policy: Policy, raw: Any, tz: tzinfo) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on", "是"):
+        return True
+    if text in ("0", "false", "no", "off", "否"):
+        return False
+    raise KesuError("bad_type", field="is_internal", expected="是或否", value=raw)
+
+
+_READERS: dict[str, Any] = {
+    **{name: _text(name) for name in TEXT_FIELDS},
+    "channel": _read_channel, "level": _read_level, "category": _read_category, "demands": _read_demands,
+    "purchase_date": _read_date, "occurred_at": _read_datetime, "amount_involved": _read_amount,
+    "is_internal": _read_bool,
+}
 
 
 def _clean_extra(fields: list[RecordField], raw: dict[str, Any]) -> tuple[dict[str, Any], list[KesuError]]:

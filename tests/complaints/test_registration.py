@@ -11,6 +11,7 @@ from kesu.complaints import lifecycle
 from kesu.complaints.models import Attachment, Complaint, ComplaintEvent, NumberCounter
 from kesu.core.errors import TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import State
+from kesu.core.registration import FIELD_LABELS
 from kesu.org.models import Department
 from tests.conftest import BEIJING
 from tests.factories import bring_to, register, registration
@@ -72,7 +73,9 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(p1, people
     with pytest.raises(ValidationFailed) as refused:
         register(people, now, **overrides)
     assert field in refused_fields(refused.value)
-    assert field in refused.value.message()
+    zh, _en = FIELD_LABELS[field.split("[")[0]]
+    assert f"「{zh}」" in refused.value.message()  # named by its label on the form, not by its code
+    assert field.split("[")[0] not in refused.value.message()
     assert nothing_written()
     assert not NumberCounter.objects.filter(value__gt=0).exists()
 
