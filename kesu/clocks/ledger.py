@@ -7,22 +7,19 @@ import io
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from kesu.clocks.models import PenaltyEntry
+from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.complaints.timeline import append_event
-from kesu.core.errors import KesuError, TransitionRefused
-from kesu.core.roles import Role
+from kesu.core.errors import KesuError
+from kesu.core.policy import Policy
 from kesu.org.models import Staff
-from kesu.org.services import roles_of
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MAY_WAIVE = frozenset({Role.HR, Role.CS_MANAGER, Role.GM})
 
 
 def month_range(month: date) -> tuple[datetime, datetime]:
@@ -47,24 +44,24 @@ def penalties(*, month: date | None = None, department_id: int | None = None, st
     return qs.order_by("booked_at", "pk")
 
 
-def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str) -> PenaltyEntry:
+def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str,
+          expected_version: int | None = None) -> PenaltyEntry:
     """Waive a wrong entry. The entry stays in the ledger, marked, and the complaint's timeline
-    records who waived it and why."""
-    if not (roles_of(actor) & MAY_WAIVE):
-        raise TransitionRefused("role_not_allowed", action="免除扣罚", roles="人事行政、客服部经理或总经理")
-    if not reason.strip():
-        raise KesuError("reason_required", field="reason", action="免除扣罚")
-    with transaction.atomic():
-        c = Complaint.objects.select_for_update().get(pk=entry.complaint_id)
+    records who waived it and why. Who may waive is the rulebook's (``penalty_waived``)."""
+    waived: list[PenaltyEntry] = []
+
+    def change(c: Complaint, policy: Policy) -> None:
         locked = PenaltyEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.waived_at is not None:
             raise KesuError("bad_value", field="waived_at", detail="该扣罚已免除")
         locked.waived_at, locked.waived_by, locked.waive_reason = now, actor, reason
         locked.save(update_fields=["waived_at", "waived_by", "waive_reason"])
-        append_event(c, actor=actor, now=now, kind="penalty_waived", reason=reason,
-                     changes={"penalty": [str(locked.amount), None], "entry": [None, locked.pk]})
-        c.save(update_fields=["event_seq"])
-        return locked
+        waived.append(locked)
+
+    lifecycle.perform_activity(entry.complaint, "penalty_waived", actor=actor, now=now, reason=reason,
+                               expected_version=expected_version, change=change,
+                               extra=lambda: {"penalty": [str(waived[0].amount), None], "entry": [None, entry.pk]})
+    return waived[0]
 
 
 HEADERS = ["记录时间", "投诉编号", "事由", "责任人", "责任部门", "金额（元）", "状态", "免除原因"]

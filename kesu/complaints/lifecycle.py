@@ -348,13 +348,15 @@ def reopen(complaint: Complaint, *, actor: Staff, now: datetime, reason: str,
 def record_contact(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
                    expected_version: int | None = None) -> Complaint:
     """F6: a contact with the customer (初次对应 / 对应次数 count these)."""
-    return _event(complaint, "contact_made", actor=actor, now=now, reason=note, expected_version=expected_version)
+    return perform_activity(complaint, "contact_made", actor=actor, now=now, reason=note,
+                            expected_version=expected_version)
 
 
 def record_progress_call(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
                          expected_version: int | None = None) -> Complaint:
     """P1 第五条(四): the follow-up specialist's call to check progress."""
-    return _event(complaint, "progress_call", actor=actor, now=now, reason=note, expected_version=expected_version)
+    return perform_activity(complaint, "progress_call", actor=actor, now=now, reason=note,
+                            expected_version=expected_version)
 
 
 def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now: datetime, text: str,
@@ -378,7 +380,7 @@ def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
              expected_version: int | None = None) -> Complaint:
     if not note.strip():
         raise KesuError("required", field="note")
-    return _event(complaint, "note", actor=actor, now=now, reason=note, expected_version=expected_version)
+    return perform_activity(complaint, "note", actor=actor, now=now, reason=note, expected_version=expected_version)
 
 
 def edit_complaint(complaint: Complaint, *, actor: Staff, now: datetime, changes: dict[str, Any], reason: str,
@@ -400,8 +402,8 @@ def edit_complaint(complaint: Complaint, *, actor: Staff, now: datetime, changes
             value = getattr(cleaned, key) if key != "is_internal" else bool(changes[key])
             setattr(c, key, list(value) if key == "demands" else value)
 
-    return _event(complaint, "edited", actor=actor, now=now, reason=reason, expected_version=expected_version,
-                  change=change)
+    return perform_activity(complaint, "edited", actor=actor, now=now, reason=reason,
+                            expected_version=expected_version, change=change)
 
 
 def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files: Sequence[FileIn],
@@ -417,8 +419,9 @@ def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files:
         stored.extend(_store_files(c, files, actor=actor, now=now))
 
     try:
-        return _event(complaint, "attachment_added", actor=actor, now=now, reason=", ".join(f.name for f in files),
-                      expected_version=expected_version, change=change)
+        return perform_activity(complaint, "attachment_added", actor=actor, now=now,
+                                reason=", ".join(f.name for f in files), expected_version=expected_version,
+                                change=change)
     except BaseException:
         for att in stored:
             att.file.storage.delete(att.file.name)
@@ -434,19 +437,21 @@ TRACKED = ("status", "level", "category", "validity", "is_internal", "department
 
 def actor_facts(staff: Staff, complaint: Complaint, now: datetime) -> rules.ActorFacts:
     """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver."""
+    managed = managed_department_ids(staff, now)
     return rules.ActorFacts(
         staff_id=staff.pk,
         roles=roles_of(staff),
-        manages_department=complaint.department_id is not None
-        and complaint.department_id in managed_department_ids(staff, now),
+        manages_department=complaint.department_id is not None and complaint.department_id in managed,
         is_owner=complaint.owner_id == staff.pk,
         is_receiver=complaint.receiver_id == staff.pk,
+        department_ids=frozenset(managed | member_department_ids(staff)),
     )
 
 
 def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
     steps = {"sign_off": policy.workflow.sign_off, "archive": policy.workflow.archive,
-             "objection_reviewer": policy.follow_up.objection_reviewer}
+             "objection_reviewer": policy.follow_up.objection_reviewer,
+             "extension_approver": policy.workflow.extension_approver}
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
     return rules.WorkflowRoles(steps)
@@ -462,9 +467,10 @@ def round_started_at(c: Complaint) -> datetime | None:
     return last
 
 
-def facts_of(c: Complaint, policy: Policy) -> rules.Facts:
+def facts_of(c: Complaint, policy: Policy, *, records: bool = False) -> rules.Facts:
     """The snapshot the rulebook judges. Approvals, reports and transfers are looked up only in
-    the states where a guard reads them."""
+    the states where a guard reads them; the handling records open on the complaint (clocks,
+    requests, penalties) only when ``records`` — for the steps on them, and to list every step."""
     pending = 0
     solution_missing = investigation_missing = pending_transfer = False
     status = State(c.status)
@@ -479,27 +485,59 @@ def facts_of(c: Complaint, policy: Policy) -> rules.Facts:
         if c.level in policy.handling.investigation_levels:
             reports = c.investigations.all() if since is None else c.investigations.filter(written_at__gte=since)
             investigation_missing = not reports.exists()
-    return rules.Facts(
+    facts = rules.Facts(
         status=status, level=c.level or None, category=c.category or None, validity=c.validity or None,
         department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
         has_review_step=policy.workflow.review is not None, pending_approvals=pending,
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
         pending_transfer=pending_transfer,
     )
+    return _with_records(c, facts) if records and c.pk else facts
+
+
+def _with_records(c: Complaint, facts: rules.Facts) -> rules.Facts:
+    from kesu.clocks.models import ExtensionRequest, PenaltyEntry
+
+    clocks = list(c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True).values_list("paused_at",
+                                                                                                   flat=True))
+    waiting = list(c.approvals.filter(state="pending").values_list("approver_role", "requested_by_id"))
+    return replace(
+        facts, records_loaded=True,
+        running_clock=any(p is None for p in clocks), paused_clock=any(p is not None for p in clocks),
+        pending_extension=ExtensionRequest.objects.filter(complaint=c, state="pending").exists(),
+        approver_roles=frozenset(r for r, _ in waiting), approval_requesters=frozenset(b for _, b in waiting),
+        finance_pending=c.approvals.filter(state="finance").exists(),
+        assist_departments=frozenset(c.assists.filter(answered_at__isnull=True).values_list("department_id",
+                                                                                            flat=True)),
+        unwaived_penalty=PenaltyEntry.objects.filter(complaint=c, waived_at__isnull=True).exists(),
+    )
 
 
 def perform_activity(complaint: Complaint, action: str, *, actor: Staff, now: datetime, reason: str,
-                     expected_version: int | None, change: Change | None = None) -> Complaint:
-    """A workflow step that keeps the status (kesu.workflow.services): judged by the same rulebook
-    (state, role, reason), applied in one transaction with its timeline event and clock effects."""
+                     expected_version: int | None, change: Change | None = None,
+                     event: Callable[[], str] | str | None = None,
+                     extra: Callable[[], dict[str, Any]] | None = None) -> Complaint:
+    """A step that keeps the status (kesu.workflow.services, kesu.clocks.extensions, the ledger):
+    judged by the same rulebook (state, role, reason, what must be open), applied in one
+    transaction — the complaint locked first, then any record ``change`` touches — with its
+    timeline event (``event``, when it differs from the step's code, is read after ``change``:
+    approved or rejected) and clock effects."""
     with transaction.atomic():
         c = _lock(complaint, expected_version)
         policy = policy_of(c.policy_version)
         before = _snapshot(c)
-        rules.permit_activity(action, facts_of(c, policy), actor_facts(actor, c, now), reason)
+        activity = rules.ACTIVITY_BY_ACTION.get(action)
+        if activity and rules.ANYONE in activity.roles and activity.available is None and not _may_see(actor, c, now):
+            raise TransitionRefused("not_visible")  # open to anyone who sees the case: a note, a file
+        rules.permit_activity(action, facts_of(c, policy), actor_facts(actor, c, now), reason, workflow_roles(policy))
         if change is not None:
             change(c, policy)
-        return _save(c, before, policy, kind=action, actor=actor, now=now, reason=reason)
+        kind = event() if callable(event) else (event or action)
+        c = _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason,
+                  extra=extra() if extra is not None else None)
+        if kind == "contact_made":
+            _count_contact(c, policy, now)
+        return c
 
 
 def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetime, reason: str,
@@ -524,8 +562,6 @@ def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reas
            extra: dict[str, Any] | None = None) -> Complaint:
     with transaction.atomic():
         c = _lock(complaint, expected_version)
-        if not _may_see(actor, c, now):
-            raise KesuError("not_visible")
         if State(c.status) == State.ARCHIVED:
             raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
                                     state=rules.state_label(c.status))
@@ -533,10 +569,7 @@ def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reas
         policy = policy_of(c.policy_version)
         if change is not None:
             change(c, policy)
-        c = _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason, extra=extra)
-        if kind == "contact_made":
-            _count_contact(c, policy, now)
-        return c
+        return _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason, extra=extra)
 
 
 def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
@@ -548,9 +581,10 @@ def _lock(complaint: Complaint, expected_version: int | None) -> Complaint:
 
 
 def _may_see(actor: Staff, c: Complaint, now: datetime) -> bool:
-    return may_see(roles=roles_of(actor), staff_id=actor.pk,
-                   department_ids=member_department_ids(actor) | managed_department_ids(actor, now),
-                   complaint_department_id=c.department_id, owner_id=c.owner_id, receiver_id=c.receiver_id)
+    departments = member_department_ids(actor) | managed_department_ids(actor, now)
+    return may_see(roles=roles_of(actor), staff_id=actor.pk, department_ids=departments,
+                   complaint_department_id=c.department_id, owner_id=c.owner_id, receiver_id=c.receiver_id,
+                   ) or c.assists.filter(department_id__in=departments).exists()  # asked to help (协办)
 
 
 def _snapshot(c: Complaint) -> dict[str, Any]:

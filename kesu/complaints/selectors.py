@@ -4,7 +4,9 @@ visibility rule (SPEC roles, F12) is enforced in exactly one place."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.apps import apps
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -25,9 +27,17 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     registered by them."""
     if sees_all(roles_of(staff)):
         return Complaint.objects.all()
+    mine = department_ids_of(staff, now)
     return Complaint.objects.filter(
-        Q(department_id__in=department_ids_of(staff, now)) | Q(owner=staff) | Q(receiver=staff)
+        Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
+            complaint_id=OuterRef("pk"), department_id__in=mine)))
     )
+
+
+def _assists() -> QuerySet[Any]:
+    """Help requests (协办): a department asked for help sees the case it helps with. By the app
+    registry, not an import: the handling records sit in the layer above."""
+    return apps.get_model("workflow", "AssistRequest").objects.all()  # type: ignore[no-any-return]
 
 
 def department_ids_of(staff: Staff, now: datetime) -> QuerySet[Department, int]:

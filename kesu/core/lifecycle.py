@@ -57,6 +57,7 @@ CLOSED_STATES: frozenset[State] = frozenset({State.SIGNED_OFF, State.REVIEWED, S
 # Contextual roles (resolved per complaint), beside the global roles of kesu.core.roles.
 OWNER = "owner"
 RECEIVER = "receiver"
+ANYONE = "anyone"  # anyone who may see the complaint (visibility is checked by the kernel)
 DEPT_MANAGER = Role.DEPT_MANAGER.value
 
 
@@ -77,6 +78,17 @@ class Facts:
     solution_approval_missing: bool = False  # the policy reserves this level's solution to an approver
     investigation_missing: bool = False  # the policy wants an investigation report at this level
     pending_transfer: bool = False  # a 转交处理联系单 not yet acknowledged by the receiver
+    # The handling records open on the complaint, loaded to list the steps one may take; a step on
+    # one record checks that record itself, with the precise reason.
+    records_loaded: bool = False
+    running_clock: bool = False
+    paused_clock: bool = False
+    pending_extension: bool = False
+    approver_roles: frozenset[str] = frozenset()  # approver roles of the approvals waiting for a decision
+    approval_requesters: frozenset[int] = frozenset()  # who asked for each of them (nobody approves their own)
+    finance_pending: bool = False
+    assist_departments: frozenset[int] = frozenset()  # departments asked for help and not yet answered
+    unwaived_penalty: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,8 +100,11 @@ class ActorFacts:
     manages_department: bool = False  # manager, or deputy while designated
     is_owner: bool = False
     is_receiver: bool = False
+    department_ids: frozenset[int] = frozenset()  # member of, or managing (also as deputy)
 
     def plays(self, role: str) -> bool:
+        if role == ANYONE:
+            return True
         if role == DEPT_MANAGER:
             return self.manages_department
         if role == OWNER:
@@ -219,22 +234,74 @@ BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 _WORKING = frozenset({_S.ASSIGNED, _S.HANDLING, _S.REOPENED})
 
 
+Available = Callable[[Facts, "ActorFacts"], str | None]  # None when the step applies now, else why not (zh)
+
+
 @dataclass(frozen=True)
 class Activity:
-    """A workflow step that does not change the status (hand-off, help, investigation, approvals …):
-    the same rulebook — states, roles, reason — judged the same way as a transition."""
+    """A step that does not change the status (hand-off, help, investigation, approvals, a
+    contact, the steps on a handling record …): the same rulebook — states, roles, reason, and
+    ``available`` for what must be open on the complaint (a running clock, an approval waiting
+    for this actor) — judged the same way as a transition."""
 
     action: str
     states: frozenset[State]
     roles: tuple[str, ...]
     needs_reason: bool = False
     label: tuple[str, str] = ("", "")
+    policy_role: str | None = None  # key of the policy's workflow roles that overrides ``roles``
+    available: Available | None = None
 
+
+def _running_clock(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.running_clock else "没有正在计时的时限"
+
+
+def _paused_clock(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.paused_clock else "没有暂停中的时限"
+
+
+def _pending_extension(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.pending_extension else "没有待审批的延期申请"
+
+
+def _approval_for_actor(f: Facts, a: ActorFacts) -> str | None:
+    if not f.approver_roles:
+        return "没有待审批的事项"
+    if not any(a.plays(r) for r in f.approver_roles):
+        return f"待审批事项须由{'、'.join(_role_name(r) for r in sorted(f.approver_roles))}审批"
+    if f.approval_requesters == {a.staff_id}:
+        return "不能审批自己提交的申请"
+    return None
+
+
+def _finance_pending(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.finance_pending else "没有待财务审核的事项"
+
+
+def _assist_for_actor(f: Facts, a: ActorFacts) -> str | None:
+    if not f.assist_departments:
+        return "没有待回复的协办请求"
+    return None if f.assist_departments & a.department_ids else "只有被请求协办的部门可以回复"
+
+
+def _unwaived_penalty(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.unwaived_penalty else "没有可免除的扣罚"
+
+
+def _pending_transfer(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.pending_transfer else "没有待签收的转交"
+
+
+# Steps on an open case; closed cases (signed off and after) change only through a recorded reopening.
+_HANDLEABLE = frozenset(State) - CLOSED_STATES - {State.INVALID_ANSWERED}
+_MAY_EXTEND = (OWNER, DEPT_MANAGER, Role.CS_AGENT.value, Role.CS_MANAGER.value)
 
 ACTIVITIES: tuple[Activity, ...] = (
     Activity("transfer", _WORKING, (OWNER, DEPT_MANAGER, Role.CS_MANAGER.value), needs_reason=True,
              label=("转交处理", "Transfer")),
-    Activity("acknowledge_transfer", _WORKING, (OWNER, DEPT_MANAGER), label=("签收转交", "Acknowledge transfer")),
+    Activity("acknowledge_transfer", _WORKING, (OWNER, DEPT_MANAGER), label=("签收转交", "Acknowledge transfer"),
+             available=_pending_transfer),
     Activity("request_assist", _WORKING | {_S.SOLUTION_AGREED}, (OWNER, DEPT_MANAGER), needs_reason=True,
              label=("申请协办", "Ask another department for help")),
     Activity("raise_level", frozenset({_S.CLASSIFIED}) | _WORKING, (OWNER, DEPT_MANAGER, *_CS), needs_reason=True,
@@ -248,6 +315,33 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("grant_reward", frozenset({_S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED}),
              (Role.GM.value, Role.HR.value, Role.CS_MANAGER.value), needs_reason=True,
              label=("奖励", "Grant a reward")),
+    # Recording what happened with the customer and on the case.
+    Activity("contact_made", _HANDLEABLE, (*_CS, OWNER, DEPT_MANAGER, RECEIVER), needs_reason=True,
+             label=("与客户接触", "Customer contacted")),
+    Activity("progress_call", _HANDLEABLE, (*_CS, OWNER, DEPT_MANAGER), needs_reason=True,
+             label=("跟进回访电话", "Progress call")),
+    Activity("note", frozenset(State) - {_S.ARCHIVED}, (ANYONE,), needs_reason=True, label=("备注", "Note")),
+    Activity("edited", _HANDLEABLE, (*_CS, OWNER, DEPT_MANAGER, RECEIVER), needs_reason=True,
+             label=("修改信息", "Edit")),
+    Activity("attachment_added", _HANDLEABLE, (ANYONE,), label=("添加附件", "Add attachments")),
+    # Clocks: 投诉延期处理申请 and its decision, waiting for the customer's next visit, resuming.
+    Activity("extension_requested", _HANDLEABLE, _MAY_EXTEND, needs_reason=True,
+             label=("申请延期处理", "Ask for an extension"), available=_running_clock),
+    Activity("extension_decided", _HANDLEABLE, (Role.GM.value,), policy_role="extension_approver",
+             label=("审批延期申请", "Decide the extension"), available=_pending_extension),
+    Activity("clock_paused", _HANDLEABLE, _MAY_EXTEND, needs_reason=True,
+             label=("等待客户二次到店", "Wait for the customer's next visit"), available=_running_clock),
+    Activity("clock_resumed", _HANDLEABLE, _MAY_EXTEND, needs_reason=True, label=("恢复计时", "Resume the clock"),
+             available=_paused_clock),
+    # Decisions on handling records: approvals, finance review, help given, penalty waivers.
+    Activity("approval_decided", _HANDLEABLE, (ANYONE,), label=("审批", "Decide the approval"),
+             available=_approval_for_actor),
+    Activity("finance_reviewed", _HANDLEABLE, (Role.FINANCE.value,), label=("财务审核", "Finance review"),
+             available=_finance_pending),
+    Activity("assist_answered", frozenset(State) - {_S.ARCHIVED}, (ANYONE,), needs_reason=True,
+             label=("协办回复", "Give the help asked for"), available=_assist_for_actor),
+    Activity("penalty_waived", frozenset(State), (Role.HR.value, Role.CS_MANAGER.value, Role.GM.value),
+             needs_reason=True, label=("免除扣罚", "Waive a penalty"), available=_unwaived_penalty),
 )
 
 ACTIVITY_BY_ACTION: dict[str, Activity] = {a.action: a for a in ACTIVITIES}
@@ -255,11 +349,6 @@ ACTIVITY_BY_ACTION: dict[str, Activity] = {a.action: a for a in ACTIVITIES}
 # Events that do not change the status but appear on the timeline and may start/stop clocks.
 NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
     "registered": ("登记受理", "Registered"),
-    "edited": ("修改信息", "Edited"),
-    "contact_made": ("与客户接触", "Customer contacted"),
-    "progress_call": ("跟进回访电话", "Progress call"),
-    "note": ("备注", "Note"),
-    "attachment_added": ("添加附件", "Attachment added"),
     "owner_changed": ("更换处理人", "Owner changed"),
     "customer_added_info": ("客户补充信息", "Customer added information"),
     "customer_rating": ("客户评价", "Customer rating"),
@@ -292,7 +381,7 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
 
 
 def event_label(code: str, lang: str = "zh-hans") -> str:
-    pair = NON_STATUS_EVENTS.get(code) or SYSTEM_EVENTS.get(code) or (
+    pair = SYSTEM_EVENTS.get(code) or NON_STATUS_EVENTS.get(code) or (
         BY_ACTION[code].label if code in BY_ACTION else (code, code))
     return pair[1] if lang.startswith("en") else pair[0]
 
@@ -303,19 +392,13 @@ def state_label(state: str, lang: str = "zh-hans") -> str:
 
 
 @dataclass(frozen=True)
-class Decision:
-    transition: Transition
-    target: State
-
-
-@dataclass(frozen=True)
 class WorkflowRoles:
     """The roles a policy names for its sign-off steps (policy.workflow)."""
 
     by_step: Mapping[str, str] = field(default_factory=dict)
 
 
-def allowed_roles(t: Transition, workflow: WorkflowRoles) -> tuple[str, ...]:
+def allowed_roles(t: Transition | Activity, workflow: WorkflowRoles) -> tuple[str, ...]:
     if t.policy_role and t.policy_role in workflow.by_step:
         return (workflow.by_step[t.policy_role],)
     return t.roles
@@ -339,19 +422,38 @@ def permit(action: str, facts: Facts, actor: ActorFacts, change: Change,
     return t
 
 
-def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str) -> Activity:
-    """The rulebook for steps that do not change the status: state, role, reason."""
+def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str,
+                    workflow: WorkflowRoles = WorkflowRoles()) -> Activity:
+    """The rulebook for steps that do not change the status: state, role, reason, and whatever
+    must be open for the step (a running clock, an approval waiting for this actor)."""
     a = ACTIVITY_BY_ACTION.get(action)
     if a is None:
         raise TransitionRefused("bad_value", field="action", detail=action)
     label = a.label[0]
     if facts.status not in a.states:
         raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
-    if not any(actor.plays(r) for r in a.roles):
-        raise TransitionRefused("role_not_allowed", action=label, roles="、".join(_role_name(r) for r in a.roles))
+    roles = allowed_roles(a, workflow)
+    if not any(actor.plays(r) for r in roles):
+        raise TransitionRefused("role_not_allowed", action=label, roles="、".join(_role_name(r) for r in roles))
+    if a.available is not None and facts.records_loaded:
+        why = a.available(facts, actor)
+        if why:
+            raise TransitionRefused("guard_failed", action=label, detail=why)
     if a.needs_reason and not reason.strip():
         raise TransitionRefused("reason_required", field="reason", action=label)
     return a
+
+
+def decision_note_required(approve: bool, note: str, *, action: str) -> None:
+    """Every decision on a request (extension, approval, finance review): a rejection says why."""
+    if not approve and not note.strip():
+        raise TransitionRefused("reason_required", field="note", action=action)
+
+
+def not_own_request(requested_by_id: int | None, actor: ActorFacts) -> None:
+    """Nobody decides a request they made themselves (extension, approval, finance review)."""
+    if requested_by_id is not None and requested_by_id == actor.staff_id:
+        raise TransitionRefused("self_approval")
 
 
 def check_guards(t: Transition, facts: Facts, change: Change) -> None:
@@ -362,14 +464,6 @@ def check_guards(t: Transition, facts: Facts, change: Change) -> None:
             raise TransitionRefused("guard_failed", action=t.label[0], detail=detail)
 
 
-def decide(action: str, facts: Facts, actor: ActorFacts, change: Change,
-           workflow: WorkflowRoles = WorkflowRoles()) -> Decision:
-    """Return the transition to apply, or raise TransitionRefused naming exactly why."""
-    t = permit(action, facts, actor, change, workflow)
-    check_guards(t, facts, change)
-    return Decision(t, t.target)
-
-
 def available_actions(facts: Facts, actor: ActorFacts,
                       workflow: WorkflowRoles = WorkflowRoles()) -> list[str]:
     """Actions this actor may take now (guards that need a payload are checked when acting)."""
@@ -378,8 +472,8 @@ def available_actions(facts: Facts, actor: ActorFacts,
         if facts.status in t.sources and any(actor.plays(r) for r in allowed_roles(t, workflow)):
             out.append(t.action)
     for a in ACTIVITIES:
-        if facts.status in a.states and any(actor.plays(r) for r in a.roles):
-            if a.action == "acknowledge_transfer" and not facts.pending_transfer:
+        if facts.status in a.states and any(actor.plays(r) for r in allowed_roles(a, workflow)):
+            if a.available is not None and facts.records_loaded and a.available(facts, actor):
                 continue
             out.append(a.action)
     return out
@@ -390,5 +484,7 @@ def _role_name(role: str) -> str:
         return "当前处理人"
     if role == RECEIVER:
         return "受理人"
+    if role == ANYONE:
+        return "可查看本投诉的人员"
     return role_label(role)
 

@@ -53,6 +53,10 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("【客诉】投诉 {number} 请求协办", "投诉 {number} 请求 {department} 协办：{matter}。请于 {due} 前回复。"),
         ("[Kesu] {number}: help requested", "{department} is asked to help on {number}: {matter}. Due {due}."),
     ),
+    "assist_answered": (
+        ("【客诉】投诉 {number} 协办已回复", "{department} 已回复投诉 {number} 的协办请求：{answer}"),
+        ("[Kesu] {number}: help given", "{department} answered the help request on {number}: {answer}"),
+    ),
     "assist_overdue": (
         ("【客诉】投诉 {number} 协办超时", "{department} 未在 {due} 前完成投诉 {number} 的协办事项：{matter}。"),
         ("[Kesu] {number}: help overdue", "{department} did not help on {number} by {due}: {matter}."),

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from kesu.clocks.calendar import calendar_for
@@ -24,7 +23,7 @@ from kesu.clocks.models import PenaltyEntry
 from kesu.clocks.people import with_role
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.complaints.timeline import append_event
+from kesu.core import lifecycle as rules
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.policy import Duration, Policy
@@ -144,23 +143,31 @@ def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Dep
     return a
 
 
-def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str) -> AssistRequest:
-    """The helping department records what it did; only its own staff (or manager/deputy) may."""
-    if not answer.strip():
-        raise KesuError("reason_required", field="answer", action="协办回复")
-    with transaction.atomic():
-        c = Complaint.objects.select_for_update().get(pk=a.complaint_id)
-        a = AssistRequest.objects.select_for_update().select_related("department").get(pk=a.pk)
-        if a.answered_at is not None:
+def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str,
+                  expected_version: int | None = None) -> AssistRequest:
+    """The helping department records what it did; only its own staff (or manager/deputy) may —
+    the rulebook's ``assist_answered``; when it helps on several requests, its own is answered."""
+    answered: list[AssistRequest] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        r = AssistRequest.objects.select_for_update().select_related("department").get(pk=a.pk)
+        if r.answered_at is not None:
             raise KesuError("assist_answered")
-        if a.department_id not in member_department_ids(actor) | managed_department_ids(actor, now):
-            raise TransitionRefused("not_assisting_department", department=a.department.name)
-        a.answered_by, a.answered_at, a.answer = actor, now, answer
-        a.save(update_fields=["answered_by", "answered_at", "answer"])
-        append_event(c, actor=actor, now=now, kind="assist_answered", reason=answer,
-                     changes={"department": [None, a.department.name], "late": [None, now > a.due_at]})
-        c.save(update_fields=["event_seq"])
-    return a
+        if r.department_id not in member_department_ids(actor) | managed_department_ids(actor, now):
+            raise TransitionRefused("not_assisting_department", department=r.department.name)
+        r.answered_by, r.answered_at, r.answer = actor, now, answer
+        r.save(update_fields=["answered_by", "answered_at", "answer"])
+        answered.append(r)
+
+    lifecycle.perform_activity(a.complaint, "assist_answered", actor=actor, now=now, reason=answer,
+                               expected_version=expected_version, change=change,
+                               extra=lambda: {"department": [None, answered[0].department.name],
+                                              "late": [None, now > answered[0].due_at]})
+    r = answered[0]
+    notify(recipients=[r.requested_by], kind="assist_answered", now=now, complaint=r.complaint,
+           params={"number": r.complaint.number, "department": r.department.name, "answer": answer},
+           dedupe_key=f"assist_answered:{r.pk}")
+    return r
 
 
 def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,
@@ -335,60 +342,67 @@ def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
     return list(with_role(role))
 
 
-def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "") -> Approval:
+def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
+                    expected_version: int | None = None) -> Approval:
     """The approver the threshold names decides — never the person who asked; a rejection says
     why. An approval that needs finance review waits for it."""
-    with transaction.atomic():
-        c = Complaint.objects.select_for_update().select_related("policy_version").get(pk=a.complaint_id)
-        a = Approval.objects.select_for_update().get(pk=a.pk)
-        if a.state != Approval.State.PENDING:
-            raise KesuError("approval_not_pending", field="state", state=a.get_state_display())
-        if not lifecycle.actor_facts(actor, c, now).plays(a.approver_role):
-            raise TransitionRefused("role_not_allowed", action=f"审批{_what(a)}（{a.threshold_label}）",
-                                    roles=role_label(a.approver_role))
-        if a.requested_by_id == actor.pk:
-            raise TransitionRefused("self_approval")
-        if not approve and not note.strip():
-            raise KesuError("reason_required", field="note", action="驳回审批")
-        if approve:
-            a.state = Approval.State.FINANCE if a.finance_review else Approval.State.APPROVED
-        else:
-            a.state = Approval.State.REJECTED
-        a.decided_by, a.decided_at, a.decision_note = actor, now, note
-        a.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-        append_event(c, actor=actor, now=now, kind="approval_decided", reason=note,
-                     changes={"approval": [None, _what(a)], "state": ["pending", a.state]})
-        c.save(update_fields=["event_seq"])
-        recipients = [a.requested_by, *(with_role(Role.FINANCE) if a.state == Approval.State.FINANCE else [])]
-        notify(recipients=recipients, kind="approval_decided", now=now, complaint=c,
-               params={"number": c.number, "what": _what(a), "approved": approve, "note": note},
-               dedupe_key=f"approval_decided:{a.pk}")
-    return a
+    decided: list[Approval] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        r = Approval.objects.select_for_update().get(pk=a.pk)
+        if r.state != Approval.State.PENDING:
+            raise KesuError("approval_not_pending", field="state", state=r.get_state_display())
+        who = lifecycle.actor_facts(actor, k, now)
+        if not who.plays(r.approver_role):
+            raise TransitionRefused("role_not_allowed", action=f"审批{_what(r)}（{r.threshold_label}）",
+                                    roles=role_label(r.approver_role))
+        rules.not_own_request(r.requested_by_id, who)
+        rules.decision_note_required(approve, note, action="驳回审批")
+        r.state = (Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED) if approve \
+            else Approval.State.REJECTED
+        r.decided_by, r.decided_at, r.decision_note = actor, now, note
+        r.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        decided.append(r)
+
+    k = lifecycle.perform_activity(a.complaint, "approval_decided", actor=actor, now=now, reason=note,
+                                   expected_version=expected_version, change=change,
+                                   extra=lambda: {"approval": [None, _what(decided[0])],
+                                                  "state": ["pending", decided[0].state]})
+    r = decided[0]
+    recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
+    notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
+           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
+           dedupe_key=f"approval_decided:{r.pk}")
+    return r
 
 
-def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "") -> Approval:
+def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
+                   expected_version: int | None = None) -> Approval:
     """财务审核 of an approved expense (P2: by the 财会部 before the voucher is issued)."""
-    with transaction.atomic():
-        c = Complaint.objects.select_for_update().get(pk=a.complaint_id)
-        a = Approval.objects.select_for_update().get(pk=a.pk)
-        if a.state != Approval.State.FINANCE:
-            raise KesuError("not_finance_stage", field="state", state=a.get_state_display())
-        if Role.FINANCE not in lifecycle.actor_facts(actor, c, now).roles:
-            raise TransitionRefused("role_not_allowed", action="财务审核", roles=role_label(Role.FINANCE))
-        if actor.pk in (a.requested_by_id, a.decided_by_id):
-            raise TransitionRefused("self_approval")
-        if not approve and not note.strip():
-            raise KesuError("reason_required", field="note", action="财务驳回")
-        a.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
-        a.finance_by, a.finance_at, a.finance_note = actor, now, note
-        a.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])
-        append_event(c, actor=actor, now=now, kind="finance_reviewed", reason=note,
-                     changes={"approval": [None, _what(a)], "state": ["finance", a.state]})
-        c.save(update_fields=["event_seq"])
-        notify(recipients=[a.requested_by], kind="approval_decided", now=now, complaint=c,
-               params={"number": c.number, "what": _what(a), "approved": approve, "note": note},
-               dedupe_key=f"finance_reviewed:{a.pk}")
-    return a
+    reviewed: list[Approval] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        r = Approval.objects.select_for_update().get(pk=a.pk)
+        if r.state != Approval.State.FINANCE:
+            raise KesuError("not_finance_stage", field="state", state=r.get_state_display())
+        who = lifecycle.actor_facts(actor, k, now)
+        rules.not_own_request(r.requested_by_id, who)
+        rules.not_own_request(r.decided_by_id, who)
+        rules.decision_note_required(approve, note, action="财务驳回")
+        r.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+        r.finance_by, r.finance_at, r.finance_note = actor, now, note
+        r.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])
+        reviewed.append(r)
+
+    k = lifecycle.perform_activity(a.complaint, "finance_reviewed", actor=actor, now=now, reason=note,
+                                   expected_version=expected_version, change=change,
+                                   extra=lambda: {"approval": [None, _what(reviewed[0])],
+                                                  "state": ["finance", reviewed[0].state]})
+    r = reviewed[0]
+    notify(recipients=[r.requested_by], kind="approval_decided", now=now, complaint=k,
+           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
+           dedupe_key=f"finance_reviewed:{r.pk}")
+    return r
 
 
 def inform_customer(c: Complaint, *, actor: Staff, now: datetime, message: str,
