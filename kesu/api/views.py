@@ -1,5 +1,5 @@
 """The REST API (SPEC F3; docs/api.md). Scoped exactly like the staff pages: every read starts from
-``visible_complaints``; every change goes through the lifecycle (kesu.complaints.actions)."""
+``visible_complaints``; every change goes through the step registry (kesu.workflow.steps) and the kernel."""
 
 from __future__ import annotations
 
@@ -30,17 +30,16 @@ from kesu.api.serializers import (
     ErrorSerializer,
     complaint_brief,
 )
-from kesu.complaints import actions, lifecycle
+from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, visible_complaints
-from kesu.core import lifecycle as rules
 from kesu.core.errors import KesuError
 from kesu.core.messages import render
 from kesu.core.registration import RegistrationInput
 from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.org.services import active_department, managed_department_ids, roles_of
-from kesu.policies.services import policy_of
+from kesu.workflow import steps as registry
 
 ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in (
     (400, "unreadable request"), (401, "not signed in"), (403, "not allowed"), (404, "not found or not visible"),
@@ -201,15 +200,19 @@ def _visible(request: Request, number: str, now: datetime) -> Complaint:
 class ActionList(APIView):
     @extend_schema(responses={200: ActionListSerializer(many=True), **ERRORS})
     def get(self, request: Request, number: str) -> Response:
-        """The steps the caller may take on this complaint now, with their fields."""
+        """The steps the caller may take on this complaint now, with their inputs (labels, choices)."""
         now = timezone.now()
         c = _visible(request, number, now)
-        policy = policy_of(c.policy_version)
-        allowed = rules.available_actions(lifecycle.facts_of(c, policy), lifecycle.actor_facts(_staff(request), c, now),
-                                          lifecycle.workflow_roles(policy))
+        ctx = registry.context(c, _staff(request), now)
         lang = _lang()
-        return Response([{"action": a, "label": rules.event_label(a, lang), "fields": actions.ACTIONS[a].fields,
-                          "required": list(actions.ACTIONS[a].required)} for a in allowed if a in actions.ACTIONS])
+        return Response([{
+            "action": step.code, "label": step.label(lang),
+            "fields": {i.name: i.kind for i in step.inputs},
+            "required": [i.name for i in step.inputs if i.required],
+            "inputs": [{"name": i.name, "label": i.shown_label(lang), "kind": i.kind, "required": i.required,
+                        "choices": [{"value": v, "label": t} for v, t in i.choices(ctx)] if i.choices else None,
+                        "initial": i.initial(ctx) if i.initial else None} for i in step.inputs],
+        } for step in registry.available(ctx)])
 
 
 class ActionRun(APIView):
@@ -221,8 +224,8 @@ class ActionRun(APIView):
         c = _visible(request, number, now)
         s = ActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        c = actions.perform(action, c, s.validated_data["fields"], actor=_staff(request), now=now,
-                            expected_version=s.validated_data["expected_version"])
+        c = registry.perform(action, c, s.validated_data["fields"], actor=_staff(request), now=now,
+                             expected_version=s.validated_data["expected_version"])
         if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():
             return Response({"number": c.number, "status": c.status, "version": c.version}, status=200)
         return Response(ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(

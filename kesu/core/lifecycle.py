@@ -53,6 +53,7 @@ STATE_LABELS: dict[State, tuple[str, str]] = {
 
 OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED}
 CLOSED_STATES: frozenset[State] = frozenset({State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED})
+UNSATISFIED_STATES: tuple[State, ...] = (State.REOPENED, State.OBJECTED)  # the customer is not (yet) content
 
 # Contextual roles (resolved per complaint), beside the global roles of kesu.core.roles.
 OWNER = "owner"

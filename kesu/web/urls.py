@@ -13,7 +13,6 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("c/<str:number>/", views.detail, name="detail"),
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
-    path("c/<str:number>/extension/", views.extension, name="extension"),
     path("c/<str:number>/print/<slug:form>/", views.print_form, name="print"),
     path("notices/", notices.notices, name="notices"),
     path("notices/badge/", notices.badge, name="notices_badge"),

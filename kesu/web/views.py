@@ -26,7 +26,6 @@ from kesu.clocks.models import ComplaintClock
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
-from kesu.core import lifecycle as rules
 from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
 from kesu.core.lifecycle import event_label, state_label
@@ -36,8 +35,8 @@ from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import steps
-from kesu.web.forms import AssignForm, ClassifyForm, ReasonForm, RegistrationForm, add_domain_errors
-from kesu.workflow import services as workflow
+from kesu.web.forms import RegistrationForm, add_domain_errors
+from kesu.workflow import steps as registry
 from kesu.workflow.selectors import approvals_waiting_for
 
 PAGE = 50
@@ -105,9 +104,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     staff = _staff(request)
     policy = policy_of(c.policy_version)
     who = lifecycle.actor_facts(staff, c, now)
-    actions = [a for a in rules.available_actions(lifecycle.facts_of(c, policy), who, lifecycle.workflow_roles(policy))
-               if _has_form(a)]
-    forms_by_action = {a: _form_for(a, policy) for a in actions}
+    ctx = registry.context(c, staff, now)
+    forms_by_action = {step.code: steps.form_for(step, ctx) for step in registry.available(ctx)}
     phone = c.customer_phone if sees_personal_data(roles=who.roles, is_owner=who.is_owner,
                                                    manages_department=who.manages_department) else mask_phone(
         c.customer_phone)
@@ -120,13 +118,11 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
         "status_label": state_label(c.status, get_language()), "level": level, "actions": forms_by_action,
-        "action_labels": {a: event_label(a, get_language()) for a in actions},
+        "action_labels": {a: registry.STEPS[a].label(get_language()) for a in forms_by_action},
         "approvals": c.approvals.select_related("requested_by", "decided_by", "finance_by", "charge_to"),
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
-        "extension_form": steps.extension_form_for(c, staff),
-        "may_note": True,
     })
 
 
@@ -152,69 +148,6 @@ def print_form(request: HttpRequest, number: str, form: str) -> HttpResponse:
     return response
 
 
-def _form_for(action: str, policy: Any) -> Any:
-    if action in steps.STEPS:
-        return steps.form_for(action, policy)
-    if action == "classify":
-        return ClassifyForm(policy=policy)
-    if action == "assign":
-        return AssignForm()
-    return ReasonForm()
-
-
-# action code → how to call the lifecycle with the submitted form
-def _call(action: str) -> Callable[..., Complaint]:
-    def reasoned(func: Callable[..., Complaint], key: str) -> Callable[..., Complaint]:
-        return lambda c, data, **kw: func(c, **{key: data.get("reason", "")}, **kw)
-
-    def acknowledge(c: Complaint, data: dict[str, Any], **kw: Any) -> Complaint:
-        workflow.acknowledge_transfer(c, note=data.get("reason", ""), **kw)
-        return c
-
-    table: dict[str, Callable[..., Complaint]] = {
-        "classify": lambda c, data, **kw: lifecycle.classify(c, level=data["level"], category=data["category"],
-                                                             validity=data["validity"], **kw),
-        "assign": lambda c, data, **kw: lifecycle.assign(c, department=data.get("department"),
-                                                         reason=data.get("reason", ""), **kw),
-        "answer_invalid": reasoned(lifecycle.answer_invalid, "explanation"),
-        "accept": reasoned(lifecycle.accept, "reason"),
-        "agree_solution": reasoned(lifecycle.agree_solution, "plan"),
-        "return_result": reasoned(lifecycle.return_result, "result"),
-        "record_satisfied": lambda c, data, **kw: lifecycle.record_return_visit(
-            c, satisfied=True, conversation=data.get("reason", ""), **kw),
-        "record_unsatisfied": lambda c, data, **kw: lifecycle.record_return_visit(
-            c, satisfied=False, conversation=data.get("reason", ""), **kw),
-        "sign_off": reasoned(lifecycle.sign_off, "note"),
-        "review": reasoned(lifecycle.review, "note"),
-        "archive": reasoned(lifecycle.archive, "note"),
-        "reopen": reasoned(lifecycle.reopen, "reason"),
-        "contact_made": reasoned(lifecycle.record_contact, "note"),
-        "progress_call": reasoned(lifecycle.record_progress_call, "note"),
-        "note": reasoned(lifecycle.add_note, "note"),
-        "object": reasoned(lifecycle.raise_objection, "objection"),
-        "uphold_objection": lambda c, data, **kw: lifecycle.decide_objection(
-            c, upheld=True, finding=data.get("reason", ""), **kw),
-        "dismiss_objection": lambda c, data, **kw: lifecycle.decide_objection(
-            c, upheld=False, finding=data.get("reason", ""), **kw),
-        "inform_customer": reasoned(workflow.inform_customer, "message"),
-        "raise_level": reasoned(workflow.raise_level, "reason"),
-        "acknowledge_transfer": acknowledge,
-    }
-    if action not in table:
-        raise Http404(_("没有这个操作"))
-    return table[action]
-
-
-def _has_form(action: str) -> bool:
-    if action in steps.STEPS:
-        return True
-    try:
-        _call(action)
-    except Http404:
-        return False
-    return True
-
-
 def signed_in_for_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Like login_required for a step's POST, but after signing in again (an expired session) the
     person lands on the complaint's page, not on the POST-only address; nothing was done."""
@@ -231,44 +164,29 @@ def signed_in_for_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 @signed_in_for_case
 @require_POST
-def extension(request: HttpRequest, number: str) -> HttpResponse:
-    return steps.request_extension(request, _get(request, number))
-
-
-@signed_in_for_case
-@require_POST
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
-    """Every action goes through the lifecycle, whatever the page showed: a forged or stale
-    POST meets the same refusal as a hidden button."""
+    """Every step goes through the registry and the kernel, whatever the page showed: a forged or
+    stale POST meets the same refusal as a hidden button."""
     c = _get(request, number)
-    policy = policy_of(c.policy_version)
-    if action in steps.STEPS:
-        version = request.POST.get("version", "")
-        if not version.isdigit():
-            messages.error(request, _("表单缺少版本信息，请刷新页面后重试"))
-            return redirect("web:detail", number=number)
-        return steps.perform(request, c, action, policy, int(version))
-    call = _call(action)
-    form = ClassifyForm(request.POST, policy=policy) if action == "classify" else (
-        AssignForm(request.POST) if action == "assign" else ReasonForm(request.POST))
+    if action not in registry.STEPS:
+        raise Http404(_("没有这个操作"))
     try:
         expected = int(request.POST.get("version", ""))
     except ValueError:
         messages.error(request, _("表单缺少版本信息，请刷新页面后重试"))
         return redirect("web:detail", number=number)
-    if not form.is_valid():
-        messages.error(request, "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect("web:detail", number=number)
+    posted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
+    now = timezone.now()
     try:
-        call(c, form.cleaned_data, actor=_staff(request), now=timezone.now(), expected_version=expected)
+        registry.perform(action, c, posted, actor=_staff(request), now=now, expected_version=expected)
     except StaleUpdate as exc:
         messages.warning(request, exc.message(get_language()))
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
     else:
-        label = event_label(action, get_language())
+        label = registry.STEPS[action].label(get_language())
         messages.success(request, _("已完成：%(action)s") % {"action": label})
-        if not visible_complaints(_staff(request), timezone.now()).filter(pk=c.pk).exists():
+        if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():
             return redirect("web:queue")  # moved out of this person's sight (raised, routed elsewhere)
     return redirect("web:detail", number=number)
 

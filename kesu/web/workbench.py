@@ -1,5 +1,5 @@
 """Pages around the queues: the approvals inbox, the penalty ledger, and the managers' dashboard.
-Decisions go through kesu.workflow.services and kesu.clocks.extensions — the same rules the API
+Decisions go through the step registry (kesu.workflow.steps) — the same steps and rules the API
 uses; the pages only choose what to show."""
 
 from __future__ import annotations
@@ -21,22 +21,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kesu.clocks import extensions, ledger
+from kesu.clocks import ledger
 from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
 from kesu.complaints.models import Complaint
+from kesu.core.access import may_open
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import OPEN_STATES, State, state_label
-from kesu.core.roles import Role
+from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, state_label
 from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
 from kesu.policies.services import active_version, policy_of
-from kesu.workflow import services as workflow
+from kesu.workflow import steps as registry
 from kesu.workflow.accountability import discipline_list
 from kesu.workflow.models import Approval
 from kesu.workflow.selectors import approvals_waiting_for, extensions_waiting_for
-
-DASHBOARD_ROLES = frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR})
-LEDGER_ROLES = frozenset({Role.HR, Role.CS_MANAGER, Role.GM, Role.AUDITOR, Role.FINANCE})
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -58,11 +55,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     a = get_object_or_404(Approval, pk=pk)
     approve = request.POST.get("verdict") == "approve"
     note = request.POST.get("note", "")
+    step = "finance_reviewed" if a.state == Approval.State.FINANCE else "approval_decided"  # the record's stage
     try:
-        if a.state == Approval.State.FINANCE and Role.FINANCE in roles_of(_staff(request)):
-            workflow.finance_review(a, actor=_staff(request), now=timezone.now(), approve=approve, note=note)
-        else:
-            workflow.decide_approval(a, actor=_staff(request), now=timezone.now(), approve=approve, note=note)
+        registry.perform(step, a.complaint, {"approval": str(a.pk), "verdict": request.POST.get("verdict", ""),
+                                             "note": note}, actor=_staff(request), now=timezone.now(),
+                         expected_version=None)
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
     else:
@@ -77,8 +74,9 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(ExtensionRequest, pk=pk)
     approve = request.POST.get("verdict") == "approve"
     try:
-        extensions.decide_extension(req, actor=_staff(request), now=timezone.now(), approve=approve,
-                                    note=request.POST.get("note", ""))
+        registry.perform("extension_decided", req.complaint, {
+            "request": str(req.pk), "verdict": request.POST.get("verdict", ""), "note": request.POST.get("note", "")},
+            actor=_staff(request), now=timezone.now(), expected_version=None)
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
     else:
@@ -99,7 +97,7 @@ def _month(value: str | None) -> date | None:
 def penalty_ledger(request: HttpRequest) -> HttpResponse:
     """超时扣罚 and finding penalties: filter by month, department, person; waive; export."""
     staff = _staff(request)
-    if not roles_of(staff) & LEDGER_ROLES:
+    if not may_open("ledger", roles_of(staff)):
         raise PermissionDenied(_("扣罚台账仅限人事行政、客服部经理、总经理、稽核与财务查看"))
     month = _month(request.GET.get("month"))
     dept = request.GET.get("department") or None
@@ -125,7 +123,9 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
 def waive(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(PenaltyEntry, pk=pk)
     try:
-        ledger.waive(entry, actor=_staff(request), now=timezone.now(), reason=request.POST.get("reason", ""))
+        registry.perform("penalty_waived", entry.complaint, {"entry": str(entry.pk),
+                                                             "reason": request.POST.get("reason", "")},
+                         actor=_staff(request), now=timezone.now(), expected_version=None)
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
     else:
@@ -138,7 +138,7 @@ def waive(request: HttpRequest, pk: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Where the CS manager and the GM stand: open cases by level and department, breaches today,
     the on-time rate of clocks finished this month, and the unsatisfied cases."""
-    if not roles_of(_staff(request)) & DASHBOARD_ROLES:
+    if not may_open("dashboard", roles_of(_staff(request))):
         raise PermissionDenied(_("总览仅限客服部经理、总经理与稽核查看"))
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
@@ -152,7 +152,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     finished = ComplaintClock.objects.filter(stopped_at__gte=month_start, cancelled_at__isnull=True).aggregate(
         total=Count("id"), met=Count("id", filter=Q(met=True)))
     on_time = round(100 * finished["met"] / finished["total"], 1) if finished["total"] else None
-    unsatisfied = (Complaint.objects.filter(status__in=[State.REOPENED, State.OBJECTED])
+    unsatisfied = (Complaint.objects.filter(status__in=UNSATISFIED_STATES)
                    .select_related("department").order_by("-updated_at")[:20])
     return render(request, "web/dashboard.html", {
         "open_total": open_q.count(), "by_level": by_level, "by_department": by_department,
@@ -173,7 +173,7 @@ def active_version_or_none():  # type: ignore[no-untyped-def]
 @login_required
 def discipline(request: HttpRequest) -> HttpResponse:
     """F9: last month's closed cases with who answers for them and the penalties (due by the 10th)."""
-    if not roles_of(_staff(request)) & LEDGER_ROLES:
+    if not may_open("discipline", roles_of(_staff(request))):
         raise PermissionDenied(_("处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看"))
     month = _month(request.GET.get("month"))
     if month is None:
@@ -202,14 +202,11 @@ def discipline(request: HttpRequest) -> HttpResponse:
     return render(request, "web/discipline.html", {"rows": rows, "month": f"{month:%Y-%m}"})
 
 
-POLICY_ROLES = frozenset({Role.SYSADMIN, Role.CS_MANAGER, Role.GM, Role.AUDITOR})
-
-
 @login_required
 def policy_tables(request: HttpRequest) -> HttpResponse:
     """The policy in force as readable tables: levels, clocks, penalties, routing, approvals.
     Editing and publishing a new version happen in the administration (a draft, then publish)."""
-    if not roles_of(_staff(request)) & POLICY_ROLES:
+    if not may_open("policy", roles_of(_staff(request))):
         raise PermissionDenied(_("制度配置仅限系统管理员、客服部经理、总经理与稽核查看"))
     version = active_version_or_none()
     if version is None:
@@ -226,7 +223,7 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
 @login_required
 def calendar_years(request: HttpRequest) -> HttpResponse:
     """The statutory holiday table (法定节假日与调休) the working-time clocks count on."""
-    if not roles_of(_staff(request)) & POLICY_ROLES:
+    if not may_open("calendar", roles_of(_staff(request))):
         raise PermissionDenied(_("工作日历仅限系统管理员、客服部经理、总经理与稽核查看"))
     from kesu.clocks.models import BusinessHours, HolidayYear
 

@@ -120,7 +120,7 @@ def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
         manager.open(number)
         assert "客服经理签字" not in manager.text()  # not his to do
         manager.act("接手处理")
-        manager.act("记录与客户接触", "已致电客户致歉，约定明早检修")
+        manager.act("与客户接触", "已致电客户致歉，约定明早检修")
         manager.act("达成初步协议", "免费检修，更换氧传感器，客户同意")
         manager.act("交回处理结果", "检修完成，试车正常")
         manager.shot("detail")

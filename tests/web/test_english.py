@@ -46,6 +46,6 @@ def test_switching_to_english_translates_pages_states_timeline_and_refusals(p1, 
     assert "Work queue" in queue and "Handling" in queue and "工作台" not in queue
     page = client.get(f"/c/{c.number}/").content.decode()
     assert "Timeline" in page and "Registered" in page and 'lang="en"' in page
-    refused = client.post(f"/c/{c.number}/act/sign_off/", {"version": c.version, "reason": "x"},
+    refused = client.post(f"/c/{c.number}/act/sign_off/", {"version": c.version, "note": "x"},
                           follow=True).content.decode()
     assert "is not allowed while the complaint is" in refused

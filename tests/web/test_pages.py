@@ -64,7 +64,7 @@ def test_a_stale_form_is_refused_and_the_other_change_is_kept(client, people, ca
     login(client, people, "lijl")
     old = case.version
     client.post(f"/c/{case.number}/act/accept/", {"version": old})
-    response = client.post(f"/c/{case.number}/act/note/", {"version": old, "reason": "重复提交"}, follow=True)
+    response = client.post(f"/c/{case.number}/act/note/", {"version": old, "note": "重复提交"}, follow=True)
     assert "您的提交未保存" in response.content.decode()
     assert not Complaint.objects.get(pk=case.pk).events.filter(kind="note").exists()
     assert Complaint.objects.get(pk=case.pk).status == State.HANDLING
@@ -116,7 +116,7 @@ def test_a_step_posted_after_the_session_expired_does_nothing_and_leads_back_to_
     from tests.factories import bring_to
 
     c = bring_to(State.HANDLING, people, timezone.now())
-    response = client.post(f"/c/{c.number}/act/agree_solution/", {"version": c.version, "reason": "免费返修"})
+    response = client.post(f"/c/{c.number}/act/agree_solution/", {"version": c.version, "plan": "免费返修"})
     assert response.status_code == 302 and f"next=/c/{c.number}/" in response["Location"]
     c.refresh_from_db()
     assert c.status == State.HANDLING

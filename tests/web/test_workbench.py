@@ -100,10 +100,10 @@ def test_handling_steps_are_forms_on_the_detail_page_and_go_through_the_rules(p1
     assert Approval.objects.get(complaint=c).approver_role == "gm"
     c.refresh_from_db()
     stale = c.version - 1
-    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": stale, "department": parts.pk,
+    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": stale, "department": parts.code,
                                                          "reason": "转配件部"}, follow=True).content.decode()
     assert "您的提交未保存" in page and Complaint.objects.get(pk=c.pk).department.code == "after_sales"
-    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.pk,
+    page = manager.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.code,
                                                          "reason": "转配件部"}, follow=True).content.decode()
     assert "已完成：转交处理" in page  # back on his queue: the case is the parts department's now
     assert "待签收" in client_for(people["xupj"]).get(f"/c/{c.number}/").content.decode()
@@ -111,7 +111,7 @@ def test_handling_steps_are_forms_on_the_detail_page_and_go_through_the_rules(p1
     agent = client_for(people["wangkf"])
     c.refresh_from_db()
     assert "转交处理" not in agent.get(f"/c/{c.number}/").content.decode().split("可执行的操作")[1].split("时间线")[0]
-    page = agent.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.pk,
+    page = agent.post(f"/c/{c.number}/act/transfer/", {"version": c.version, "department": parts.code,
                                                        "reason": "再转"}, follow=True).content.decode()
     assert "您没有该权限" in page
 
@@ -132,8 +132,8 @@ def test_an_extension_is_requested_on_the_detail_page_and_approved_in_the_inbox(
     c = bring_to(State.FOLLOW_UP, people, now)
     specialist = client_for(people["chenhf"])
     assert "申请延期处理" in specialist.get(f"/c/{c.number}/").content.decode()
-    specialist.post(f"/c/{c.number}/extension/", {"clock": "second_response", "kind": "pause",
-                                                 "reason": "客户电话无人接听"})
+    specialist.post(f"/c/{c.number}/act/extension_requested/", {
+        "version": c.version, "clock": "second_response", "kind": "pause", "reason": "客户电话无人接听"})
     req = ExtensionRequest.objects.get(complaint=c)
     gm = client_for(people["zhangzong"])
     assert "客户电话无人接听" in gm.get("/approvals/").content.decode()
