@@ -185,3 +185,15 @@ def test_timeline_rows_cannot_be_rewritten_even_with_raw_sql(p1, people, now):
     with pytest.raises(RuntimeError):
         event.delete()
     assert ComplaintEvent.objects.get(pk=event.pk).reason == event.reason
+
+
+def test_a_signed_off_case_changes_only_through_a_recorded_reopening(p1, people, now):
+    c = bring_to(State.SIGNED_OFF, people, now)
+    with pytest.raises(TransitionRefused):  # the customer's own words cannot be rewritten afterwards
+        lifecycle.edit_complaint(c, actor=people["zhoujl"], now=now, changes={"customer_words": "改过的原话"},
+                                 reason="更正")
+    with pytest.raises(TransitionRefused):
+        lifecycle.record_contact(c, actor=people["wangkf"], now=now, note="再次联系")
+    c = lifecycle.reopen(Complaint.objects.get(pk=c.pk), actor=people["zhoujl"], now=now, reason="客户来电反映问题复发")
+    c = lifecycle.edit_complaint(c, actor=people["zhoujl"], now=now, changes={"customer_name": "马先生"}, reason="更正")
+    assert [e.kind for e in c.events.order_by("seq")][-2:] == ["reopen", "edited"]
