@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, State
+from kesu.core.roles import Role
 from kesu.core.visibility import sees_all
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import roles_of
@@ -25,13 +26,19 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     """Complaints ``staff`` may see: all for company-wide roles; otherwise those of their own
     departments (including ones they manage or act for as deputy) and those assigned to or
     registered by them."""
-    if sees_all(roles_of(staff)):
+    roles = roles_of(staff)
+    if sees_all(roles):
         return Complaint.objects.all()
     mine = department_ids_of(staff, now)
-    return Complaint.objects.filter(
-        Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
-            complaint_id=OuterRef("pk"), department_id__in=mine)))
-    )
+    seen = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
+        complaint_id=OuterRef("pk"), department_id__in=mine)))
+    if Role.FINANCE in roles:  # finance opens the cases whose compensation it reviews
+        seen |= Q(Exists(_finance_reviewed().filter(complaint_id=OuterRef("pk"))))
+    return Complaint.objects.filter(seen)
+
+
+def _finance_reviewed() -> QuerySet[Any]:
+    return apps.get_model("workflow", "Approval").objects.filter(finance_review=True)  # type: ignore[no-any-return]
 
 
 def _assists() -> QuerySet[Any]:

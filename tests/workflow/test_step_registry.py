@@ -153,3 +153,37 @@ def test_the_helping_department_opens_the_case_on_the_staff_pages(p1, people, no
     page.force_login(people["xupj"])
     html = page.get(f"/c/{c.number}/").content.decode()
     assert page.get(f"/c/{c.number}/").status_code == 200 and "协办回复" in html
+
+
+def test_the_p2_tier2_gift_voucher_case_runs_through_the_api_alone(publish, people):
+    from django.utils import timezone
+
+    publish("p2_mall_three_tier", timezone.now())
+    agent, store, cs = (api_for(people[n]) for n in ("wangkf", "zhaojl", "zhoujl"))
+    gm, finance, specialist, audit = (api_for(people[n]) for n in ("zhangzong", "wucw", "chenhf", "zhengjh"))
+    made = agent.post("/api/v1/complaints/", {
+        "channel": "walk_in", "customer_words": "买的电饭煲三天就坏了，柜台不给换，还态度恶劣。",
+        "customer_name": "周女士", "customer_phone": "13900001111", "complained_department": "sales",
+        "demands": ["exchange", "apology"], "extra": {"counter": "3 楼家电"}}, format="json")
+    assert made.status_code == 201, made.json()
+    n = made.json()["number"]
+    act(agent, n, "classify", level="tier1", category="exchange", validity="valid")
+    act(agent, n, "assign", department="sales")
+    act(store, n, "accept")
+    act(store, n, "raise_level", reason="需厂商鉴定，超出门店权限")  # 二级 → the complaint centre
+    act(cs, n, "contact_made", note="向顾客致歉并说明处理安排")
+    act(cs, n, "request_approval", kind="solution", plan="为顾客更换新品，并致送礼券以示歉意")
+    act(cs, n, "request_approval", kind="compensation", compensation_kind="voucher", amount="800",
+        plan="致送 800 元礼券")
+    for a in Complaint.objects.get(number=n).approvals.order_by("pk"):
+        act(gm, n, "approval_decided", approval=str(a.pk), verdict="approve", note="同意")
+    voucher = Complaint.objects.get(number=n).approvals.get(kind="compensation")
+    assert "finance_reviewed" in offered(finance, n)
+    act(finance, n, "finance_reviewed", approval=str(voucher.pk), verdict="approve", note="列门店公关费用")
+    act(cs, n, "agree_solution", plan="换新并致送 800 元礼券")
+    act(cs, n, "inform_customer", message="已为您更换新品，并致送 800 元礼券")
+    act(cs, n, "return_result", result="顾客已领取新品和礼券")
+    act(specialist, n, "record_satisfied", conversation="顾客表示满意")
+    act(cs, n, "sign_off")
+    act(audit, n, "archive")
+    assert Complaint.objects.get(number=n).status == State.ARCHIVED
