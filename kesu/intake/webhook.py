@@ -3,10 +3,14 @@
     POST /intake/webhook/<source>/
     X-Kesu-Timestamp: <unix seconds>
     X-Kesu-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." + body, keyed with the source's secret>
-    {"message_id": "…", "text": "…", "customer": {"name": "…", "phone": "…", "email": "…"}, "number": "…"}
+    {"message_id": "…", "text": "…", "customer": {"name": "…", "phone": "…", "email": "…"},
+     "fields": {"order_number": "…", "extra": {"unit_number": "1203"}, …}, "number": "…"}
 
 A delivery is processed once per (source, message_id): the same message sent again answers with
 the complaint it made. ``number`` adds the message to that complaint, when the customer matches.
+A new complaint goes through the one door (kesu.complaints.intake): ``fields`` carries any field of
+the policy's record template; the delivery's own row is written inside the registration's
+transaction, and its unique constraint catches the same message arriving twice at once.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,14 +29,11 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kesu.complaints import lifecycle
+from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
-from kesu.core import keywords
 from kesu.core.errors import KesuError, ValidationFailed
-from kesu.core.registration import RegistrationInput
 from kesu.intake.models import WebhookDelivery, WebhookSource
 from kesu.mailin.services import service_account
-from kesu.policies.services import active_version, policy_of
 
 MAX_SKEW_SECONDS = 300  # a signed request older or newer than this is refused (replay)
 MAX_BODY = 64 * 1024
@@ -41,11 +43,24 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+OWN_PLACES = ("channel", "customer_words", "customer_name", "customer_phone", "customer_email")  # not in "fields"
+
+
+def _json(data: dict[str, Any], status: int) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def _error(status: int, code: str, field: str | None = None, **params: Any) -> JsonResponse:
-    err = KesuError(code, field=field, **params)
-    return JsonResponse({"error": {"code": code, "message": err.message(get_language() or "zh-hans"),
-                                   "fields": [{"field": field, "code": code}] if field else []}}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return _refused(KesuError(code, field=field, **params), status)
+
+
+def _refused(exc: KesuError, status: int = 422) -> JsonResponse:
+    """The one error body: every problem with its field, the field's label and the message."""
+    lang = get_language() or "zh-hans"
+    errors = exc.errors if isinstance(exc, ValidationFailed) else [exc] if exc.field else []
+    fields = [{"field": e.field, "code": e.code, "label": e.field_name(lang), "message": e.message(lang)}
+              for e in errors]
+    return _json({"error": {"code": exc.code, "message": exc.message(lang), "fields": fields}}, status)
 
 
 @csrf_exempt
@@ -68,29 +83,22 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _error(400, "bad_value", field="body", detail=f"不是有效的 UTF-8 JSON：{exc}")
+    except RecursionError:
+        return _error(400, "bad_value", field="body", detail="JSON 嵌套过深")
     if not isinstance(payload, dict):
         return _error(400, "bad_value", field="body", detail="应为 JSON 对象")
     problems = _check(payload)
     if problems:
-        lang = get_language() or "zh-hans"
-        return JsonResponse({"error": {"code": "validation_failed", "message": ValidationFailed(problems).message(lang),
-                                       "fields": [{"field": e.field, "code": e.code, "message": e.message(lang)}
-                                                  for e in problems]}}, status=422,
-                            json_dumps_params={"ensure_ascii": False})
+        return _refused(ValidationFailed(problems))
     try:
         status, data = handle(src, payload, now=now)
-    except ValidationFailed as exc:
-        lang = get_language() or "zh-hans"
-        return JsonResponse({"error": {"code": "validation_failed", "message": exc.message(lang),
-                                       "fields": [{"field": e.field, "code": e.code, "message": e.message(lang)}
-                                                  for e in exc.errors]}}, status=422,
-                            json_dumps_params={"ensure_ascii": False})
-    except KesuError as exc:
-        return _error(422, exc.code, field=exc.field, **exc.params)
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    except KesuError as exc:  # the door's own checks, each field named by its label
+        return _refused(exc)
+    return _json(data, status)
 
 
 def _check(p: dict[str, Any]) -> list[KesuError]:
+    """The webhook's own envelope; what ``fields`` holds is checked by the door, as for every channel."""
     out = []
     for name, limit in (("message_id", 200), ("text", 4000)):
         value = p.get(name)
@@ -107,8 +115,16 @@ def _check(p: dict[str, Any]) -> list[KesuError]:
                 out.append(KesuError("unknown_field", field=f"customer.{key}"))
             elif not isinstance(value, str):
                 out.append(KesuError("bad_type", field=f"customer.{key}", expected="字符串", value=value))
+    fields = p.get("fields", {})
+    if not isinstance(fields, dict):
+        out.append(KesuError("bad_type", field="fields", expected="对象", value=type(fields).__name__))
+    else:
+        out += [KesuError("unknown_field", field=f"fields.{key}") for key in fields if key in OWN_PLACES]
+    number = p.get("number")
+    if number is not None and not isinstance(number, str | int):
+        out.append(KesuError("bad_type", field="number", expected="字符串", value=type(number).__name__))
     for key in p:
-        if key not in ("message_id", "text", "customer", "number"):
+        if key not in ("message_id", "text", "customer", "fields", "number"):
             out.append(KesuError("unknown_field", field=key))
     return out
 
@@ -118,14 +134,17 @@ def handle(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> tuple[int
     if earlier is not None:
         return 200, _answer(earlier.complaint, earlier.outcome, replay=True)
     try:
-        with transaction.atomic():
-            c, outcome = _process(src, p, now=now)
-            WebhookDelivery.objects.create(source=src, message_id=p["message_id"], received_at=now, complaint=c,
-                                           outcome=outcome)
+        if p.get("number"):
+            with transaction.atomic():  # an addition to a complaint (not a registration) and its delivery
+                c = _append(src, p, now=now)
+                WebhookDelivery.objects.create(source=src, message_id=p["message_id"], received_at=now, complaint=c,
+                                               outcome="appended")
+            return 200, _answer(c, "appended")
+        c = _register(src, p, now=now)
     except IntegrityError:  # the same message arrived twice at once: the other request made it
         earlier = WebhookDelivery.objects.select_related("complaint").get(source=src, message_id=p["message_id"])
         return 200, _answer(earlier.complaint, earlier.outcome, replay=True)
-    return (201 if outcome == "registered" else 200), _answer(c, outcome)
+    return 201, _answer(c, "registered")
 
 
 def _answer(c: Complaint | None, outcome: str, replay: bool = False) -> dict[str, Any]:
@@ -133,26 +152,37 @@ def _answer(c: Complaint | None, outcome: str, replay: bool = False) -> dict[str
             "level": c.level if c else None}
 
 
-def _process(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> tuple[Complaint, str]:
+def _actor() -> Any:
+    return service_account("channel-intake", "渠道接入")
+
+
+def _append(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> Complaint:
     customer = p.get("customer") or {}
-    actor = service_account("channel-intake", "渠道接入")
-    if p.get("number"):
-        c = Complaint.objects.filter(number=str(p["number"])).first()
-        if c is None:
-            raise KesuError("portal_not_found", field="number")
-        phone, email = customer.get("phone", ""), customer.get("email", "").lower()
-        if not ((phone and phone.replace("-", "").replace(" ", "") == c.customer_phone)
-                or (email and email == c.customer_email)):
-            raise KesuError("portal_not_found", field="number")
-        lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
-                                        text=f"客户通过{src.title}补充：{p['text']}")
-        return c, "appended"
-    policy = policy_of(active_version())
-    hit = keywords.match(policy, p["text"])
-    data = RegistrationInput(channel=src.channel, customer_words=p["text"], customer_name=customer.get("name", ""),
-                             customer_phone=customer.get("phone", ""), customer_email=customer.get("email", ""),
-                             level=hit.level or "")
-    c = lifecycle.register_complaint(actor=actor, now=now, data=data)
-    if hit:
-        c = lifecycle.flag_for_review(c, now=now, words=hit.words, level=hit.level)
-    return c, "registered"
+    c = Complaint.objects.filter(number=str(p["number"])).first()
+    if c is None:
+        raise KesuError("portal_not_found", field="number")
+    phone, email = customer.get("phone", ""), customer.get("email", "").lower()
+    if not ((phone and phone.replace("-", "").replace(" ", "") == c.customer_phone)
+            or (email and email == c.customer_email)):
+        raise KesuError("portal_not_found", field="number")
+    return lifecycle.record_customer_input(c, kind="customer_added_info", actor=_actor(), now=now,
+                                           text=f"客户通过{src.title}补充：{p['text']}")
+
+
+def received(src: WebhookSource, p: Mapping[str, Any]) -> intake.Received:
+    """The delivery as a registration request: the text is the customer's words, ``customer`` their
+    contact, ``fields`` any other field of the record template."""
+    fields = dict(p.get("fields") or {})
+    department = fields.pop("complained_department", None)
+    customer = p.get("customer") or {}
+    fields.update(customer_words=p["text"], customer_name=customer.get("name", ""),
+                  customer_phone=customer.get("phone", ""), customer_email=customer.get("email", ""))
+    return intake.Received(src.channel, fields, complained_department=department)
+
+
+def _register(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> Complaint:
+    def record(c: Complaint) -> None:  # in the registration's transaction: the two exist together or not at all
+        WebhookDelivery.objects.create(source=src, message_id=p["message_id"], received_at=now, complaint=c,
+                                       outcome="registered")
+
+    return intake.register(received(src, p), actor=_actor(), now=now, within=record).complaint
