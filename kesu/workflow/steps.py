@@ -154,8 +154,9 @@ def _record(name: str, zh: str, en: str, choices: Choices) -> Input:
     return Input(name, (zh, en), "choice", True, choices)
 
 
-def _department_input(name: str, zh: str, en: str, required: bool = True) -> Input:
-    return Input(name, (zh, en), "choice", required, _departments)
+def _department_input(name: str, zh: str, en: str, required: bool = True,
+                      initial: Callable[[Ctx], Any] | None = None) -> Input:
+    return Input(name, (zh, en), "choice", required, _departments, initial)
 
 
 def _obj(model: Any, ctx: Ctx, pk: str) -> Any:
@@ -195,7 +196,8 @@ STEPS: dict[str, Step] = {s.code: s for s in (
     _step("answer_invalid", _reasoned(lifecycle.answer_invalid, "explanation", "explanation",
                                       ("答复说明", "Explanation"))),
     Step("assign", (_department_input("department", "责任部门（留空按分派规则）", "Department (empty: routing rules)",
-                                      required=False), REASON),
+                                      required=False, initial=lambda ctx: ctx.complaint.department.code
+                                      if ctx.complaint.department else None), REASON),
          lambda ctx, v, ver: lifecycle.assign(ctx.complaint, department=_dept(v.get("department")),
                                               reason=v.get("reason", ""), **_kw(ctx, ver))),
     _step("accept", _reasoned(lifecycle.accept, "reason", required=False)),

@@ -222,3 +222,27 @@ def test_p2_tier2_case_with_a_voucher_by_clicks_and_what_each_role_may_not_do(li
     c = Complaint.objects.get(number=seen["number"])
     assert (c.status, c.level, c.department.code) == (State.ARCHIVED, "tier2", "customer_service")
     assert list(c.approvals.values_list("state", flat=True)) == ["approved", "approved"]
+
+
+def test_a_help_request_round_trip_by_clicks(live_server, p1, people):
+    from django.utils import timezone
+
+    from tests.factories import bring_to
+
+    c = bring_to(State.HANDLING, people, timezone.now())  # the ORM stays outside the browser block
+    base, number = live_server.url, c.number
+
+    def scenario(browser) -> None:  # type: ignore[no-untyped-def]
+        manager = Desk(browser, base, "lijl")
+        manager.open(number)
+        manager.step("申请协办", department="配件部", matter="请调拨原厂蓄电池", within="4h")
+        assert "已完成：申请协办" in manager.text()
+        parts = Desk(browser, base, "xupj")  # the helping department opens the case it was asked about
+        parts.open(number)
+        assert "请调拨原厂蓄电池" in parts.text()
+        parts.step("协办回复", answer="蓄电池已送至维修车间")
+        assert "已完成：协办回复" in parts.text()
+
+    in_browser(scenario)
+    a = Complaint.objects.get(number=number).assists.get()
+    assert (a.answered_by, a.answer) == (people["xupj"], "蓄电池已送至维修车间")
