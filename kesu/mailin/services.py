@@ -9,6 +9,12 @@ to the complaint it answers, or is recognised as automatic mail, or is set aside
   References against the mail Kesu sent. A new message's customer is matched by address (their
   earlier complaints) and by a mobile number in the text.
 * **Loops.** Auto-replies, bounces, mailing lists and Kesu's own mail coming back make nothing.
+* **One door.** A new complaint is registered by kesu.complaints.intake like every channel's: a
+  line such as 「房号：1203」 in the body fills that field of the record template (labels from
+  ``names_by_label``); attachments the policy refuses are left out and named, never blocking the
+  registration; a message the door refuses (a required field missing) is set aside with the door's
+  own message and nothing else is written. The message's row and the acknowledgement are written
+  inside the registration's transaction.
 """
 
 from __future__ import annotations
@@ -17,26 +23,36 @@ import contextlib
 import hashlib
 import imaplib
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from kesu.complaints import lifecycle
+from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
-from kesu.core import keywords
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.inbound import InboundMail, parse
-from kesu.core.registration import RegistrationInput
+from kesu.core.policy import Policy
+from kesu.core.registration import names_by_label
 from kesu.mailin.models import InboundMessage, MailAccount
 from kesu.notifications.models import OutboundEmail
 from kesu.notifications.services import email_customer
 from kesu.org.models import Staff, StaffRole
-from kesu.policies.services import active_version, policy_of
 
 log = logging.getLogger(__name__)
 MAIL_USERNAME = "mail-intake"
 MAX_RAW_KEPT = 10 * 1024 * 1024  # a set-aside message is kept for handling by hand up to this size
+# 「房号：1203」, 「订单号: A-778」: a label, a full-width or ASCII colon, the value, on a line of its own
+LABEL_LINE = re.compile(r"^[ \t\u3000]*([^：:\n]{1,20}?)[ \t\u3000]*[：:][ \t\u3000]*(\S.*?)[ \t\u3000]*$", re.M)
+# What a customer's mail may fill by such a line: their own details and the policy's industry
+# fields — not the channel, the level or the category, which are not the customer's to set.
+FILLED_BY_LINES = frozenset({
+    "customer_name", "customer_phone", "customer_region", "customer_ref", "product_name", "product_model",
+    "order_number", "purchase_date", "occurred_at", "occurred_place", "amount_involved", "demands",
+})
 
 
 def service_account(username: str, display_name: str) -> Staff:
@@ -66,36 +82,46 @@ def message_key(mail: InboundMail, raw: bytes) -> str:
 
 
 def process(account: MailAccount, raw: bytes, *, now: datetime) -> Outcome:
-    """Handle one message in one transaction. A message seen before returns its earlier outcome."""
+    """Handle one message: its outcome and its row are written in one transaction (a registration's
+    own). A message seen before returns its earlier outcome."""
     mail = parse(raw)
     key = message_key(mail, raw)
     earlier = InboundMessage.objects.filter(account=account, message_key=key).first()
     if earlier is not None:
         return Outcome("duplicate", earlier.outcome, earlier.complaint)
+
+    def record(result: Outcome) -> None:
+        InboundMessage.objects.create(
+            account=account, message_key=key, from_address=mail.from_address[:254], subject=mail.subject[:300],
+            received_at=now, outcome=result.outcome, reason=result.reason, complaint=result.complaint,
+            raw=raw if result.outcome == InboundMessage.Outcome.SET_ASIDE and len(raw) <= MAX_RAW_KEPT else b"")
+
     try:
-        with transaction.atomic():
-            result = _decide(mail, now=now)
-            InboundMessage.objects.create(
-                account=account, message_key=key, from_address=mail.from_address[:254], subject=mail.subject[:300],
-                received_at=now, outcome=result.outcome, reason=result.reason, complaint=result.complaint,
-                raw=raw if result.outcome == InboundMessage.Outcome.SET_ASIDE and len(raw) <= MAX_RAW_KEPT else b"")
+        result = _screen(mail)
+        known = _complaint_answered(mail) if result is None else None
+        if result is None and known is None:
+            result = _register(mail, now=now, record=record)
+            if result.outcome == InboundMessage.Outcome.REGISTERED and result.reason:  # the files left out
+                InboundMessage.objects.filter(account=account, message_key=key).update(reason=result.reason)
+            return result
+        with transaction.atomic():  # not a registration: an addition to a complaint, or no complaint
+            result = result or _append(known, mail, now=now)  # type: ignore[arg-type]
+            record(result)
             return result
     except IntegrityError:  # another worker recorded it first
         earlier = InboundMessage.objects.get(account=account, message_key=key)
         return Outcome("duplicate", earlier.outcome, earlier.complaint)
 
 
-def _decide(mail: InboundMail, *, now: datetime) -> Outcome:
+def _screen(mail: InboundMail) -> Outcome | None:
+    """Mail that makes no complaint: automatic, unreadable or empty."""
     if mail.automatic:
         return Outcome(InboundMessage.Outcome.IGNORED, mail.automatic)
     if mail.problems:
         return Outcome(InboundMessage.Outcome.SET_ASIDE, "；".join(mail.problems))
     if not mail.text.strip() and not mail.attachments:
         return Outcome(InboundMessage.Outcome.SET_ASIDE, "邮件没有正文")
-    known = _complaint_answered(mail)
-    if known is not None:
-        return _append(known, mail, now=now)
-    return _register(mail, now=now)
+    return None
 
 
 def _complaint_answered(mail: InboundMail) -> Complaint | None:
@@ -144,42 +170,73 @@ def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime) -> 
     return ("未保存的附件：" + "、".join(left_out)) if left_out else ""
 
 
-def _register(mail: InboundMail, *, now: datetime) -> Outcome:
+def labelled_lines(policy: Policy, text: str) -> dict[str, str]:
+    """The fields a mail fills by lines of its own, 「房号：1203」 (the first line for a field counts)."""
+    names = names_by_label(policy)
+    out: dict[str, str] = {}
+    for m in LABEL_LINE.finditer(text):
+        label = m.group(1).strip()
+        name = names.get(label) or names.get(label.lower())
+        if name and (name.startswith("extra.") or name in FILLED_BY_LINES) and name not in out:
+            out[name] = m.group(2)
+    return out
+
+
+def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], None]) -> Outcome:
+    """A new complaint through the one door; refused, the message is set aside with the door's reason."""
     try:
-        policy = policy_of(active_version())
+        policy = intake.policy_in_force()
     except KesuError as exc:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, exc.message())
+        return _set_aside(record, exc.message())
     if "email" not in policy.channels:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, "现行制度未开放电子邮件投诉渠道")
+        return _set_aside(record, "现行制度未开放电子邮件投诉渠道")
     previous = (Complaint.objects.filter(customer_email=mail.from_address).order_by("-registered_at")
-                .values("customer_name", "customer_phone").first())
-    phone = mail.phone_in_text() or (previous or {}).get("customer_phone", "")
-    name = mail.from_name or (previous or {}).get("customer_name", "")
+                .values("customer_name", "customer_phone").first()) or {}
+    lines = labelled_lines(policy, mail.text)
+    guessed = set(lines)  # read from the text: left out when the door refuses them, not the message
+    phone = lines.get("customer_phone") or mail.phone_in_text()
+    if phone:
+        guessed.add("customer_phone")
     words = f"{mail.subject}\n{mail.text}".strip() if mail.subject else mail.text
-    hit = keywords.match(policy, words)
-    data = RegistrationInput(channel="email", customer_words=words[:4000], customer_name=name[:60],
-                             customer_phone=phone, customer_email=mail.from_address, level=hit.level or "")
+    fields: dict[str, Any] = {
+        **lines, "customer_words": words[:4000], "customer_email": mail.from_address,
+        "customer_name": (lines.get("customer_name") or mail.from_name or previous.get("customer_name", ""))[:60],
+        "customer_phone": phone or previous.get("customer_phone", ""),
+    }
+    files = [lifecycle.FileIn(a.name, a.content) for a in mail.attachments]
     actor = mail_actor()
+
+    def within(c: Complaint) -> None:  # in the registration's transaction
+        record(Outcome(InboundMessage.Outcome.REGISTERED, "", c))
+        email_customer(
+            complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,
+            subject=f"【客诉 {c.number}】已受理：{mail.subject}"[:200],
+            body=(f"您好，您的来信已登记为投诉 {c.number}。我们将按《{policy.name}》的时限处理并与您联系。\n"
+                  f"如需补充，请直接回复本邮件（请保留主题中的编号）。"))
+
+    required = {f"extra.{f.code}" for f in policy.record_fields if f.required}
     try:
-        c = lifecycle.register_complaint(actor=actor, now=now, data=data)
-    except ValidationFailed as exc:
-        if any(e.field == "customer_phone" for e in exc.errors) and phone:
-            data = RegistrationInput(**{**data.__dict__, "customer_phone": ""})  # a wrong number in the text
-            try:
-                c = lifecycle.register_complaint(actor=actor, now=now, data=data)
-            except KesuError as again:
-                return Outcome(InboundMessage.Outcome.SET_ASIDE, again.message())
-        else:
-            return Outcome(InboundMessage.Outcome.SET_ASIDE, exc.message())
-    if hit:
-        c = lifecycle.flag_for_review(c, now=now, words=hit.words, level=hit.level)
-    note = _attach(c, mail, actor=actor, now=now)
-    email_customer(
-        complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,
-        subject=f"【客诉 {c.number}】已受理：{mail.subject}"[:200],
-        body=(f"您好，您的来信已登记为投诉 {c.number}。我们将按《{policy.name}》的时限处理并与您联系。\n"
-              f"如需补充，请直接回复本邮件（请保留主题中的编号）。"))
-    return Outcome(InboundMessage.Outcome.REGISTERED, note, c)
+        try:
+            done = intake.register(intake.Received("email", fields, files), actor=actor, now=now,
+                                   lenient_files=True, within=within)
+        except ValidationFailed as exc:
+            refused = {(e.field or "").split("[", 1)[0] for e in exc.errors}
+            if not refused or not refused <= guessed - required:
+                raise
+            # a wrong phone number or an unreadable date in the text: registered without it
+            fields = {k: v for k, v in fields.items() if k not in refused}
+            done = intake.register(intake.Received("email", fields, files), actor=actor, now=now,
+                                   lenient_files=True, within=within)
+    except KesuError as exc:
+        return _set_aside(record, exc.message())
+    note = ("未保存的附件：" + "、".join(done.left_out)) if done.left_out else ""
+    return Outcome(InboundMessage.Outcome.REGISTERED, note, done.complaint)
+
+
+def _set_aside(record: Callable[[Outcome], None], reason: str) -> Outcome:
+    result = Outcome(InboundMessage.Outcome.SET_ASIDE, reason)
+    record(result)
+    return result
 
 
 # --- polling ---------------------------------------------------------------------------------------

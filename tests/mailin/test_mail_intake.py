@@ -163,16 +163,16 @@ def test_broken_encoding_is_set_aside_with_the_reason_and_kept(account, now):
 
 def test_a_failure_halfway_loses_nothing_the_next_poll_handles_it(account, now, monkeypatch):
     deliver_to_inbox(account, mail("断电了", "处理到一半服务器出错").as_bytes())
-    real = services.lifecycle.register_complaint
+    real = services.email_customer
 
     def broken(**kwargs):
-        real(**kwargs)  # the complaint is written …
-        raise RuntimeError("database went away")  # … and then the work fails
+        real(**kwargs)  # the complaint, its message row and the acknowledgement are written …
+        raise RuntimeError("database went away")  # … and then the work fails, inside the registration
 
-    monkeypatch.setattr(services.lifecycle, "register_complaint", broken)
+    monkeypatch.setattr(services, "email_customer", broken)
     assert services.poll(account, now=now) == {"failed": 1}
     assert not Complaint.objects.exists() and not InboundMessage.objects.exists() and unseen(account) == 1
-    monkeypatch.setattr(services.lifecycle, "register_complaint", real)
+    monkeypatch.setattr(services, "email_customer", real)
     assert services.poll(account, now=now) == {"registered": 1}
     assert Complaint.objects.count() == 1
 
