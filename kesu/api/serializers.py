@@ -16,6 +16,8 @@ from kesu.core.phone import mask_phone
 class ErrorFieldSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True)
     code = serializers.CharField()
+    label = serializers.CharField(required=False, allow_null=True,
+                                  help_text="the field as the record template names it")
     message = serializers.CharField()
 
 
@@ -104,15 +106,39 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
 
 class CreateSerializer(serializers.Serializer):
-    channel = serializers.CharField(max_length=20)
-    customer_words = serializers.CharField(max_length=4000)
-    customer_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    customer_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    customer_email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    order_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    level = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    complained_department = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    """What creation takes — for the schema only: the fields go to the one door as sent
+    (kesu.core.registration.read_fields checks types, unknown fields and the record template)."""
+
+    channel = serializers.CharField(help_text="channel code or name (phone / 电话 …); the policy must offer it")
+    customer_words = serializers.CharField(help_text="the customer's own words, verbatim")
+    customer_name = serializers.CharField(required=False, allow_blank=True)
+    customer_phone = serializers.CharField(required=False, allow_blank=True)
+    customer_email = serializers.CharField(required=False, allow_blank=True)
+    customer_region = serializers.CharField(required=False, allow_blank=True)
+    customer_ref = serializers.CharField(required=False, allow_blank=True, help_text="member / card number")
+    product_name = serializers.CharField(required=False, allow_blank=True)
+    product_model = serializers.CharField(required=False, allow_blank=True)
+    order_number = serializers.CharField(required=False, allow_blank=True, help_text="order or batch number")
+    purchase_date = serializers.DateField(required=False, allow_null=True)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True,
+                                            help_text="ISO 8601; without a zone, Beijing time")
+    occurred_place = serializers.CharField(required=False, allow_blank=True)
+    amount_involved = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    demands = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="codes or names: refund / 退款, apology / 道歉 …")
+    level = serializers.CharField(required=False, allow_blank=True, help_text="level code or name")
+    category = serializers.CharField(required=False, allow_blank=True, help_text="category code or name")
+    is_internal = serializers.BooleanField(required=False)
+    extra = serializers.DictField(required=False, help_text="the policy's industry fields by code (房号: unit_number)")
+    complained_department = serializers.CharField(required=False, allow_blank=True, help_text="department code")
+
+
+class CreateMultipartSerializer(CreateSerializer):
+    """The same fields as form parts (``extra.<code>`` parts or ``extra`` as JSON text), with files."""
+
+    extra = serializers.CharField(required=False, help_text="JSON object, or send extra.<code> parts")
+    files = serializers.ListField(child=serializers.FileField(), required=False,
+                                  help_text="evidence, within the policy's attachment limits")
 
 
 class ActionSerializer(serializers.Serializer):
