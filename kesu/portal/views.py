@@ -16,25 +16,73 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from kesu.complaints import lifecycle
+from kesu.complaints import intake
+from kesu.core.catalogues import DEMANDS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import State, event_label, state_label
-from kesu.core.registration import RegistrationInput
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import services
+from kesu.web.forms import add_domain_errors
 
 SUBMISSIONS_PER_HOUR = getattr(settings, "KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5)
 
 
 class ComplaintForm(forms.Form):
+    """The customer's complaint: the record template's fields a customer can tell, and the
+    policy's own (房号 under P5, required ones marked). Django checks only the shape; what is valid
+    is the door's to say, and its errors are shown against these fields."""
+
     customer_name = forms.CharField(label=_lazy("您的姓名"), max_length=60)
     customer_phone = forms.CharField(label=_lazy("联系电话"), max_length=30)
     customer_words = forms.CharField(label=_lazy("投诉内容（请写明时间、地点和经过）"), max_length=4000,
                                      widget=forms.Textarea(attrs={"rows": 6}))
+    demands = forms.MultipleChoiceField(label=_lazy("您的诉求（可多选）"), required=False,
+                                        widget=forms.CheckboxSelectMultiple,
+                                        choices=[(k, v[0]) for k, v in DEMANDS.items()])
     order_number = forms.CharField(label=_lazy("订单号 / 单据号（可空）"), required=False, max_length=60)
+    product_name = forms.CharField(label=_lazy("产品名称（可空）"), required=False, max_length=100)
+    product_model = forms.CharField(label=_lazy("产品型号（可空）"), required=False, max_length=60)
+    occurred_at = forms.CharField(label=_lazy("发生时间（可空）"), required=False, max_length=40,
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    occurred_place = forms.CharField(label=_lazy("发生地点（可空）"), required=False, max_length=200)
     answer = forms.CharField(label=_lazy("验证"), max_length=4)
     challenge = forms.CharField(widget=forms.HiddenInput)
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    RECORD_FIELDS = ("customer_name", "customer_phone", "customer_words", "demands", "order_number", "product_name",
+                     "product_model", "occurred_at", "occurred_place")
+
+    def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        extra = {f"extra_{f.code}": record_field(f) for f in policy.record_fields}
+        # the policy's own fields right after the complaint's words, before the optional details
+        order = [*self.fields][:4]
+        self.fields = {**{k: self.fields[k] for k in order}, **extra,
+                       **{k: v for k, v in self.fields.items() if k not in order}}
+
+    def received(self, channel: str) -> intake.Received:
+        d = self.cleaned_data
+        fields: dict[str, Any] = {name: d[name] for name in self.RECORD_FIELDS}
+        fields.update({f"extra.{f.code}": d.get(f"extra_{f.code}") for f in self.policy.record_fields})
+        return intake.Received(channel, fields)
+
+
+def record_field(f: Any) -> forms.Field:
+    """A form field for one of the policy's record fields; required ones are marked, and the door
+    (not the form) refuses them when empty, naming them by label."""
+    label = f"{f.name}{_('（必填）') if f.required else ''}"
+    attrs = {"required": "required"} if f.required else {}
+    if f.type == "choice":
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
+                                 widget=forms.Select(attrs=attrs))
+    if f.type == "date":
+        return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={**attrs, "type": "date"}))
+    if f.type == "number":
+        return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={**attrs,
+                                                                                         "inputmode": "decimal"}))
+    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={
+        **attrs, **({"maxlength": f.max_length} if f.max_length else {})}))
 
 
 def _with_status(response: HttpResponse, code: int) -> HttpResponse:
@@ -77,9 +125,8 @@ def complain(request: HttpRequest) -> HttpResponse:
     if channel is None:
         return _with_status(render(request, "portal/closed.html"), 403)
     now = timezone.now()
-    lang = get_language()
     if request.method == "POST":
-        form = ComplaintForm(request.POST)
+        form = ComplaintForm(request.POST, policy=policy)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -88,14 +135,9 @@ def complain(request: HttpRequest) -> HttpResponse:
                 services.check_challenge(d["challenge"], d["answer"], now)
                 if _rate_limited(request):
                     raise KesuError("portal_rate_limited", minutes=60)
-                c = lifecycle.register_complaint(actor=services.portal_actor(), now=now, data=RegistrationInput(
-                    channel=channel, customer_name=d["customer_name"], customer_phone=d["customer_phone"],
-                    customer_words=d["customer_words"], order_number=d["order_number"]))
+                c = intake.register(form.received(channel), actor=services.portal_actor(), now=now).complaint
             except KesuError as exc:
-                errors = getattr(exc, "errors", [exc])
-                for e in errors:
-                    field = e.field if e.field in form.fields else None
-                    form.add_error(field, e.message(lang))
+                add_domain_errors(form, exc)
             else:
                 return render(request, "portal/received.html", {"c": c, "commitments": services.commitments(policy)})
         question, token = services.new_challenge(now=now)
@@ -103,7 +145,7 @@ def complain(request: HttpRequest) -> HttpResponse:
         form.data["challenge"] = token
     else:
         question, token = services.new_challenge(now=now)
-        form = ComplaintForm(initial={"challenge": token})
+        form = ComplaintForm(initial={"challenge": token}, policy=policy)
     return render(request, "portal/complain.html", {"form": form, "question": question})
 
 
