@@ -22,7 +22,7 @@ from kesu.core.errors import KesuError
 from kesu.core.lifecycle import State, event_label, state_label
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import services
-from kesu.web.forms import add_domain_errors
+from kesu.web.forms import add_domain_errors, extra_fields, extra_values
 
 SUBMISSIONS_PER_HOUR = getattr(settings, "KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5)
 
@@ -55,7 +55,7 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        extra = {f"extra_{f.code}": record_field(f) for f in policy.record_fields}
+        extra = extra_fields(policy)
         # the policy's own fields right after the complaint's words, before the optional details
         order = [*self.fields][:4]
         self.fields = {**{k: self.fields[k] for k in order}, **extra,
@@ -64,25 +64,8 @@ class ComplaintForm(forms.Form):
     def received(self, channel: str) -> intake.Received:
         d = self.cleaned_data
         fields: dict[str, Any] = {name: d[name] for name in self.RECORD_FIELDS}
-        fields.update({f"extra.{f.code}": d.get(f"extra_{f.code}") for f in self.policy.record_fields})
+        fields.update(extra_values(self, self.policy))
         return intake.Received(channel, fields)
-
-
-def record_field(f: Any) -> forms.Field:
-    """A form field for one of the policy's record fields; required ones are marked, and the door
-    (not the form) refuses them when empty, naming them by label."""
-    label = f"{f.name}{_('（必填）') if f.required else ''}"
-    attrs = {"required": "required"} if f.required else {}
-    if f.type == "choice":
-        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
-                                 widget=forms.Select(attrs=attrs))
-    if f.type == "date":
-        return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={**attrs, "type": "date"}))
-    if f.type == "number":
-        return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={**attrs,
-                                                                                         "inputmode": "decimal"}))
-    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={
-        **attrs, **({"maxlength": f.max_length} if f.max_length else {})}))
 
 
 def _with_status(response: HttpResponse, code: int) -> HttpResponse:

@@ -23,14 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesu.clocks.models import ComplaintClock
-from kesu.complaints import lifecycle
+from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
 from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.phone import mask_phone
-from kesu.core.registration import RegistrationInput
 from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
@@ -208,16 +207,8 @@ def register(request: HttpRequest) -> HttpResponse:
         history = list(visible_complaints(_staff(request), timezone.now()).filter(customer_phone=phone)
                        .order_by("-registered_at")[:10])
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        data = RegistrationInput(
-            channel=d["channel"], customer_words=d["customer_words"], customer_name=d["customer_name"],
-            customer_phone=d["customer_phone"], level=d["level"], category=d["category"],
-            demands=tuple(d["demands"]), occurred_place=d["occurred_place"], extra=form.extra(),
-        )
-        try:
-            files = [lifecycle.FileIn(f.name, f.read()) for f in d["files"]]
-            c = lifecycle.register_complaint(actor=_staff(request), now=timezone.now(), data=data,
-                                             complained_department=d["complained_department"], files=files)
+        try:  # the one door, as every channel: the record template's fields, the files, the errors by label
+            c = intake.register(form.received(), actor=_staff(request), now=timezone.now()).complaint
         except KesuError as exc:
             add_domain_errors(form, exc)
         else:
