@@ -1,42 +1,43 @@
 """Spreadsheet import (SPEC F3): xlsx or csv, one complaint per row, checked row by row before
 anything is written. Either every row is valid and all are imported, or the user chooses to import
 only the valid rows; the rest stay in the report with their reasons. Nothing is half-imported:
-the rows go in one transaction.
+the rows go in through the one door together (``intake.register_batch``, one transaction).
 
-Columns are named in Chinese as the paper register names them (渠道, 客户姓名, 客户电话, 客户原话 …);
-an unknown or missing required column refuses the whole file before any row is read.
+Columns are named as the record template names its fields (渠道, 客户姓名, 客户电话, 客户原话 …, the
+paper register's other names, English labels or codes) and as the policy names its own (房号 under
+P5): ``names_by_label``. An unknown or missing required column refuses the whole file, naming it,
+before any row is read. Each row is checked by ``intake.check`` — the same checks and messages as
+every channel, prefixed with the row number.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import transaction
-
-from kesu.complaints import lifecycle
+from kesu.complaints import intake
 from kesu.complaints.models import Complaint
-from kesu.core.catalogues import CHANNELS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
-from kesu.core.registration import RegistrationInput, clean_registration
+from kesu.core.registration import FIELD_LABELS, names_by_label
 from kesu.org.models import Staff
+from kesu.policies.services import active_version, policy_of
 
-# Chinese header → RegistrationInput field (English headers are accepted too)
-COLUMNS: dict[str, str] = {
-    "渠道": "channel", "客户姓名": "customer_name", "客户电话": "customer_phone", "客户邮箱": "customer_email",
-    "客户原话": "customer_words", "投诉内容": "customer_words", "级别": "level", "类别": "category",
-    "订单号": "order_number", "产品名称": "product_name", "产品型号": "product_model", "发生地点": "occurred_place",
-    "发生时间": "occurred_at", "购买日期": "purchase_date", "客户地区": "customer_region", "会员号": "customer_ref",
-}
 REQUIRED = ("customer_words",)
+NOT_COLUMNS = ("files",)  # attachments do not come in a sheet's cells
+DEPARTMENTS = ("complained_department", "location")  # by department code
 MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
+
+
+def columns(policy: Policy) -> list[str]:
+    """The headers a sheet may use, as the record template and the policy name them."""
+    return ([zh for name, (zh, _en) in FIELD_LABELS.items() if name not in NOT_COLUMNS]
+            + [f.name for f in policy.record_fields])
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RowReport:
     row: int  # the spreadsheet's row number (the header is row 1)
     data: dict[str, Any]
     errors: list[str] = field(default_factory=list)
+    received: intake.Received | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,23 +93,27 @@ def read_table(name: str, content: bytes) -> list[list[Any]]:
     raise KesuError("not_one_of", field="file", value=name.rsplit(".", 1)[-1], allowed="xlsx, csv")
 
 
-def header_map(header: list[Any]) -> dict[int, str]:
-    names = [str(h).strip() if h is not None else "" for h in header]
+def header_map(policy: Policy, header: list[Any]) -> dict[int, str]:
+    """Column → field name, by label (``names_by_label``); every unknown header is named."""
+    names = names_by_label(policy)
     problems = []
     mapping: dict[int, str] = {}
-    english = set(COLUMNS.values())
-    for i, h in enumerate(names):
+    for i, cell in enumerate(header):
+        h = str(cell).strip() if cell is not None else ""
         if not h:
             continue
-        target = COLUMNS.get(h) or (h if h in english else None)
-        if target is None:
+        target = names.get(h) or names.get(h.lower())
+        if target is None or target in NOT_COLUMNS:
             problems.append(KesuError("import_unknown_column", field="file", value=h,
-                                      allowed="、".join(COLUMNS)))
+                                      allowed="、".join(columns(policy))))
+        elif target in mapping.values():
+            first = next(str(header[j]).strip() for j, t in mapping.items() if t == target)
+            problems.append(KesuError("bad_value", field="file", detail=f"表头「{h}」与「{first}」是同一列"))
         else:
             mapping[i] = target
     for required in REQUIRED:
         if required not in mapping.values():
-            problems.append(KesuError("import_missing_column", field="file", value="客户原话"))
+            problems.append(KesuError("import_missing_column", field="file", value=FIELD_LABELS[required][0]))
     if problems:
         raise ValidationFailed(problems)
     return mapping
@@ -116,85 +122,57 @@ def header_map(header: list[Any]) -> dict[int, str]:
 def _cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # phone numbers typed as numbers in Excel
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return value
+    if isinstance(value, str):
+        return value.strip()
+    return value  # dates and times as Excel gives them: the door reads them
 
 
-def check(policy: Policy, name: str, content: bytes, *, now: datetime, default_channel: str = "import") -> Report:
+def check(name: str, content: bytes, *, now: datetime, default_channel: str = "import") -> Report:
+    """The sheet read and every row checked as a registration (nothing written). Refuses the whole
+    file (KesuError) when it cannot be read or its columns are wrong."""
+    version = active_version()
+    policy = policy_of(version)
     table = read_table(name, content)
     if not table:
         raise KesuError("import_empty", field="file")
-    mapping = header_map(table[0])
+    mapping = header_map(policy, table[0])
     body = [r for r in table[1:] if any(c not in (None, "") for c in r)]
     if len(body) > MAX_ROWS:
         raise KesuError("too_large", field="file", limit=f"{MAX_ROWS} 行")
     if not body:
         raise KesuError("import_empty", field="file")
-    tz = ZoneInfo(settings.TIME_ZONE)
-    labels = {v[0]: k for k, v in CHANNELS.items()}
-    level_names = {lv.name: lv.code for lv in policy.levels}
     reports = []
     for number, raw in enumerate(table[1:], start=2):
         if not any(c not in (None, "") for c in raw):
             continue
-        data: dict[str, Any] = {"channel": default_channel}
-        errors: list[str] = []
+        data: dict[str, Any] = {}
         for i, target in mapping.items():
             value = _cell(raw[i] if i < len(raw) else None)
-            if value in (None, ""):
-                continue
-            if target == "channel":
-                value = labels.get(str(value).strip(), str(value).strip())
-            elif target == "level":
-                value = level_names.get(str(value).strip(), str(value).strip())
-            elif target == "occurred_at":
-                value = _when(value, tz, errors)
-            elif target == "purchase_date":
-                value = _day(value, errors)
-            else:
-                value = str(value).strip()
-            if value is not None:
+            if value not in (None, ""):
                 data[target] = value
-        if not errors:
-            try:
-                clean_registration(policy, RegistrationInput(**data), now=now)
-            except ValidationFailed as exc:
-                errors += [e.message() for e in exc.errors]
-        reports.append(RowReport(number, data, errors))
+        fields = {k: v for k, v in data.items() if k not in DEPARTMENTS}
+        received = intake.Received(default_channel, fields, location=data.get("location"),
+                                   complained_department=data.get("complained_department"))
+        errors: list[str] = []
+        try:
+            intake.check(received, now=now, version=version)
+        except KesuError as exc:
+            problems = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+            errors = [f"第 {number} 行：{e.message()}" for e in problems]
+        reports.append(RowReport(number, data, errors, received))
     return Report(reports)
 
 
-def _when(value: Any, tz: ZoneInfo, errors: list[str]) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    try:
-        parsed = datetime.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        errors.append(f"发生时间「{value}」不是日期时间（如 2026-03-10 09:30）")
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-def _day(value: Any, errors: list[str]) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        errors.append(f"购买日期「{value}」不是日期（如 2026-03-01）")
-        return None
-
-
-def import_rows(report: Report, *, actor: Staff, now: datetime, only_valid: bool) -> list[Complaint]:
-    """Register the rows in one transaction: all of them (refused if any is invalid), or, when the
-    user chose so, only the valid ones."""
+def import_rows(report: Report, *, actor: Staff, now: datetime, only_valid: bool,
+                within: Callable[[Complaint], None] | None = None) -> list[Complaint]:
+    """Register the rows together through the one door, in its one transaction: all of them (refused
+    if any is invalid), or, when the user chose so, only the valid ones. ``within`` writes the
+    import's own record in that transaction."""
     if report.invalid and not only_valid:
         raise KesuError("import_has_errors", field="file", count=len(report.invalid))
-    made = []
-    with transaction.atomic():
-        for row in report.valid:
-            made.append(lifecycle.register_complaint(actor=actor, now=now, data=RegistrationInput(**row.data)))
-    return made
+    batch = [r.received for r in report.valid if r.received is not None]
+    if not batch:
+        raise KesuError("import_empty", field="file")
+    return intake.register_batch(batch, actor=actor, now=now, within=within)
