@@ -29,13 +29,15 @@ def as_running(k: ComplaintClock) -> rules.RunningClock:
 
 
 def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
-    """Start and stop the clocks ``event`` concerns (the complaint's row is locked by the caller)."""
+    """Start, stop and cancel the clocks ``event`` concerns (the complaint's row is locked by the
+    caller, and ``c.status`` already the state the event leads to): a new handling round cancels
+    the last round's clocks, a closed case cancels them all (kesu.core.clocks)."""
     if not policy.clocks:
         return
     live = running(c)
     plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel,
                           running={code: as_running(k) for code, k in live.items()},
-                          calendar=calendar_for(c.department_id))
+                          calendar=calendar_for(c.department_id), closed=rules.runs_no_clocks(c.status))
     _apply(c, policy, plan, live, at)
 
 
@@ -61,8 +63,8 @@ def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) 
 
 def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
     """Re-time running clocks for the new level, start those that now apply, cancel the rest."""
-    if not policy.clocks:
-        return
+    if not policy.clocks or rules.runs_no_clocks(c.status):
+        return  # no clock runs on a closed case
     live = running(c)
     occurred = dict(c.events.values_list("kind").annotate(last=Max("at")).values_list("kind", "last"))
     occurred.setdefault("registered", c.registered_at)
@@ -70,9 +72,10 @@ def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
         k.code for k in c.clocks.filter(stopped_at__isnull=False)
         if any(cl.code == k.code and occurred.get(cl.start) == k.started_at for cl in policy.clocks)
     )
+    round_started = max((at_ for kind, at_ in occurred.items() if kind in rules.ROUND_STARTS), default=None)
     plan = rules.on_level_change(policy, new_level=c.level, channel=c.channel, occurred=occurred,
                                  running={code: as_running(k) for code, k in live.items()}, finished=finished,
-                                 calendar=calendar_for(c.department_id))
+                                 calendar=calendar_for(c.department_id), round_started=round_started)
     _apply(c, policy, plan, live, at)
 
 
@@ -109,13 +112,17 @@ def _new_clock(c: Complaint, start: rules.Start) -> ComplaintClock:
 
 
 def _flag_uncovered(c: Complaint, k: ComplaintClock, at: datetime) -> None:
-    """A working-time deadline in a year the calendar lacks is shown, never silently guessed."""
+    """A working-time deadline in a year the calendar lacks is shown, never silently guessed.
+
+    The event's number is stored at once: registration calls this after the complaint's row is
+    inserted and saves it no more, and the next step numbers its event from the stored count."""
     if k.calendar_covered:
         return
     from kesu.clocks.alerts import alert_uncovered_calendar
 
     append_event(c, actor=None, now=at, kind="calendar_uncovered",
                  changes={"clock": [None, k.code], "years": [None, k.uncovered_years]})
+    Complaint.objects.filter(pk=c.pk).update(event_seq=c.event_seq)
     alert_uncovered_calendar(c, k, now=at)
 
 

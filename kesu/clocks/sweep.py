@@ -2,8 +2,11 @@
 
 Reads only clocks that can warn or breach now, through partial indexes, so its cost follows the
 number of due clocks and not the number of open complaints. Each clock is claimed with a
-conditional UPDATE inside its own transaction: two sweeps running at once never record a breach
-or book a penalty twice. A row that fails is logged, reported to administrators, and skipped.
+conditional UPDATE inside its own transaction, after its complaint's row is locked (the
+lifecycle's lock order): two sweeps running at once never record a breach or book a penalty
+twice. A clock found running on a closed case is cancelled instead of warned or breached
+(defence in depth: closing a case cancels its clocks). A row that fails is logged, reported to
+administrators, and skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from kesu.clocks.models import DUE_CANDIDATE, WARN_CANDIDATE, ComplaintClock, Pe
 from kesu.clocks.people import responsible_department, responsible_person
 from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import append_event
+from kesu.core.clocks import runs_no_clocks
 from kesu.policies.services import policy_of
 
 log = logging.getLogger(__name__)
@@ -63,14 +67,31 @@ def _guarded(result: SweepResult, what: str, clock_id: int, now: datetime, work)
 
 
 def _warn(clock_id: int, now: datetime, result: SweepResult) -> None:
+    complaint_id = ComplaintClock.objects.values_list("complaint_id", flat=True).get(pk=clock_id)
     with transaction.atomic():
+        # The lifecycle's lock order (complaint, then its clocks): the complaint's state is read
+        # under its lock, and a clock is cancelled or claimed only then.
+        c = (Complaint.objects.select_for_update(of=("self",))
+             .select_related("owner", "receiver", "department", "complained_department").get(pk=complaint_id))
+        if _closed(c, clock_id, now):
+            return
         claimed = ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now, due_at__gt=now)
         if not claimed.update(warned_at=now):
             return  # another sweep took it, or the clock stopped meanwhile
-        k = ComplaintClock.objects.select_related("complaint__owner", "complaint__receiver",
-                                                  "complaint__department").get(pk=clock_id)
-        alerts.warn_owner(k.complaint, k, now=now)
+        k = ComplaintClock.objects.get(pk=clock_id)
+        alerts.warn_owner(c, k, now=now)
         result.warned += 1
+
+
+def _closed(c: Complaint, clock_id: int, now: datetime) -> bool:
+    """No clock runs on a closed case (kesu.core.clocks): one found running there is cancelled —
+    no warning, no breach, no event, no penalty."""
+    if not runs_no_clocks(c.status):
+        return False
+    if ComplaintClock.objects.filter(pk=clock_id, stopped_at__isnull=True, cancelled_at__isnull=True).update(
+            cancelled_at=now):
+        log.warning("clock sweep: clock %s was still running on closed complaint %s; cancelled", clock_id, c.pk)
+    return True
 
 
 def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
@@ -80,6 +101,8 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
         c = (Complaint.objects.select_for_update(of=("self",))
              .select_related("department", "complained_department", "owner", "receiver", "policy_version")
              .get(pk=complaint_id))
+        if _closed(c, clock_id, now):
+            return
         if not ComplaintClock.objects.filter(DUE_CANDIDATE, pk=clock_id, due_at__lte=now).update(breached_at=now):
             return
         k = ComplaintClock.objects.get(pk=clock_id)

@@ -13,6 +13,14 @@ The rule for clocks, in one place:
   already happened, and cancels running clocks that no longer apply at the new level.
 * A **pause** (approved extension, waiting for the customer's next visit) stops the count; on
   resume the due time moves by exactly the time paused — working time for working-time clocks.
+* A **new handling round** (``ROUND_STARTS``: the customer not satisfied, a reopening, an upheld
+  objection) first stops the clocks that event stops, then cancels every other running clock of
+  the round that ended — a clock whose start event is a step of handling, i.e. anything but the
+  once-only ``ONCE_EVENTS`` (registration, classification). The new round starts them again from
+  their start events; a start event of an earlier round no longer counts for them.
+* **No clock runs on a closed case** (``CLOCKLESS_STATES``: signed off, reviewed, archived, and
+  answered as not valid): reaching such a state stops what its event stops and cancels the rest,
+  and nothing starts there.
 """
 
 from __future__ import annotations
@@ -22,10 +30,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from kesu.core.lifecycle import CLOSED_STATES, State
 from kesu.core.policy.durations import Duration
 from kesu.core.policy.model import Clock, Policy
 
 TimeMode = Literal["calendar", "working"]
+
+# The events that begin a new round of handling (kesu.complaints.lifecycle.ROUND_STARTERS).
+ROUND_STARTS: frozenset[str] = frozenset({"record_unsatisfied", "reopen", "uphold_objection"})
+# Events that happen once per complaint, before any round: a clock they start times the complaint
+# as a whole and outlives a new round; every other clock times a step of one round.
+ONCE_EVENTS: frozenset[str] = frozenset({"registered", "classify"})
+# States in which no clock runs.
+CLOCKLESS_STATES: frozenset[str] = frozenset({*CLOSED_STATES, State.INVALID_ANSWERED})
+
+
+def runs_no_clocks(status: str) -> bool:
+    """A complaint in this state has no running clock: it is closed, or answered as not valid."""
+    return status in CLOCKLESS_STATES
+
+
+def times_a_round(clock: Clock) -> bool:
+    """The clock times a step of a handling round (cancelled and started afresh by a new round)."""
+    return clock.start not in ONCE_EVENTS
 
 
 @dataclass(frozen=True)
@@ -103,33 +130,42 @@ def _start(clock: Clock, target: Duration, at: datetime, calendar: Calendar) -> 
 
 def on_event(
     policy: Policy, *, event: str, at: datetime, level: str, channel: str,
-    running: Mapping[str, RunningClock], calendar: Calendar,
+    running: Mapping[str, RunningClock], calendar: Calendar, closed: bool = False,
 ) -> Plan:
-    """What ``event`` at ``at`` does to the complaint's clocks."""
+    """What ``event`` at ``at`` does to the complaint's clocks; ``closed``: the event leaves the
+    complaint in a state where no clock runs (``runs_no_clocks``)."""
     applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(level, channel))
-    stops = []
-    stopped = set()
+    stops, cancels = [], []
+    ended = set()  # no longer running after this event: stopped or cancelled
     for code, rc in running.items():
         clock = next((c for c in policy.clocks if c.code == code), None)
         if clock is not None and event in clock.stop:
             stops.append(Stop(code, met=at <= rc.due_at, late_by=max(at - rc.due_at, timedelta(0))))
-            stopped.add(code)
+            ended.add(code)
+        elif closed or (event in ROUND_STARTS and clock is not None and times_a_round(clock)):
+            cancels.append(Cancel(code))
+            ended.add(code)
+    if closed:
+        return Plan(stops=tuple(stops), cancels=tuple(cancels))
     starts = [
         _start(clock, target, at, calendar)
         for code, (clock, target) in applicable.items()
-        if clock.start == event and (code not in running or code in stopped)
+        if clock.start == event and (code not in running or code in ended)
     ]
-    return Plan(starts=tuple(starts), stops=tuple(stops))
+    return Plan(starts=tuple(starts), stops=tuple(stops), cancels=tuple(cancels))
 
 
 def on_level_change(
     policy: Policy, *, new_level: str, channel: str, occurred: Mapping[str, datetime],
     running: Mapping[str, RunningClock], finished: frozenset[str], calendar: Calendar,
+    round_started: datetime | None = None,
 ) -> Plan:
     """Re-time, start and cancel clocks when the level is set or changed (see the module rule).
 
     ``occurred`` maps each event to when it last happened; ``finished`` holds the codes of
-    clocks that already ran to their stop since their start event last happened.
+    clocks that already ran to their stop since their start event last happened;
+    ``round_started`` is when the current handling round began (None: still the first), before
+    which a round clock's start event belongs to a round that is over.
     """
     applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(new_level, channel))
     retimes, cancels, starts = [], [], []
@@ -145,6 +181,8 @@ def on_level_change(
     for code, (clock, target) in applicable.items():
         if code in running or code in finished or clock.start not in occurred:
             continue
+        if round_started is not None and times_a_round(clock) and occurred[clock.start] < round_started:
+            continue  # its start event was a step of an earlier round
         stopped_after_start = any(
             stop in occurred and occurred[stop] >= occurred[clock.start] for stop in clock.stop
         )

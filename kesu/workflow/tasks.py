@@ -9,6 +9,15 @@ from kesu.core.roles import Role
 from kesu.notifications.services import notify
 from kesu.tasks import register
 from kesu.workflow.accountability import discipline_list
+from kesu.workflow.sweep import sweep_overdue
+
+
+# Every KESU_SWEEP_SECONDS (20 s), beside the clock sweep: transfers nobody acknowledged and help
+# requests nobody answered in time are put on the timeline and escalated (SPEC F5).
+@register("workflow.overdue", every_seconds="KESU_SWEEP_SECONDS")
+def overdue_task(*, now: datetime) -> dict[str, int]:
+    overdue = sweep_overdue(now=now)
+    return {"overdue_transfers": overdue.transfers, "overdue_assists": overdue.assists, "failed": overdue.failed}
 
 
 # Hourly: from the 1st of a month, last month's discipline list (seed 000: due by the 10th) is sent
