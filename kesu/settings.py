@@ -110,7 +110,7 @@ try:
 except ValueError as exc:
     raise SettingError(f"DATABASE_URL={DATABASE_URL!r}: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["ENGINE"] = "kesu.ops.sqlite"  # Django's, with a finer wait for the write lock (see there)
+    _db["ENGINE"] = "kesu.db.sqlite"  # Django's, with a finer wait for the write lock (see there)
     _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -118,7 +118,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     _db["TEST"] = {"NAME": str(DATA_DIR / "test-kesu.sqlite3")}  # a file, so worker processes can share it
-if _db["ENGINE"] not in ("kesu.ops.sqlite", "django.db.backends.postgresql"):
+if _db["ENGINE"] not in ("kesu.db.sqlite", "django.db.backends.postgresql"):
     raise SettingError(f"DATABASE_URL: unsupported database {_db['ENGINE']!r} (use sqlite:// or postgres://)")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

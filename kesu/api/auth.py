@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from kesu.ops.sql import fetch
+from kesu.db.sql import fetch
 from kesu.org.models import Staff
 
 # The owner arrives with these fields; any other is loaded on first use (Django's deferred fields).

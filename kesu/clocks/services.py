@@ -16,7 +16,7 @@ from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import append_event
 from kesu.core import clocks as rules
 from kesu.core.policy import Policy
-from kesu.ops.sql import Insert
+from kesu.db.sql import Insert
 
 
 def running(c: Complaint) -> dict[str, ComplaintClock]:

@@ -36,7 +36,7 @@ from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
-from kesu.ops.sql import Insert
+from kesu.db.sql import Insert
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from kesu.core.errors import KesuError
 from kesu.core.roles import Role
-from kesu.ops.sql import column_values, fetch
+from kesu.db.sql import column_values, fetch
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
 
@@ -16,7 +16,7 @@ def roles_of(staff: Staff) -> frozenset[str]:
     """The staff member's global roles (cached on the instance for the request)."""
     cached: frozenset[str] | None = getattr(staff, "_kesu_roles", None)
     if cached is None:
-        # asked on every request: one plain statement (see kesu.ops.sql)
+        # asked on every request: one plain statement (see kesu.db.sql)
         cached = frozenset(column_values(f'SELECT "role" FROM "{StaffRole._meta.db_table}" WHERE "staff_id" = %s',
                                          [staff.pk], model=StaffRole))
         staff._kesu_roles = cached  # type: ignore[attr-defined]

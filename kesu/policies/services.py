@@ -15,7 +15,7 @@ from django.db.models import Max
 from kesu.core.errors import KesuError
 from kesu.core.policy import Policy, dump_policy, load_policy, policy_from_data
 from kesu.core.policy.io import policy_to_data
-from kesu.ops.sql import column_values
+from kesu.db.sql import column_values
 from kesu.org.models import Staff
 from kesu.policies.models import PolicyVersion
 

@@ -2,7 +2,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from kesu.ops.schema import drop_fk_indexes
+from kesu.db.schema import drop_fk_indexes
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from kesu.ops.schema import drop_fk_indexes
+from kesu.db.schema import drop_fk_indexes
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""kesu.ops.sql writes and reads rows exactly as the ORM does: what an Insert stores, read back
+"""kesu.db.sql writes and reads rows exactly as the ORM does: what an Insert stores, read back
 through the ORM, equals what Model.save stores, field by field (JSON, time zones, decimals,
 dates, empty and set foreign keys, a related object assigned before it was saved)."""
 
@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from kesu.complaints.models import Complaint, ComplaintEvent
-from kesu.ops.sql import Insert, column_values, fetch
+from kesu.db.sql import Insert, column_values, fetch
 from kesu.org.models import Department, Staff
 
 pytestmark = pytest.mark.django_db
