@@ -199,6 +199,7 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
                                     value=type(value).__name__))
     if errors:
         raise ValidationFailed(labelled(policy, errors))
+    values.setdefault("customer_words", "")  # missing: clean_registration says it is required, by label
     return RegistrationInput(**values, extra=extra)
 
 

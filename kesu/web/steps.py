@@ -15,7 +15,7 @@ from kesu.workflow.steps import Ctx, Input, Step
 def _field(i: Input, ctx: Ctx, lang: str) -> forms.Field:
     label = i.shown_label(lang)
     initial = i.initial(ctx) if i.initial else None
-    if i.kind == "choice" and i.choices is not None:
+    if i.kind in ("choice", "record") and i.choices is not None:
         choices = i.choices(ctx)
         if not i.required:
             choices = [("", "—"), *choices]

@@ -55,7 +55,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     a = get_object_or_404(Approval, pk=pk)
     approve = request.POST.get("verdict") == "approve"
     note = request.POST.get("note", "")
-    step = "finance_reviewed" if a.state == Approval.State.FINANCE else "approval_decided"  # the record's stage
+    # The stage the inbox showed: a second click on an approval already decided is refused as such.
+    step = "finance_reviewed" if request.POST.get("stage") == "finance" else "approval_decided"
     try:
         registry.perform(step, a.complaint, {"approval": str(a.pk), "verdict": request.POST.get("verdict", ""),
                                              "note": note}, actor=_staff(request), now=timezone.now(),

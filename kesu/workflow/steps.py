@@ -45,7 +45,7 @@ Choices = Callable[[Ctx], list[tuple[str, str]]]
 class Input:
     name: str
     label: tuple[str, str]
-    kind: str = "text"  # text (several lines) | line | choice | bool
+    kind: str = "text"  # text (several lines) | line | choice | record (one of the complaint's handling records)
     required: bool = False
     choices: Choices | None = None  # for kind "choice": (value, shown) pairs
     initial: Callable[[Ctx], Any] | None = None  # the complaint's current value: a form never silently changes it
@@ -151,7 +151,9 @@ DECISION_NOTE = _text("note", "审批意见（驳回须说明理由）", "Commen
 
 
 def _record(name: str, zh: str, en: str, choices: Choices) -> Input:
-    return Input(name, (zh, en), "choice", True, choices)
+    """One of the complaint's handling records; the choices are the open ones, but the step itself
+    says precisely why another one cannot be taken (already decided, not yours)."""
+    return Input(name, (zh, en), "record", True, choices)
 
 
 def _department_input(name: str, zh: str, en: str, required: bool = True,
@@ -160,7 +162,10 @@ def _department_input(name: str, zh: str, en: str, required: bool = True,
 
 
 def _obj(model: Any, ctx: Ctx, pk: str) -> Any:
-    return model.objects.get(pk=int(pk), complaint=ctx.complaint)
+    found = model.objects.filter(pk=int(pk), complaint=ctx.complaint).first() if pk.isdigit() else None
+    if found is None:
+        raise KesuError("bad_value", field="record", detail=f"本投诉没有编号为 {pk} 的{model._meta.verbose_name}")
+    return found
 
 
 def _approve(v: dict[str, Any]) -> bool:
@@ -302,8 +307,7 @@ STEPS: dict[str, Step] = {s.code: s for s in (
          lambda ctx, v, ver: workflow.answer_assist(_obj(AssistRequest, ctx, v["assist"]), answer=v["answer"],
                                                     **_kw(ctx, ver))),
     Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties), _text("reason", "免除原因", "Why")),
-         lambda ctx, v, ver: ledger.waive(PenaltyEntry.objects.get(pk=int(v["entry"]), complaint=ctx.complaint),
-                                          reason=v["reason"], **_kw(ctx, ver))),
+         lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
 )}
 
 # Steps the rulebook knows that are taken elsewhere: editing and files have their own forms on the
