@@ -8,8 +8,8 @@ from pathlib import Path
 import kesu.core
 
 CORE = Path(kesu.core.__file__).resolve().parent
-FORBIDDEN = ("django", "rest_framework", "psycopg", "sqlite3", "celery", "kesu.complaints", "kesu.org",
-             "kesu.policies", "kesu.ops")
+# The rest of kesu is out of bounds too: core is the bottom layer (tests/schema/test_layers.py).
+FORBIDDEN = ("django", "rest_framework", "psycopg", "sqlite3", "celery")
 
 
 def imported_modules(path: Path) -> set[str]:
