@@ -20,6 +20,11 @@ from msgids import ROOT, used_msgids
 PO = ROOT / "kesu" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
 EN = {
+    "产品名称": "Product", "产品名称（可空）": "Product (optional)", "产品型号": "Model",
+    "产品型号（可空）": "Model (optional)", "发生地点（可空）": "Where it happened (optional)", "发生时间": "When it happened",
+    "发生时间（可空）": "When it happened (optional)", "客户地区": "Region", "您的诉求（可多选）": "What you ask for (any)",
+    "更多信息：地区、发生时间、产品、订单/批号、购买日期、金额": "More: region, when, product, order/batch, purchase date, amount",
+    "涉及金额（元）": "Amount involved (yuan)", "订单/批号": "Order or batch number", "购买日期": "Purchase date",
     "时间": "Time", "消息": "Notices", "未读消息": "Unread notices", "条未读": "unread", "全部标为已读": "Mark all read",
     "标为已读": "Mark read", "已读": "Read", "还没有消息。": "No notices yet.", "更早的消息": "Older notices",
     "· 客诉 Kesu": "· Kesu", "、": ", ", "上一页": "Previous", "下一时限": "Next deadline", "下一页": "Next",
