@@ -47,9 +47,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("kesu.complaints.lifecycle", "kesu.clocks.services"): "the kernel starts and stops the clocks in its transaction",
     ("kesu.complaints.lifecycle", "kesu.clocks.people"): "whom to tell (with_role, manager_above) lives in clocks",
     ("kesu.complaints.lifecycle", "kesu.clocks.calendar"): "due times on the working calendar, before the transaction",
-    ("kesu.complaints.lifecycle", "kesu.clocks.models"): "closing a case settles extension requests and penalties",
+    ("kesu.complaints.lifecycle", "kesu.clocks.models"): "the rulebook's facts: pending extensions, unwaived penalties",
     ("kesu.complaints.lifecycle", "kesu.clocks.alerts"): "the contact-limit alert is a clocks alert",
-    ("kesu.complaints.selectors", "kesu.clocks.models"): "the overdue filter reads the clock rows",
+    ("kesu.complaints.selectors", "kesu.clocks.models"): "the queues' next due time and overdue filters read clocks",
     # the doors borrow from each other instead of from a layer below
     ("kesu.intake.webhook", "kesu.mailin.services"): "service_account belongs below the doors (org), not in mailin",
     ("kesu.intake.views", "kesu.web.forms"): "record-template form fields (extra_fields) shared with the staff form",
