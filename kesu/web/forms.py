@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.intake import FileIn, Received
-from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
+from kesu.core.catalogues import CHANNELS, DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
 from kesu.org.models import Department
@@ -134,28 +134,6 @@ class RegistrationForm(forms.Form):
         fields.update(extra_values(self, self.policy))
         files = [FileIn(f.name, f.read()) for f in d.get("files") or []]
         return Received(d["channel"], fields, files, complained_department=d.get("complained_department"))
-
-
-class ClassifyForm(forms.Form):
-    level = forms.ChoiceField(label=_lazy("级别"))
-    category = forms.ChoiceField(label=_lazy("类别"))
-    validity = forms.ChoiceField(label=_lazy("有效性"))
-
-    def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [(lv.code, lv.name) for lv in policy.levels]
-        self.fields["category"].choices = category_choices(policy)
-        self.fields["validity"].choices = [(v.code, v.name or label(VALIDITY_KINDS, v.code)) for v in policy.validity]
-
-
-class AssignForm(forms.Form):
-    department = forms.ModelChoiceField(label=_lazy("责任部门"), required=False, empty_label=_lazy("（按分派规则）"),
-                                        queryset=Department.objects.filter(is_active=True))
-    reason = forms.CharField(label=_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 def add_domain_errors(form: forms.Form, exc: KesuError) -> None:

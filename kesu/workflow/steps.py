@@ -310,8 +310,9 @@ STEPS: dict[str, Step] = {s.code: s for s in (
          lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
 )}
 
-# Steps the rulebook knows that are taken elsewhere: editing and files have their own forms on the
-# detail page (they carry the record template's fields and uploads); both call the kernel.
+# Steps the rulebook judges that are not in this registry: correcting the registered fields and
+# adding files carry the record template's fields and uploads (lifecycle.edit_complaint and
+# add_attachments; mail adds files to the case it answers). Neither has a staff page yet.
 ELSEWHERE = frozenset({"edited", "attachment_added"})
 
 
