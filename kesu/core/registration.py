@@ -51,6 +51,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "complained_department": ("被投诉部门", "Department complained about"),
     "location": ("受理网点", "Receiving site"),
     "files": ("附件", "Attachments"),
+    "attachments": ("附件", "Attachments"),  # check_uploads names each file attachments[i]
 }
 # Other names the paper registers and spreadsheets use for the same fields.
 LABEL_ALIASES: dict[str, str] = {
