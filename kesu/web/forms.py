@@ -15,18 +15,7 @@ from kesu.core.catalogues import CHANNELS, DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
 from kesu.org.models import Department
-
-
-def category_choices(policy: Policy) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-
-    def walk(nodes: list[Any], depth: int) -> None:
-        for n in nodes:
-            out.append((n.code, "　" * depth + n.name))
-            walk(n.children, depth + 1)
-
-    walk(policy.categories, 0)
-    return out
+from kesu.workflow.steps import category_choices
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -81,15 +81,20 @@ def _levels(ctx: Ctx) -> list[tuple[str, str]]:
     return [(lv.code, lv.name) for lv in ctx.policy.levels]
 
 
-def _categories(ctx: Ctx) -> list[tuple[str, str]]:
+def category_choices(policy: Policy) -> list[tuple[str, str]]:
+    """The policy's type tree as (code, indented name) pairs; the registration forms use it too."""
     out: list[tuple[str, str]] = []
 
     def walk(nodes: list[Any], depth: int) -> None:
         for n in nodes:
             out.append((n.code, "　" * depth + n.name))
             walk(n.children, depth + 1)
-    walk(ctx.policy.categories, 0)
+    walk(policy.categories, 0)
     return out
+
+
+def _categories(ctx: Ctx) -> list[tuple[str, str]]:
+    return category_choices(ctx.policy)
 
 
 def _validity(ctx: Ctx) -> list[tuple[str, str]]:
