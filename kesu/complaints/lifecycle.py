@@ -29,7 +29,7 @@ from kesu.complaints.timeline import append_event, build_events
 from kesu.core import clocks as clock_rules
 from kesu.core import keywords
 from kesu.core import lifecycle as rules
-from kesu.core.attachments import Upload, check_uploads
+from kesu.core.attachments import Upload, check_uploads, safe_file_name
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import State
 from kesu.core.policy import Policy
@@ -51,10 +51,15 @@ EDITABLE_FIELDS = (
 
 @dataclass(frozen=True)
 class FileIn:
-    """An uploaded file, independent of how it arrived (form, API, mail)."""
+    """An uploaded file, independent of how it arrived (form, API, mail). Its name is made safe
+    here, once for every channel (``kesu.core.attachments.safe_file_name``: no directories, no
+    control characters, at most 180 bytes with the extension kept)."""
 
     name: str
     content: bytes
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", safe_file_name(self.name))
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -163,7 +168,7 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
     INSERT_EVENTS(timeline)
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
-    stored += _store_files(complaint, p.files, actor=actor, now=now)
+    _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening:
         _tell_screening(complaint, p.screening, now)
     return complaint
@@ -416,7 +421,7 @@ def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files:
                                already=c.attachments.count())
         if errors:
             raise ValidationFailed(errors)
-        stored.extend(_store_files(c, files, actor=actor, now=now))
+        _store_files(c, files, actor=actor, now=now, stored=stored)
 
     try:
         return perform_activity(complaint, "attachment_added", actor=actor, now=now,
@@ -649,16 +654,17 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
            dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")
 
 
-def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime) -> list[Attachment]:
-    out = []
+def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime,
+                 stored: list[Attachment]) -> None:
+    """Write each file and its row; each file written is in ``stored`` at once, so the caller's
+    rollback takes it away even when a later file or row fails (no orphan on disk)."""
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
         att = Attachment(complaint=c, name=f.name, size=len(f.content), sha256=digest, uploaded_by=actor,
                          uploaded_at=now)
         att.file.save(f.name, ContentFile(f.content), save=False)
+        stored.append(att)
         att.save()
-        out.append(att)
-    return out
 
 
 def default_owner(department: Department, complained_staff_id: int | None, now: datetime) -> Staff | None:

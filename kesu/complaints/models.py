@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
 from kesu.org.models import Department
 from kesu.policies.models import PolicyVersion
@@ -126,7 +127,8 @@ class ComplaintEvent(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"complaints/{instance.complaint_id}/{instance.sha256[:16]}-{filename}"
+    """Under the complaint's folder, by content hash and the name made safe (never a path of the sender's)."""
+    return f"complaints/{instance.complaint_id}/{instance.sha256[:16]}-{safe_file_name(filename)}"
 
 
 class Attachment(models.Model):

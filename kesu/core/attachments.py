@@ -6,6 +6,8 @@ signature is well known, so a renamed executable is not stored as a "photo".
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from kesu.core.errors import KesuError
@@ -52,3 +54,36 @@ def check_uploads(uploads: list[Upload], limits: Attachments, *, already: int = 
         if up.head.startswith(_EXECUTABLE) or (signatures and not up.head.startswith(signatures)):
             errors.append(KesuError("attachment_content_mismatch", field=field, name=up.name))
     return errors
+
+
+# --- stored file names ------------------------------------------------------------------------------
+
+MAX_NAME_BYTES = 180  # UTF-8 bytes of a stored name: 60 Chinese characters; the path on disk stays < 255
+FALLBACK_NAME = "附件"
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb"
+                           r"\ud800-\udfff<>:\"|?*]")
+
+
+def safe_file_name(name: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """The one name under which a received file is stored and shown, whatever the sender called it:
+    only the last component of any path (``../``, ``..\\``, ``C:\\``, ``/etc/``), no NUL, control,
+    bidirectional-override or zero-width characters and none Windows forbids, no leading dots or
+    trailing dots and spaces; Chinese and other letters kept; at most ``max_bytes`` of UTF-8 with the
+    extension kept; 「附件」 (with the extension, if any) when nothing is left."""
+    text = unicodedata.normalize("NFC", str(name or ""))
+    text = _UNSAFE_CHARS.sub("", text.replace("\\", "/"))
+    text = text.rsplit("/", 1)[-1]
+    text = re.sub(r"\s+", " ", text).strip()
+    stem, dot, ext = text.rpartition(".")
+    if not dot or not re.fullmatch(r"[\w-]{1,16}", ext):
+        stem, ext = text, ""
+    stem = stem.strip(" .") or FALLBACK_NAME
+    suffix = f".{ext}" if ext else ""
+    budget = max(max_bytes - len(suffix.encode()), len(FALLBACK_NAME.encode()))
+    stem = _cut(stem, budget).rstrip(" .") or FALLBACK_NAME
+    return stem + suffix
+
+
+def _cut(text: str, budget: int) -> str:
+    """``text`` shortened to ``budget`` bytes of UTF-8 without splitting a character."""
+    return text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
