@@ -7,7 +7,9 @@ Chinese font (WenQuanYi Micro Hei — Debian's Noto CJK has CFF outlines ReportL
 * 投诉调查报告 (F7): the latest investigation report.
 
 Each function takes a complaint and what the reader may see of the phone number; it reads, never
-writes.
+writes. Every text reaches ReportLab's paragraph markup through ``para`` (``kesu.core.sinks.pdf_text``
+escapes it), so what anyone typed prints literally; a table row longer than a page splits across
+pages instead of failing the whole form.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from kesu.complaints.models import Complaint
 from kesu.core.catalogues import CHANNELS, DEMANDS, label
 from kesu.core.lifecycle import event_label, state_label
+from kesu.core.sinks import pdf_text
 from kesu.policies.services import policy_of
 
 FONT = "WQYMicroHei"
@@ -58,14 +61,19 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def para(text: object, style: ParagraphStyle) -> Paragraph:
+    """The one way Kesu makes a Paragraph: ``text`` printed literally, line breaks kept."""
+    return Paragraph(pdf_text(text), style)
+
+
 def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
     st = _styles()
-    data = [[Paragraph(str(c), st["cell"]) if not isinstance(c, Paragraph) else c for c in r] for r in rows]
-    t = Table(data, colWidths=widths)
+    data = [[para(c, st["cell"]) if not isinstance(c, Paragraph) else c for c in r] for r in rows]
+    t = Table(data, colWidths=widths, splitInRow=1)  # 20,000 characters of customer's words span pages
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2"))]))
     return t
@@ -108,7 +116,7 @@ def work_order(c: Complaint, *, phone: str) -> bytes:
     w = [28 * mm, 62 * mm, 28 * mm, 62 * mm]
 
     def build(story: list[Any]) -> None:
-        story += [Paragraph("协调工作单", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
+        story += [para("协调工作单", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
         agree, result = _event(c, "agree_solution"), _event(c, "return_result")
         visit = _event(c, "record_satisfied", "record_unsatisfied")
         rows = [
@@ -148,7 +156,7 @@ def handling_slip(c: Complaint, *, phone: str) -> bytes:
         for i, (copy, where) in enumerate(COPIES):
             if i:
                 story.append(PageBreak())
-            story += [Paragraph(f"{copy}　{where}", st["copy"]), Paragraph("客诉处理单", st["title"]),
+            story += [para(f"{copy}　{where}", st["copy"]), para("客诉处理单", st["title"]),
                       _grid(_header(c, phone), w), Spacer(1, 3 * mm)]
             rows = [
                 ["顾客资料", f"{c.customer_name or '—'}　{phone or ''}　{c.customer_region}"],
@@ -172,7 +180,7 @@ def record_card(c: Complaint, *, phone: str) -> bytes:
     opinion = _event(c, "agree_solution", "answer_invalid", "return_result")
 
     def build(story: list[Any]) -> None:
-        story += [Paragraph("客户投诉记录卡", st["title"]), _grid([
+        story += [para("客户投诉记录卡", st["title"]), _grid([
             ["投诉客户名称", f"{c.customer_name or '—'}　{phone or ''}"],
             ["客户要求", "、".join(DEMANDS.get(d, (d,))[0] for d in c.demands) or "—"],
             ["投诉内容", c.customer_words],
@@ -191,9 +199,9 @@ def investigation_report(c: Complaint, *, phone: str) -> bytes:
     w = [28 * mm, 62 * mm, 28 * mm, 62 * mm]
 
     def build(story: list[Any]) -> None:
-        story += [Paragraph("投诉调查报告", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
+        story += [para("投诉调查报告", st["title"]), _grid(_header(c, phone), w), Spacer(1, 4 * mm)]
         if r is None:
-            story.append(Paragraph("尚未提交调查报告。", st["cell"]))
+            story.append(para("尚未提交调查报告。", st["cell"]))
             return
         story.append(_grid([
             ["投诉是否成立", "成立" if r.valid else "不成立"],
