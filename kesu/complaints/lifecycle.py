@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.clocks import services as clock_services
+from kesu.complaints import search
 from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
 from kesu.complaints.numbering import next_number
 from kesu.complaints.timeline import append_event, build_events
@@ -167,6 +168,7 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     timeline = build_events(complaint, now=now, events=events)
     INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
     INSERT_EVENTS(timeline)
+    search.add([(complaint, [e.reason for e in timeline if e.reason])])  # findable once committed
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening:
@@ -614,6 +616,7 @@ def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, ac
     c.updated_at, c.updated_by = now, actor
     append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
                  reason=reason)
+    search.on_change(c, diff, reason)
     if before["level"] != c.level:
         clock_services.on_level_change(c, policy, at=now)
     clock_services.on_event(c, policy, event=kind, at=now)

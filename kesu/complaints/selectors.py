@@ -3,8 +3,11 @@ visibility rule (SPEC roles, F12) is enforced in exactly one place."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -14,6 +17,8 @@ from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, State
 from kesu.core.roles import Role
+from kesu.core.search import MAX_QUERY_CHARS, MAX_TERMS
+from kesu.core.search import Query as SearchQuery
 from kesu.core.visibility import sees_all
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import roles_of
@@ -77,27 +82,25 @@ DUE_SOON = timedelta(hours=2)
 QUEUE_CAP = 500  # the due-soon and breached queues list the 500 most urgent (ten pages; more than a shift's work)
 
 
-def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
+def work_queue(staff: Staff, now: datetime, queue: str, filters: Filters | None = None, *,
+               categories: Sequence[str] = ()) -> QuerySet[Complaint]:
     """A work queue (SPEC F6/F12): open complaints the person may see, newest first, each with its
-    next due time and whether a clock is breached — one query, whatever the page size.
+    next due time and whether a clock is breached — one query, whatever the page size — narrowed
+    by ``filters`` when given.
 
     Planned for a million complaints: newest first is primary-key order (numbers are given in
     registration order), so a page reads backwards along the key and stops after a page of rows;
     "due soon" and "breached" start from the few clocks concerned, through partial indexes."""
     from kesu.clocks.models import DUE_CANDIDATE, ComplaintClock
 
-    running = ComplaintClock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
-                                            cancelled_at__isnull=True)
-    qs = (
+    qs = with_due(
         visible_complaints(staff, now)
         .filter(status__in=[s.value for s in OPEN_STATES])
         .select_related("department", "owner", "policy_version")
         .defer("policy_version__document")  # the parsed policy is cached; don't decode it per row
-        .annotate(
-            next_due=Subquery(running.filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1]),
-            breached=Exists(running.filter(breached_at__isnull=False)),
-        )
     )
+    if filters is not None:
+        qs = narrow(qs, filters, categories=categories)
     if queue == "mine":
         qs = qs.filter(Q(owner=staff) | Q(receiver=staff))
     elif queue == "department":
@@ -118,5 +121,117 @@ def work_queue(staff: Staff, now: datetime, queue: str) -> QuerySet[Complaint]:
         qs = qs.filter(pk__in=list(ids))
         # Most urgent first; it also keeps PostgreSQL from reading the key index backwards (the
         # concerned ids are often old ones) hoping to meet them early.
+        if filters is None or filters.sort in ("newest", "due"):
+            return qs.order_by(F("next_due").asc(nulls_last=True), "-id")
+    return ordered(qs, filters.sort if filters is not None else "newest")
+
+
+# --- finding: filters, sorts, search, a customer's history (issue 12) ------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a queue or a search is narrowed to; empty means any."""
+
+    status: str = ""  # a state code, or "open" / "closed"
+    level: str = ""
+    category: str = ""  # a category code: that category and the ones below it
+    department: int | None = None
+    channel: str = ""
+    since: date | None = None  # registered on or after this day (Asia/Shanghai)
+    until: date | None = None  # registered on or before this day
+    overdue: bool = False  # a clock of the complaint was missed
+    sort: str = "newest"
+
+
+SORTS: dict[str, Any] = {
+    "newest": _lazy("最新登记"),
+    "oldest": _lazy("最早登记"),
+    "updated": _lazy("最近更新"),
+    "due": _lazy("时限最近"),
+}
+
+
+def narrow(qs: QuerySet[Complaint], f: Filters, *, categories: Sequence[str] = ()) -> QuerySet[Complaint]:
+    """``qs`` with the filters applied (``categories``: the chosen category and its descendants)."""
+    from kesu.clocks.models import ComplaintClock
+
+    if f.status == "open":
+        qs = qs.filter(status__in=[s.value for s in OPEN_STATES])
+    elif f.status == "closed":
+        qs = qs.exclude(status__in=[s.value for s in OPEN_STATES])
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.category:
+        qs = qs.filter(category__in=list(categories) or [f.category])
+    if f.department is not None:
+        qs = qs.filter(department_id=f.department)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.since is not None:
+        qs = qs.filter(registered_at__gte=datetime.combine(f.since, time.min, SHANGHAI))
+    if f.until is not None:
+        qs = qs.filter(registered_at__lt=datetime.combine(f.until + timedelta(days=1), time.min, SHANGHAI))
+    if f.overdue:
+        qs = qs.filter(Exists(ComplaintClock.objects.filter(complaint=OuterRef("pk"), breached_at__isnull=False)))
+    return qs
+
+
+def ordered(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
+    if sort == "oldest":
+        return qs.order_by("id")
+    if sort == "updated":
+        return qs.order_by("-updated_at", "-id")
+    if sort == "due" and "next_due" in qs.query.annotations:
         return qs.order_by(F("next_due").asc(nulls_last=True), "-id")
     return qs.order_by("-id")
+
+
+def with_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Each complaint's next due time and whether a running clock is breached (for a list's rows)."""
+    from kesu.clocks.models import ComplaintClock
+
+    running = ComplaintClock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True,
+                                            cancelled_at__isnull=True)
+    return qs.annotate(
+        next_due=Subquery(running.filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1]),
+        breached=Exists(running.filter(breached_at__isnull=False)),
+    )
+
+
+def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(), *,
+           categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint]]:
+    """Complaints ``staff`` may see that match ``text`` (every word; see kesu.core.search), with the
+    filters, newest first unless sorted otherwise. Raises KesuError for a query that cannot be
+    searched (too long, nothing to look for)."""
+    from kesu.complaints import search as index
+
+    query = index.parse(text)
+    if query.problem:
+        limit = MAX_QUERY_CHARS if query.problem == "search_too_long" else MAX_TERMS
+        raise KesuError(query.problem, field="q", limit=limit)
+    if not query:
+        raise KesuError("search_nothing", field="q")
+    qs = narrow(visible_complaints(staff, now), filters, categories=categories).filter(pk__in=index.matching(query))
+    qs = with_due(qs.select_related("department", "owner", "policy_version").defer("policy_version__document"))
+    return query, ordered(qs, filters.sort)
+
+
+def customer_history(staff: Staff, now: datetime, c: Complaint) -> QuerySet[Complaint]:
+    """All complaints of ``c``'s customer that ``staff`` may see: the same phone, e-mail or
+    member / card number (plate, room and the policy's other identifiers are in ``extra`` and found
+    through the search index), newest first, ``c`` included."""
+    same = Q(pk=c.pk)
+    if c.customer_phone:
+        same |= Q(customer_phone=c.customer_phone)
+    if c.customer_email:
+        same |= Q(customer_email=c.customer_email)
+    if c.customer_ref:
+        same |= Q(customer_ref=c.customer_ref)
+    return with_due(visible_complaints(staff, now).filter(same).select_related("department", "owner",
+                                                                             "policy_version")
+                    .defer("policy_version__document")).order_by("-id")

@@ -118,6 +118,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{who} changed this complaint at {when}; your change was not saved — reload and retry",
     ),
     "not_visible": ("您无权查看该投诉", "you may not see this complaint"),
+    "search_too_long": ("搜索内容不能超过 {limit} 个字", "the search must not be longer than {limit} characters"),
+    "search_too_many_terms": ("搜索词不能超过 {limit} 个（用空格分隔）", "at most {limit} search words (separated by spaces)"),
+    "search_nothing": ("请输入要查找的文字、编号或电话", "type words, a number or a phone to search for"),
     "routing_unresolved": (
         "分派规则无法确定责任部门（缺少发生门店或被投诉部门），请手动选择",
         "the routing rules cannot decide the department (no location or complained-about department); choose one",

@@ -1,0 +1,177 @@
+"""The search index of complaints (issue 12): one entry per complaint, written by the kernel in the
+transaction of the change it reflects, so a complaint is findable the moment it is registered and a
+note the moment it is saved.
+
+The tokens come from kesu.core.search (one tokenizer for both databases); each database keeps them
+in its own full-text index, no search server needed:
+
+* **SQLite**: an FTS5 table ``complaints_search`` whose rowid is the complaint's id (the tokens are
+  stored with it, so a note is appended by one UPDATE);
+* **PostgreSQL**: a table ``complaints_search`` (complaint_id, doc tsvector) with a GIN index; the
+  tsvector is built from the tokens as a literal, never by PostgreSQL's text parser.
+
+``rebuild`` writes every entry again from the complaints and their timelines (``python -m kesu
+rebuild_search_index``), after a restore or a change of the index key. Phone numbers and e-mail
+addresses are in the index only as keyed hashes (``index_key``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections, router, transaction
+from django.db.models.expressions import RawSQL
+
+from kesu.complaints.models import Complaint, ComplaintEvent
+from kesu.core import search as tokens
+
+TABLE = "complaints_search"
+# Registration fields a person looks a complaint up by (besides number, phone and e-mail, which are
+# tokenised apart) and whose change rewrites the entry.
+IDENTIFIERS = ("customer_name", "customer_ref", "customer_region", "product_name", "product_model", "order_number",
+               "occurred_place")
+INDEXED = frozenset({"number", "customer_phone", "customer_email", "customer_words", "extra", *IDENTIFIERS})
+
+
+def index_key() -> bytes:
+    """The key of the blind tokens: KESU_BLIND_INDEX_KEY, else derived from the secret key (then a
+    new secret key needs ``rebuild_search_index``)."""
+    explicit = getattr(settings, "KESU_BLIND_INDEX_KEY", "")
+    if explicit:
+        return str(explicit).encode()
+    return hmac.new(str(settings.SECRET_KEY).encode(), b"kesu search index", hashlib.sha256).digest()
+
+
+def _db() -> Any:
+    return connections[router.db_for_write(Complaint)]
+
+
+def _postgres(conn: Any = None) -> bool:
+    return bool((conn or _db()).vendor == "postgresql")
+
+
+def document_of(c: Complaint, texts: Iterable[str], key: bytes) -> str:
+    extra = [str(v) for v in (c.extra or {}).values() if isinstance(v, str | int) and not isinstance(v, bool)]
+    return tokens.document(
+        number=c.number, phone=c.customer_phone, email=c.customer_email,
+        identifiers=[getattr(c, f) or "" for f in IDENTIFIERS] + extra,
+        texts=[c.customer_words, *texts], key=key)
+
+
+def add(complaints: Sequence[tuple[Complaint, Sequence[str]]]) -> None:
+    """Entries for new complaints (the registration's transaction): each with its first events' texts."""
+    if not complaints:
+        return
+    key = index_key()
+    conn = _db()
+    rows = [(c.pk, document_of(c, texts, key)) for c, texts in complaints]
+    with conn.cursor() as cur:
+        if _postgres(conn):
+            cur.executemany(f"INSERT INTO {TABLE} (complaint_id, doc) VALUES (%s, %s::tsvector) "
+                            "ON CONFLICT (complaint_id) DO UPDATE SET doc = EXCLUDED.doc",
+                            [(pk, tokens.tsvector(doc)) for pk, doc in rows])
+        else:
+            cur.executemany(f"INSERT OR REPLACE INTO {TABLE} (rowid, doc) VALUES (%s, %s)", rows)
+
+
+def append(complaint_id: int, text: str) -> None:
+    """A note or handling record joins the complaint's entry."""
+    more = tokens.more_text(text, index_key())
+    if not more:
+        return
+    with _db().cursor() as cur:
+        if _postgres():
+            cur.execute(f"UPDATE {TABLE} SET doc = doc || %s::tsvector WHERE complaint_id = %s",
+                        [tokens.tsvector(more), complaint_id])
+        else:
+            cur.execute(f"UPDATE {TABLE} SET doc = doc || ' ' || %s WHERE rowid = %s", [more, complaint_id])
+
+
+def refresh(c: Complaint) -> None:
+    """Write the complaint's entry again from its fields and its whole timeline (after an edit of
+    a field it is found by)."""
+    texts = list(ComplaintEvent.objects.filter(complaint_id=c.pk).exclude(reason="").order_by("seq")
+                 .values_list("reason", flat=True))
+    add([(c, texts)])
+
+
+def on_change(c: Complaint, changed: Iterable[str], reason: str) -> None:
+    """The kernel's hook after a step: a changed identifier rewrites the entry, a text is appended."""
+    if INDEXED.intersection(changed):
+        refresh(c)
+    elif reason.strip():
+        append(c.pk, reason)
+
+
+def rebuild(*, batch: int = 2000, progress: Any = None) -> int:
+    """Every entry written again, in batches of complaints (each batch one transaction)."""
+    with _db().cursor() as cur:
+        cur.execute(f"DELETE FROM {TABLE}")
+    done = 0
+    last = 0
+    while True:
+        chunk = list(Complaint.objects.filter(pk__gt=last).order_by("pk")[:batch])
+        if not chunk:
+            break
+        texts: dict[int, list[str]] = {c.pk: [] for c in chunk}
+        for cid, reason in (ComplaintEvent.objects.filter(complaint_id__in=list(texts)).exclude(reason="")
+                            .order_by("complaint_id", "seq").values_list("complaint_id", "reason")):
+            texts[cid].append(reason)
+        with transaction.atomic(using=router.db_for_write(Complaint)):
+            add([(c, texts[c.pk]) for c in chunk])
+        done += len(chunk)
+        last = chunk[-1].pk
+        if progress is not None:
+            progress(done)
+    if not _postgres():
+        with _db().cursor() as cur:
+            cur.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+    return done
+
+
+def needs_filling(using: str = "default") -> bool:
+    """Complaints exist but the index holds none of them (the table was just created)."""
+    conn = connections[using]
+    with conn.cursor() as cur:
+        if TABLE not in conn.introspection.table_names(cur):
+            return False
+        cur.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
+        if cur.fetchone() is not None:
+            return False
+    return Complaint.objects.using(using).exists()
+
+
+def matching(query: tokens.Query) -> RawSQL:
+    """The ids of complaints matching ``query``, as a subquery for ``pk__in``."""
+    if _postgres(connection):
+        return RawSQL(f"SELECT complaint_id FROM {TABLE} WHERE doc @@ %s::tsquery", [tokens.tsquery(query)])
+    return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [tokens.fts5_match(query)])
+
+
+def parse(text: str) -> tokens.Query:
+    return tokens.parse_query(text, index_key())
+
+
+# --- the tables ------------------------------------------------------------------------------------
+
+SQLITE_CREATE = [f"CREATE VIRTUAL TABLE {TABLE} USING fts5(doc, tokenize='unicode61 remove_diacritics 0', "
+                 "columnsize=0)"]
+POSTGRES_CREATE = [
+    f"CREATE TABLE {TABLE} (complaint_id bigint PRIMARY KEY, doc tsvector NOT NULL)",
+    f"CREATE INDEX {TABLE}_doc ON {TABLE} USING gin (doc)",
+]
+DROP = [f"DROP TABLE {TABLE}"]
+
+
+def size_bytes() -> int:
+    """The index's size on disk (for the benchmark and the administrators)."""
+    with _db().cursor() as cur:
+        if _postgres():
+            cur.execute(f"SELECT pg_total_relation_size('{TABLE}')")
+            return int(cur.fetchone()[0])
+        cur.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE %s", [f"{TABLE}%"])
+        return int(cur.fetchone()[0] or 0)
