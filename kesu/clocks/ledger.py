@@ -17,6 +17,7 @@ from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
 from kesu.core.policy import Policy
+from kesu.core.sinks import append_row
 from kesu.org.models import Staff
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -71,11 +72,11 @@ def export_xlsx(entries: QuerySet[PenaltyEntry]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "扣罚台账"
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for e in entries:
-        ws.append([
+        append_row(ws, [  # a reason or a name starting with = stays text (kesu.core.sinks)
             timezone.localtime(e.booked_at).replace(tzinfo=None), e.complaint.number, e.reason,
             str(e.staff) if e.staff else "", str(e.department) if e.department else "", e.amount,
             "已免除" if e.waived_at else "有效", e.waive_reason,

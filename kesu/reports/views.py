@@ -77,28 +77,31 @@ def report(request: HttpRequest) -> HttpResponse:
 def _xlsx(r: figures.Report) -> HttpResponse:
     from openpyxl import Workbook
 
+    from kesu.core.sinks import append_row  # every cell written as text or number, never a formula
+
     wb = Workbook()
     summary = wb.active
     summary.title = "概要"
-    summary.append(["指标", "数值"])
+    append_row(summary, ["指标", "数值"])
     for name, value in (("受理量", r.received), ("上期受理量", r.previous), ("去年同期受理量", r.year_before),
                         ("已解决", r.resolved), ("解决率（%）", r.resolution_rate), ("回访次数", r.visits),
                         ("满意率（%）", r.satisfaction_rate), ("回访率（%）", r.callback_rate),
                         ("重复投诉客户", r.repeated_customers), ("上期结转未结", r.carried_over)):
-        summary.append([name, value])
+        append_row(summary, [name, value])
     for title, rows in (("按级别", r.by_level), ("按类别", r.by_category), ("按渠道", r.by_channel),
                         ("按部门", r.by_department), ("按地点", r.by_location), ("扣罚", r.penalties),
                         ("扣罚按人", r.penalties_by_person),
                         ("补偿", r.compensation)):
         ws = wb.create_sheet(title)
-        ws.append([title[1:] if title.startswith("按") else "部门", "数量" if title.startswith("按") else "金额（元）"])
+        by = title.startswith("按")
+        append_row(ws, [title[1:] if by else "部门", "数量" if by else "金额（元）"])
         for key, value in rows:
-            ws.append([key, float(value) if not isinstance(value, int) else value])
+            append_row(ws, [key, float(value) if not isinstance(value, int) else value])
         ws.freeze_panes = "A2"
     ws = wb.create_sheet("时限按时率")
-    ws.append(["时限", "按时", "合计", "按时率（%）", "平均用时（分钟）"])
+    append_row(ws, ["时限", "按时", "合计", "按时率（%）", "平均用时（分钟）"])
     for row in r.on_time:
-        ws.append([row["name"], row["met"], row["total"], row["rate"], row["average_minutes"]])
+        append_row(ws, [row["name"], row["met"], row["total"], row["rate"], row["average_minutes"]])
     summary.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
@@ -137,9 +140,9 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    from kesu.printing.forms import _font, _grid
+    from kesu.printing.forms import _font, _grid, para
 
     font = _font()
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=1)
@@ -150,7 +153,7 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
                             bottomMargin=15 * mm, title=f"投诉分析报告 {r.period.start}", author="客诉 Kesu")
     pct = lambda v: "—" if v is None else f"{v}%"  # noqa: E731
     story: list[Any] = [
-        Paragraph(f"投诉分析报告　{r.period.start} 至 {last}（{scope}）", title), Spacer(1, 4 * mm),
+        para(f"投诉分析报告　{r.period.start} 至 {last}（{scope}）", title), Spacer(1, 4 * mm),
         _grid([["受理量", str(r.received), "上期 / 去年同期", f"{r.previous} / {r.year_before}"],
                ["解决率", pct(r.resolution_rate), "满意率", pct(r.satisfaction_rate)],
                ["回访率", pct(r.callback_rate), "重复投诉客户", str(r.repeated_customers)],
@@ -159,7 +162,7 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
         Spacer(1, 6 * mm),
     ]
     if r.empty:
-        story.append(Paragraph("该期间没有投诉。", ParagraphStyle("n", fontName=font, fontSize=10)))
+        story.append(para("该期间没有投诉。", ParagraphStyle("n", fontName=font, fontSize=10)))
     for drawing in _drawings(r):
         story += [drawing, Spacer(1, 4 * mm)]
     doc.build(story)

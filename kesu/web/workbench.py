@@ -184,15 +184,17 @@ def discipline(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook
 
+        from kesu.core.sinks import append_row  # names starting with = stay text, never a formula
+
         wb = Workbook()
         ws = wb.active
         ws.title = f"{month:%Y-%m}"
-        ws.append([_("投诉编号"), _("结案时间"), _("级别"), _("责任部门（处理）"), _("责任人"),
-                   _("责任部门（调查认定）"), _("超时扣罚（元）"), _("调查处罚（元）")])
+        append_row(ws, [_("投诉编号"), _("结案时间"), _("级别"), _("责任部门（处理）"), _("责任人"),
+                        _("责任部门（调查认定）"), _("超时扣罚（元）"), _("调查处罚（元）")])
         for r in rows:
-            ws.append([r.number, timezone.localtime(r.closed_at).replace(tzinfo=None), r.level, r.department,
-                       r.responsible_staff, r.responsible_department, float(r.clock_penalties),
-                       float(r.finding_penalties)])
+            append_row(ws, [r.number, timezone.localtime(r.closed_at).replace(tzinfo=None), r.level, r.department,
+                            r.responsible_staff, r.responsible_department, float(r.clock_penalties),
+                            float(r.finding_penalties)])
         ws.freeze_panes = "A2"
         out = io.BytesIO()
         wb.save(out)
