@@ -198,3 +198,30 @@ def test_the_ledger_export_takes_any_text_and_gives_it_back(reason, name, waiver
     assert (got_reason or "", got_waiver or "") == (read_back(reason), read_back(waiver))
     if name:  # an empty display name falls back to the login name
         assert (got_name or "", got_dept or "") == (read_back(name), read_back(name))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4))
+@example([DDE, HYPERLINK, "<b>A&B</b>\x00"])
+def test_the_report_exports_take_any_name_in_any_section(names):
+    """Every section of the report (levels and categories are the policy's names, locations the
+    customer's own words) into the real xlsx and PDF exports, built in memory."""
+    from datetime import date
+
+    from kesu.reports import figures
+    from kesu.reports.views import _pdf, _xlsx
+
+    rows = [(name, i + 1) for i, name in enumerate(names)]
+    money = [(name, Decimal(i) + Decimal("0.5")) for i, name in enumerate(names)]
+    r = figures.Report(period=figures.Period(date(2026, 3, 1), date(2026, 4, 1)), department_id=None, received=3,
+                       by_level=rows, by_category=rows, by_channel=rows, by_department=rows, by_location=rows,
+                       penalties=money, penalties_by_person=money, compensation=money,
+                       on_time=[{"name": n, "met": 1, "total": 2, "rate": 50.0, "average_minutes": 7} for n in names])
+    xlsx = _xlsx(r).content
+    assert_no_formula(xlsx)
+    wb = load_workbook(io.BytesIO(xlsx))
+    for sheet in ("按级别", "按地点", "扣罚按人", "时限按时率"):
+        got = [row[0] or "" for row in wb[sheet].iter_rows(min_row=2, values_only=True)]
+        assert got == [read_back(sheet_cell(n)) for n in names], sheet
+    assert [row[1] for row in wb["按地点"].iter_rows(min_row=2, values_only=True)] == [n for _, n in rows]
+    assert _pdf(r, None).content.startswith(b"%PDF")
