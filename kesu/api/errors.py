@@ -8,17 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import get_language
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
+from kesu.core.limits import BODY
 from kesu.core.messages import render
 
 FORBIDDEN_CODES = {"role_not_allowed", "self_approval", "not_visible", "not_assisting_department"}
 CONFLICT_CODES = {"transition_not_allowed", "guard_failed", "approval_not_pending", "not_finance_stage",
                   "assist_answered", "no_pending_transfer", "top_level"}
+
+
+class BodyRefused(exceptions.APIException):
+    """A body Kesu will not read (too large, too deep, not JSON): its status and the problem, named."""
+
+    def __init__(self, status_code: int, error: KesuError, code: str | None = None) -> None:
+        super().__init__(error.message())
+        self.status_code = status_code
+        self.error = error
+        self.top = code or error.code  # the body's code: parse_error for every unreadable body (as DRF names it)
+
+
+def limit_text(limit: int) -> str:
+    return f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit / 1024 / 1024:g} MB"
 
 
 def body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -63,6 +80,21 @@ def handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     lang = _lang()
     if isinstance(exc, KesuError):
         return from_kesu(exc)
+    if isinstance(exc, BodyRefused):
+        e = exc.error
+        return Response(body(exc.top, e.message(lang), [{"field": e.field, "code": e.code, "label": e.field_name(lang),
+                                                        "message": e.message(lang)}]), status=exc.status_code)
+    if isinstance(exc, SuspiciousOperation):  # Django's own limits on a body it read (multipart, forms)
+        if isinstance(exc, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+            e = KesuError("body_too_large", field="body", label=BODY, limit=limit_text(limit))
+            return handler(BodyRefused(413, e), context)
+        if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            limit = (settings.DATA_UPLOAD_MAX_NUMBER_FIELDS if isinstance(exc, TooManyFieldsSent)
+                     else settings.DATA_UPLOAD_MAX_NUMBER_FILES)
+            e = KesuError("too_many_parts", field="body", label=BODY, limit=limit)
+            return handler(BodyRefused(400, e), context)
+        return Response(body("bad_request", render("http_400", lang, {"detail": str(exc)})), status=400)
     if isinstance(exc, Http404 | exceptions.NotFound):
         return Response(body("not_found", render("not_found", lang, {})), status=404)
     if isinstance(exc, exceptions.ValidationError):

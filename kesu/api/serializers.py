@@ -141,10 +141,41 @@ class CreateMultipartSerializer(CreateSerializer):
                                   help_text="evidence, within the policy's attachment limits")
 
 
+class ComplaintPageSerializer(serializers.Serializer):
+    """The list's answer as it really is: one cursor page (no count; docs/api.md)."""
+
+    next = serializers.URLField(allow_null=True, help_text="the next page, or null on the last")
+    previous = serializers.URLField(allow_null=True, help_text="the previous page, or null on the first")
+    results = ComplaintSerializer(many=True)
+
+
+def text_fields() -> frozenset[str]:
+    """The creation fields that take text only (a JSON number there is refused, not turned into words)."""
+    return frozenset(name for name, f in CreateSerializer().fields.items()
+                     if type(f) is serializers.CharField and name != "extra")
+
+
 class ActionSerializer(serializers.Serializer):
     expected_version = serializers.IntegerField(min_value=1, help_text="the complaint's version you read")
     fields = serializers.DictField(required=False, default=dict,
-                                   help_text="the step's fields, see GET …/actions/")
+                                   child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+                                   help_text="the step's fields, see GET …/actions/ (text; each within its "
+                                             "input's max_length)")
+
+
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class StepInputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["text", "line", "choice", "record"])
+    required = serializers.BooleanField()
+    max_length = serializers.IntegerField(allow_null=True, help_text="for text and line: the most characters taken")
+    choices = ChoiceSerializer(many=True, allow_null=True)
+    initial = serializers.CharField(allow_null=True)
 
 
 class ActionListSerializer(serializers.Serializer):
@@ -152,6 +183,16 @@ class ActionListSerializer(serializers.Serializer):
     label = serializers.CharField()
     fields = serializers.DictField(child=serializers.CharField())
     required = serializers.ListField(child=serializers.CharField())
+    inputs = StepInputSerializer(many=True)
+
+
+class StepOutcomeSerializer(serializers.Serializer):
+    """After a step that takes the complaint out of the caller's sight (a transfer to another
+    department): only where it stands now."""
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
 
 
 def now_iso() -> str:

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -22,30 +22,39 @@ from rest_framework.views import APIView
 
 from kesu.api.errors import body, from_kesu
 from kesu.api.models import IdempotencyKey
+from kesu.api.parsers import PARSERS
 from kesu.api.serializers import (
     ActionListSerializer,
     ActionSerializer,
     ComplaintDetailSerializer,
+    ComplaintPageSerializer,
     ComplaintSerializer,
     CreateMultipartSerializer,
     CreateSerializer,
     ErrorSerializer,
+    StepOutcomeSerializer,
     complaint_brief,
+    text_fields,
 )
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, visible_complaints
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.messages import render
+from kesu.core.registration import FIELD_LABELS
 from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.org.services import active_department, managed_department_ids, roles_of
 from kesu.workflow import steps as registry
 
 ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in (
-    (400, "unreadable request"), (401, "not signed in"), (403, "not allowed"), (404, "not found or not visible"),
-    (409, "conflict: stale version or a step the state does not allow"), (422, "invalid fields, named one by one"),
+    (400, "unreadable request (not JSON, nested deeper than 32 levels, too many parts)"), (401, "not signed in"),
+    (403, "not allowed"), (404, "not found or not visible"),
+    (409, "conflict: stale version or a step the state does not allow"),
+    (413, "the body is larger than the server takes (DATA_UPLOAD_MAX_MEMORY_SIZE)"),
+    (422, "invalid fields, named one by one"),
 )}
+READ_ERRORS = {code: ERRORS[code] for code in (400, 401, 403, 404, 422)}
 
 
 def _lang() -> str:
@@ -92,6 +101,28 @@ FILTERS = [
 ]
 
 
+class View(APIView):
+    parser_classes = PARSERS  # a size and a depth limit on JSON bodies (kesu.api.parsers)
+
+
+TEXT_FIELDS = text_fields()
+
+
+def _strict_types(data: dict[str, Any]) -> None:
+    """JSON keeps its types: a text field given a number, an object or a list is refused by label,
+    never turned into words (``"customer_words": 12345``); demands are a list of text."""
+    problems = []
+    for name, value in data.items():
+        wrong = (name in TEXT_FIELDS and value is not None and not isinstance(value, str)) or (
+            name == "demands" and isinstance(value, list) and not all(isinstance(v, str) for v in value))
+        if wrong:
+            problems.append(KesuError("bad_type", field=name, label=FIELD_LABELS.get(name),
+                                      expected="文字" if name != "demands" else "文字列表",
+                                      value=json.dumps(value, ensure_ascii=False)[:40]))
+    if problems:
+        raise ValidationFailed(problems)
+
+
 def _received(request: Request) -> tuple[dict[str, Any], list[lifecycle.FileIn]]:
     """The request's fields by record-template name, and its files: JSON, or multipart/form-data
     with ``files`` parts (``demands`` repeated, ``extra`` as ``extra.<code>`` parts or one JSON object)."""
@@ -99,6 +130,7 @@ def _received(request: Request) -> tuple[dict[str, Any], list[lifecycle.FileIn]]
     if not isinstance(data, QueryDict):
         if not isinstance(data, dict):
             raise KesuError("bad_type", field="body", expected="JSON 对象", value=type(data).__name__)
+        _strict_types(data)
         return data, []
     uploads = request.FILES
     fields: dict[str, Any] = {}
@@ -133,8 +165,8 @@ def _refused(exc: KesuError) -> Response:
     return response
 
 
-class ComplaintList(APIView):
-    @extend_schema(parameters=FILTERS, responses={200: ComplaintSerializer(many=True), **ERRORS})
+class ComplaintList(View):
+    @extend_schema(parameters=FILTERS, responses={200: ComplaintPageSerializer, **READ_ERRORS})
     def get(self, request: Request) -> Response:
         now = timezone.now()
         qs = visible_complaints(_staff(request), now).select_related("department", "owner")
@@ -224,8 +256,8 @@ class ComplaintList(APIView):
         return complaint_brief(c, lang=_lang(), sees_personal_data=_sees(staff, now)(c))
 
 
-class ComplaintDetail(APIView):
-    @extend_schema(responses={200: ComplaintDetailSerializer, **ERRORS})
+class ComplaintDetail(View):
+    @extend_schema(responses={200: ComplaintDetailSerializer, **READ_ERRORS})
     def get(self, request: Request, number: str) -> Response:
         now = timezone.now()
         c = _visible(request, number, now)
@@ -242,8 +274,8 @@ def _visible(request: Request, number: str, now: datetime) -> Complaint:
         raise NotFound() from None
 
 
-class ActionList(APIView):
-    @extend_schema(responses={200: ActionListSerializer(many=True), **ERRORS})
+class ActionList(View):
+    @extend_schema(responses={200: ActionListSerializer(many=True), **READ_ERRORS})
     def get(self, request: Request, number: str) -> Response:
         """The steps the caller may take on this complaint now, with their inputs (labels, choices)."""
         now = timezone.now()
@@ -255,18 +287,29 @@ class ActionList(APIView):
             "fields": {i.name: i.kind for i in step.inputs},
             "required": [i.name for i in step.inputs if i.required],
             "inputs": [{"name": i.name, "label": i.shown_label(lang), "kind": i.kind, "required": i.required,
+                        "max_length": i.max_length,
                         "choices": [{"value": v, "label": t} for v, t in i.choices(ctx)] if i.choices else None,
                         "initial": i.initial(ctx) if i.initial else None} for i in step.inputs],
         } for step in registry.available(ctx)])
 
 
-class ActionRun(APIView):
-    @extend_schema(request=ActionSerializer, responses={200: ComplaintDetailSerializer, **ERRORS})
+STEP_RESULT = PolymorphicProxySerializer(
+    component_name="StepResult", serializers=[ComplaintDetailSerializer, StepOutcomeSerializer],
+    resource_type_field_name=None)
+
+
+class ActionRun(View):
+    @extend_schema(request=ActionSerializer, responses={200: STEP_RESULT, **ERRORS})
     def post(self, request: Request, number: str, action: str) -> Response:
         """Take one step. Refused exactly as the staff pages refuse it (role, state, guards); a stale
-        ``expected_version`` is a 409 and the other person's change is kept."""
+        ``expected_version`` is a 409 and the other person's change is kept. A field the body does not
+        define (``status``) is refused, naming it: nothing is silently ignored."""
         now = timezone.now()
         c = _visible(request, number, now)
+        if isinstance(request.data, dict):
+            unknown = [k for k in request.data if k not in ActionSerializer().fields]
+            if unknown:
+                raise ValidationFailed([KesuError("unknown_field", field=str(k)) for k in unknown])
         s = ActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         c = registry.perform(action, c, s.validated_data["fields"], actor=_staff(request), now=now,

@@ -19,6 +19,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "bad_value": ("取值无效：{detail}", "invalid value: {detail}"),
     "too_small": ("不能小于 {limit}", "must not be less than {limit}"),
     "too_large": ("不能大于 {limit}", "must not be greater than {limit}"),
+    "too_long": ("不能超过 {limit} 个字", "must not be longer than {limit} characters"),
+    "too_deep": ("嵌套不能超过 {limit} 层", "must not nest deeper than {limit} levels"),
+    "bad_json": ("不是有效的 JSON：{detail}", "is not valid JSON: {detail}"),
+    "body_too_large": ("不能超过 {limit}", "must not exceed {limit}"),
+    "too_many_parts": ("请求中的字段或文件过多（不能超过 {limit} 个）", "too many fields or files (at most {limit})"),
     "not_one_of": ("取值「{value}」不在允许范围内：{allowed}", "'{value}' is not one of: {allowed}"),
     "duplicate_code": ("编码「{value}」重复", "code '{value}' appears more than once"),
     # policy documents

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.limits import BODY, load_json
 from kesu.intake.models import WebhookDelivery, WebhookSource
 from kesu.mailin.services import service_account
 
@@ -69,9 +70,16 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
     src = WebhookSource.objects.filter(name=source, is_active=True).first()
     if src is None:
         return _error(404, "webhook_unknown_source", value=source)
-    body = request.body
+    too_large = KesuError("body_too_large", field="body", label=BODY, limit=f"{MAX_BODY // 1024} KB")
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > MAX_BODY:  # refused before a byte is read
+        return _refused(too_large, 413)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refused(too_large, 413)
     if len(body) > MAX_BODY:
-        return _error(413, "too_large", field="body", limit=f"{MAX_BODY // 1024} KB")
+        return _refused(too_large, 413)
     stamp = request.headers.get("X-Kesu-Timestamp", "")
     given = request.headers.get("X-Kesu-Signature", "")
     now = timezone.now()
@@ -79,14 +87,15 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
         return _error(401, "webhook_stale")
     if not hmac.compare_digest(given, signature(src.secret, stamp, body)):
         return _error(401, "webhook_bad_signature")
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(400, "bad_value", field="body", detail=f"不是有效的 UTF-8 JSON：{exc}")
-    except RecursionError:
-        return _error(400, "bad_value", field="body", detail="JSON 嵌套过深")
+    try:  # measured for nesting before it is parsed (kesu.core.limits): too deep is a 400, never a crash
+        payload = load_json(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return _refused(KesuError("bad_json", field="body", label=BODY, detail=f"不是 UTF-8：{exc}"), 400)
+    except KesuError as exc:
+        return _refused(exc, 400)
     if not isinstance(payload, dict):
-        return _error(400, "bad_value", field="body", detail="应为 JSON 对象")
+        return _refused(KesuError("bad_type", field="body", label=BODY, expected="JSON 对象",
+                                  value=type(payload).__name__), 400)
     problems = _check(payload)
     if problems:
         return _refused(ValidationFailed(problems))

@@ -41,6 +41,12 @@ class Ctx:
 Choices = Callable[[Ctx], list[tuple[str, str]]]
 
 
+# The most characters a free-text input takes, by kind; pages, the API and the portal share them.
+TEXT_LIMIT = 5000  # several lines: a note, a plan, an investigation's course of events
+LINE_LIMIT = 200  # one line: an amount, a duration
+MAX_LENGTH = {"text": TEXT_LIMIT, "line": LINE_LIMIT}
+
+
 @dataclass(frozen=True)
 class Input:
     name: str
@@ -49,9 +55,15 @@ class Input:
     required: bool = False
     choices: Choices | None = None  # for kind "choice": (value, shown) pairs
     initial: Callable[[Ctx], Any] | None = None  # the complaint's current value: a form never silently changes it
+    limit: int | None = None  # fewer characters than the kind's, where the record's column is shorter
 
     def shown_label(self, lang: str) -> str:
         return self.label[1] if lang.startswith("en") else self.label[0]
+
+    @property
+    def max_length(self) -> int | None:
+        """The most characters this input takes (text and line inputs), else None."""
+        return self.limit or MAX_LENGTH.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -146,13 +158,15 @@ def _penalties(ctx: Ctx) -> list[tuple[str, str]]:
 
 # --- inputs -----------------------------------------------------------------------------------------
 
-def _text(name: str, zh: str, en: str, required: bool = True) -> Input:
-    return Input(name, (zh, en), "text", required)
+def _text(name: str, zh: str, en: str, required: bool = True, limit: int | None = None) -> Input:
+    return Input(name, (zh, en), "text", required, limit=limit)
 
 
 REASON = _text("reason", "说明", "Note", required=False)
 VERDICT = Input("verdict", ("审批结论", "Decision"), "choice", True, _fixed(("approve", "同意"), ("reject", "驳回")))
 DECISION_NOTE = _text("note", "审批意见（驳回须说明理由）", "Comment (required when rejecting)", required=False)
+EXTENSION_NOTE = _text("note", "审批意见（驳回须说明理由）", "Comment (required when rejecting)", required=False,
+                       limit=200)  # ExtensionRequest.decision_note is 200 characters
 
 
 def _record(name: str, zh: str, en: str, choices: Choices) -> Input:
@@ -286,12 +300,12 @@ STEPS: dict[str, Step] = {s.code: s for s in (
         _record("clock", "时限", "Clock", _running_clocks),
         Input("kind", ("方式", "Kind"), "choice", True,
               _fixed(("pause", "暂停计时（至恢复）"), ("extend", "延长时限"))),
-        Input("extension", ("延长时长（如 24h、2d，仅“延长时限”）", "Extension (e.g. 24h, 2d)"), "line"),
+        Input("extension", ("延长时长（如 24h、2d，仅“延长时限”）", "Extension (e.g. 24h, 2d)"), "line", limit=20),
         _text("reason", "原因", "Why")),
         lambda ctx, v, ver: extensions.request_extension(
             ctx.complaint, clock_code=v["clock"], kind=v["kind"], extension=v.get("extension", ""),
             reason=v["reason"], **_kw(ctx, ver))),
-    Step("extension_decided", (_record("request", "延期申请", "Request", _pending_extensions), VERDICT, DECISION_NOTE),
+    Step("extension_decided", (_record("request", "延期申请", "Request", _pending_extensions), VERDICT, EXTENSION_NOTE),
          lambda ctx, v, ver: extensions.decide_extension(_obj(ExtensionRequest, ctx, v["request"]),
                                                          approve=_approve(v), note=v.get("note", ""),
                                                          **_kw(ctx, ver))),
@@ -311,7 +325,8 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                              _text("answer", "协办回复", "What was done")),
          lambda ctx, v, ver: workflow.answer_assist(_obj(AssistRequest, ctx, v["assist"]), answer=v["answer"],
                                                     **_kw(ctx, ver))),
-    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties), _text("reason", "免除原因", "Why")),
+    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),
+                            _text("reason", "免除原因", "Why", limit=200)),  # PenaltyEntry.waive_reason: 200
          lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
 )}
 
@@ -359,6 +374,9 @@ def read(step: Step, ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, Any]:
         if not value.strip():
             if i.required:
                 problems.append(KesuError("required", field=i.name, label=i.label))
+            continue
+        if i.max_length is not None and len(value) > i.max_length:
+            problems.append(KesuError("too_long", field=i.name, label=i.label, limit=i.max_length))
             continue
         if i.kind == "choice" and i.choices is not None:
             allowed = dict(i.choices(ctx))

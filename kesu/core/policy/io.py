@@ -80,15 +80,71 @@ def policy_from_data(data: Any) -> Policy:
     return policy
 
 
+# A policy file is a few kilobytes, nested a handful of levels (categories within categories).
+# Anything far beyond is refused before it is built: PyYAML composes nodes recursively, so a
+# 3,000-deep ``[[[…]]]`` would end in a RecursionError, and a few aliases of aliases (the
+# "billion laughs") expand into more nodes than any check could walk.
+MAX_POLICY_BYTES = 1024 * 1024
+MAX_POLICY_DEPTH = 64
+MAX_POLICY_NODES = 200_000  # aliases counted as what they expand to
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, detail: str) -> None:
+        self.mark, self.detail = mark, detail
+
+
+def _measure(text: str | bytes) -> None:
+    """Walk the file's parse events (PyYAML's parser is iterative, unlike its composer) and refuse
+    one nested deeper than MAX_POLICY_DEPTH or expanding to more than MAX_POLICY_NODES nodes."""
+    nodes = 0
+    open_: list[list[Any]] = []  # per open collection: [anchor, nodes before it, its depth, deepest inside]
+    anchored: dict[str, tuple[int, int]] = {}  # anchor → (its nodes, the levels it spans)
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        reaches = len(open_)
+        if isinstance(event, yaml.CollectionStartEvent):
+            nodes += 1
+            reaches = len(open_) + 1
+            open_.append([event.anchor, nodes - 1, reaches, reaches])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, at, deepest = open_.pop()
+            if anchor:
+                anchored[anchor] = (nodes - before, deepest - at + 1)
+            if open_:
+                open_[-1][3] = max(open_[-1][3], deepest)
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            if event.anchor:
+                anchored[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            size, levels = anchored.get(event.anchor or "", (1, 0))
+            nodes += size
+            reaches = len(open_) + levels
+            if open_:
+                open_[-1][3] = max(open_[-1][3], reaches)
+        if reaches > MAX_POLICY_DEPTH:
+            raise _Refused(event.start_mark, f"嵌套超过 {MAX_POLICY_DEPTH} 层")
+        if nodes > MAX_POLICY_NODES:
+            raise _Refused(event.start_mark, f"内容超过 {MAX_POLICY_NODES} 项（含别名展开）")
+
+
+def _unreadable(mark: Any, problem: str) -> ValidationFailed:
+    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
+    return ValidationFailed([KesuError("policy_unreadable", detail=f"{where}{problem}")])
+
+
 def load_policy(text: str | bytes) -> Policy:
-    """Parse a YAML policy file."""
+    """Parse a YAML policy file: within MAX_POLICY_BYTES, MAX_POLICY_DEPTH levels and
+    MAX_POLICY_NODES nodes, or refused as unreadable with the line it went wrong at."""
+    if len(text) > MAX_POLICY_BYTES:
+        raise _unreadable(None, f"文件超过 {MAX_POLICY_BYTES // 1024} KB")
     try:
+        _measure(text)
         data = yaml.safe_load(text)
+    except _Refused as exc:
+        raise _unreadable(exc.mark, exc.detail) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationFailed([KesuError("policy_unreadable", detail=f"{where}{problem}")]) from None
+        raise _unreadable(getattr(exc, "problem_mark", None), getattr(exc, "problem", None) or str(exc)) from None
     return policy_from_data(data)
 
 
