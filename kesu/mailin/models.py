@@ -54,3 +54,21 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_key} {self.outcome}"
+
+
+class FailedAttempt(models.Model):
+    """A message whose handling raised, counted outside its rolled-back transaction: read again on
+    the next polls, and set aside (kept raw) after ``MAX_FAILURES`` — never retried forever."""
+
+    account = models.ForeignKey(MailAccount, on_delete=models.CASCADE, related_name="failures")
+    message_key = models.CharField("Message-ID", max_length=300)
+    attempts = models.PositiveSmallIntegerField("失败次数", default=0)
+    last_error = models.TextField("上次错误", blank=True)
+    last_at = models.DateTimeField("上次失败")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "处理失败的邮件"
+        constraints = [models.UniqueConstraint(fields=["account", "message_key"], name="inbound_failure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.message_key} ×{self.attempts}"

@@ -25,7 +25,7 @@ import imaplib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,11 +33,12 @@ from django.db import IntegrityError, transaction
 
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
+from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.inbound import InboundMail, parse
 from kesu.core.policy import Policy
 from kesu.core.registration import names_by_label
-from kesu.mailin.models import InboundMessage, MailAccount
+from kesu.mailin.models import FailedAttempt, InboundMessage, MailAccount
 from kesu.notifications.models import OutboundEmail
 from kesu.notifications.services import email_customer
 from kesu.org.models import Staff, StaffRole
@@ -45,6 +46,7 @@ from kesu.org.models import Staff, StaffRole
 log = logging.getLogger(__name__)
 MAIL_USERNAME = "mail-intake"
 MAX_RAW_KEPT = 10 * 1024 * 1024  # a set-aside message is kept for handling by hand up to this size
+MAX_FAILURES = 3  # a message whose handling raises this many times is set aside, not retried forever
 # 「房号：1203」, 「订单号: A-778」: a label, a full-width or ASCII colon, the value, on a line of its own
 LABEL_LINE = re.compile(r"^[ \t\u3000]*([^：:\n]{1,20}?)[ \t\u3000]*[：:][ \t\u3000]*(\S.*?)[ \t\u3000]*$", re.M)
 # What a customer's mail may fill by such a line: their own details and the policy's industry
@@ -83,34 +85,89 @@ def message_key(mail: InboundMail, raw: bytes) -> str:
 
 def process(account: MailAccount, raw: bytes, *, now: datetime) -> Outcome:
     """Handle one message: its outcome and its row are written in one transaction (a registration's
-    own). A message seen before returns its earlier outcome."""
+    own). A message seen before returns its earlier outcome. When handling raises, the message is
+    tried again without its attachments (one of them may be what breaks); failing still, the error
+    is counted and raised (the message stays unseen), and after ``MAX_FAILURES`` it is set aside."""
     mail = parse(raw)
     key = message_key(mail, raw)
     earlier = InboundMessage.objects.filter(account=account, message_key=key).first()
     if earlier is not None:
         return Outcome("duplicate", earlier.outcome, earlier.complaint)
-
-    def record(result: Outcome) -> None:
-        InboundMessage.objects.create(
-            account=account, message_key=key, from_address=mail.from_address[:254], subject=mail.subject[:300],
-            received_at=now, outcome=result.outcome, reason=result.reason, complaint=result.complaint,
-            raw=raw if result.outcome == InboundMessage.Outcome.SET_ASIDE and len(raw) <= MAX_RAW_KEPT else b"")
-
     try:
-        result = _screen(mail)
-        known = _complaint_answered(mail) if result is None else None
-        if result is None and known is None:
-            result = _register(mail, now=now, record=record)
-            if result.outcome == InboundMessage.Outcome.REGISTERED and result.reason:  # the files left out
-                InboundMessage.objects.filter(account=account, message_key=key).update(reason=result.reason)
-            return result
-        with transaction.atomic():  # not a registration: an addition to a complaint, or no complaint
-            result = result or _append(known, mail, now=now)  # type: ignore[arg-type]
-            record(result)
-            return result
+        try:
+            return _handle(account, raw, mail, key, now=now)
+        except IntegrityError:
+            raise
+        except Exception as exc:
+            if not mail.attachments:
+                raise
+            log.warning("mail intake: %s failed with its attachments (%r); taking it without them", key, exc)
+            kept_out = [f"{a.name}（保存时出错：{type(exc).__name__}）" for a in mail.attachments]
+            return _handle(account, raw, replace(mail, attachments=[], left_out=[*mail.left_out, *kept_out]),
+                           key, now=now)
     except IntegrityError:  # another worker recorded it first
-        earlier = InboundMessage.objects.get(account=account, message_key=key)
+        earlier = InboundMessage.objects.filter(account=account, message_key=key).first()
+        if earlier is None:
+            raise
         return Outcome("duplicate", earlier.outcome, earlier.complaint)
+    except Exception as exc:
+        return _count_failure(account, raw, mail, key, exc, now=now)
+
+
+def _count_failure(account: MailAccount, raw: bytes, mail: InboundMail, key: str, exc: Exception, *,
+                   now: datetime) -> Outcome:
+    """Count the failure outside the rolled-back work; raise it (read again next poll) until the
+    ``MAX_FAILURES``-th, then set the message aside, kept raw, with the error as the reason."""
+    with transaction.atomic():
+        row, _ = FailedAttempt.objects.select_for_update().get_or_create(
+            account=account, message_key=key, defaults={"last_at": now})
+        row.attempts += 1
+        row.last_error, row.last_at = repr(exc)[:2000], now
+        row.save(update_fields=["attempts", "last_error", "last_at"])
+    if row.attempts < MAX_FAILURES:
+        raise exc
+    result = Outcome(InboundMessage.Outcome.SET_ASIDE,
+                     f"处理 {row.attempts} 次均出错，已搁置待人工处理（{type(exc).__name__}）")
+    with transaction.atomic():
+        _recorder(account, raw, mail, key, now=now)(result)
+    return result
+
+
+def _recorder(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *,
+              now: datetime) -> Callable[[Outcome], InboundMessage]:
+    """Write the message's row (or, called again, settle its outcome): the raw message is kept when
+    it, or a part of it, was set aside."""
+    rows: list[InboundMessage] = []
+
+    def record(result: Outcome) -> InboundMessage:
+        kept = result.outcome == InboundMessage.Outcome.SET_ASIDE or bool(mail.left_out)
+        values = {"outcome": result.outcome, "reason": result.reason, "complaint": result.complaint,
+                  "raw": raw if kept and len(raw) <= MAX_RAW_KEPT else b""}
+        if rows and InboundMessage.objects.filter(pk=rows[-1].pk).update(**values):
+            return rows[-1]  # settled in the same transaction
+        rows.append(InboundMessage.objects.create(
+            account=account, message_key=key, from_address=mail.from_address[:254], subject=mail.subject[:300],
+            received_at=now, **values))
+        FailedAttempt.objects.filter(account=account, message_key=key).delete()
+        return rows[-1]
+
+    return record
+
+
+def _handle(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *, now: datetime) -> Outcome:
+    record = _recorder(account, raw, mail, key, now=now)
+    result = _screen(mail)
+    if result is None:
+        known, how = _complaint_answered(mail)
+        if known is not None and _may_add_to(known, mail):
+            return _append(known, mail, now=now, record=record)
+        review = "" if known is None else (
+            f"待复核：来信{how}引用了投诉 {known.number}，但发件人 {mail.from_address} 不是该投诉的客户，"
+            f"已登记为新投诉；请核实后再决定是否与投诉 {known.number} 合并处理")
+        return _register(mail, now=now, record=record, review=review)
+    with transaction.atomic():  # no complaint: only the message's row
+        record(result)
+    return result
 
 
 def _screen(mail: InboundMail) -> Outcome | None:
@@ -120,44 +177,65 @@ def _screen(mail: InboundMail) -> Outcome | None:
     if mail.problems:
         return Outcome(InboundMessage.Outcome.SET_ASIDE, "；".join(mail.problems))
     if not mail.text.strip() and not mail.attachments:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, "邮件没有正文")
+        return Outcome(InboundMessage.Outcome.SET_ASIDE, "邮件没有正文" + _left_out_note(mail.left_out, "；"))
     return None
 
 
-def _complaint_answered(mail: InboundMail) -> Complaint | None:
+def _complaint_answered(mail: InboundMail) -> tuple[Complaint | None, str]:
+    """The complaint the message answers, and how it says so (the subject's tag or the thread)."""
     if mail.tagged_number:
         found = Complaint.objects.filter(number=mail.tagged_number).first()
         if found is not None:
-            return found
+            return found, "主题中的编号"
     thread = [i for i in (mail.in_reply_to, *mail.references) if i]
     if thread:
         sent = OutboundEmail.objects.filter(message_id__in=thread, complaint__isnull=False).first()
         if sent is not None:
-            return sent.complaint
+            return sent.complaint, "的回复关系"
         earlier = InboundMessage.objects.filter(message_key__in=thread, complaint__isnull=False).first()
         if earlier is not None:
-            return earlier.complaint
-    return None
+            return earlier.complaint, "的回复关系"
+    return None, ""
 
 
-def _append(c: Complaint, mail: InboundMail, *, now: datetime) -> Outcome:
-    """The customer's reply goes on the complaint's timeline, with what attachments fit."""
+def _may_add_to(c: Complaint, mail: InboundMail) -> bool:
+    """Only the complaint's own customer (by the address it was registered with), or an active staff
+    member, adds to it by mail: a stranger quoting its number makes a new complaint instead."""
+    sender = mail.from_address.strip().lower()
+    if not sender:
+        return False
+    if c.customer_email and c.customer_email.strip().lower() == sender:
+        return True
+    return Staff.objects.filter(email__iexact=sender, is_active=True).exists()
+
+
+def _left_out_note(left_out: list[str], lead: str = "") -> str:
+    return f"{lead}未保存的附件或部分：{'、'.join(left_out)}" if left_out else ""
+
+
+def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage]) -> Outcome:
+    """The customer's reply goes on the complaint's timeline, with what attachments fit; the message's
+    row is written first, in the same transaction, so a second worker fails before any file is written."""
     actor = mail_actor()
-    if c.customer_email and c.customer_email != mail.from_address:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE,
-                       f"回复了投诉 {c.number}，但发件人 {mail.from_address} 不是该投诉的客户", c)
-    try:
-        with transaction.atomic():
-            lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
-                                            text=f"客户来信（{mail.subject}）：{mail.text}"[:4000] or "（附件）")
-            note = _attach(c, mail, actor=actor, now=now)
-    except KesuError as exc:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, f"不能追加到投诉 {c.number}：{exc.message()}", c)
-    return Outcome(InboundMessage.Outcome.APPENDED, note, c)
+    with transaction.atomic():
+        record(Outcome(InboundMessage.Outcome.APPENDED, "", c))
+        try:
+            with transaction.atomic():
+                text = f"客户来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
+                lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now, text=text[:4000])
+                left_out = [*mail.left_out, *_attach(c, mail, actor=actor, now=now)]
+                if left_out:
+                    lifecycle.add_note(c, actor=actor, now=now, note=_left_out_note(left_out, "邮件中")[:4000])
+        except KesuError as exc:
+            result = Outcome(InboundMessage.Outcome.SET_ASIDE, f"不能追加到投诉 {c.number}：{exc.message()}", c)
+        else:
+            result = Outcome(InboundMessage.Outcome.APPENDED, _left_out_note(left_out), c)
+        record(result)
+    return result
 
 
-def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime) -> str:
-    """Keep the attachments the policy allows, one by one; say which were left out and why."""
+def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime) -> list[str]:
+    """Keep the attachments the policy allows, one by one; name those left out, each with the reason."""
     left_out = []
     for a in mail.attachments:
         try:
@@ -167,7 +245,10 @@ def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime) -> 
             left_out.append(f"{a.name}（{'；'.join(e.message() for e in exc.errors)}）")
         except KesuError as exc:
             left_out.append(f"{a.name}（{exc.message()}）")
-    return ("未保存的附件：" + "、".join(left_out)) if left_out else ""
+        except (OSError, ValueError) as exc:  # the file cannot be stored: the rest of the reply is kept
+            log.warning("mail intake: attachment %r of %s not stored: %r", a.name, mail.message_id, exc)
+            left_out.append(f"{a.name}（保存时出错：{type(exc).__name__}）")
+    return left_out
 
 
 def labelled_lines(policy: Policy, text: str) -> dict[str, str]:
@@ -182,8 +263,11 @@ def labelled_lines(policy: Policy, text: str) -> dict[str, str]:
     return out
 
 
-def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], None]) -> Outcome:
-    """A new complaint through the one door; refused, the message is set aside with the door's reason."""
+def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
+              review: str = "") -> Outcome:
+    """A new complaint through the one door; refused, the message is set aside with the door's reason.
+    Parts not read and files the policy refuses are named in the message's row and on the
+    complaint's timeline (a note), and so is ``review`` (a stranger quoting another complaint)."""
     try:
         policy = intake.policy_in_force()
     except KesuError as exc:
@@ -193,26 +277,38 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], N
     previous = (Complaint.objects.filter(customer_email=mail.from_address).order_by("-registered_at")
                 .values("customer_name", "customer_phone").first()) or {}
     lines = labelled_lines(policy, mail.text)
-    guessed = set(lines)  # read from the text: left out when the door refuses them, not the message
+    guessed = set(lines) | {"customer_email"}  # read from the message: left out when the door refuses them
     phone = lines.get("customer_phone") or mail.phone_in_text()
     if phone:
         guessed.add("customer_phone")
     words = f"{mail.subject}\n{mail.text}".strip() if mail.subject else mail.text
     fields: dict[str, Any] = {
-        **lines, "customer_words": words[:4000], "customer_email": mail.from_address,
+        **lines, "customer_words": words[:4000] or "（见附件）", "customer_email": mail.from_address,
         "customer_name": (lines.get("customer_name") or mail.from_name or previous.get("customer_name", ""))[:60],
         "customer_phone": phone or previous.get("customer_phone", ""),
     }
-    files = [lifecycle.FileIn(a.name, a.content) for a in mail.attachments]
+    files, left_out = [], list(mail.left_out)
+    for a in mail.attachments:  # the door's own lenient check, done here so the timeline can name them
+        f = lifecycle.FileIn(a.name, a.content)
+        problems = check_uploads([Upload(f.name, len(f.content), f.content[:16])], policy.attachments,
+                                 already=len(files))
+        if problems:
+            left_out.append(f"{f.name}（{'；'.join(e.message() for e in problems)}）")
+        else:
+            files.append(f)
     actor = mail_actor()
 
     def within(c: Complaint) -> None:  # in the registration's transaction
-        record(Outcome(InboundMessage.Outcome.REGISTERED, "", c))
-        email_customer(
-            complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,
-            subject=f"【客诉 {c.number}】已受理：{mail.subject}"[:200],
-            body=(f"您好，您的来信已登记为投诉 {c.number}。我们将按《{policy.name}》的时限处理并与您联系。\n"
-                  f"如需补充，请直接回复本邮件（请保留主题中的编号）。"))
+        reason = "；".join(r for r in (review, _left_out_note(left_out)) if r)
+        record(Outcome(InboundMessage.Outcome.REGISTERED, reason, c))
+        if reason:
+            lifecycle.add_note(c, actor=actor, now=now, note=("邮件受理：" + reason)[:4000])
+        if fields.get("customer_email"):
+            email_customer(
+                complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,
+                subject=f"【客诉 {c.number}】已受理：{mail.subject}"[:200],
+                body=(f"您好，您的来信已登记为投诉 {c.number}。我们将按《{policy.name}》的时限处理并与您联系。\n"
+                      f"如需补充，请直接回复本邮件（请保留主题中的编号）。"))
 
     required = {f"extra.{f.code}" for f in policy.record_fields if f.required}
     try:
@@ -223,17 +319,18 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], N
             refused = {(e.field or "").split("[", 1)[0] for e in exc.errors}
             if not refused or not refused <= guessed - required:
                 raise
-            # a wrong phone number or an unreadable date in the text: registered without it
+            # a wrong phone number or an unreadable date in the text, an address the door refuses:
+            # registered without it (and, without an address, with no acknowledgement)
             fields = {k: v for k, v in fields.items() if k not in refused}
             done = intake.register(intake.Received("email", fields, files), actor=actor, now=now,
                                    lenient_files=True, within=within)
     except KesuError as exc:
         return _set_aside(record, exc.message())
-    note = ("未保存的附件：" + "、".join(done.left_out)) if done.left_out else ""
-    return Outcome(InboundMessage.Outcome.REGISTERED, note, done.complaint)
+    reason = "；".join(r for r in (review, _left_out_note([*left_out, *done.left_out])) if r)
+    return Outcome(InboundMessage.Outcome.REGISTERED, reason, done.complaint)
 
 
-def _set_aside(record: Callable[[Outcome], None], reason: str) -> Outcome:
+def _set_aside(record: Callable[[Outcome], InboundMessage], reason: str) -> Outcome:
     result = Outcome(InboundMessage.Outcome.SET_ASIDE, reason)
     record(result)
     return result

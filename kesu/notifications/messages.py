@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kesu.core.inbound import one_line
+
 TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     # kind: ((subject zh, body zh), (subject en, body en))
     "clock_warning": (
@@ -132,7 +134,13 @@ def render(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple
     if "approved" in values:
         values.setdefault("verdict", ("approved" if values["approved"] else "rejected") if lang.startswith("en")
                           else ("批准" if values["approved"] else "驳回"))
-    return _fill(subject, values), _fill(body, values)
+    return header_text(_fill(subject, values)), _fill(body, values)
+
+
+def header_text(value: str) -> str:
+    """A value safe for a mail header: one line, no CR, LF or other control character (a customer's
+    subject with an encoded CR/LF is quoted in the acknowledgement's; it must not break the header)."""
+    return one_line(value)
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kesu.notifications.messages import render
+from kesu.notifications.messages import header_text, render
 from kesu.notifications.models import Notification, OutboundEmail
 from kesu.tasks import enqueue
 
@@ -48,8 +48,8 @@ def notify(
             raise
         made.append(note)
         if email and person.email:
-            subject, body = render(kind, params)
-            OutboundEmail.objects.create(to_address=person.email, subject=subject, body=body, notification=note,
+            subject, body = render(kind, params)  # the subject made safe for a header by render
+            OutboundEmail.objects.create(to_address=person.email, subject=subject[:200], body=body, notification=note,
                                          created_at=now, next_attempt_at=now)
     if made and email:
         enqueue("notifications.deliver")
@@ -65,8 +65,11 @@ def email_customer(*, complaint: Any, to: str, subject: str, body: str, now: dat
     """Queue a mail to a customer in the caller's transaction (sent after commit, retried). Its
     Message-ID is fixed now, so the customer's reply can be matched to the complaint; the subject
     carries the complaint's tag 【客诉 number】 for mail clients that drop the headers."""
+    in_reply_to = header_text(in_reply_to)[:300]
+    references = tuple(r for r in (header_text(r) for r in references) if r)
     mail = OutboundEmail.objects.create(
-        to_address=to, subject=subject[:200], body=body, created_at=now, next_attempt_at=now, complaint=complaint,
+        to_address=header_text(to), subject=header_text(subject)[:200], body=body, created_at=now,
+        next_attempt_at=now, complaint=complaint,
         message_id=f"<kesu-{complaint.number}-{uuid.uuid4().hex[:12]}@{DNS_NAME}>", in_reply_to=in_reply_to,
         references=" ".join([*references, *([in_reply_to] if in_reply_to and in_reply_to not in references else [])]))
     enqueue("notifications.deliver")  # after commit
@@ -96,11 +99,12 @@ def deliver(*, now: datetime, limit: int = 100) -> dict[str, int]:
             connection = connection or get_connection(timeout=settings.EMAIL_TIMEOUT)
             headers = {"Message-ID": message_id, "X-Kesu-Loop": "1", "Auto-Submitted": "auto-generated"}
             if mail.in_reply_to:
-                headers["In-Reply-To"] = mail.in_reply_to
+                headers["In-Reply-To"] = header_text(mail.in_reply_to)
             if mail.references:
-                headers["References"] = mail.references
-            EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to_address],
-                         headers=headers, connection=connection).send()
+                headers["References"] = header_text(mail.references)
+            # header_text again: a row queued before headers were made safe still goes out
+            EmailMessage(header_text(mail.subject), mail.body, settings.DEFAULT_FROM_EMAIL,
+                         [header_text(mail.to_address)], headers=headers, connection=connection).send()
         except Exception as exc:
             connection = None
             final = mail.attempts >= MAX_ATTEMPTS

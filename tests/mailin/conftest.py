@@ -1,11 +1,33 @@
 from __future__ import annotations
 
+import imaplib
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.servers import free_port
+from kesu.mailin.models import MailAccount
+from tests.mailin.imap import PASSWORD, USER
+from tests.servers import dovecot_server, free_port
+
+
+@pytest.fixture(scope="module")
+def imap_port():
+    with dovecot_server({USER: PASSWORD}) as port:
+        yield port
+
+
+@pytest.fixture
+def account(imap_port, publish, people, now):
+    publish("p4_public_commitment", now)  # P4 takes complaints by email
+    box = imaplib.IMAP4("127.0.0.1", imap_port)
+    box.login(USER, PASSWORD)
+    box.select("INBOX")
+    box.store("1:*", "+FLAGS", "(\\Deleted)") if box.search(None, "ALL")[1][0] else None
+    box.expunge()
+    box.logout()
+    return MailAccount.objects.create(name="客服邮箱", host="127.0.0.1", port=imap_port, use_ssl=False,
+                                      username=USER, password=PASSWORD)
 
 
 class Sink:

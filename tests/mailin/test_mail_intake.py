@@ -5,7 +5,6 @@ threaded under their own message."""
 
 from __future__ import annotations
 
-import imaplib
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -14,59 +13,12 @@ import pytest
 
 from kesu.complaints.models import Complaint
 from kesu.mailin import services
-from kesu.mailin.models import InboundMessage, MailAccount
+from kesu.mailin.models import InboundMessage
 from kesu.notifications.models import OutboundEmail
 from kesu.notifications.services import deliver
-from tests.servers import dovecot_server
+from tests.mailin.imap import USER, deliver_to_inbox, mail, unseen
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-USER, PASSWORD = "complaints@kesu.test", "secret"
-
-
-@pytest.fixture(scope="module")
-def imap_port():
-    with dovecot_server({USER: PASSWORD}) as port:
-        yield port
-
-
-@pytest.fixture
-def account(imap_port, publish, people, now):
-    publish("p4_public_commitment", now)  # P4 takes complaints by email
-    box = imaplib.IMAP4("127.0.0.1", imap_port)
-    box.login(USER, PASSWORD)
-    box.select("INBOX")
-    box.store("1:*", "+FLAGS", "(\\Deleted)") if box.search(None, "ALL")[1][0] else None
-    box.expunge()
-    box.logout()
-    return MailAccount.objects.create(name="客服邮箱", host="127.0.0.1", port=imap_port, use_ssl=False,
-                                      username=USER, password=PASSWORD)
-
-
-def deliver_to_inbox(account: MailAccount, raw: bytes) -> None:
-    box = imaplib.IMAP4(account.host, account.port)
-    box.login(USER, PASSWORD)
-    box.append("INBOX", "", imaplib.Time2Internaldate(time.time()), raw)
-    box.logout()
-
-
-def unseen(account: MailAccount) -> int:
-    box = imaplib.IMAP4(account.host, account.port)
-    box.login(USER, PASSWORD)
-    box.select("INBOX")
-    count = len(box.search(None, "UNSEEN")[1][0].split())
-    box.logout()
-    return count
-
-
-def mail(subject: str, body: str, *, sender: str = "刘女士 <liu@customer.test>", charset: str = "utf-8",
-         **headers: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, USER, subject
-    msg["Message-ID"] = make_msgid(domain="customer.test")
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(body, charset=charset)
-    return msg
 
 
 def test_a_new_mail_becomes_a_complaint_and_the_customer_is_answered_in_the_same_thread(account, now, smtp):
