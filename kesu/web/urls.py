@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kesu.web import notices, views, workbench
+from kesu.web import finding, notices, views, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -11,7 +11,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queue/", views.queue, name="queue"),
     path("register/", views.register, name="register"),
+    path("search/", finding.search_page, name="search"),
+    path("bulk/", finding.bulk, name="bulk"),
     path("c/<str:number>/", views.detail, name="detail"),
+    path("c/<str:number>/history/", finding.history, name="history"),
     path("c/<str:number>/act/<str:action>/", views.act, name="act"),
     path("c/<str:number>/print/<slug:form>/", views.print_form, name="print"),
     path("notices/", notices.notices, name="notices"),

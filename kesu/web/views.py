@@ -33,7 +33,7 @@ from kesu.core.phone import mask_phone
 from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
-from kesu.web import steps
+from kesu.web import finding, steps
 from kesu.web.forms import RegistrationForm, add_domain_errors
 from kesu.workflow import steps as registry
 from kesu.workflow.selectors import approvals_waiting_for
@@ -76,12 +76,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     if name not in QUEUES:
         name = "mine"
     now = timezone.now()
-    page = Page.of(work_queue(_staff(request), now, name), request.GET.get("page"))
+    form = finding.filter_form(request)
+    page = Page.of(work_queue(_staff(request), now, name, form.filters(), categories=form.categories()),
+                   request.GET.get("page"))
     policies = {c.policy_version_id: policy_of(c.policy_version) for c in page}
     for c in page:  # level names from the complaint's own policy version
         level = policies[c.policy_version_id].level(c.level)
         c.level_name = level.name if level else ""
-    context = {"queues": QUEUES, "current": name, "page": page, "now": now}
+    context = {"queues": QUEUES, "current": name, "page": page, "now": now,
+               **finding.list_context(request, form, [("q", name)])}
     if not request.htmx:  # type: ignore[attr-defined]
         context["waiting"] = approvals_waiting_for(_staff(request), now).count()
     if request.htmx:  # type: ignore[attr-defined]  # the periodic refresh: rows only
@@ -198,14 +201,18 @@ def register(request: HttpRequest) -> HttpResponse:
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
         return redirect("web:queue")
-    form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy)
     history: list[Complaint] = []
     phone = (request.POST.get("customer_phone") or request.GET.get("phone") or "").strip()
     if phone:
-        from kesu.complaints.selectors import visible_complaints
-
         history = list(visible_complaints(_staff(request), timezone.now()).filter(customer_phone=phone)
-                       .order_by("-registered_at")[:10])
+                       .order_by("-id")[:10])
+    # The phone lookup fills the form with what the customer told us last time (issue 12).
+    last = history[0] if history and request.method != "POST" else None
+    initial = {"customer_phone": phone} if phone else {}
+    if last is not None:
+        initial.update({f: getattr(last, f) for f in ("customer_name", "customer_email", "customer_region",
+                                                       "customer_ref") if getattr(last, f)})
+    form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:  # the one door, as every channel: the record template's fields, the files, the errors by label
             c = intake.register(form.received(), actor=_staff(request), now=timezone.now()).complaint

@@ -248,6 +248,23 @@ EN = {
     "，费用由": ", charged to ", "：": ": ", "；": "; ", "；处罚": "; penalty", "；纠正措施：": "; corrective: ",
     "；经过：": "; course: ", "；财务": "; finance", "；责任人：": "; responsible: ", "；责任部门：": "; department: ",
     "；预防措施：": "; preventive: ",
+    # finding (issue 12)
+    "%(step)s：已完成 %(count)s 条（%(numbers)s）": "%(step)s: done for %(count)s (%(numbers)s)",
+    "%(step)s：未执行 %(count)s 条 —— %(why)s": "%(step)s: not done for %(count)s — %(why)s",
+    "一次最多批量处理 %(limit)s 条投诉": "At most %(limit)s complaints at once", "分派": "Assign",
+    "原因 / 备注": "Reason / note", "客户历史": "Customer history", "对勾选的投诉": "For the ticked complaints",
+    "已结案": "Closed", "打印": "Print", "打印：未执行 %(count)s 条 —— %(why)s": "Print: not done for %(count)s — %(why)s",
+    "执行": "Go", "排序": "Sort", "搜索": "Search", "搜索投诉": "Search complaints",
+    "投诉编号、电话（或后四位）、姓名、车牌/订单/房号，或客户说的话，如：漏水":
+        "Number, phone (or its last four digits), name, plate / order / room, or the customer's words, e.g. 漏水",
+    "时限最近": "Due soonest", "最新登记": "Newest", "最早登记": "Oldest", "最近更新": "Recently updated",
+    "有超时": "Overdue", "未结案": "Open", "没有找到符合条件的投诉。": "No complaint matches.", "添加备注": "Add a note",
+    "清除筛选": "Clear filters", "登记日期从": "Registered from", "编号、电话后四位、姓名、车牌、关键词":
+        "Number, last 4 of phone, name, plate, words", "请先勾选投诉": "Tick complaints first",
+    "请选择批量操作": "Choose a bulk step", "选择": "Select", "部门（分派、转交）": "Department (assign, transfer)",
+    "（分派：按分派规则）": "(assign: by the routing rules)",
+    "与投诉 %(number)s 同一电话、邮箱或会员/卡号的投诉共 %(counter)s 条（仅含您有权查看的）。":
+        "%(counter)s complaint(s) with the same phone, e-mail or member number as %(number)s (those you may see).",
 }
 
 
