@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kesu.mailin.models import InboundMessage, MailAccount
+from kesu.mailin.models import FailedAttempt, InboundMessage, MailAccount
 
 
 @admin.register(MailAccount)
@@ -14,6 +14,15 @@ class InboundMessageAdmin(admin.ModelAdmin):
     list_filter = ("outcome", "account")
     search_fields = ("from_address", "subject", "message_key")
     readonly_fields = [f.name for f in InboundMessage._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(FailedAttempt)
+class FailedAttemptAdmin(admin.ModelAdmin):
+    list_display = ("last_at", "account", "message_key", "attempts", "last_error")
+    readonly_fields = [f.name for f in FailedAttempt._meta.fields]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -4,10 +4,17 @@ to the complaint it answers, or is recognised as automatic mail, or is set aside
 * **Once.** A message is known by its Message-ID (or a hash of its bytes when it has none); the
   row recording it is written in the same transaction as the complaint it made, and a unique
   constraint stops a second worker. It is flagged \\Seen on the server only after that commit, so
-  a failure halfway leaves it unseen and it is read again on the next poll — never lost.
+  a failure halfway leaves it unseen and it is read again on the next poll — never lost; after
+  ``MAX_FAILURES`` failures (counted in ``FailedAttempt``) it is set aside, never retried forever.
+* **What could be read.** A part that cannot be read (a broken attachment, a text in an unknown
+  charset beside a readable one, too deep a nesting) is named with the reason in the message's row
+  and on the complaint's timeline, the raw message kept; the rest is registered. When handling
+  raises with attachments, the message is taken again without them.
 * **Whose.** A reply is matched by the 【客诉 number】 tag in its subject, or by In-Reply-To /
-  References against the mail Kesu sent. A new message's customer is matched by address (their
-  earlier complaints) and by a mobile number in the text.
+  References against the mail Kesu sent — and added to that complaint only when its sender is the
+  complaint's customer (by address) or an active staff member; anyone else's makes a new complaint
+  with a 待复核 note naming the complaint it quoted. A new message's customer is matched by
+  address (their earlier complaints) and by a mobile number in the text.
 * **Loops.** Auto-replies, bounces, mailing lists and Kesu's own mail coming back make nothing.
 * **One door.** A new complaint is registered by kesu.complaints.intake like every channel's: a
   line such as 「房号：1203」 in the body fills that field of the record template (labels from
@@ -29,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
@@ -110,6 +117,8 @@ def process(account: MailAccount, raw: bytes, *, now: datetime) -> Outcome:
         if earlier is None:
             raise
         return Outcome("duplicate", earlier.outcome, earlier.complaint)
+    except (OperationalError, InterfaceError):  # the database itself: not the message's fault, not counted
+        raise
     except Exception as exc:
         return _count_failure(account, raw, mail, key, exc, now=now)
 

@@ -310,3 +310,17 @@ def test_the_parser_never_raises_and_reads_headers_a_database_and_a_mail_header_
     assert "\x00" not in m.text
     for a in m.attachments:
         assert "/" not in a.name and "\\" not in a.name and not a.name.startswith(".")
+
+
+@pytest.mark.django_db
+def test_a_row_queued_with_a_cr_lf_subject_before_headers_were_made_safe_still_goes_out(now):
+    from django.core import mail as outbox
+
+    from kesu.notifications.models import OutboundEmail as Row
+
+    Row.objects.create(to_address="liu@customer.test", subject="【客诉 1】已受理：投诉\r\nBcc: victim@evil.test",
+                       body="您好", created_at=now, next_attempt_at=now, in_reply_to="<a@b>\r\nX-Evil: 1")
+    assert deliver(now=now)["sent"] == 1
+    [sent] = outbox.outbox
+    headers = sent.message()
+    assert "\n" not in sent.subject and sent.bcc == [] and headers["Bcc"] is None and headers["X-Evil"] is None
