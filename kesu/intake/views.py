@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints import intake
 from kesu.complaints.models import Complaint
+from kesu.core.attachments import safe_file_name
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.roles import Role
 from kesu.intake import spreadsheet
@@ -55,7 +56,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         except KesuError as exc:
             context["errors"] = _messages_of(exc)
         else:
-            batch = ImportBatch.objects.create(name=(f.name or "")[:200], content=content, created_by=staff,
+            batch = ImportBatch.objects.create(name=safe_file_name(f.name or ""), content=content, created_by=staff,
                                                created_at=timezone.now())
             return redirect("intake:review", pk=batch.pk)
     try:

@@ -141,3 +141,23 @@ def test_adding_files_that_fail_halfway_leaves_no_file_on_disk(p1, people, setti
         lifecycle.add_attachments(c, actor=people["wangkf"], now=timezone.now(),
                                   files=[lifecycle.FileIn("一.pdf", PDF), lifecycle.FileIn("二.pdf", PDF + b"2")])
     assert not Attachment.objects.exists() and media_files(settings) == []
+
+
+def test_a_spreadsheet_upload_with_a_300_byte_name_is_kept_by_the_same_plain_name(client, people, p1):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from kesu.intake.models import ImportBatch
+
+    wb = Workbook()
+    wb.active.append(["渠道", "客户姓名", "客户电话", "客户原话"])
+    wb.active.append(["电话", "孙先生", 13912345678, WORDS])
+    out = BytesIO()
+    wb.save(out)
+    client.force_login(people["wangkf"])
+    name = "../" + LONG_NAME.replace(".pdf", ".xlsx")
+    page = client.post("/intake/import/", {"file": SimpleUploadedFile(name, out.getvalue())}, follow=True)
+    assert page.status_code == 200
+    batch = ImportBatch.objects.get()
+    assert batch.name == safe_file_name(name) and batch.name.endswith(".xlsx") and "/" not in batch.name
