@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "kesu.api",
     "kesu.reports",
+    "captcha",  # django-simple-captcha: the portal's image check, one-time challenges in the database
 ]
 
 REST_FRAMEWORK = {
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kesu.web.security.SecurityHeadersMiddleware",  # CSP on every page, no-store on every dynamic response
 ]
 
 ROOT_URLCONF = "kesu.urls"
@@ -149,6 +152,57 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("KESU_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- production, transport security, the client's address ---------------------------------------
+# Production is said (KESU_ENV=production) or seen: a server other machines may reach (a host name
+# beyond the loopback ones) without debug pages. There, demo accounts and the public demo password
+# stop start-up (kesu/ops/checks.py) unless KESU_DEMO=1 says this server is a demo.
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_reachable = any(h not in _LOOPBACK_HOSTS for h in ALLOWED_HOSTS)
+KESU_ENV = env_choice("KESU_ENV", "production" if _reachable and not DEBUG else "local", ("production", "local"))
+KESU_DEMO = env_bool("KESU_DEMO", False)
+SECURE_HSTS_SECONDS = env_int("KESU_HSTS_SECONDS", 0, minimum=0)  # set it once HTTPS works (31536000: a year)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KESU_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KESU_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("KESU_SSL_REDIRECT", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("KESU_PROXY_HTTPS", False):  # the proxy in front ends TLS and says so in X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The customer's address for the portal's limits: REMOTE_ADDR, unless a proxy is configured. Then
+# the header is read only on requests from those proxies, right to left past the proxies' own
+# entries (kesu/portal/limits.py); an unconfigured header is never trusted.
+KESU_TRUSTED_PROXY_HEADER = env_str("KESU_TRUSTED_PROXY_HEADER", "").strip()
+KESU_TRUSTED_PROXIES = env_list("KESU_TRUSTED_PROXIES", [])
+if KESU_TRUSTED_PROXY_HEADER and not KESU_TRUSTED_PROXIES:
+    raise SettingError("KESU_TRUSTED_PROXY_HEADER is set but KESU_TRUSTED_PROXIES is empty: name the proxies' "
+                       "addresses (e.g. 127.0.0.1 or 10.0.0.0/24) whose header may be believed")
+try:
+    for _proxy in KESU_TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as exc:
+    raise SettingError(f"KESU_TRUSTED_PROXIES: {exc}") from None
+
+# --- the shared cache: the portal's abuse limits hold across every worker process ----------------
+# Redis when KESU_REDIS_URL is set; otherwise a table of the database itself (kesu_cache, created by
+# migrate). Never a per-process memory cache: two workers would each allow the limit.
+KESU_REDIS_URL = env_str("KESU_REDIS_URL", "")
+if KESU_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": KESU_REDIS_URL,
+                          "KEY_PREFIX": "kesu"}}
+else:
+    # culling evicts entries once MAX_ENTRIES is passed: high enough that a flood cannot evict counters
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kesu_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
+
+# --- the portal's image check (django-simple-captcha) --------------------------------------------
+CAPTCHA_TIMEOUT = 30  # minutes a challenge lives: long enough to write a complaint
+CAPTCHA_LENGTH = 4
+CAPTCHA_IMAGE_SIZE = (120, 44)
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_2X_IMAGE = False
+CAPTCHA_TEST_MODE = False  # never: it would accept "passed" as the answer to every challenge
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -163,6 +217,7 @@ KESU_TASK_BACKEND = env_choice("KESU_TASK_BACKEND", "inprocess", ("inprocess", "
 KESU_CELERY_BROKER_URL = env_str("KESU_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 KESU_SWEEP_SECONDS = env_int("KESU_SWEEP_SECONDS", 20, minimum=1)  # how often clocks are swept
 KESU_PORTAL_SUBMISSIONS_PER_HOUR = env_int("KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1)
+KESU_PORTAL_TRACK_FAILURES_PER_HOUR = env_int("KESU_PORTAL_TRACK_FAILURES_PER_HOUR", 10, minimum=1)
 KESU_MAIL_POLL_SECONDS = env_int("KESU_MAIL_POLL_SECONDS", 60, minimum=5)  # how often mailboxes are read
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("KESU_EMAIL_HOST", "127.0.0.1")

@@ -8,6 +8,7 @@ admin.site.index_title = "管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/captcha/", include("captcha.urls")),  # the portal's one-time image checks
     path("portal/", include("kesu.portal.urls")),
     path("intake/", include("kesu.intake.urls")),
     path("api/", include("kesu.api.urls")),

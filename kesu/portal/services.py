@@ -5,10 +5,10 @@ kesu.complaints.lifecycle, as the portal's service account (客户自助平台),
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -24,10 +24,12 @@ from kesu.org.models import Staff, StaffRole
 
 PORTAL_USERNAME = "portal"
 RATING_SALT = "kesu.portal.rating"
-CHALLENGE_SALT = "kesu.portal.challenge"
 RATING_MAX_AGE = 60 * 60 * 24 * 60  # a rating link works for 60 days
 MIN_FILL_SECONDS = 3  # a person needs longer than this to fill the form; a script does not
-MAX_FILL_SECONDS = 2 * 60 * 60
+TEXT_LIMIT = 2000  # characters a customer adds in one go (补充信息, 复审理由, 评价意见)
+INFO_LABEL = ("补充信息", "Additional information")
+OBJECTION_LABEL = ("复审理由", "Reason for review")
+COMMENT_LABEL = ("评价意见", "Comment")
 
 
 def portal_actor() -> Staff:
@@ -81,26 +83,21 @@ def channel_names(policy: Policy) -> list[str]:
     return [CHANNELS.get(c, (c,))[0] for c in policy.channels if c != "internal"]
 
 
-# --- anti-bot: a signed arithmetic question and fill time, nothing external --------------------
+# --- anti-bot: an image check (django-simple-captcha), each challenge answered once --------------
 
 
-def new_challenge(rng: random.Random | None = None, now: datetime | None = None) -> tuple[str, str]:
-    r = rng or random.SystemRandom()
-    a, b = r.randint(2, 9), r.randint(2, 9)
-    token = signing.dumps({"sum": a + b, "t": (now.timestamp() if now else None)}, salt=CHALLENGE_SALT)
-    return f"{a} + {b} = ?", token
+def challenge_issued(hashkey: str) -> datetime | None:
+    """When the challenge was shown (its expiry less its lifetime), or None for an unknown one."""
+    from captcha.models import CaptchaStore
+
+    expires = CaptchaStore.objects.filter(hashkey=hashkey[:40]).values_list("expiration", flat=True).first()
+    return expires - timedelta(minutes=settings.CAPTCHA_TIMEOUT) if expires else None
 
 
-def check_challenge(token: str, answer: str, now: datetime) -> None:
-    try:
-        data = signing.loads(token, salt=CHALLENGE_SALT, max_age=MAX_FILL_SECONDS)
-    except signing.BadSignature:
-        raise KesuError("portal_challenge_expired", field="answer") from None
-    issued = data.get("t")
-    if issued is not None and now.timestamp() - issued < MIN_FILL_SECONDS:
-        raise KesuError("portal_too_fast", field="answer")
-    if answer.strip() != str(data["sum"]):
-        raise KesuError("portal_challenge_wrong", field="answer")
+def check_pace(issued: datetime | None, now: datetime) -> None:
+    """A person needs longer than MIN_FILL_SECONDS to fill the form; a script does not."""
+    if issued is not None and (now - issued).total_seconds() < MIN_FILL_SECONDS:
+        raise KesuError("portal_too_fast", field="captcha")
 
 
 # --- tracking, information, objection, rating ----------------------------------------------------
@@ -109,22 +106,33 @@ def check_challenge(token: str, answer: str, now: datetime) -> None:
 def find(number: str, phone: str) -> Complaint | None:
     """The complaint only when the number and the customer's phone both match — nothing else is
     revealed (a wrong pair and a missing number look the same)."""
+    number = number.strip()
+    if not number or len(number) > 40 or not number.isprintable() or "\x00" in phone:
+        return None  # no number looks like this: not worth a query (and PostgreSQL refuses NUL)
     try:
-        wanted = normalise_phone(phone)
+        wanted = normalise_phone(phone[:40])
     except KesuError:
         return None
-    c = Complaint.objects.filter(number=number.strip()).select_related("policy_version").first()
+    c = Complaint.objects.filter(number=number).select_related("policy_version").first()
     if c is None or not c.customer_phone or c.customer_phone != wanted:
         return None
     return c
 
 
+def _within_limit(text: str, label: tuple[str, str], field: str = "text") -> str:
+    if len(text) > TEXT_LIMIT:
+        raise KesuError("too_long", field=field, label=label, limit=TEXT_LIMIT)
+    return text
+
+
 def add_information(c: Complaint, *, text: str, now: datetime) -> Complaint:
+    _within_limit(text, INFO_LABEL)
     return lifecycle.record_customer_input(c, kind="customer_added_info", actor=portal_actor(), now=now, text=text)
 
 
 def object_to_result(c: Complaint, *, reason: str, now: datetime) -> Complaint:
     """F8/F10 复审: the customer asks the level above to review the result."""
+    _within_limit(reason, OBJECTION_LABEL)
     return lifecycle.raise_objection(c, actor=portal_actor(), now=now, objection=f"客户在线提出异议：{reason}")
 
 
@@ -145,5 +153,6 @@ def complaint_for_rating(token: str) -> Complaint:
 def rate(c: Complaint, *, score: int, comment: str, now: datetime) -> Complaint:
     if score not in range(1, 6):
         raise KesuError("not_one_of", field="score", value=score, allowed="1, 2, 3, 4, 5")
+    _within_limit(comment, COMMENT_LABEL, "comment")
     return lifecycle.record_customer_input(c, kind="customer_rating", actor=portal_actor(), now=now,
                                            text=comment or f"{score} 分", changes={"score": [None, score]})

@@ -1,15 +1,16 @@
 """Public pages of the portal. No page shows anything of a complaint without its number and the
-customer's phone together, or a signed rating link."""
+customer's phone together, or a signed rating link. The phone is only ever posted, never in a URL:
+once number and phone match, the session holds the complaint for TRACK_SECONDS. Abuse limits
+(kesu.portal.limits) are kept in the shared cache, keyed by the client's address."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from captcha.fields import CaptchaField
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,14 +18,16 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from kesu.complaints import intake
+from kesu.complaints.models import Complaint
 from kesu.core.catalogues import DEMANDS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import State, event_label, state_label
 from kesu.policies.services import active_version, policy_of
-from kesu.portal import services
+from kesu.portal import limits, services
 from kesu.web.forms import add_domain_errors, extra_fields, extra_values
 
-SUBMISSIONS_PER_HOUR = getattr(settings, "KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5)
+TRACK_SECONDS = 30 * 60  # how long one identification (number + phone) opens the case in the session
+TRACK_SESSION_KEY = "kesu_portal_track"
 
 
 class ComplaintForm(forms.Form):
@@ -45,8 +48,8 @@ class ComplaintForm(forms.Form):
     occurred_at = forms.CharField(label=_lazy("发生时间（可空）"), required=False, max_length=40,
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     occurred_place = forms.CharField(label=_lazy("发生地点（可空）"), required=False, max_length=200)
-    answer = forms.CharField(label=_lazy("验证"), max_length=4)
-    challenge = forms.CharField(widget=forms.HiddenInput)
+    captcha = CaptchaField(label=_lazy("验证码（请输入图中的字母）"),
+                           error_messages={"invalid": _lazy("验证码不正确或已使用，请输入新图片中的字母")})
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
     RECORD_FIELDS = ("customer_name", "customer_phone", "customer_words", "demands", "order_number", "product_name",
@@ -80,17 +83,6 @@ def _policy() -> Any:
         return None
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    """At most SUBMISSIONS_PER_HOUR complaints an hour from one address (the cache's window)."""
-    key = f"kesu:portal:submissions:{_client_ip(request)}"
-    cache.add(key, 0, 3600)
-    return cache.incr(key) > SUBMISSIONS_PER_HOUR
-
-
 def notice(request: HttpRequest) -> HttpResponse:
     """客户投诉须知 (SPEC F10, seed 001), generated from the policy in force."""
     policy = _policy()
@@ -109,57 +101,93 @@ def complain(request: HttpRequest) -> HttpResponse:
         return _with_status(render(request, "portal/closed.html"), 403)
     now = timezone.now()
     if request.method == "POST":
+        issued = services.challenge_issued(request.POST.get("captcha_0", ""))
         form = ComplaintForm(request.POST, policy=policy)
-        if form.is_valid():
-            d = form.cleaned_data
+        if form.is_valid():  # the challenge is spent here, answered right or wrong
+            slot = None
             try:
-                if d["website"]:  # the hidden field a person never fills
-                    raise KesuError("portal_too_fast", field="answer")
-                services.check_challenge(d["challenge"], d["answer"], now)
-                if _rate_limited(request):
+                if form.cleaned_data["website"]:  # the hidden field a person never fills
+                    raise KesuError("portal_too_fast", field="captcha")
+                services.check_pace(issued, now)
+                slot = limits.submissions().spend(limits.client_address(request))
+                if slot is None:
                     raise KesuError("portal_rate_limited", minutes=60)
                 c = intake.register(form.received(channel), actor=services.portal_actor(), now=now).complaint
             except KesuError as exc:
+                if exc.code != "portal_rate_limited":
+                    limits.Limit.refund(slot)  # a refused registration is not one of the five
                 add_domain_errors(form, exc)
             else:
                 return render(request, "portal/received.html", {"c": c, "commitments": services.commitments(policy)})
-        question, token = services.new_challenge(now=now)
-        form.data = form.data.copy()
-        form.data["challenge"] = token
     else:
-        question, token = services.new_challenge(now=now)
-        form = ComplaintForm(initial={"challenge": token}, policy=policy)
-    return render(request, "portal/complain.html", {"form": form, "question": question})
+        form = ComplaintForm(policy=policy)
+    return render(request, "portal/complain.html", {"form": form})
+
+
+def _identified(request: HttpRequest) -> Any:
+    """The complaint this session identified (number + phone) less than TRACK_SECONDS ago."""
+    held = request.session.get(TRACK_SESSION_KEY)
+    if not isinstance(held, dict) or timezone.now().timestamp() - float(held.get("at", 0)) > TRACK_SECONDS:
+        return None
+    return Complaint.objects.filter(pk=held.get("c")).select_related("policy_version").first()
+
+
+def _identify(request: HttpRequest, number: str, phone: str) -> tuple[Any, str | None]:
+    """Number and phone to a complaint, within the limits on failures: per address, per number and
+    per phone, so neither 400 phones against one number nor 300 numbers against one phone get far,
+    from one address or from many. Over a limit, even the right pair is refused until it passes."""
+    limit = limits.track_failures()
+    subjects = [f"address:{limits.client_address(request)}", f"number:{number.strip().upper()[:40]}",
+                f"phone:{''.join(ch for ch in phone if ch.isdigit())[-11:] or phone[:40]}"]
+    if any(limit.exhausted(s) for s in subjects):
+        return None, _("查询次数过多，请 %(minutes)s 分钟后再试，或拨打客服电话。") % {"minutes": 60}
+    c = services.find(number, phone)
+    if c is None:
+        for s in subjects:
+            limit.spend(s)
+        return None, KesuError("portal_not_found").message(get_language())
+    return c, None
 
 
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """Tracking by number plus phone; from there, add information or object to the result."""
+    """Tracking: number and phone are posted once; the case stays open in the session (never the
+    phone in a URL or a page). From there, add information or object to the result."""
     lang = get_language()
-    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
-    phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
-    context: dict[str, Any] = {"number": number, "phone": phone}
-    if number and phone:
-        c = services.find(number, phone)
+    what = request.POST.get("what", "find") if request.method == "POST" else ""
+    context: dict[str, Any] = {"number": (request.POST.get("number") or request.GET.get("number") or "").strip()[:40]}
+    if what == "find":
+        c, error = _identify(request, request.POST.get("number", ""), request.POST.get("phone", ""))
         if c is None:
-            context["error"] = KesuError("portal_not_found").message(lang)
-        else:
-            what = request.POST.get("what")
-            try:
-                if what == "info":
-                    c = services.add_information(c, text=request.POST.get("text", ""), now=timezone.now())
-                    context["done"] = _("您补充的信息已记录，处理人员会尽快查看。")
-                elif what == "object":
-                    c = services.object_to_result(c, reason=request.POST.get("text", ""), now=timezone.now())
-                    context["done"] = _("您的复审申请已提交，上级部门将重新审查处理结果。")
-            except KesuError as exc:
-                context["error"] = exc.message(lang)
-            context.update(c=c, state=state_label(c.status, lang),
-                           may_object=c.status in (State.FOLLOW_UP, State.SATISFIED, State.SIGNED_OFF, State.REVIEWED),
-                           rating_token=services.rating_token(c) if c.status in RATEABLE
-                           and not c.events.filter(kind="customer_rating").exists() else "",
-                           events=[(e, event_label(e.kind, lang))
-                                   for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
+            context["error"] = error
+            return render(request, "portal/track.html", context)
+        request.session.cycle_key()  # a fresh session id for what the customer can now see
+        request.session[TRACK_SESSION_KEY] = {"c": c.pk, "at": timezone.now().timestamp()}
+        return redirect("portal:track")
+    if what == "leave":
+        request.session.pop(TRACK_SESSION_KEY, None)
+        return redirect("portal:track")
+    c = _identified(request)
+    if c is None:
+        if what:
+            context["error"] = _("查询已超时，请重新输入投诉编号和电话。")
+        return render(request, "portal/track.html", context)
+    try:
+        text = request.POST.get("text", "")
+        if what == "info":
+            c = services.add_information(c, text=text, now=timezone.now())
+            context["done"] = _("您补充的信息已记录，处理人员会尽快查看。")
+        elif what == "object":
+            c = services.object_to_result(c, reason=text, now=timezone.now())
+            context["done"] = _("您的复审申请已提交，上级部门将重新审查处理结果。")
+    except KesuError as exc:
+        context["error"] = exc.message(lang)
+    context.update(c=c, state=state_label(c.status, lang), text_limit=services.TEXT_LIMIT,
+                   may_object=c.status in (State.FOLLOW_UP, State.SATISFIED, State.SIGNED_OFF, State.REVIEWED),
+                   rating_token=services.rating_token(c) if c.status in RATEABLE
+                   and not c.events.filter(kind="customer_rating").exists() else "",
+                   events=[(e, event_label(e.kind, lang))
+                           for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
     return render(request, "portal/track.html", context)
 
 

@@ -248,6 +248,12 @@ EN = {
     "，费用由": ", charged to ", "：": ": ", "；": "; ", "；处罚": "; penalty", "；纠正措施：": "; corrective: ",
     "；经过：": "; course: ", "；财务": "; finance", "；责任人：": "; responsible: ", "；责任部门：": "; department: ",
     "；预防措施：": "; preventive: ",
+    "验证码（请输入图中的字母）": "Check (type the letters in the picture)",
+    "验证码不正确或已使用，请输入新图片中的字母": "Wrong or already used check; type the letters in the new picture",
+    "查询次数过多，请 %(minutes)s 分钟后再试，或拨打客服电话。":
+        "Too many tries; try again in %(minutes)s minutes, or call customer service.",
+    "查询已超时，请重新输入投诉编号和电话。": "The look-up has timed out; enter the number and phone again.",
+    "结束查询": "Done",
     # finding (issue 12)
     "%(step)s：已完成 %(count)s 条（%(numbers)s）": "%(step)s: done for %(count)s (%(numbers)s)",
     "%(step)s：未执行 %(count)s 条 —— %(why)s": "%(step)s: not done for %(count)s — %(why)s",

@@ -1,13 +1,18 @@
-"""Prepare an empty installation: the preset policy, the demo organisation and complaints."""
+"""Prepare an empty installation: the preset policy, the demo organisation and complaints.
+
+In production (KESU_ENV, docs/settings.md) the demo organisation — accounts with the public demo
+password — is loaded only when KESU_DEMO=1 says the server is a demo; otherwise the policy alone."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from kesu.core.policy.io import PRESETS_DIR, preset_paths
+from kesu.ops.checks import is_production
 from kesu.ops.demo import DEMO_PASSWORD, PEOPLE, load_demo_complaints, load_demo_organisation
 from kesu.org.models import Staff
 from kesu.policies.models import PolicyVersion
@@ -15,7 +20,7 @@ from kesu.policies.services import import_and_publish
 
 
 class Command(BaseCommand):
-    help = "载入预设制度与演示数据（仅当数据库为空时）"
+    help = "载入预设制度与演示数据（仅当数据库为空时；生产环境仅在 KESU_DEMO=1 时载入演示数据）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--preset", default="p1_four_level",
@@ -28,8 +33,17 @@ class Command(BaseCommand):
             text = (PRESETS_DIR / f"{preset}.yaml").read_text(encoding="utf-8")
             version = import_and_publish(text=text, actor=None, now=now, note=f"预设 {preset}")
             self.stdout.write(f"已发布制度：{version.name} v{version.number}")
-        if no_demo or Staff.objects.exists():
-            self.stdout.write("演示数据已存在，跳过。" if not no_demo else "")
+        if not no_demo and is_production() and not settings.KESU_DEMO:
+            self.stdout.write("生产环境：不载入演示账号（其密码是公开的）。请用 `kesu createsuperuser` 创建管理员；"
+                              "演示服务器请设置 KESU_DEMO=1。")
+            return
+        if no_demo:
+            return
+        if Staff.objects.exists():
+            if not Staff.objects.filter(username__in=[p.username for p in PEOPLE]).exists():
+                self.stdout.write("已有组织，不载入演示数据。")
+                return  # an organisation of its own: no demo logins to show
+            self.stdout.write("演示数据已存在，跳过。")
         else:
             people = load_demo_organisation(now)
             count = load_demo_complaints(people, now)

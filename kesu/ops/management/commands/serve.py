@@ -6,9 +6,13 @@ import os
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kesu.env import env_int, env_str
+from kesu.ops.checks import demo_problems, is_production
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Command(BaseCommand):
@@ -21,6 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=env_int("KESU_THREADS", 1, minimum=1))
 
     def handle(self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any) -> None:
+        # The production guard (kesu/ops/checks.py): a server bound beyond the loopback address is
+        # reachable by others, so it counts as production too.
+        if (is_production() or host not in LOOPBACK) and not settings.KESU_DEMO:
+            problems = demo_problems()
+            if problems:
+                lines = [f"{e.id}: {e.msg}" for e in problems]
+                raise CommandError("拒绝启动：\n" + "\n".join(lines) + f"\n{problems[0].hint}")
         self.stdout.write(f"客诉 Kesu 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
         # The gunicorn config starts the in-process scheduler (clock sweeps, mail) in one worker.
         # One thread per worker by default: on SQLite, threads of one process only queue for the
