@@ -324,3 +324,27 @@ def test_a_row_queued_with_a_cr_lf_subject_before_headers_were_made_safe_still_g
     [sent] = outbox.outbox
     headers = sent.message()
     assert "\n" not in sent.subject and sent.bcc == [] and headers["Bcc"] is None and headers["X-Evil"] is None
+
+
+@pytest.fixture
+def fuzz_account(publish, people, now):
+    publish("p4_public_commitment", now)
+    return MailAccount.objects.create(name="直收", host="127.0.0.1", username=USER, password="x")
+
+
+@pytest.mark.django_db
+def test_a_huge_part_and_an_undecodable_file_name_are_named_and_left_out_the_message_registered(
+        fuzz_account, now, monkeypatch):
+    from kesu.core import inbound
+
+    monkeypatch.setattr(inbound, "MAX_PART_BYTES", 1024)  # the same rule as at 64 MB, without 64 MB
+    msg = with_pdf(mail("大附件", "录像太大，附上发票"), "录像.pdf", PDF + b"\x00" * 2048)
+    msg.add_attachment(PDF, maintype="application", subtype="pdf")
+    raw = msg.as_bytes().replace(b'Content-Disposition: attachment\n',
+                                 b"Content-Disposition: attachment; filename*=x-bogus''%FF%FE%E0.pdf\n")
+    assert b"x-bogus" in raw
+    result = services.process(fuzz_account, raw, now=now)
+    assert result.outcome == "registered"
+    assert "录像.pdf（附件超过" in result.reason
+    [kept] = result.complaint.attachments.all()
+    assert kept.name.endswith(".pdf") and "/" not in kept.name and "录像.pdf" in notes(result.complaint)
