@@ -257,3 +257,25 @@ def test_ten_submissions_from_two_worker_processes_register_five(p1, people):
     assert all(w.returncode == 0 for w in workers), [err for _out, err in results]
     accepted = [int(out.strip().splitlines()[-1]) for out, _err in results]
     assert sum(accepted) == 5 and Complaint.objects.count() == 5
+
+
+@pytest.mark.slow
+def test_with_redis_configured_two_cache_clients_share_one_budget(settings, tmp_path):
+    import uuid
+
+    from django.core.cache.backends.redis import RedisCache
+
+    from kesu.portal.limits import Limit
+    from tests.servers import redis_server
+
+    prefix = f"kesu-test-{uuid.uuid4().hex}"  # a shared test Redis may hold other tests' keys: never flushed here
+    with redis_server(tmp_path) as url:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                                       "KEY_PREFIX": prefix}}
+        limit = Limit("portal-submit", 5, 60)
+        other_worker = RedisCache(url, {"KEY_PREFIX": prefix})  # another process's client of the same server
+        taken = [limit.spend("203.0.113.9") for _ in range(3)]
+        assert all(taken) and len(set(taken)) == 3
+        assert len(other_worker.get_many(taken)) == 3  # the other worker sees every slot taken
+        assert [limit.spend("203.0.113.9") is not None for _ in range(4)] == [True, True, False, False]
+        assert limit.exhausted("203.0.113.9") and not limit.exhausted("203.0.113.10")
