@@ -168,8 +168,9 @@ def _handle(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *, no
     result = _screen(mail)
     if result is None:
         known, how = _complaint_answered(mail)
-        if known is not None and _may_add_to(known, mail):
-            return _append(known, mail, now=now, record=record)
+        writer = _may_add_to(known, mail) if known is not None else ""
+        if known is not None and writer:
+            return _append(known, mail, now=now, record=record, writer=writer)
         review = "" if known is None else (
             f"待复核：来信{how}引用了投诉 {known.number}，但发件人 {mail.from_address} 不是该投诉的客户，"
             f"已登记为新投诉；请核实后再决定是否与投诉 {known.number} 合并处理")
@@ -207,22 +208,25 @@ def _complaint_answered(mail: InboundMail) -> tuple[Complaint | None, str]:
     return None, ""
 
 
-def _may_add_to(c: Complaint, mail: InboundMail) -> bool:
-    """Only the complaint's own customer (by the address it was registered with), or an active staff
-    member, adds to it by mail: a stranger quoting its number makes a new complaint instead."""
+def _may_add_to(c: Complaint, mail: InboundMail) -> str:
+    """Who may add to ``c`` by mail: its own customer (by the address it was registered with) —
+    「客户」 — or an active staff member — 「员工 name」; "" for anyone else (a stranger quoting its
+    number makes a new complaint instead)."""
     sender = mail.from_address.strip().lower()
     if not sender:
-        return False
+        return ""
     if c.customer_email and c.customer_email.strip().lower() == sender:
-        return True
-    return Staff.objects.filter(email__iexact=sender, is_active=True).exists()
+        return "客户"
+    staff = Staff.objects.filter(email__iexact=sender, is_active=True).first()
+    return f"员工 {staff.display_name or staff.username} " if staff is not None else ""
 
 
 def _left_out_note(left_out: list[str], lead: str = "") -> str:
     return f"{lead}未保存的附件或部分：{'、'.join(left_out)}" if left_out else ""
 
 
-def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage]) -> Outcome:
+def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
+            writer: str = "客户") -> Outcome:
     """The customer's reply goes on the complaint's timeline, with what attachments fit; the message's
     row is written first, in the same transaction, so a second worker fails before any file is written."""
     actor = mail_actor()
@@ -230,8 +234,12 @@ def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[
         record(Outcome(InboundMessage.Outcome.APPENDED, "", c))
         try:
             with transaction.atomic():
-                text = f"客户来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
-                lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now, text=text[:4000])
+                text = f"{writer}来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
+                if writer == "客户":
+                    lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
+                                                    text=text[:4000])
+                else:  # a staff member's mail is a note, not the customer's words
+                    lifecycle.add_note(c, actor=actor, now=now, note=text[:4000])
                 left_out = [*mail.left_out, *_attach(c, mail, actor=actor, now=now)]
                 if left_out:
                     lifecycle.add_note(c, actor=actor, now=now, note=_left_out_note(left_out, "邮件中")[:4000])

@@ -204,6 +204,8 @@ def test_a_staff_member_may_add_to_a_complaint_by_mail(account, now, people):
                                    sender="王客服 <wangkf@kesu.test>").as_bytes())
     assert services.poll(account, now=now) == {"appended": 1}
     assert Complaint.objects.count() == 1
+    assert c.events.get(kind="note").reason.startswith(f"员工 {staff.display_name} 来信")
+    assert not c.events.filter(kind="customer_added_info").exists()  # a note, not the customer's words
 
 
 # --- CR/LF in a subject never reaches an outgoing header ------------------------------------------
