@@ -8,6 +8,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def bulk(cur, sql: str, table: str, cols: str, rows: list[list[object]]) -> None
             copy.write_row(row)
 
 
-def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> None:
+def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True,
+         words: Callable[[int], str] | None = None) -> None:
+    """``words``: the customer's words of complaint ``i`` (default: one short fixed text)."""
     from django.db import connection, transaction
 
     from kesu.clocks.models import ComplaintClock
@@ -81,7 +84,7 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True) -> No
             "category": "repair_quality", "validity": "valid", "is_internal": False, "customer_name": "客户",
             "customer_phone": f"138{i:08d}", "customer_email": "", "customer_region": "", "customer_ref": "",
             "product_name": "", "product_model": "", "order_number": "", "purchase_date": None,
-            "customer_words": "基准测试投诉",
+            "customer_words": words(i) if words else "基准测试投诉",
             "occurred_at": None, "occurred_place": "", "amount_involved": None, "demands": "[]", "extra": "{}",
             "receiver": receiver, "location": None, "complained_department": None, "complained_staff": None,
             "department": rng.choice(depts), "owner": None, "registered_at": at, "updated_at": at,

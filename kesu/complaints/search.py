@@ -152,6 +152,36 @@ def matching(query: tokens.Query) -> RawSQL:
     return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [tokens.fts5_match(query)])
 
 
+def reads_in_order() -> bool:
+    """Whether the index hands out matches in id order (FTS5 does; a GIN index does not)."""
+    return not _postgres(connection)
+
+
+def ids_in_order(query: tokens.Query, *, after: int | None, descending: bool, limit: int) -> list[int]:
+    """Up to ``limit`` ids of matching complaints, newest (or oldest) first, after ``after``."""
+    sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+    params: list[Any] = [tokens.fts5_match(query)]
+    if after is not None:
+        sql += " AND rowid < %s" if descending else " AND rowid > %s"
+        params.append(after)
+    sql += f" ORDER BY rowid {'DESC' if descending else 'ASC'} LIMIT %s"
+    params.append(limit)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
+
+
+def candidates(text: str, *, limit: int = 1000) -> list[int]:
+    """Ids of up to ``limit`` complaints whose entry holds ``text`` (newest first): a shortlist for
+    an exact comparison the database cannot index (a value inside ``extra``)."""
+    query = parse(text)
+    if not query or query.problem:
+        return []
+    if reads_in_order():
+        return ids_in_order(query, after=None, descending=True, limit=limit)
+    return list(Complaint.objects.filter(pk__in=matching(query)).order_by("-id").values_list("pk", flat=True)[:limit])
+
+
 def parse(text: str) -> tokens.Query:
     return tokens.parse_query(text, index_key())
 

@@ -204,9 +204,10 @@ def with_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
 
 
 def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(), *,
-           categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint]]:
+           categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint] | Found]:
     """Complaints ``staff`` may see that match ``text`` (every word; see kesu.core.search), with the
-    filters, newest first unless sorted otherwise. Raises KesuError for a query that cannot be
+    filters, newest first unless sorted otherwise — a queryset, or on SQLite for newest/oldest
+    first a :class:`Found` read along the index. Raises KesuError for a query that cannot be
     searched (too long, nothing to look for)."""
     from kesu.complaints import search as index
 
@@ -216,15 +217,66 @@ def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(),
         raise KesuError(query.problem, field="q", limit=limit)
     if not query:
         raise KesuError("search_nothing", field="q")
-    qs = narrow(visible_complaints(staff, now), filters, categories=categories).filter(pk__in=index.matching(query))
+    qs = narrow(visible_complaints(staff, now), filters, categories=categories)
     qs = with_due(qs.select_related("department", "owner", "policy_version").defer("policy_version__document"))
-    return query, ordered(qs, filters.sort)
+    if index.reads_in_order() and filters.sort in ("newest", "oldest"):
+        return query, Found(qs, query, descending=filters.sort == "newest")
+    return query, ordered(qs.filter(pk__in=index.matching(query)), filters.sort)
+
+
+class Found:
+    """Search results read along the full-text index in id order, a chunk of ids at a time, each
+    chunk narrowed by ``qs`` (visibility, filters): a page of a common word over a million
+    complaints reads a few hundred index entries, not all of them (SQLite's FTS5 walks its rowids
+    in order; PostgreSQL's GIN index does not, so there a plain subquery is used)."""
+
+    FIRST_CHUNK = 200
+
+    def __init__(self, qs: QuerySet[Complaint], query: SearchQuery, *, descending: bool) -> None:
+        self.qs = qs.order_by("-id" if descending else "id")
+        self.query, self.descending = query, descending
+
+    def _chunks(self, wanted: int | None = None) -> Any:
+        """Lists of rows in order; ``wanted``: how many rows are still needed (None: all)."""
+        from kesu.complaints import search as index
+
+        after: int | None = None
+        size = self.FIRST_CHUNK
+        while True:
+            ids = index.ids_in_order(self.query, after=after, descending=self.descending, limit=size)
+            if not ids:
+                return
+            rows = self.qs.filter(pk__in=ids)
+            got = list(rows if wanted is None else rows[:wanted])
+            yield got
+            if wanted is not None:
+                wanted -= len(got)
+                if wanted <= 0:
+                    return
+            if len(ids) < size:
+                return
+            after, size = ids[-1], min(size * 4, 20_000)
+
+    def __iter__(self) -> Any:
+        for rows in self._chunks():
+            yield from rows
+
+    def __getitem__(self, wanted: slice) -> list[Complaint]:
+        start, stop = wanted.start or 0, wanted.stop
+        out: list[Complaint] = []
+        for rows in self._chunks(stop):
+            out += rows
+        return out[start:stop]
 
 
 def customer_history(staff: Staff, now: datetime, c: Complaint) -> QuerySet[Complaint]:
-    """All complaints of ``c``'s customer that ``staff`` may see: the same phone, e-mail or
-    member / card number (plate, room and the policy's other identifiers are in ``extra`` and found
-    through the search index), newest first, ``c`` included."""
+    """All complaints of ``c``'s customer that ``staff`` may see, newest first, ``c`` included: the
+    same phone, e-mail or member / card number, or the same value of a record field the policy says
+    identifies the customer (plate, VIN, room number — inside ``extra``, so shortlisted through the
+    search index and then compared exactly)."""
+    from kesu.complaints import search as index
+    from kesu.policies.services import policy_of
+
     same = Q(pk=c.pk)
     if c.customer_phone:
         same |= Q(customer_phone=c.customer_phone)
@@ -232,6 +284,10 @@ def customer_history(staff: Staff, now: datetime, c: Complaint) -> QuerySet[Comp
         same |= Q(customer_email=c.customer_email)
     if c.customer_ref:
         same |= Q(customer_ref=c.customer_ref)
+    for field in policy_of(c.policy_version).record_fields:
+        value = (c.extra or {}).get(field.code)
+        if field.identifies_customer and isinstance(value, str) and value.strip():
+            same |= Q(pk__in=index.candidates(value), **{f"extra__{field.code}": value})
     return with_due(visible_complaints(staff, now).filter(same).select_related("department", "owner",
                                                                              "policy_version")
                     .defer("policy_version__document")).order_by("-id")

@@ -102,11 +102,24 @@ def test_a_10000_character_search_is_refused_with_a_message(leak, people, now):
 
 
 def test_the_customers_whole_history_by_phone_email_or_member_number(p1, people, now):
-    first = register(people, now - timedelta(days=30), customer_phone="13700001111", customer_words="第一次")
-    second = register(people, now, customer_phone="13700001111", customer_words="又来了")
-    other = register(people, now, customer_phone="13700002222", customer_words="别人")
+    first = register(people, now - timedelta(days=30), customer_phone="13700001111", customer_words="第一次",
+                     extra={"plate_number": "京A00001"})
+    second = register(people, now, customer_phone="13700001111", customer_words="又来了",
+                      extra={"plate_number": "京A00002"})
+    other = register(people, now, customer_phone="13700002222", customer_words="别人",
+                     extra={"plate_number": "京A00003"})
     assert [c.number for c in customer_history(people["wangkf"], now, second)] == [second.number, first.number]
     assert other.number not in [c.number for c in customer_history(people["wangkf"], now, first)]
+
+
+def test_the_history_includes_the_same_plate_under_another_phone(p1, people, now):
+    """P1 says the plate identifies the customer (identifies_customer): the car's earlier complaint,
+    made from another phone, is part of its history; a plate that merely contains it is not."""
+    before = register(people, now - timedelta(days=60), customer_phone="13600003333", extra={"plate_number": "粤B1234"})
+    longer = register(people, now, customer_phone="13600004444", extra={"plate_number": "粤B12345"})
+    today = register(people, now, customer_phone="13700001111", extra={"plate_number": "粤B1234"})
+    history = [c.number for c in customer_history(people["wangkf"], now, today)]
+    assert history == [today.number, before.number] and longer.number not in history
 
 
 def test_rebuild_writes_the_same_entries_again(leak, people, now):

@@ -86,9 +86,12 @@ def test_a_bad_filter_value_is_named_by_its_label_and_ignored(client, people, le
 
 
 def test_the_customers_history_lists_every_complaint_of_that_phone(client, people, p1):
-    first = register(people, timezone.now(), customer_phone="13700001111", customer_words="第一次：漏水")
-    second = register(people, timezone.now(), customer_phone="13700001111", customer_words="第二次：还漏")
-    other = register(people, timezone.now(), customer_phone="13700002222", customer_words="别人")
+    first = register(people, timezone.now(), customer_phone="13700001111", customer_words="第一次：漏水",
+                     extra={"plate_number": "京A00001"})
+    second = register(people, timezone.now(), customer_phone="13700001111", customer_words="第二次：还漏",
+                      extra={"plate_number": "京A00002"})
+    other = register(people, timezone.now(), customer_phone="13700002222", customer_words="别人",
+                     extra={"plate_number": "京A00003"})
     body = page(client, people, "wangkf", f"/c/{second.number}/history/")
     assert first.number in body and second.number in body and other.number not in body
     assert f"/c/{second.number}/history/" in page(client, people, "wangkf", f"/c/{second.number}/")

@@ -212,6 +212,9 @@ class RecordField(_Doc):
     required: bool = False
     choices: list[str] = []
     max_length: int | None = Field(default=None, ge=1, le=2000)
+    # The customer is known by it (plate, VIN, room): their other complaints with the same value are
+    # part of their history (issue 12).
+    identifies_customer: bool = False
 
 
 class Attachments(_Doc):
