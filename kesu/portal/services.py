@@ -5,6 +5,7 @@ kesu.complaints.lifecycle, as the portal's service account (客户自助平台),
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,7 +91,9 @@ def challenge_issued(hashkey: str) -> datetime | None:
     """When the challenge was shown (its expiry less its lifetime), or None for an unknown one."""
     from captcha.models import CaptchaStore
 
-    expires = CaptchaStore.objects.filter(hashkey=hashkey[:40]).values_list("expiration", flat=True).first()
+    if not re.fullmatch(r"[0-9a-f]{40}", hashkey):
+        return None  # not a key this server hands out (nor worth a query: PostgreSQL refuses NUL)
+    expires = CaptchaStore.objects.filter(hashkey=hashkey).values_list("expiration", flat=True).first()
     return expires - timedelta(minutes=settings.CAPTCHA_TIMEOUT) if expires else None
 
 
@@ -120,19 +123,22 @@ def find(number: str, phone: str) -> Complaint | None:
 
 
 def _within_limit(text: str, label: tuple[str, str], field: str = "text") -> str:
+    """The customer's text as it can be stored (a NUL carries nothing and PostgreSQL refuses it),
+    refused by label past TEXT_LIMIT."""
+    text = text.replace("\x00", "")
     if len(text) > TEXT_LIMIT:
         raise KesuError("too_long", field=field, label=label, limit=TEXT_LIMIT)
     return text
 
 
 def add_information(c: Complaint, *, text: str, now: datetime) -> Complaint:
-    _within_limit(text, INFO_LABEL)
+    text = _within_limit(text, INFO_LABEL)
     return lifecycle.record_customer_input(c, kind="customer_added_info", actor=portal_actor(), now=now, text=text)
 
 
 def object_to_result(c: Complaint, *, reason: str, now: datetime) -> Complaint:
     """F8/F10 复审: the customer asks the level above to review the result."""
-    _within_limit(reason, OBJECTION_LABEL)
+    reason = _within_limit(reason, OBJECTION_LABEL)
     return lifecycle.raise_objection(c, actor=portal_actor(), now=now, objection=f"客户在线提出异议：{reason}")
 
 
@@ -147,12 +153,15 @@ def complaint_for_rating(token: str) -> Complaint:
         raise KesuError("portal_link_expired") from None
     except signing.BadSignature:
         raise KesuError("portal_link_invalid") from None
-    return Complaint.objects.get(pk=data["c"])
+    c = Complaint.objects.filter(pk=data.get("c") if isinstance(data, dict) else None).first()
+    if c is None:  # signed by us for a complaint that is no more
+        raise KesuError("portal_link_invalid")
+    return c
 
 
 def rate(c: Complaint, *, score: int, comment: str, now: datetime) -> Complaint:
     if score not in range(1, 6):
         raise KesuError("not_one_of", field="score", value=score, allowed="1, 2, 3, 4, 5")
-    _within_limit(comment, COMMENT_LABEL, "comment")
+    comment = _within_limit(comment, COMMENT_LABEL, "comment")
     return lifecycle.record_customer_input(c, kind="customer_rating", actor=portal_actor(), now=now,
                                            text=comment or f"{score} 分", changes={"score": [None, score]})

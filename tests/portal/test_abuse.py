@@ -13,6 +13,9 @@ import pytest
 from captcha.models import CaptchaStore
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
@@ -279,3 +282,38 @@ def test_with_redis_configured_two_cache_clients_share_one_budget(settings, tmp_
         assert len(other_worker.get_many(taken)) == 3  # the other worker sees every slot taken
         assert [limit.spend("203.0.113.9") is not None for _ in range(4)] == [True, True, False, False]
         assert limit.exhausted("203.0.113.9") and not limit.exhausted("203.0.113.10")
+
+
+# --- anything at all in the portal's fields --------------------------------------------------------
+
+HOSTILE = st.text(alphabet=st.characters(codec="utf-8"), max_size=300) | st.sampled_from(
+    ["\x00", "<script>alert(1)</script>", "=HYPERLINK(\"x\")", "\u202e\u200f", "A&B;", "价格<100元", "1" * 5000,
+     "' OR 1=1 --", "../../etc/passwd", "\r\nSet-Cookie: x=1"])
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=HOSTILE, phone=HOSTILE, text=HOSTILE, captcha=HOSTILE)
+def test_anything_in_any_portal_field_is_answered_without_a_server_error_or_a_stray_write(
+        case, number, phone, text, captcha):
+    events = case.events.count()
+    client = Client(REMOTE_ADDR="198.51.100.200")
+    answers = [
+        client.post("/portal/track/", {"number": number, "phone": phone}),
+        client.post("/portal/track/", {"what": "info", "text": text}),  # no case identified: nothing written
+        client.post("/portal/complain/", {**complaint_fields(customer_words=text), "captcha_0": captcha,
+                                          "captcha_1": text}),
+        client.get("/portal/track/", {"number": number, "phone": phone}),
+        client.post(f"/portal/rate/{captcha}/", {"score": text, "comment": text}),
+    ]
+    assert [r.status_code < 500 for r in answers] == [True] * len(answers)
+    assert case.events.count() == events and Complaint.objects.count() == 1
+
+
+def test_anything_a_customer_adds_is_stored_or_refused_by_label(case):
+    client = Client()
+    client.post("/portal/track/", {"number": case.number, "phone": PHONE})
+    for text in ["\x00补充\x00", "<b>粗体</b> & A&B", "\u202e倒序", "=cmd|' /C calc'!A0", "  "]:
+        page = client.post("/portal/track/", {"what": "info", "text": text})
+        assert page.status_code == 200
+    stored = list(case.events.filter(kind="customer_added_info").values_list("reason", flat=True))
+    assert stored == ["补充", "<b>粗体</b> & A&B", "\u202e倒序", "=cmd|' /C calc'!A0"]  # as typed
