@@ -127,3 +127,14 @@ def test_rebuild_writes_the_same_entries_again(leak, people, now):
     call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert numbers(people["wangkf"], now, "渗水") == [leak.number]
     assert numbers(people["wangkf"], now, "4321") == [leak.number]
+
+
+def test_the_admin_search_box_uses_the_same_index(client, leak, people):
+    gm = people["zhangzong"]
+    gm.is_staff = gm.is_superuser = True
+    gm.save()
+    client.force_login(gm)
+    for typed in ("漏水", "4321", leak.number[-4:]):
+        body = client.get("/admin/complaints/complaint/", {"q": typed}).content.decode()
+        assert leak.number in body, typed
+    assert leak.number not in client.get("/admin/complaints/complaint/", {"q": "漏油"}).content.decode()
