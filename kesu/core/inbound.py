@@ -5,6 +5,13 @@ no database, no network — the mail intake app decides what to do with the resu
 Chinese mail arrives in UTF-8, GBK and GB18030, sometimes mislabelled (GB2312 declared, GBK sent):
 a declared GB2312 or GBK part is decoded as GB18030, its superset; text that still does not
 decode is a problem the caller sets aside, never a crash.
+
+Hostile or broken mail (issue 15): ``parse`` never raises. Each part is read on its own — one that
+breaks (broken base64, an undecodable file name, a text in an unknown charset beside a readable
+one, nesting past ``MAX_DEPTH``, parts past ``MAX_PARTS``, an attachment over ``MAX_PART_BYTES``)
+is named in ``left_out`` and the rest read on. Headers are decoded from their raw text and kept on
+one line (an encoded CR/LF becomes a space); NUL and control characters are dropped; attachment
+names go through ``safe_file_name``.
 """
 
 from __future__ import annotations

@@ -228,36 +228,53 @@ def _left_out_note(left_out: list[str], lead: str = "") -> str:
 def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
             writer: str = "客户") -> Outcome:
     """The customer's reply goes on the complaint's timeline, with what attachments fit; the message's
-    row is written first, in the same transaction, so a second worker fails before any file is written."""
+    row is written first, in the same transaction, so a second worker fails before any file is written.
+    Files written for an addition that is then rolled back are deleted with it (no orphan on disk)."""
     actor = mail_actor()
-    with transaction.atomic():
-        record(Outcome(InboundMessage.Outcome.APPENDED, "", c))
-        try:
-            with transaction.atomic():
-                text = f"{writer}来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
-                if writer == "客户":
-                    lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
-                                                    text=text[:4000])
-                else:  # a staff member's mail is a note, not the customer's words
-                    lifecycle.add_note(c, actor=actor, now=now, note=text[:4000])
-                left_out = [*mail.left_out, *_attach(c, mail, actor=actor, now=now)]
-                if left_out:
-                    lifecycle.add_note(c, actor=actor, now=now, note=_left_out_note(left_out, "邮件中")[:4000])
-        except KesuError as exc:
-            result = Outcome(InboundMessage.Outcome.SET_ASIDE, f"不能追加到投诉 {c.number}：{exc.message()}", c)
-        else:
-            result = Outcome(InboundMessage.Outcome.APPENDED, _left_out_note(left_out), c)
-        record(result)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            record(Outcome(InboundMessage.Outcome.APPENDED, "", c))
+            try:
+                with transaction.atomic():
+                    text = f"{writer}来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
+                    if writer == "客户":
+                        lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
+                                                        text=text[:4000])
+                    else:  # a staff member's mail is a note, not the customer's words
+                        lifecycle.add_note(c, actor=actor, now=now, note=text[:4000])
+                    left_out = [*mail.left_out, *_attach(c, mail, actor=actor, now=now, stored=stored)]
+                    if left_out:
+                        lifecycle.add_note(c, actor=actor, now=now, note=_left_out_note(left_out, "邮件中")[:4000])
+            except KesuError as exc:
+                _delete_files(stored)
+                result = Outcome(InboundMessage.Outcome.SET_ASIDE, f"不能追加到投诉 {c.number}：{exc.message()}", c)
+            else:
+                result = Outcome(InboundMessage.Outcome.APPENDED, _left_out_note(left_out), c)
+            record(result)
+    except BaseException:
+        _delete_files(stored)
+        raise
     return result
 
 
-def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime) -> list[str]:
-    """Keep the attachments the policy allows, one by one; name those left out, each with the reason."""
+def _delete_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
+    names.clear()
+
+
+def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime, stored: list[str]) -> list[str]:
+    """Keep the attachments the policy allows, one by one (each file's stored name into ``stored``);
+    name those left out, each with the reason."""
     left_out = []
     for a in mail.attachments:
         try:
             with transaction.atomic():
                 lifecycle.add_attachments(c, actor=actor, now=now, files=[lifecycle.FileIn(a.name, a.content)])
+                stored.append(c.attachments.latest("pk").file.name)
         except ValidationFailed as exc:
             left_out.append(f"{a.name}（{'；'.join(e.message() for e in exc.errors)}）")
         except KesuError as exc:

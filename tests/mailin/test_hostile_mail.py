@@ -350,3 +350,24 @@ def test_a_huge_part_and_an_undecodable_file_name_are_named_and_left_out_the_mes
     assert "录像.pdf（附件超过" in result.reason
     [kept] = result.complaint.attachments.all()
     assert kept.name.endswith(".pdf") and "/" not in kept.name and "录像.pdf" in notes(result.complaint)
+
+
+@pytest.mark.django_db
+def test_a_reply_whose_addition_fails_after_its_file_was_written_leaves_no_file_and_is_taken_without_it(
+        fuzz_account, now, settings, monkeypatch):
+    first = mail("冰箱不制冷", "买了一周就不制冷")
+    services.process(fuzz_account, first.as_bytes(), now=now)
+    c = Complaint.objects.get()
+    real, calls = services._left_out_note, []
+
+    def fails_once_after_the_files(left_out, lead=""):
+        calls.append(left_out)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away after the file was written")
+        return real(left_out, lead)
+
+    monkeypatch.setattr(services, "_left_out_note", fails_once_after_the_files)
+    reply = with_pdf(mail(f"回复：【客诉 {c.number}】", "发票见附件"), "发票.pdf")
+    result = services.process(fuzz_account, reply.as_bytes(), now=now)
+    assert result.outcome == "appended" and "发票.pdf（保存时出错：RuntimeError）" in result.reason
+    assert not Attachment.objects.exists() and media_files(settings) == set()
