@@ -172,6 +172,13 @@ def test_a_wrong_answer_spends_the_challenge_so_it_cannot_be_guessed(p1, people)
     assert not CaptchaStore.objects.filter(hashkey=answer["captcha_0"]).exists()
 
 
+def test_the_librarys_test_answer_passed_is_refused(p1, people):
+    client = Client()
+    answer = read_image(client.get("/portal/complain/").content.decode())
+    page = client.post("/portal/complain/", {**complaint_fields(), **answer, "captcha_1": "passed"}).content.decode()
+    assert "验证码不正确或已使用" in page and not Complaint.objects.exists()
+
+
 def test_a_refused_form_shows_a_fresh_challenge(p1, people):
     client = Client()
     first = client.get("/portal/complain/").content.decode()
