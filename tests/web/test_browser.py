@@ -246,3 +246,37 @@ def test_a_help_request_round_trip_by_clicks(live_server, p1, people):
     in_browser(scenario)
     a = Complaint.objects.get(number=number).assists.get()
     assert (a.answered_by, a.answer) == (people["xupj"], "蓄电池已送至维修车间")
+
+
+def test_a_caller_found_by_the_header_search_box_and_two_cases_assigned_at_once(live_server, p1, people):
+    """「我上周投诉过漏水的事，怎么还没人来？」: the agent types 漏水 in the header's box, finds the case
+    with the word marked, then ticks two classified cases in the queue and assigns both at once."""
+    from django.utils import timezone
+
+    from tests.factories import bring_to, register
+
+    leak = register(people, timezone.now(), customer_words="上周投诉过漏水的事，怎么还没人来？")
+    first = bring_to(State.CLASSIFIED, people, timezone.now())
+    second = bring_to(State.CLASSIFIED, people, timezone.now())
+    base = live_server.url
+
+    def scenario(browser) -> None:  # type: ignore[no-untyped-def]
+        agent = Desk(browser, base, "wangkf")
+        agent.page.fill("form.find input[name=q]", "漏水")
+        with agent.page.expect_navigation():
+            agent.page.press("form.find input[name=q]", "Enter")
+        assert leak.number in agent.text()
+        assert agent.page.locator("mark", has_text="漏水").count() >= 1
+        agent.shot("search")
+        agent.page.goto(f"{base}/queue/?q=all&status=classified")
+        for number in (first.number, second.number):
+            agent.page.check(f"input[name=c][value='{number}']")
+        agent.page.select_option("form.bulk select[name=step]", "assign")
+        agent.page.select_option("form.bulk select[name=department]", "after_sales")
+        agent.page.fill("form.bulk input[name=text]", "批量分派给售后")
+        with agent.page.expect_navigation():
+            agent.page.click("form.bulk button[type=submit]")
+        assert "已完成 2 条" in agent.text()
+
+    in_browser(scenario)
+    assert {c.status for c in Complaint.objects.filter(pk__in=[first.pk, second.pk])} == {State.ASSIGNED}
