@@ -34,8 +34,8 @@ class ErrorSerializer(serializers.Serializer):
 class ComplaintSerializer(serializers.ModelSerializer):
     status_label = serializers.SerializerMethodField()
     customer_phone = serializers.SerializerMethodField()
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Complaint
@@ -184,15 +184,6 @@ class ActionListSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.CharField())
     required = serializers.ListField(child=serializers.CharField())
     inputs = StepInputSerializer(many=True)
-
-
-class StepOutcomeSerializer(serializers.Serializer):
-    """After a step that takes the complaint out of the caller's sight (a transfer to another
-    department): only where it stands now."""
-
-    number = serializers.CharField()
-    status = serializers.CharField()
-    version = serializers.IntegerField()
 
 
 def now_iso() -> str:

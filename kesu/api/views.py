@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -32,7 +32,6 @@ from kesu.api.serializers import (
     CreateMultipartSerializer,
     CreateSerializer,
     ErrorSerializer,
-    StepOutcomeSerializer,
     complaint_brief,
     text_fields,
 )
@@ -98,6 +97,8 @@ FILTERS = [
     OpenApiParameter("registered_after", str, description="ISO 8601"),
     OpenApiParameter("registered_before", str, description="ISO 8601"),
     OpenApiParameter("q", str, description="number or customer name"),
+    OpenApiParameter("cursor", str, description="the page: the `next` or `previous` link's cursor, as given"),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, description="default 50"),
 ]
 
 
@@ -166,7 +167,8 @@ def _refused(exc: KesuError) -> Response:
 
 
 class ComplaintList(View):
-    @extend_schema(parameters=FILTERS, responses={200: ComplaintPageSerializer, **READ_ERRORS})
+    @extend_schema(operation_id="complaints_list", parameters=FILTERS,
+                   responses={200: ComplaintPageSerializer, **READ_ERRORS})
     def get(self, request: Request) -> Response:
         now = timezone.now()
         qs = visible_complaints(_staff(request), now).select_related("department", "owner")
@@ -186,6 +188,13 @@ class ComplaintList(View):
         if params.get("q"):
             q = params["q"].strip()
             qs = qs.filter(number=q) | qs.filter(customer_name=q)
+        size = params.get("page_size")
+        if size is not None:  # DRF would quietly fall back to 50; the contract says 1–200
+            if not (size.isascii() and size.isdigit()):
+                raise KesuError("bad_type", field="page_size", expected="整数", value=size[:20])
+            if not 1 <= int(size) <= Newest.max_page_size:
+                raise KesuError("too_small" if int(size) < 1 else "too_large", field="page_size",
+                                limit=1 if int(size) < 1 else Newest.max_page_size)
         pager = Newest()
         page = pager.paginate_queryset(qs, request, view=self)
         data = ComplaintSerializer(page, many=True, context={"lang": _lang(), "sees_personal_data": _sees(
@@ -193,6 +202,7 @@ class ComplaintList(View):
         return pager.get_paginated_response(data)
 
     @extend_schema(
+        operation_id="complaints_create",
         request={"application/json": CreateSerializer, "multipart/form-data": CreateMultipartSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                      description="the same key with the same body makes one complaint")],
@@ -257,7 +267,7 @@ class ComplaintList(View):
 
 
 class ComplaintDetail(View):
-    @extend_schema(responses={200: ComplaintDetailSerializer, **READ_ERRORS})
+    @extend_schema(operation_id="complaint_retrieve", responses={200: ComplaintDetailSerializer, **READ_ERRORS})
     def get(self, request: Request, number: str) -> Response:
         now = timezone.now()
         c = _visible(request, number, now)
@@ -275,7 +285,8 @@ def _visible(request: Request, number: str, now: datetime) -> Complaint:
 
 
 class ActionList(View):
-    @extend_schema(responses={200: ActionListSerializer(many=True), **READ_ERRORS})
+    @extend_schema(operation_id="complaint_actions_list",
+                   responses={200: ActionListSerializer(many=True), **READ_ERRORS})
     def get(self, request: Request, number: str) -> Response:
         """The steps the caller may take on this complaint now, with their inputs (labels, choices)."""
         now = timezone.now()
@@ -293,13 +304,20 @@ class ActionList(View):
         } for step in registry.available(ctx)])
 
 
-STEP_RESULT = PolymorphicProxySerializer(
-    component_name="StepResult", serializers=[ComplaintDetailSerializer, StepOutcomeSerializer],
-    resource_type_field_name=None)
+# The complaint as the caller now sees it; or, when the step took it out of their sight (a transfer
+# to another department), only where it stands (StepOutcomeSerializer's three fields).
+STEP_RESULT = {"anyOf": [
+    {"$ref": "#/components/schemas/ComplaintDetail"},
+    {"type": "object", "required": ["number", "status", "version"], "additionalProperties": False,
+     "properties": {"number": {"type": "string"}, "status": {"type": "string"}, "version": {"type": "integer"}}},
+]}
 
 
 class ActionRun(View):
-    @extend_schema(request=ActionSerializer, responses={200: STEP_RESULT, **ERRORS})
+    @extend_schema(operation_id="complaint_action_run", request=ActionSerializer,
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(registry.STEPS),
+                                                description="a step of the registry; GET …/actions/ lists yours")],
+                   responses={200: STEP_RESULT, **ERRORS})
     def post(self, request: Request, number: str, action: str) -> Response:
         """Take one step. Refused exactly as the staff pages refuse it (role, state, guards); a stale
         ``expected_version`` is a 409 and the other person's change is kept. A field the body does not

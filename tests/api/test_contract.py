@@ -208,3 +208,16 @@ def test_the_list_is_documented_as_the_cursor_page_it_returns(api, complaint):
 def test_the_documented_errors_include_the_oversized_body(api):
     responses = _schema(api)["paths"]["/api/v1/complaints/"]["post"]["responses"]
     assert {"400", "413", "422"} <= set(responses)
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "201", "²", "-1", "1e3"])
+def test_a_page_size_outside_1_to_200_is_refused_naming_it_not_quietly_replaced(api, size):
+    error = error_of(api.get("/api/v1/complaints/", {"page_size": size}), 422)
+    assert error["fields"][0]["field"] == "page_size"
+
+
+def test_a_page_size_within_the_limit_pages(api, complaint):
+    api.post("/api/v1/complaints/", NEW, format="json")
+    page = api.get("/api/v1/complaints/", {"page_size": "1"}).json()
+    assert len(page["results"]) == 1 and page["next"] and page["previous"] is None
+    assert len(api.get(page["next"]).json()["results"]) == 1
