@@ -39,6 +39,7 @@ from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, visible_complaints
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.limits import load_json
 from kesu.core.messages import render
 from kesu.core.registration import FIELD_LABELS
 from kesu.core.visibility import sees_personal_data
@@ -139,9 +140,9 @@ def _received(request: Request) -> tuple[dict[str, Any], list[lifecycle.FileIn]]
         values = request.POST.getlist(name)
         fields[name] = values if name == "demands" and len(values) > 1 else values[-1]
     if isinstance(fields.get("extra"), str):
-        try:
-            fields["extra"] = json.loads(fields["extra"])
-        except ValueError:
+        try:  # within the same depth limit as a JSON body
+            fields["extra"] = load_json(fields["extra"])
+        except KesuError:
             raise KesuError("bad_type", field="extra", expected="JSON 对象", value=fields["extra"][:40]) from None
     for name in uploads:
         if name != "files":

@@ -221,3 +221,11 @@ def test_a_page_size_within_the_limit_pages(api, complaint):
     page = api.get("/api/v1/complaints/", {"page_size": "1"}).json()
     assert len(page["results"]) == 1 and page["next"] and page["previous"] is None
     assert len(api.get(page["next"]).json()["results"]) == 1
+
+
+def test_a_deeply_nested_extra_part_in_a_multipart_registration_is_refused_naming_it(api):
+    before = written()
+    deep = api.post("/api/v1/complaints/", {**NEW, "extra": "[" * 50_000 + "]" * 50_000}, format="multipart")
+    error = error_of(deep, 422)
+    assert [(f["field"], f["code"]) for f in error["fields"]] == [("extra", "bad_type")]
+    assert written() == before
