@@ -194,7 +194,7 @@ def _parse(raw: bytes) -> InboundMail:
         return decode_header_value(raw_headers.get(name.lower(), ""))
 
     message_id = header("Message-ID")
-    message_id = (_ids(message_id) or (message_id,))[0][:300]
+    message_id = (_ids(message_id) or (message_id,))[0][:300].strip()
     if not message_id:
         problems.append("缺少 Message-ID")
     name, address = parseaddr(header("From"))
@@ -211,7 +211,8 @@ def _parse(raw: bytes) -> InboundMail:
     else:
         left_out.extend(unreadable)
     return InboundMail(
-        message_id=message_id, from_address=address, from_name=name[:60], subject=header("Subject")[:300],
+        message_id=message_id, from_address=address, from_name=one_line(name)[:60].strip(),
+        subject=header("Subject")[:300].strip(),
         text=_strip_quote(body), in_reply_to=(_ids(header("In-Reply-To")) or ("",))[0][:300],
         references=tuple(i[:300] for i in _ids(header("References"))[-20:]),
         attachments=attachments, automatic=automatic_reason(msg, header), problems=problems, left_out=left_out,

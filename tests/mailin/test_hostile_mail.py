@@ -9,6 +9,7 @@ malformed MIME of every kind, a Hypothesis property over ``process``: never rais
 from __future__ import annotations
 
 import base64
+import os
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -251,6 +252,7 @@ def _base_messages() -> list[bytes]:
 
 
 BASES = _base_messages()
+EXAMPLES = int(os.environ.get("KESU_MAIL_FUZZ_EXAMPLES", "150"))  # more on demand: KESU_MAIL_FUZZ_EXAMPLES=5000
 NASTY = [b"\r\n", b"\n\n", b"\x00", b"=?utf-8?b?", b"?=", b"--", b"boundary=\"\"", b"Content-Type: multipart/mixed\r\n",
          b"Content-Transfer-Encoding: base64\r\n", b"charset=\"x-bogus\"", b"filename*=utf-8''%E0%A4", b"\xff\xfe",
          "【客诉 260310001】".encode(), "\u202e".encode(), b"../", b"=0D=0A", b"Subject: \r\n", b"<", b"&",
@@ -278,7 +280,7 @@ def malformed(draw: st.DrawFn) -> bytes:
 
 
 @pytest.mark.django_db
-@hyp_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hyp_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=malformed())
 def test_malformed_mime_never_raises_and_every_message_is_registered_or_set_aside_whole(
         publish, people, now, settings, raw):
@@ -301,7 +303,7 @@ def test_malformed_mime_never_raises_and_every_message_is_registered_or_set_asid
     assert not FailedAttempt.objects.exists()
 
 
-@hyp_settings(max_examples=500, deadline=None)
+@hyp_settings(max_examples=EXAMPLES * 4, deadline=None)
 @given(raw=malformed())
 def test_the_parser_never_raises_and_reads_headers_a_database_and_a_mail_header_can_hold(raw):
     m = parse(raw)
