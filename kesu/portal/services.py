@@ -97,6 +97,14 @@ def challenge_issued(hashkey: str) -> datetime | None:
     return expires - timedelta(minutes=settings.CAPTCHA_TIMEOUT) if expires else None
 
 
+def spend_challenge(hashkey: str) -> None:
+    """A challenge is answered once: it is gone after the first post that names it."""
+    from captcha.models import CaptchaStore
+
+    if re.fullmatch(r"[0-9a-f]{40}", hashkey):
+        CaptchaStore.objects.filter(hashkey=hashkey).delete()
+
+
 def check_pace(issued: datetime | None, now: datetime) -> None:
     """A person needs longer than MIN_FILL_SECONDS to fill the form; a script does not."""
     if issued is not None and (now - issued).total_seconds() < MIN_FILL_SECONDS:

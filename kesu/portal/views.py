@@ -103,7 +103,9 @@ def complain(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         issued = services.challenge_issued(request.POST.get("captcha_0", ""))
         form = ComplaintForm(request.POST, policy=policy)
-        if form.is_valid():  # the challenge is spent here, answered right or wrong
+        valid = form.is_valid()  # django-simple-captcha 0.7 spends the challenge here, right or wrong;
+        services.spend_challenge(request.POST.get("captcha_0", ""))  # and so does Kesu, whatever the version
+        if valid:
             slot = None
             try:
                 if form.cleaned_data["website"]:  # the hidden field a person never fills
