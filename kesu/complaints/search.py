@@ -17,6 +17,7 @@ addresses are in the index only as keyed hashes (``index_key``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
@@ -40,10 +41,14 @@ INDEXED = frozenset({"number", "customer_phone", "customer_email", "customer_wor
 def index_key() -> bytes:
     """The key of the blind tokens: KESU_BLIND_INDEX_KEY, else derived from the secret key (then a
     new secret key needs ``rebuild_search_index``)."""
-    explicit = getattr(settings, "KESU_BLIND_INDEX_KEY", "")
+    return _key(str(getattr(settings, "KESU_BLIND_INDEX_KEY", "") or ""), str(settings.SECRET_KEY))
+
+
+@functools.lru_cache(maxsize=4)
+def _key(explicit: str, secret: str) -> bytes:
     if explicit:
-        return str(explicit).encode()
-    return hmac.new(str(settings.SECRET_KEY).encode(), b"kesu search index", hashlib.sha256).digest()
+        return explicit.encode()
+    return hmac.new(secret.encode(), b"kesu search index", hashlib.sha256).digest()
 
 
 def _db() -> Any:
