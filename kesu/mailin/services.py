@@ -196,15 +196,15 @@ def _complaint_answered(mail: InboundMail) -> tuple[Complaint | None, str]:
     if mail.tagged_number:
         found = Complaint.objects.filter(number=mail.tagged_number).first()
         if found is not None:
-            return found, "主题中的编号"
+            return found, "在主题中"
     thread = [i for i in (mail.in_reply_to, *mail.references) if i]
     if thread:
         sent = OutboundEmail.objects.filter(message_id__in=thread, complaint__isnull=False).first()
         if sent is not None:
-            return sent.complaint, "的回复关系"
+            return sent.complaint, "以回复关系"
         earlier = InboundMessage.objects.filter(message_key__in=thread, complaint__isnull=False).first()
         if earlier is not None:
-            return earlier.complaint, "的回复关系"
+            return earlier.complaint, "以回复关系"
     return None, ""
 
 
