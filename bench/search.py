@@ -59,7 +59,7 @@ def percentile(values: list[float], p: float) -> float:
 def full_scan(cases: list[tuple[str, str, str]]) -> dict[str, int]:
     """What each query must find, by reading every complaint — written from the search's documented
     meaning, not from its tokenizer: a word is a substring of the customer's words; four digits are
-    the end of the phone, a part of the number, or the start of a number written in the text or in
+    the end of the phone, the beginning or end of the number, or the start of a number written in the text or in
     an identifier; a complaint number is that number."""
     import re
 
@@ -76,7 +76,8 @@ def full_scan(cases: list[tuple[str, str, str]]) -> dict[str, int]:
             if kind == "word":
                 hit = value in words
             elif kind == "phone4":
-                hit = phone.endswith(value) or value in number or bool(digit_starts[value].search(text))
+                hit = (phone.endswith(value) or number.startswith(value) or number.endswith(value)
+                       or bool(digit_starts[value].search(text)))
             else:
                 hit = number == value
             counts[value] += hit

@@ -113,10 +113,11 @@ _KEYED: dict[bytes, hmac.HMAC] = {}  # the key's HMAC state, copied per token (t
 
 
 def number_tokens(number: str) -> list[str]:
-    """A complaint number, findable whole, by its beginning (a prefix query) and by its end:
-    the suffixes of four characters and more are tokens of their own."""
+    """A complaint number, findable whole, by its beginning (a prefix query on the number) and by
+    its end (a prefix query on the number written backwards): two tokens, not one per suffix —
+    a unique token costs the index more than any shared word."""
     n = _alnum(number)
-    return [n] + [f"ns{n[i:]}" for i in range(1, len(n) - 3)]
+    return [n, f"nr{n[::-1]}"]
 
 
 def _alnum(text: str) -> str:
@@ -195,15 +196,15 @@ def _term(word: str, key: bytes) -> Term | None:
             alternatives.append(Alternative((blind("p4", digits, key),)))
         if len(digits) >= 7:
             alternatives.append(Alternative((blind("pf", digits, key),)))
-        if len(digits) >= 4:
-            alternatives.append(Alternative((f"ns{digits}",), prefix=True))  # the end of a complaint number
+        if len(digits) >= 3:
+            alternatives.append(Alternative((f"nr{digits[::-1]}",), prefix=True))  # the end of a complaint number
     else:
         if _PHONE_IN_TEXT.fullmatch(word):
             alternatives.append(Alternative((blind("pf", digits, key),)))
         joined = _alnum(word)
         if len(segs) > 1 and len(joined) >= 4 and digits and not any(s.cjk for s in segs):
             # a number typed with separators (KS-2026-0001): the whole, or the end, of a number
-            alternatives += [Alternative((joined,), prefix=True), Alternative((f"ns{joined}",), prefix=True)]
+            alternatives += [Alternative((joined,), prefix=True), Alternative((f"nr{joined[::-1]}",), prefix=True)]
     if "@" in word:
         alternatives.append(Alternative((blind("em", word, key),)))
     return Term(word, tuple(alternatives))
