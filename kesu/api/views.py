@@ -174,6 +174,9 @@ class ComplaintList(View):
         now = timezone.now()
         qs = visible_complaints(_staff(request), now).select_related("department", "owner")
         params = request.query_params
+        nul = [name for name, values in params.lists() if any("\x00" in v for v in values)]
+        if nul:  # PostgreSQL cannot even compare with it
+            raise ValidationFailed([KesuError("nul_character", field=name) for name in nul])
         for name in ("status", "level", "category", "channel"):
             if params.get(name):
                 qs = qs.filter(**{name: params[name]})
@@ -218,6 +221,8 @@ class ComplaintList(View):
         try:
             fields, files = _received(request)
             key = request.headers.get("Idempotency-Key", "").strip()[:200]
+            if "\x00" in key:
+                raise KesuError("nul_character", field="Idempotency-Key")
             if not key:
                 c = self._register(fields, files, staff, now)
                 return Response(self._detail(c, staff, now), status=status.HTTP_201_CREATED)
@@ -278,6 +283,8 @@ class ComplaintDetail(View):
 
 def _visible(request: Request, number: str, now: datetime) -> Complaint:
     try:
+        if "\x00" in number:  # no complaint has it, and PostgreSQL cannot even compare with it
+            raise KesuError("not_found")
         return get_visible(_staff(request), now, number=number)
     except KesuError:
         from rest_framework.exceptions import NotFound

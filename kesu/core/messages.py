@@ -24,6 +24,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "bad_json": ("不是有效的 JSON：{detail}", "is not valid JSON: {detail}"),
     "body_too_large": ("不能超过 {limit}", "must not exceed {limit}"),
     "too_many_parts": ("请求中的字段或文件过多（不能超过 {limit} 个）", "too many fields or files (at most {limit})"),
+    "nul_character": ("不能包含空字符（NUL）", "must not contain NUL characters"),
     "not_one_of": ("取值「{value}」不在允许范围内：{allowed}", "'{value}' is not one of: {allowed}"),
     "duplicate_code": ("编码「{value}」重复", "code '{value}' appears more than once"),
     # policy documents

@@ -188,6 +188,9 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
         if key not in _READERS:
             errors.append(KesuError("unknown_field", field=key))
             continue
+        if isinstance(raw, str) and "\x00" in raw:  # no database keeps it in text (PostgreSQL refuses it)
+            errors.append(KesuError("nul_character", field=key))
+            continue
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
         try:
@@ -195,6 +198,8 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
         except KesuError as exc:
             errors.append(exc)
     for code, value in extra.items():
+        if isinstance(value, str) and "\x00" in value:
+            errors.append(KesuError("nul_character", field=f"extra.{code}"))
         if isinstance(value, list | dict):
             errors.append(KesuError("bad_type", field=f"extra.{code}", expected="文字、数字或日期",
                                     value=type(value).__name__))

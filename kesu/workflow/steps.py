@@ -375,6 +375,9 @@ def read(step: Step, ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, Any]:
             if i.required:
                 problems.append(KesuError("required", field=i.name, label=i.label))
             continue
+        if "\x00" in value:  # no database keeps it in text (PostgreSQL refuses it)
+            problems.append(KesuError("nul_character", field=i.name, label=i.label))
+            continue
         if i.max_length is not None and len(value) > i.max_length:
             problems.append(KesuError("too_long", field=i.name, label=i.label, limit=i.max_length))
             continue

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from kesu.api.models import IdempotencyKey
 from kesu.complaints.models import Complaint, ComplaintEvent
+from kesu.core.errors import ValidationFailed
 from kesu.workflow import steps
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +230,39 @@ def test_a_deeply_nested_extra_part_in_a_multipart_registration_is_refused_namin
     error = error_of(deep, 422)
     assert [(f["field"], f["code"]) for f in error["fields"]] == [("extra", "bad_type")]
     assert written() == before
+
+
+# --- NUL characters: PostgreSQL keeps none in text and cannot even compare with one ---------------
+
+def test_a_nul_character_in_the_customers_words_is_refused_by_label_on_every_database(api):
+    before = written()
+    for fmt in ("json", "multipart"):
+        error = error_of(api.post("/api/v1/complaints/", {**NEW, "customer_words": "漏水\x00了"}, format=fmt), 422)
+        assert [(f["field"], f["code"], f["label"]) for f in error["fields"]] == [
+            ("customer_words", "nul_character", "客户原话")]
+    error = error_of(api.post("/api/v1/complaints/", {**NEW, "extra": {"plate_number": "京A\x00"}}, format="json"),
+                     422)
+    assert [f["field"] for f in error["fields"]] == ["extra.plate_number"]
+    assert written() == before
+
+
+def test_a_nul_character_in_a_step_is_refused_by_label(api, complaint):
+    before = written()
+    error = error_of(api.post(f"/api/v1/complaints/{complaint.number}/actions/note/",
+                              {"expected_version": 1, "fields": {"note": "已致电\x00"}}, format="json"), 422)
+    assert [(f["field"], f["code"]) for f in error["fields"]] == [("fields.note", "null_characters_not_allowed")]
+    assert written() == before and Complaint.objects.get(pk=complaint.pk).version == 1
+
+
+def test_the_step_registry_refuses_a_nul_character_by_label_for_every_surface(complaint, people, now):
+    ctx = steps.context(complaint, people["wangkf"], now)
+    with pytest.raises(ValidationFailed) as caught:
+        steps.read(steps.STEPS["note"], ctx, {"note": "已致电\x00"})
+    [problem] = caught.value.errors
+    assert problem.code == "nul_character" and problem.message() == "字段「备注」：不能包含空字符（NUL）"
+
+
+def test_a_nul_character_in_a_filter_or_a_number_is_a_clean_refusal(api, complaint):
+    assert error_of(api.get("/api/v1/complaints/", {"q": "何\x00"}), 422)["fields"][0]["field"] == "q"
+    assert error_of(api.get("/api/v1/complaints/%00/"), 404)["code"] == "not_found"
+    assert error_of(api.get(f"/api/v1/complaints/{complaint.number}%00/actions/"), 404)["code"] == "not_found"

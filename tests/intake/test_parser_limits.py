@@ -218,3 +218,17 @@ def _file(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_a_nul_character_in_a_signed_delivery_is_refused_naming_the_field(source):
+    body = json.dumps({"message_id": "wx-\x00", "text": "耳机\x00没声音", "customer": {"name": "赵\x00先生"},
+                       "number": "26\x00"}).encode()
+    response = deliver(body)
+    assert response.status_code == 422
+    assert {(f["field"], f["code"]) for f in response.json()["error"]["fields"]} == {
+        ("message_id", "nul_character"), ("text", "nul_character"), ("number", "nul_character")}
+    name_only = deliver(json.dumps({"message_id": "wx-2", "text": "耳机没声音",
+                                    "customer": {"name": "赵\x00"}}).encode())
+    assert [(f["field"], f["label"]) for f in name_only.json()["error"]["fields"]] == [("customer_name", "客户姓名")]
+    assert written() == (0, 0, 0, 0)
+    assert Client().post("/intake/webhook/we%00chat/", b"{}", content_type="application/json").status_code == 404
