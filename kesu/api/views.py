@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError
@@ -184,7 +184,12 @@ class ComplaintList(View):
             qs = qs.filter(department__code=params["department"])
         for name, lookup in (("registered_after", "gte"), ("registered_before", "lt")):
             if params.get(name):
-                when = parse_datetime(params[name])
+                try:  # well formed but no such time (month 13), or none in UTC (year 1 at +23:00)
+                    when = parse_datetime(params[name])
+                    if when is not None and when.tzinfo is not None:
+                        when.astimezone(UTC)
+                except (ValueError, OverflowError):
+                    when = None
                 if when is None or when.tzinfo is None:
                     raise KesuError("bad_value", field=name,
                                     detail="应为带时区的 ISO 8601 时间，如 2026-03-01T00:00:00+08:00")

@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -267,7 +267,13 @@ def _read_datetime(policy: Policy, raw: Any, tz: tzinfo) -> datetime:
         except ValueError:
             raise KesuError("bad_type", field="occurred_at", expected="日期时间（如 2026-03-10 09:30）",
                             value=raw) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # a time as the customer says it: Beijing
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # a time as the customer says it: Beijing
+    try:
+        parsed.astimezone(UTC)  # 0001-01-01T00:00+23:00 has no UTC time: an OverflowError later
+    except OverflowError:
+        raise KesuError("bad_type", field="occurred_at", expected="日期时间（如 2026-03-10 09:30）",
+                        value=raw) from None
+    return parsed
 
 
 def _read_amount(policy: Policy, raw: Any, tz: tzinfo) -> Decimal:
@@ -279,6 +285,8 @@ def _read_amount(policy: Policy, raw: Any, tz: tzinfo) -> Decimal:
         raise KesuError("bad_type", field="amount_involved", expected="金额（如 199.00）", value=raw) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise KesuError("bad_value", field="amount_involved", detail="金额最多两位小数")
+    if abs(amount) >= MAX_AMOUNT:  # the column's 14 digits, 2 after the point (PostgreSQL overflows)
+        raise KesuError("too_large", field="amount_involved", limit="999999999999.99")
     return amount
 
 
@@ -292,6 +300,8 @@ def _read_bool(policy: Policy, raw: Any, tz: tzinfo) -> bool:
         return False
     raise KesuError("bad_type", field="is_internal", expected="是或否", value=raw)
 
+
+MAX_AMOUNT = Decimal("1000000000000")
 
 _READERS: dict[str, Any] = {
     **{name: _text(name) for name in TEXT_FIELDS},

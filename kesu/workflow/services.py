@@ -207,6 +207,8 @@ def _money(value: Any, field: str) -> Decimal | None:
         raise KesuError("too_small", field=field, limit="0.01")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise KesuError("bad_value", field=field, detail="金额最多两位小数")
+    if amount >= Decimal("100000000"):  # the smallest of the columns (10 digits, 2 after the point)
+        raise KesuError("too_large", field=field, limit="99999999.99")
     return amount
 
 

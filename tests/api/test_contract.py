@@ -12,7 +12,9 @@ from rest_framework.test import APIClient
 from kesu.api.models import IdempotencyKey
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.errors import ValidationFailed
+from kesu.core.lifecycle import State
 from kesu.workflow import steps
+from tests.factories import bring_to
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +268,41 @@ def test_a_nul_character_in_a_filter_or_a_number_is_a_clean_refusal(api, complai
     assert error_of(api.get("/api/v1/complaints/", {"q": "何\x00"}), 422)["fields"][0]["field"] == "q"
     assert error_of(api.get("/api/v1/complaints/%00/"), 404)["code"] == "not_found"
     assert error_of(api.get(f"/api/v1/complaints/{complaint.number}%00/actions/"), 404)["code"] == "not_found"
+
+
+# --- numbers and times beyond what the columns hold (PostgreSQL overflowed: a 500) ----------------
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("amount_involved", "1e13"), ("amount_involved", "99999999999999999.99"), ("amount_involved", "1e999999"),
+    ("occurred_at", "0001-01-01T00:00:00+23:00"),
+])
+def test_an_amount_or_a_time_no_column_can_hold_is_refused_by_label(api, field, value):
+    before = written()
+    error = error_of(api.post("/api/v1/complaints/", {**NEW, field: value}, format="json"), 422)
+    assert [f["field"] for f in error["fields"]] == [field]
+    assert written() == before
+
+
+def test_the_largest_amount_the_column_holds_registers(api):
+    made = api.post("/api/v1/complaints/", {**NEW, "amount_involved": "999999999999.99"}, format="json")
+    assert made.status_code == 201
+
+
+@pytest.mark.parametrize("when", ["2026-13-01T00:00:00+08:00", "2026-02-30T00:00:00+08:00",
+                                  "0001-01-01T00:00:00+23:00", "9999-12-31T23:59:59-23:59"])
+def test_a_filter_time_that_does_not_exist_is_refused_naming_the_filter(api, when):
+    assert error_of(api.get("/api/v1/complaints/", {"registered_after": when}), 422)["fields"][0]["field"] == \
+        "registered_after"
+
+
+def test_a_compensation_beyond_the_approval_column_is_refused_by_label(p1, people, now):
+    c = bring_to(State.HANDLING, people, now)
+    manager = client_for(people["lijl"])
+    offered = [a["action"] for a in manager.get(f"/api/v1/complaints/{c.number}/actions/").json()]
+    assert "request_approval" in offered
+    before = written()
+    error = error_of(manager.post(f"/api/v1/complaints/{c.number}/actions/request_approval/", {
+        "expected_version": c.version, "fields": {"kind": "compensation", "plan": "赔偿", "compensation_kind": "cash",
+                                                  "amount": "1e20"}}, format="json"), 422)
+    assert [(f["field"], f["code"]) for f in error["fields"]] == [("amount", "too_large")]
+    assert "金额（元）" in error["message"] and written() == before

@@ -47,6 +47,8 @@ HOSTILE_TEXT = [
     "\u202e\u200f RTL 标记 \u202c\x00\x01\x1b[31m 控制字符 \ud7ff\U0001f4a9",
     "'; DROP TABLE complaints_complaint; --",
     "备" * (steps.TEXT_LIMIT + 1),
+    "1e20",  # in an amount: more than any column holds
+    "-0.001",
 ]
 
 
