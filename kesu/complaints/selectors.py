@@ -206,8 +206,8 @@ def with_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
 def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(), *,
            categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint] | Found]:
     """Complaints ``staff`` may see that match ``text`` (every word; see kesu.core.search), with the
-    filters, newest first unless sorted otherwise — a queryset, or on SQLite for newest/oldest
-    first a :class:`Found` read along the index. Raises KesuError for a query that cannot be
+    filters, newest first unless sorted otherwise — a queryset, or for newest/oldest first a
+    :class:`Found` read along the index. Raises KesuError for a query that cannot be
     searched (too long, nothing to look for)."""
     from kesu.complaints import search as index
 
@@ -228,7 +228,7 @@ class Found:
     """Search results read along the full-text index in id order, a chunk of ids at a time, each
     chunk narrowed by ``qs`` (visibility, filters): a page of a common word over a million
     complaints reads a few hundred index entries, not all of them (SQLite's FTS5 walks its rowids
-    in order; PostgreSQL's GIN index does not, so there a plain subquery is used)."""
+    in order; on PostgreSQL see search.ids_in_order)."""
 
     FIRST_CHUNK = 200
 
