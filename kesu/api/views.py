@@ -83,6 +83,24 @@ def _sees(staff: Staff, now: datetime) -> Any:
     return sees
 
 
+SEARCH_CAP = 2000
+
+
+def search_ids(text: str) -> list[int]:
+    """The ids of the newest SEARCH_CAP complaints matching ``text`` (visibility is the caller's
+    queryset): a list, so the cursor pages walk a few rows, whatever the engine's plan."""
+    from kesu.complaints import search
+    from kesu.core.search import MAX_QUERY_CHARS, MAX_TERMS
+
+    query = search.parse(text)
+    if query.problem:
+        raise KesuError(query.problem, field="q",
+                        limit=MAX_QUERY_CHARS if query.problem == "search_too_long" else MAX_TERMS)
+    if not query:
+        raise KesuError("search_nothing", field="q")
+    return search.ids_in_order(query, after=None, descending=True, limit=SEARCH_CAP)
+
+
 class Newest(CursorPagination):
     """Cursor pages in registration order (newest first): no COUNT, steady at a million rows."""
 
@@ -97,7 +115,10 @@ FILTERS = [
     OpenApiParameter("channel", str), OpenApiParameter("department", str, description="department code"),
     OpenApiParameter("registered_after", str, description="ISO 8601"),
     OpenApiParameter("registered_before", str, description="ISO 8601"),
-    OpenApiParameter("q", str, description="number or customer name"),
+    OpenApiParameter("q", str, description=(
+        "search, as the staff pages' box: words of the complaint (Chinese too), a phone or its last four digits, "
+        "a name, part of the number, a plate / order / room number; every word must match; at most 200 characters; "
+        "the newest 2,000 matches")),
     OpenApiParameter("cursor", str, description="the page: the `next` or `previous` link's cursor, as given"),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, description="default 50"),
 ]
@@ -194,9 +215,8 @@ class ComplaintList(View):
                     raise KesuError("bad_value", field=name,
                                     detail="应为带时区的 ISO 8601 时间，如 2026-03-01T00:00:00+08:00")
                 qs = qs.filter(**{f"registered_at__{lookup}": when})
-        if params.get("q"):
-            q = params["q"].strip()
-            qs = qs.filter(number=q) | qs.filter(customer_name=q)
+        if params.get("q"):  # the search box's search (docs/search.md), its newest matches
+            qs = qs.filter(pk__in=search_ids(params["q"]))
         size = params.get("page_size")
         if size is not None:  # DRF would quietly fall back to 50; the contract says 1–200
             if not (size.isascii() and size.isdigit()):
