@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "kesu.api",
     "kesu.reports",
+    "kesu.privacy",  # issue 14: retention, a customer's own data, login protection
     "captcha",  # django-simple-captcha: the portal's image check, one-time challenges in the database
 ]
 
@@ -84,6 +85,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kesu.urls"
 WSGI_APPLICATION = "kesu.wsgi.application"
 AUTH_USER_MODEL = "org.Staff"
+# ModelBackend that refuses while an account's or an address's failed sign-ins are spent (kesu/privacy/login.py)
+AUTHENTICATION_BACKENDS = ["kesu.privacy.login.ThrottledBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:queue"
 LOGOUT_REDIRECT_URL = "web:login"

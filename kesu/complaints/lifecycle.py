@@ -376,6 +376,9 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
         raise KesuError("required", field="text")
 
     def once(c: Complaint, policy: Policy) -> None:  # checked under the row lock: two clicks rate once
+        if kind == "customer_rating" and State(c.status) not in rules.RATEABLE_STATES:
+            raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
+                                    state=rules.state_label(c.status))
         if kind == "customer_rating" and c.events.filter(kind="customer_rating").exists():
             raise KesuError("portal_already_rated")
 
@@ -433,6 +436,22 @@ def add_attachments(complaint: Complaint, *, actor: Staff, now: datetime, files:
         for att in stored:
             att.file.storage.delete(att.file.name)
         raise
+
+
+def privacy_step(complaint: Complaint, kind: str, *, actor: Staff | None, now: datetime, reason: str,
+                 change: Change, hidden: Sequence[str] = (), extra: dict[str, Any] | None = None) -> Complaint:
+    """Issue 14: retention, a customer's erasure, a legal hold (kesu.privacy judges who may, and
+    when): on a case in any state, locked, changed and recorded with one event like every step.
+    The fields in ``hidden`` that change appear on the event by name only — the event must not keep
+    the values the step took away."""
+    with transaction.atomic():
+        c = _lock(complaint, None)
+        before = _snapshot(c)
+        policy = policy_of(c.policy_version)
+        change(c, policy)
+        masked = {k: ["〔已匿名〕", "〔已匿名〕"] for k in hidden if k in before and before[k] != getattr(c, k)}
+        return _save(c, before, policy, kind=kind, actor=actor, now=now, reason=reason,  # type: ignore[arg-type]
+                     extra={**masked, **(extra or {})})
 
 
 # --- machinery -------------------------------------------------------------------------------------

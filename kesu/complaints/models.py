@@ -75,6 +75,15 @@ class Complaint(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_index=False,
                                    related_name="+")
 
+    # Issue 14 (kesu.privacy): a legal hold keeps the case out of retention and erasure; who set it,
+    # when and why. ``anonymised_at``: when retention or an erasure took the personal data away.
+    legal_hold = models.BooleanField("法律保全", default=False)
+    legal_hold_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="保全设置人", null=True, blank=True,
+                                      on_delete=models.PROTECT, db_index=False, related_name="+")
+    legal_hold_at = models.DateTimeField("保全时间", null=True, blank=True)
+    legal_hold_reason = models.TextField("保全原因", blank=True)
+    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True)
+
     class Meta:
         verbose_name = "投诉"
         verbose_name_plural = "投诉"

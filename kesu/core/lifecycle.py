@@ -54,6 +54,8 @@ STATE_LABELS: dict[State, tuple[str, str]] = {
 OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED}
 CLOSED_STATES: frozenset[State] = frozenset({State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED})
 UNSATISFIED_STATES: tuple[State, ...] = (State.REOPENED, State.OBJECTED)  # the customer is not (yet) content
+# F10: the customer rates the handling once it is settled: satisfied, then signed and reviewed.
+RATEABLE_STATES: frozenset[State] = frozenset({State.SATISFIED, State.SIGNED_OFF, State.REVIEWED})
 
 # Contextual roles (resolved per complaint), beside the global roles of kesu.core.roles.
 OWNER = "owner"
@@ -378,6 +380,11 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "finding_penalty": ("调查处罚", "Penalty from the investigation"),
     "keyword_flagged": ("关键词预警，待复核", "Warning words: review"),
     "after_hours_received": ("非工作时间受理，列入工作知会单交下一班次", "Received after hours: for the next shift"),
+    # issue 14 (kesu.privacy)
+    "retention_anonymised": ("保存期满，个人信息已匿名化", "Retention period over: personal data anonymised"),
+    "customer_erased": ("应客户请求删除个人信息", "Personal data erased at the customer's request"),
+    "legal_hold_set": ("设置法律保全", "Legal hold set"),
+    "legal_hold_cleared": ("解除法律保全", "Legal hold cleared"),
 }
 
 

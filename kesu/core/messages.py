@@ -180,6 +180,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # reports (F11)
     "report_range_backwards": ("结束日期 {end} 早于开始日期 {start}", "the end {end} is before the start {start}"),
     "report_future": ("开始日期 {value} 在未来，尚无数据", "the start {value} is in the future"),
+    # personal data (issue 14, kesu.privacy)
+    "privacy_lookup_required": ("请输入客户的电话或电子邮件", "give the customer's phone or e-mail"),
+    "privacy_customer_unknown": ("没有找到该客户的投诉", "no complaint of this customer was found"),
+    "privacy_on_hold": ("投诉 {number} 处于法律保全中，不能删除个人信息", "{number} is on legal hold: its data is kept"),
+    "privacy_already_anonymised": ("投诉 {number} 的个人信息已匿名化", "the personal data of {number} is anonymised already"),
+    "privacy_hold_unchanged": ("投诉 {number} 已是该保全状态", "{number} is already in that legal hold state"),
     # REST API
     "not_found": ("没有找到，或您无权查看", "not found, or you may not see it"),
     "http_400": ("请求无法解析：{detail}", "the request cannot be read: {detail}"),

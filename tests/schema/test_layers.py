@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("clocks",),  # clocks, penalties and extensions of a complaint
     ("workflow",),  # handling records beside the complaint, the step registry
     ("printing",),  # paper forms, used by the pages and the reports
+    ("privacy",),  # retention, a customer's own data, login protection: used by the staff pages
     ("web", "portal", "api", "intake", "mailin", "reports"),  # the doors and pages: independent of each other
     ("ops",),  # bootstrap, demo data, serve
     ("project",),  # kesu/settings.py, urls.py, wsgi.py, __main__.py: they name every app
@@ -54,6 +55,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("kesu.intake.webhook", "kesu.mailin.services"): "service_account belongs below the doors (org), not in mailin",
     ("kesu.intake.views", "kesu.web.forms"): "record-template form fields (extra_fields) shared with the staff form",
     ("kesu.portal.views", "kesu.web.forms"): "record-template fields and add_domain_errors shared with the staff form",
+    # personal data (issue 14): kesu.privacy sits below the staff pages that offer it
+    ("kesu.privacy.login", "kesu.portal.limits"): "the shared one-slot limit and the trusted client address",
+    ("kesu.privacy.anonymise", "kesu.mailin.models"): "the raw copy of a case's mail is personal data retention removes",
     # the task runner reports a failed task to the sysadmins
     ("kesu.tasks.scheduler", "kesu.clocks.people"): "with_role (staff holding a role) lives in clocks, not org",
     ("kesu.tasks.scheduler", "kesu.notifications.services"): "the failure notice; a hook would invert it",

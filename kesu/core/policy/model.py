@@ -229,6 +229,8 @@ class Attachments(_Doc):
 class Retention(_Doc):
     years: int = Field(ge=1, le=100)
     then: Literal["archive", "purge"] = "archive"
+    # PIPL art. 47: a customer may have their data erased before the period ends (kesu.privacy)
+    erasure_allowed: bool = True
 
 
 class Policy(_Doc):
