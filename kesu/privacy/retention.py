@@ -97,5 +97,5 @@ def run(now: datetime, *, dry_run: bool = False) -> Outcome:
         for k, v in removed.items():
             outcome.removed[k] += v
         done.append(due.number)
-    record("retention_run", actor=None, now=now, cases=done, held=outcome.held, **outcome.removed)
+    record("retention_run", actor=None, now=now, cases=done, held=outcome.held, removed=outcome.removed)
     return outcome

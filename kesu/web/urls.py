@@ -2,12 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from kesu.privacy.login import LoginForm
 from kesu.web import finding, notices, views, workbench
 
 app_name = "web"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:queue", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=LoginForm),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queue/", views.queue, name="queue"),
     path("register/", views.register, name="register"),

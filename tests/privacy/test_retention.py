@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.complaints import lifecycle
 from kesu.complaints.lifecycle import add_note
+from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.lifecycle import State
 from kesu.privacy import retention
 from kesu.privacy.holds import set_hold
