@@ -21,7 +21,7 @@ from kesu.complaints import intake
 from kesu.complaints.models import Complaint
 from kesu.core.catalogues import DEMANDS
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import State, event_label, state_label
+from kesu.core.lifecycle import BY_ACTION, RATEABLE_STATES, State, event_label, state_label
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import limits, services
 from kesu.web.forms import add_domain_errors, extra_fields, extra_values
@@ -185,15 +185,13 @@ def track(request: HttpRequest) -> HttpResponse:
     except KesuError as exc:
         context["error"] = exc.message(lang)
     context.update(c=c, state=state_label(c.status, lang), text_limit=services.TEXT_LIMIT,
-                   may_object=c.status in (State.FOLLOW_UP, State.SATISFIED, State.SIGNED_OFF, State.REVIEWED),
-                   rating_token=services.rating_token(c) if c.status in RATEABLE
+                   may_object=State(c.status) in BY_ACTION["object"].sources,
+                   rating_token=services.rating_token(c) if State(c.status) in RATEABLE_STATES
                    and not c.events.filter(kind="customer_rating").exists() else "",
                    events=[(e, event_label(e.kind, lang))
                            for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
     return render(request, "portal/track.html", context)
 
-
-RATEABLE = (State.SATISFIED, State.SIGNED_OFF, State.REVIEWED)
 
 # What the customer sees of the timeline: milestones, not internal notes or people.
 PUBLIC_EVENTS = ("registered", "assign", "agree_solution", "inform_customer", "return_result", "record_satisfied",
