@@ -254,6 +254,7 @@ EN = {
         "Too many tries; try again in %(minutes)s minutes, or call customer service.",
     "查询已超时，请重新输入投诉编号和电话。": "The look-up has timed out; enter the number and phone again.",
     "结束查询": "Done",
+    "登录失败次数过多，请 %(minutes)s 分钟后再试。": "Too many failed sign-ins; try again in %(minutes)s minutes.",
     # finding (issue 12)
     "%(step)s：已完成 %(count)s 条（%(numbers)s）": "%(step)s: done for %(count)s (%(numbers)s)",
     "%(step)s：未执行 %(count)s 条 —— %(why)s": "%(step)s: not done for %(count)s — %(why)s",
