@@ -16,7 +16,8 @@ import kesu
 ROOT = Path(kesu.__file__).resolve().parent
 ALLOWED = {ROOT / "complaints" / "lifecycle.py"}
 # Calls where a ``status=`` keyword reads or answers, never writes: query filters and HTTP responses.
-READS = {"filter", "exclude", "get", "JsonResponse", "HttpResponse", "render", "Response"}
+READS = {"filter", "exclude", "get", "JsonResponse", "HttpResponse", "render", "Response",
+         "Filters"}  # a queue or search narrowed to a status (kesu.complaints.selectors.Filters)
 RAW_SQL = re.compile(r"UPDATE\s+\S*complaint\S*\s+SET[^;]*\bstatus\b", re.IGNORECASE | re.DOTALL)
 
 
