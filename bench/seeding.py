@@ -90,7 +90,7 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True,
             "department": rng.choice(depts), "owner": None, "registered_at": at, "updated_at": at,
             "updated_by": receiver, "responsible_staff": None, "responsible_department": None,
         }
-        return [values[f.name] for f in c_fields]
+        return [values[f.name] if f.name in values else f.get_default() for f in c_fields]  # newer fields
 
     start = time.perf_counter()
     batch = 20000
