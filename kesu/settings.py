@@ -230,3 +230,8 @@ EMAIL_HOST_PASSWORD = env_str("KESU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KESU_EMAIL_TLS", False)
 EMAIL_TIMEOUT = env_int("KESU_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "客诉 Kesu <kesu@localhost>")
+
+# Issue 14, stored protected (docs/privacy.md): the personal fields' Fernet keys, newest first ("default":
+# the key derived from the secret key), and the blind index's key (else derived from the secret key).
+KESU_FIELD_KEYS = env_list("KESU_FIELD_KEYS", ["default"])
+KESU_BLIND_INDEX_KEY = env_str("KESU_BLIND_INDEX_KEY", "")
