@@ -69,6 +69,8 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True,
     open_states = ["assigned", "handling", "solution_agreed", "follow_up", "reopened"]
     levels = ["dissatisfied", "very_dissatisfied", "major", "crisis"]
 
+    from kesu.complaints.fields import EncryptedCharField, blind, encrypt
+
     c_fields = [f for f in Complaint._meta.concrete_fields if not f.primary_key]
     c_cols = ", ".join(connection.ops.quote_name(f.column) for f in c_fields)
     c_sql = f"INSERT INTO {Complaint._meta.db_table} ({c_cols}) VALUES ({', '.join(['%s'] * len(c_fields))})"
@@ -90,7 +92,9 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True,
             "department": rng.choice(depts), "owner": None, "registered_at": at, "updated_at": at,
             "updated_by": receiver, "responsible_staff": None, "responsible_department": None,
         }
-        return [values[f.name] if f.name in values else f.get_default() for f in c_fields]  # newer fields
+        values["phone_index"] = blind("phone", str(values["customer_phone"]))  # as the model's pre_save does
+        return [(encrypt(str(values[f.name]), f.column) if isinstance(f, EncryptedCharField) else values[f.name])
+                if f.name in values else f.get_default() for f in c_fields]
 
     start = time.perf_counter()
     batch = 20000

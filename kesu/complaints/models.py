@@ -6,9 +6,12 @@ complaint's status.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
+from kesu.complaints.fields import BlindIndexField, EncryptedCharField
 from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
 from kesu.org.models import Department
@@ -36,18 +39,23 @@ class Complaint(models.Model):
     validity = models.CharField("有效性", max_length=20, blank=True)
     is_internal = models.BooleanField("内部投诉", default=False)
 
-    customer_name = models.CharField("客户姓名", max_length=60, blank=True)
-    customer_phone = models.CharField("客户电话", max_length=20, blank=True, db_index=True)
-    customer_email = models.EmailField("客户邮箱", max_length=254, blank=True, db_index=True)
-    customer_region = models.CharField("地区", max_length=60, blank=True)
-    customer_ref = models.CharField("会员/卡号", max_length=60, blank=True)
+    # Personal data encrypted at rest (issue 14, kesu.complaints.fields, docs/privacy.md); looked up
+    # only by the keyed blind indexes below, which pre_save fills from their source on every write.
+    customer_name = EncryptedCharField("客户姓名", max_length=60, blank=True)
+    customer_phone = EncryptedCharField("客户电话", max_length=20, blank=True)
+    customer_email = EncryptedCharField("客户邮箱", max_length=254, blank=True)
+    customer_region = EncryptedCharField("地区", max_length=60, blank=True)
+    customer_ref = EncryptedCharField("会员/卡号", max_length=60, blank=True)
+    phone_index = BlindIndexField(source="customer_phone", kind="phone", db_index=True)
+    email_index = BlindIndexField(source="customer_email", kind="email", db_index=True)
+    ref_index = BlindIndexField(source="customer_ref", kind="ref", db_index=True)
     product_name = models.CharField("产品/服务", max_length=100, blank=True)
     product_model = models.CharField("型号", max_length=60, blank=True)
     order_number = models.CharField("订单/批号", max_length=60, blank=True)
     purchase_date = models.DateField("购买日期", null=True, blank=True)
     customer_words = models.TextField("客户原话")
     occurred_at = models.DateTimeField("发生时间", null=True, blank=True)
-    occurred_place = models.CharField("发生地点", max_length=200, blank=True)
+    occurred_place = EncryptedCharField("发生地点", max_length=200, blank=True)
     amount_involved = models.DecimalField("涉及金额", max_digits=14, decimal_places=2, null=True, blank=True)
     demands = models.JSONField("客户诉求", default=list, blank=True)
     extra = models.JSONField("行业字段", default=dict, blank=True)
@@ -98,6 +106,15 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    BLIND = {"customer_phone": "phone_index", "customer_email": "email_index", "customer_ref": "ref_index"}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is not None:  # a blind index is saved with its source
+            fields = set(fields)
+            kwargs["update_fields"] = fields | {self.BLIND[f] for f in fields if f in self.BLIND}
+        super().save(*args, **kwargs)
 
 
 class ComplaintEvent(models.Model):

@@ -17,17 +17,14 @@ addresses are in the index only as keyed hashes (``index_key``).
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, connections, router, transaction
 from django.db.models.expressions import RawSQL
 
+from kesu.complaints.fields import index_key
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core import search as tokens
 
@@ -37,19 +34,6 @@ TABLE = "complaints_search"
 IDENTIFIERS = ("customer_name", "customer_ref", "customer_region", "product_name", "product_model", "order_number",
                "occurred_place")
 INDEXED = frozenset({"number", "customer_phone", "customer_email", "customer_words", "extra", *IDENTIFIERS})
-
-
-def index_key() -> bytes:
-    """The key of the blind tokens: KESU_BLIND_INDEX_KEY, else derived from the secret key (then a
-    new secret key needs ``rebuild_search_index``)."""
-    return _key(str(getattr(settings, "KESU_BLIND_INDEX_KEY", "") or ""), str(settings.SECRET_KEY))
-
-
-@functools.lru_cache(maxsize=4)
-def _key(explicit: str, secret: str) -> bytes:
-    if explicit:
-        return explicit.encode()
-    return hmac.new(secret.encode(), b"kesu search index", hashlib.sha256).digest()
 
 
 def _db() -> Any:

@@ -278,12 +278,14 @@ def customer_history(staff: Staff, now: datetime, c: Complaint) -> QuerySet[Comp
     from kesu.policies.services import policy_of
 
     same = Q(pk=c.pk)
+    from kesu.complaints.fields import blind  # personal fields are encrypted: matched by their blind index
+
     if c.customer_phone:
-        same |= Q(customer_phone=c.customer_phone)
+        same |= Q(phone_index=blind("phone", c.customer_phone))
     if c.customer_email:
-        same |= Q(customer_email=c.customer_email)
+        same |= Q(email_index=blind("email", c.customer_email))
     if c.customer_ref:
-        same |= Q(customer_ref=c.customer_ref)
+        same |= Q(ref_index=blind("ref", c.customer_ref))
     for field in policy_of(c.policy_version).record_fields:
         value = (c.extra or {}).get(field.code)
         if field.identifies_customer and isinstance(value, str) and value.strip():

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kesu.complaints.fields import blind
 from kesu.complaints.models import Complaint
 from kesu.core import sinks
 from kesu.core.errors import KesuError
@@ -81,9 +82,9 @@ def complaints_of(customer: Customer) -> QuerySet[Complaint]:
     """Every complaint of this customer, oldest first (by phone or e-mail, exactly)."""
     same = Q(pk__in=[])
     if customer.phone:
-        same |= Q(customer_phone=customer.phone)
+        same |= Q(phone_index=blind("phone", customer.phone))  # encrypted fields: by their blind index
     if customer.email:
-        same |= Q(customer_email__iexact=customer.email)
+        same |= Q(email_index=blind("email", customer.email))
     return Complaint.objects.filter(same).select_related("department").order_by("registered_at", "id")
 
 

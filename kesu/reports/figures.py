@@ -140,7 +140,8 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
         visits = visits.filter(complaint__department_id=department_id)
     agg = visits.aggregate(total=Count("id"), ok=Count("id", filter=Q(kind="record_satisfied")))
     r.visits, r.satisfied_visits = agg["total"], agg["ok"]
-    r.repeated_customers = (received.exclude(customer_phone="").values("customer_phone").annotate(n=Count("id"))
+    # a customer by the phone's keyed blind index (the phone itself is encrypted)
+    r.repeated_customers = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
                             .filter(n__gte=2).count())
     r.carried_over = Complaint.objects.filter(scope, registered_at__lt=start,
                                               status__in=[s.value for s in OPEN_STATES]).count()
@@ -180,9 +181,9 @@ def behind(period: Period, *, department_id: int | None, dimension: str, value: 
     elif dimension == "carried_over":
         qs = Complaint.objects.filter(scope, registered_at__lt=start, status__in=[s.value for s in OPEN_STATES])
     elif dimension == "repeated":  # complaints of customers who complained twice or more in the period
-        phones = (received.exclude(customer_phone="").values("customer_phone").annotate(n=Count("id"))
-                  .filter(n__gte=2).values("customer_phone"))
-        qs = received.filter(customer_phone__in=phones)
+        phones = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
+                  .filter(n__gte=2).values("phone_index"))
+        qs = received.filter(phone_index__in=phones)
     elif dimension in DIMENSIONS:
         key = DIMENSIONS[dimension]
         qs = received.filter(**({f"{key}__isnull": True} if value == "—" else {key: value}))

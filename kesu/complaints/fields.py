@@ -1,0 +1,185 @@
+"""Personal fields encrypted at rest, and their keyed blind index (issue 14, docs/privacy.md).
+
+* ``EncryptedCharField``: the value is stored as ``k1.<key id>.<base64 of nonce, ciphertext, tag>``,
+  AES-256-GCM (``cryptography``'s AESGCM) with the column's name as associated data (a token copied
+  into another column does not decrypt), under the keys of ``KESU_FIELD_KEYS`` (newest first; the
+  word ``default`` stands for the key derived from the secret key file). It is encrypted in
+  ``get_db_prep_save`` — the one step both ``Model.save`` and ``kesu.db.sql.Insert`` take — and
+  decrypted when read. An empty value stays empty. No lookup but ``= ''`` and ``IS NULL`` is
+  allowed: a filter on a clear value could only ever compare ciphertext, so it is refused loudly.
+* ``BlindIndexField``: HMAC-SHA256 of the normalised source value under ``KESU_BLIND_INDEX_KEY`` (the
+  search index's key, ``index_key``), computed in ``pre_save`` from its source attribute, so every
+  write path fills it. Lookups go through ``blind(kind, value)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import FieldError
+from django.db import models
+from django.db.models.lookups import Exact, IsNull
+
+TOKEN_PREFIX = "k1."  # then the key id, a dot, and base64 of nonce + ciphertext + tag
+
+
+def index_key() -> bytes:
+    """The key of the blind index and the search index's blind tokens: KESU_BLIND_INDEX_KEY, else
+    derived from the secret key (then a new secret key needs ``rebuild_search_index`` and
+    ``rotate_field_keys --reindex``)."""
+    return _index_key(str(getattr(settings, "KESU_BLIND_INDEX_KEY", "") or ""), str(settings.SECRET_KEY))
+
+
+@functools.lru_cache(maxsize=4)
+def _index_key(explicit: str, secret: str) -> bytes:
+    if explicit:
+        return explicit.encode()
+    return hmac.new(secret.encode(), b"kesu search index", hashlib.sha256).digest()
+
+
+def default_field_key(secret: str | None = None) -> str:
+    """The field key derived from the secret key (what ``default`` in KESU_FIELD_KEYS stands for)."""
+    raw = hmac.new(str(secret or settings.SECRET_KEY).encode(), b"kesu field encryption", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def generate_key() -> str:
+    return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+
+class Keys:
+    """The configured keys by their id (the first 8 hex digits of their SHA-256), the newest first."""
+
+    def __init__(self, keys: tuple[str, ...], secret: str) -> None:
+        self.by_id: dict[str, AESGCM] = {}
+        self.newest = ""
+        for k in keys:
+            raw = base64.urlsafe_b64decode(default_field_key(secret) if k == "default" else k)
+            if len(raw) != 32:
+                raise ValueError("every key of KESU_FIELD_KEYS must be 32 bytes in URL-safe base64")
+            kid = hashlib.sha256(raw).hexdigest()[:8]
+            self.by_id.setdefault(kid, AESGCM(raw))
+            self.newest = self.newest or kid
+
+    def encrypt(self, value: str, column: str) -> str:
+        nonce = os.urandom(12)
+        body = self.by_id[self.newest].encrypt(nonce, value.encode(), column.encode())
+        return f"{TOKEN_PREFIX}{self.newest}.{base64.urlsafe_b64encode(nonce + body).decode()}"
+
+    def decrypt(self, token: str, column: str) -> str:
+        kid, _, body = token[len(TOKEN_PREFIX):].partition(".")
+        aead = self.by_id.get(kid)
+        if not token.startswith(TOKEN_PREFIX) or aead is None:
+            raise ValueError("a personal field cannot be decrypted: its key is not in KESU_FIELD_KEYS")
+        raw = base64.urlsafe_b64decode(body)
+        try:
+            return aead.decrypt(raw[:12], raw[12:], column.encode()).decode()
+        except InvalidTag:
+            raise ValueError(f"a personal field ({column}) does not match its key: altered or moved") from None
+
+    def is_current(self, token: str) -> bool:
+        return token.startswith(f"{TOKEN_PREFIX}{self.newest}.")
+
+
+def keys() -> Keys:
+    return _keys(tuple(getattr(settings, "KESU_FIELD_KEYS", None) or ["default"]), str(settings.SECRET_KEY))
+
+
+@functools.lru_cache(maxsize=4)
+def _keys(configured: tuple[str, ...], secret: str) -> Keys:
+    return Keys(configured, secret)
+
+
+def encrypt(value: str, column: str) -> str:
+    return keys().encrypt(value, column) if value else value
+
+
+def decrypt(value: str, column: str) -> str:
+    return keys().decrypt(value, column) if value else value
+
+
+def is_encrypted(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(TOKEN_PREFIX)
+
+
+# --- the blind index --------------------------------------------------------------------------------
+
+def normalised(kind: str, value: str) -> str:
+    value = (value or "").strip()
+    if kind == "phone":
+        return value.replace(" ", "").replace("-", "")
+    if kind == "email":
+        return value.lower()
+    return value
+
+
+def blind(kind: str, value: str) -> str:
+    """The blind index of ``value`` (32 hex digits, 128 bits), "" for an empty value."""
+    value = normalised(kind, value)
+    if not value:
+        return ""
+    return hmac.new(index_key(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
+    description = "text encrypted at rest (AES-256-GCM)"
+
+    def get_internal_type(self) -> str:
+        return "TextField"  # a token is longer than the value: stored as text, max_length still checked
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return decrypt(value, self.column) if isinstance(value, str) else value
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        value = super().get_db_prep_save(value, connection)
+        return encrypt(value, self.column) if isinstance(value, str) else value
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "exact":
+            return EmptyOnly
+        if lookup_name == "isnull":
+            return IsNull
+        return None
+
+    def get_transform(self, name: str) -> Any:
+        return None
+
+
+class EmptyOnly(Exact):
+    """``= ''`` on an encrypted field (an empty value is stored empty); any other value is refused."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs != "":
+            raise FieldError(f"{self.lhs.target.name} is encrypted: look it up by its blind index")
+        return super().get_prep_lookup()
+
+
+class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, source: str, kind: str, **kwargs: Any) -> None:
+        self.source, self.kind = source, kind
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, kind=self.kind)
+        for k, v in (("max_length", 32), ("blank", True), ("default", ""), ("editable", False)):
+            if kwargs.get(k) == v:
+                kwargs.pop(k)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = blind(self.kind, getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
+        return value
