@@ -125,7 +125,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "not_visible": ("您无权查看该投诉", "you may not see this complaint"),
     "search_too_long": ("搜索内容不能超过 {limit} 个字", "the search must not be longer than {limit} characters"),
-    "search_too_many_terms": ("搜索词不能超过 {limit} 个（用空格分隔）", "at most {limit} search words (separated by spaces)"),
+    "search_too_many_terms": ("搜索词不能超过 {limit} 个（用空格分隔）",
+                              "at most {limit} search words (separated by spaces)"),
     "search_nothing": ("请输入要查找的文字、编号或电话", "type words, a number or a phone to search for"),
     "routing_unresolved": (
         "分派规则无法确定责任部门（缺少发生门店或被投诉部门），请手动选择",
@@ -183,8 +184,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # personal data (issue 14, kesu.privacy)
     "privacy_lookup_required": ("请输入客户的电话或电子邮件", "give the customer's phone or e-mail"),
     "privacy_customer_unknown": ("没有找到该客户的投诉", "no complaint of this customer was found"),
-    "privacy_on_hold": ("投诉 {number} 处于法律保全中，不能删除个人信息", "{number} is on legal hold: its data is kept"),
-    "privacy_already_anonymised": ("投诉 {number} 的个人信息已匿名化", "the personal data of {number} is anonymised already"),
+    "privacy_on_hold": ("投诉 {number} 处于法律保全中，不能删除个人信息",
+                        "{number} is on legal hold: its data is kept"),
+    "privacy_already_anonymised": ("投诉 {number} 的个人信息已匿名化",
+                                   "the personal data of {number} is anonymised already"),
     "privacy_hold_unchanged": ("投诉 {number} 已是该保全状态", "{number} is already in that legal hold state"),
     # REST API
     "not_found": ("没有找到，或您无权查看", "not found, or you may not see it"),
