@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from kesu.complaints import lifecycle
 from kesu.complaints.lifecycle import add_note
@@ -92,12 +92,12 @@ def test_the_monthly_report_reads_the_same_after_retention(p1, people, now):
 
 def test_the_timeline_of_a_case_not_anonymised_cannot_be_edited_by_sql(p1, people, now):
     c = archived(people, now)
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE complaints_complaintevent SET reason = 'x' WHERE complaint_id = %s", [c.pk])
 
 
 def test_after_anonymising_an_event_still_cannot_be_moved_or_redated(p1, people, now):
     c = archived(people, now)
     retention.run(now + timedelta(days=4 * 366))
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE complaints_complaintevent SET kind = 'review' WHERE complaint_id = %s", [c.pk])
