@@ -58,8 +58,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("kesu.portal.views", "kesu.web.forms"): "record-template fields and add_domain_errors shared with the staff form",
     # personal data (issue 14): kesu.privacy sits below the staff pages that offer it
     ("kesu.privacy.login", "kesu.portal.limits"): "the shared one-slot limit and the trusted client address",
-    ("kesu.privacy.anonymise", "kesu.mailin.models"):
-        "the raw copy of a case's mail is personal data retention removes",
+    ("kesu.privacy.anonymise", "kesu.mailin.models"): "the raw copy of a case's mail is personal data retention removes",
     # the task runner reports a failed task to the sysadmins
     ("kesu.tasks.scheduler", "kesu.clocks.people"): "with_role (staff holding a role) lives in clocks, not org",
     ("kesu.tasks.scheduler", "kesu.notifications.services"): "the failure notice; a hook would invert it",
