@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "kesu.audit",
     "kesu.org",
     "kesu.policies",
     "kesu.complaints",

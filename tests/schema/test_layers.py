@@ -26,7 +26,6 @@ KESU = Path(kesu.__file__).resolve().parent
 LAYERS: list[tuple[str, ...]] = [
     ("core", "env"),  # plain Python: the domain core; reading the environment (settings, serve)
     ("db", "tasks"),  # infrastructure: plain-SQL shortcuts, the SQLite backend, schema steps; the task runner
-    ("audit",),  # the tamper-evident audit chain: everything above records into it, the kernel included
     ("org",),  # departments, staff, roles, deputies
     ("policies",),  # policy versions (a version records who published it: org)
     ("notifications",),  # inbox and outbox; every layer above may notify
@@ -58,7 +57,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("kesu.portal.views", "kesu.web.forms"): "record-template fields and add_domain_errors shared with the staff form",
     # personal data (issue 14): kesu.privacy sits below the staff pages that offer it
     ("kesu.privacy.login", "kesu.portal.limits"): "the shared one-slot limit and the trusted client address",
-    ("kesu.privacy.anonymise", "kesu.mailin.models"): "the raw copy of a case's mail is personal data retention removes",
+    ("kesu.privacy.anonymise", "kesu.mailin.models"):
+        "the raw copy of a case's mail is personal data retention removes",
     # the task runner reports a failed task to the sysadmins
     ("kesu.tasks.scheduler", "kesu.clocks.people"): "with_role (staff holding a role) lives in clocks, not org",
     ("kesu.tasks.scheduler", "kesu.notifications.services"): "the failure notice; a hook would invert it",
