@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import EVENTS, OWNER, RECEIVER
+from kesu.core.personal import KINDS, POSITIONS
 from kesu.core.policy.model import Category, Policy
 from kesu.core.roles import ROLE_CODES
 
@@ -36,6 +37,7 @@ def check_policy(p: Policy) -> list[KesuError]:
         *_numbering(p),
         *_record_fields(p),
         *_retention(p),
+        *_personal_data(p),
     ]
 
 
@@ -204,3 +206,16 @@ def _record_fields(p: Policy) -> Iterator[KesuError]:
 def _retention(p: Policy) -> Iterator[KesuError]:
     if p.retention.years < MIN_RETENTION_YEARS:
         yield KesuError("retention_min", field="retention.years", limit=MIN_RETENTION_YEARS)
+
+
+def _personal_data(p: Policy) -> Iterator[KesuError]:
+    """Each kind's lists name roles or a position on the case (owner, manager), once each."""
+    allowed = (*ROLE_CODES, *POSITIONS)
+    for kind in KINDS:
+        rule = p.personal_data.rule(kind)
+        for which, names in (("full", rule.full), ("masked", rule.masked)):
+            yield from _duplicates(f"personal_data.{kind}.{which}", names)
+            for i, name in enumerate(names, 1):
+                if name not in allowed:
+                    yield KesuError("unknown_role", field=f"personal_data.{kind}.{which}[{i}]", value=name,
+                                    allowed=", ".join(allowed))

@@ -233,6 +233,36 @@ class Retention(_Doc):
     erasure_allowed: bool = True
 
 
+_FULL = ["cs_agent", "cs_manager", "gm", "owner", "manager"]  # who calls the customer back or handles the case
+_OTHERS = ["staff", "dept_manager", "handler", "finance", "auditor", "archivist", "hr", "legal", "sysadmin"]
+
+
+class PersonalKind(_Doc):
+    """Who sees one kind of personal data: ``full`` the value, ``masked`` a masked one (138****5678);
+    every other role nothing. Roles by code, ``owner`` (the case's handler) and ``manager`` (who
+    manages the case's department or acts for them)."""
+
+    full: list[str] = []
+    masked: list[str] = []
+
+
+class PersonalData(_Doc):
+    """F12 least access (kesu.core.personal). The defaults are Kesu's behaviour before the section:
+    phone, e-mail and ID numbers in full for customer service, the GM, the case's handler and
+    department manager, masked for everybody else; names and addresses for everybody. ``reveal``:
+    kinds a reader allowed the full value still sees masked until they ask with a reason (logged)."""
+
+    phone: PersonalKind = PersonalKind(full=_FULL, masked=_OTHERS)
+    email: PersonalKind = PersonalKind(full=_FULL, masked=_OTHERS)
+    id_number: PersonalKind = PersonalKind(full=_FULL, masked=_OTHERS)
+    address: PersonalKind = PersonalKind(full=_FULL + _OTHERS)
+    name: PersonalKind = PersonalKind(full=_FULL + _OTHERS)
+    reveal: list[Literal["phone", "email", "id_number", "address", "name"]] = ["phone", "email", "id_number"]
+
+    def rule(self, kind: str) -> PersonalKind:
+        return getattr(self, kind)  # type: ignore[no-any-return]
+
+
 class Policy(_Doc):
     """One complete complaint-handling policy (客户投诉处理制度)."""
 
@@ -261,6 +291,7 @@ class Policy(_Doc):
     record_fields: list[RecordField] = []
     attachments: Attachments = Attachments()
     retention: Retention
+    personal_data: PersonalData = PersonalData()
 
     # ---- lookups used by the rest of the product -------------------------------------------
     def level(self, code: str) -> Level | None:
