@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kesu.api",
     "kesu.reports",
     "kesu.privacy",  # issue 14: retention, a customer's own data, login protection
+    "kesu.access",  # issue 14: who sees which personal data, reveals with a reason, the phone lookup's limit
     "captcha",  # django-simple-captcha: the portal's image check, one-time challenges in the database
 ]
 

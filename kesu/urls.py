@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kesu.access.admin import sysadmin_only
+
 admin.site.site_header = "客诉 Kesu · 客户投诉处理系统"
 admin.site.site_title = "客诉 Kesu"
 admin.site.index_title = "管理"
+admin.site.has_permission = sysadmin_only  # type: ignore[method-assign]  # system administrators only (F12)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,5 +16,6 @@ urlpatterns = [
     path("intake/", include("kesu.intake.urls")),
     path("api/", include("kesu.api.urls")),
     path("reports/", include("kesu.reports.urls")),
+    path("access/", include("kesu.access.urls")),
     path("", include("kesu.web.urls")),
 ]

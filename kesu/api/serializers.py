@@ -1,5 +1,5 @@
-"""What the API returns and takes. Responses mask the phone for readers who need no personal
-data, exactly as the staff pages do."""
+"""What the API returns and takes. Personal data in responses is shown as kesu.core.personal
+allows the token's owner (the policy's personal_data section), the customer's words included."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from kesu.access.shown import Shown, shown_to
 from kesu.complaints.models import Complaint
-from kesu.core.lifecycle import event_label, state_label
-from kesu.core.phone import mask_phone
+from kesu.core.lifecycle import ActorFacts, event_label, state_label
 
 
 class ErrorFieldSerializer(serializers.Serializer):
@@ -46,23 +46,50 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def get_status_label(self, c: Complaint) -> str:
         return state_label(c.status, self.context.get("lang", "zh-hans"))
 
+    customer_name = serializers.SerializerMethodField()
+    customer_words = serializers.SerializerMethodField()
+
+    def _shown(self, c: Complaint) -> Shown:
+        """Each personal value as the token's owner may see it (kesu.core.personal): an API reader
+        allowed the full value gets it without a reveal step; a masked reader never does."""
+        cache = self.context.setdefault("_shown", {})
+        if c.pk not in cache:
+            cache[c.pk] = shown_for(c, self.context.get("sees_personal_data"))
+        return cache[c.pk]  # type: ignore[no-any-return]
+
     def get_customer_phone(self, c: Complaint) -> str:
-        sees = self.context.get("sees_personal_data")
-        return c.customer_phone if (sees is True or (callable(sees) and sees(c))) else mask_phone(c.customer_phone)
+        return self._shown(c).customer_phone
+
+    def get_customer_name(self, c: Complaint) -> str:
+        return self._shown(c).customer_name
+
+    def get_customer_words(self, c: Complaint) -> str:
+        return self._shown(c).customer_words
+
+
+def shown_for(c: Complaint, reader: Any) -> Shown:
+    """``reader``: the facts of the token's owner towards ``c`` (ActorFacts), or a callable giving
+    them per complaint; anything else reads as a reader who holds no role."""
+    facts = reader(c) if callable(reader) else reader
+    if not isinstance(facts, ActorFacts):
+        facts = ActorFacts(staff_id=None, roles=frozenset())
+    return shown_to(c, facts, page=False)
 
 
 _TIME = serializers.DateTimeField()
 
 
-def complaint_brief(c: Complaint, *, lang: str, sees_personal_data: bool) -> dict[str, Any]:
+def complaint_brief(c: Complaint, *, lang: str, sees_personal_data: Any) -> dict[str, Any]:
     """What ComplaintSerializer gives for ``c``, built directly: the answer to a create, the API's
-    hot path, without a ModelSerializer's per-call set-up (tests hold the two equal)."""
+    hot path, without a ModelSerializer's per-call set-up (tests hold the two equal).
+    ``sees_personal_data``: the reader's facts towards ``c`` (see shown_for)."""
+    seen = shown_for(c, sees_personal_data)
     return {
         "number": c.number, "version": c.version, "status": c.status, "status_label": state_label(c.status, lang),
         "channel": c.channel, "level": c.level, "category": c.category, "validity": c.validity,
-        "customer_name": c.customer_name,
-        "customer_phone": c.customer_phone if sees_personal_data else mask_phone(c.customer_phone),
-        "customer_words": c.customer_words,
+        "customer_name": seen.customer_name,
+        "customer_phone": seen.customer_phone,
+        "customer_words": seen.customer_words,
         "department": c.department.code if c.department_id else None,
         "owner": c.owner.username if c.owner_id else None,
         "registered_at": _TIME.to_representation(c.registered_at),

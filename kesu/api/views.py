@@ -39,10 +39,11 @@ from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, visible_complaints
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.lifecycle import ActorFacts
 from kesu.core.limits import load_json
 from kesu.core.messages import render
 from kesu.core.registration import FIELD_LABELS
-from kesu.core.visibility import sees_personal_data
+from kesu.core.visibility import PERSONAL_DATA_ROLES
 from kesu.org.models import Staff
 from kesu.org.services import active_department, managed_department_ids, roles_of
 from kesu.workflow import steps as registry
@@ -66,21 +67,26 @@ def _staff(request: Request) -> Staff:
 
 
 def _sees(staff: Staff, now: datetime) -> Any:
-    """Whether the reader sees a complaint's personal data; the managed departments are looked
-    up only when the roles alone do not decide."""
+    """The reader's facts towards each complaint (roles, handler, managing its department) for
+    kesu.core.personal; the managed departments are looked up once, when first needed."""
     roles = roles_of(staff)
     managed: set[int] | None = None
 
-    def sees(c: Complaint) -> bool:
+    def facts(c: Complaint) -> ActorFacts:
         nonlocal managed
-        if sees_personal_data(roles=roles, is_owner=c.owner_id == staff.pk, manages_department=False):
-            return True
-        if c.department_id is None:
-            return False
-        if managed is None:
-            managed = managed_department_ids(staff, now)
-        return c.department_id in managed
-    return sees
+        manages = False
+        if c.department_id is not None and not roles & MANAGER_BLIND:
+            if managed is None:
+                managed = managed_department_ids(staff, now)
+            manages = c.department_id in managed
+        return ActorFacts(staff_id=staff.pk, roles=roles, is_owner=c.owner_id == staff.pk, manages_department=manages)
+    return facts
+
+
+# Roles that see every kind in full under Kesu's default policy: whether they also manage the case's
+# department changes nothing there, so the lookup is skipped on the API's hot path (one query per
+# create). Skipping a fact can only show less, never more.
+MANAGER_BLIND: frozenset[str] = PERSONAL_DATA_ROLES
 
 
 SEARCH_CAP = 2000

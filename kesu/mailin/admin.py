@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kesu.core.personal import mask_email
 from kesu.mailin.models import FailedAttempt, InboundMessage, MailAccount
 
 
@@ -10,10 +11,18 @@ class MailAccountAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "from_address", "subject", "outcome", "complaint", "reason")
+    list_display = ("received_at", "sender", "outcome", "complaint", "reason")
     list_filter = ("outcome", "account")
-    search_fields = ("from_address", "subject", "message_key")
-    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+    search_fields = ("message_key",)  # never the sender or the subject: the customer's (F12)
+    # The sender's address, the subject and the raw mail are the customer's personal data:
+    # the change page shows the address masked and leaves the rest out.
+    exclude = ("from_address", "subject", "raw")
+    readonly_fields = ["sender", *(f.name for f in InboundMessage._meta.fields
+                                   if f.name not in ("from_address", "subject", "raw"))]
+
+    @admin.display(description="发件人")
+    def sender(self, obj: InboundMessage) -> str:
+        return mask_email(obj.from_address)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kesu.core.personal import mask_email
 from kesu.notifications.models import Notification, OutboundEmail
 
 
@@ -15,8 +16,16 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "to_address", "subject", "state", "attempts", "sent_at", "last_error")
+    list_display = ("created_at", "recipient", "state", "attempts", "sent_at", "last_error")
     list_filter = ("state",)
+    # A customer may be the recipient and the body may quote them: the address masked, the body left
+    # out (F12; the staff pages and the customer's own export show what was sent).
+    exclude = ("to_address", "subject", "body")
+    readonly_fields = ("recipient",)
+
+    @admin.display(description="收件人")
+    def recipient(self, obj: OutboundEmail) -> str:
+        return mask_email(obj.to_address)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

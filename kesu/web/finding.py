@@ -25,16 +25,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from kesu.access.services import log_print
+from kesu.access.shown import printable, shown_to
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import SORTS, Filters, customer_history, get_visible, search
 from kesu.core.catalogues import CHANNELS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import STATE_LABELS
-from kesu.core.phone import mask_phone
 from kesu.core.policy import Policy
 from kesu.core.search import Query, highlight_spans, snippet
-from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.workflow import steps as registry
@@ -160,12 +160,11 @@ def _hits(staff: Staff, rows: list[Complaint], query: Query) -> list[Hit]:
     out = []
     for c in rows:
         policy = policies.setdefault(c.policy_version_id, policy_of(c.policy_version))
-        who = lifecycle.actor_facts(staff, c, now)
-        sees = sees_personal_data(roles=who.roles, is_owner=who.is_owner, manages_department=who.manages_department)
-        phone = c.customer_phone if sees else mask_phone(c.customer_phone)
+        seen = shown_to(c, lifecycle.actor_facts(staff, c, now))  # masked before highlighting (F12)
         level = policy.level(c.level)
-        out.append(Hit(c, marked(c.number, query), marked(c.customer_name, query), marked(phone, query),
-                       marked(snippet(c.customer_words, query), query), level.name if level else ""))
+        out.append(Hit(c, marked(c.number, query), marked(seen.customer_name, query),
+                       marked(seen.customer_phone, query), marked(snippet(seen.customer_words, query), query),
+                       level.name if level else ""))
     return out
 
 
@@ -268,10 +267,10 @@ def _print_many(request: HttpRequest, staff: Staff, chosen: list[str], back: str
         except KesuError as exc:
             refused.append(f"{number}：{exc.message(get_language())}")
             continue
-        who = lifecycle.actor_facts(staff, c, now)
-        sees = sees_personal_data(roles=who.roles, is_owner=who.is_owner, manages_department=who.manages_department)
+        copy = printable(c, lifecycle.actor_facts(staff, c, now))
         try:
-            writer.append(BytesIO(render_pdf(c, phone=c.customer_phone if sees else mask_phone(c.customer_phone))))
+            writer.append(BytesIO(render_pdf(copy, phone=copy.customer_phone)))
+            log_print(c, copy, staff=staff, form="work-order", now=now)
         except RuntimeError as exc:  # the CJK font is missing on this server
             messages.error(request, str(exc))
             return redirect(back)

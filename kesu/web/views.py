@@ -22,6 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kesu.access.services import log_lookup, log_print, lookup_allowed
+from kesu.access.shown import printable, reader, shown_to, words
 from kesu.clocks.models import ComplaintClock
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
@@ -29,8 +31,6 @@ from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, w
 from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
 from kesu.core.lifecycle import event_label, state_label
-from kesu.core.phone import mask_phone
-from kesu.core.visibility import sees_personal_data
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import finding, steps
@@ -108,9 +108,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     who = lifecycle.actor_facts(staff, c, now)
     ctx = registry.context(c, staff, now)
     forms_by_action = {step.code: steps.form_for(step, ctx) for step in registry.available(ctx)}
-    phone = c.customer_phone if sees_personal_data(roles=who.roles, is_owner=who.is_owner,
-                                                   manages_department=who.manages_department) else mask_phone(
-        c.customer_phone)
+    personal = shown_to(c, who)  # least access (kesu.core.personal): masked until revealed with a reason
     events = [(e, event_label(e.kind, get_language())) for e in c.events.select_related("actor").order_by("seq")]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
@@ -118,7 +116,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     extra = [(f.name, c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
     return render(request, "web/detail.html", {
         "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
-        "c": c, "policy": policy, "phone": phone, "events": events, "clocks": clocks, "now": now,
+        "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,
+        "clocks": clocks, "now": now,
         "status_label": state_label(c.status, get_language()), "level": level, "actions": forms_by_action,
         "action_labels": {a: registry.STEPS[a].label(get_language()) for a in forms_by_action},
         "approvals": c.approvals.select_related("requested_by", "decided_by", "finance_by", "charge_to"),
@@ -138,10 +137,11 @@ def print_form(request: HttpRequest, number: str, form: str) -> HttpResponse:
         raise Http404(_("没有这个表单"))
     staff = _staff(request)
     who = lifecycle.actor_facts(staff, c, timezone.now())
-    sees = sees_personal_data(roles=who.roles, is_owner=who.is_owner, manages_department=who.manages_department)
     title, render_pdf = FORMS[form]
     try:
-        pdf = render_pdf(c, phone=c.customer_phone if sees else mask_phone(c.customer_phone))
+        copy = printable(c, who)
+        pdf = render_pdf(copy, phone=copy.customer_phone)
+        log_print(c, copy, staff=staff, form=form, now=timezone.now())
     except RuntimeError as exc:  # the CJK font is missing on this server
         messages.error(request, str(exc))
         return redirect("web:detail", number=number)
@@ -203,17 +203,29 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("web:queue")
     history: list[Complaint] = []
     phone = (request.POST.get("customer_phone") or request.GET.get("phone") or "").strip()
+    lookup = request.method == "GET" and bool(phone)  # a lookup, not the registration's own POST
     if phone:
         from kesu.complaints.fields import blind  # the keyed blind index: the phone is stored encrypted
 
+        if lookup and not lookup_allowed(_staff(request), blind("phone", phone), timezone.now()):
+            messages.error(request, _("电话查询过于频繁，请稍后再试"))
+            phone, lookup = "", False
+    if phone:
         history = list(visible_complaints(_staff(request), timezone.now()).filter(phone_index=blind("phone", phone))
                        .order_by("-id")[:10])
+        if lookup:
+            log_lookup(_staff(request), blind("phone", phone), len(history), timezone.now())
     # The phone lookup fills the form with what the customer told us last time (issue 12).
     last = history[0] if history and request.method != "POST" else None
     initial = {"customer_phone": phone} if phone else {}
-    if last is not None:
+    now = timezone.now()
+    if last is not None:  # only what this reader may see in full of that complaint (F12)
+        seen = shown_to(last, reader(_staff(request), last, now), page=False)
         initial.update({f: getattr(last, f) for f in ("customer_name", "customer_email", "customer_region",
-                                                       "customer_ref") if getattr(last, f)})
+                                                       "customer_ref")
+                        if getattr(last, f) and getattr(seen, f) == getattr(last, f)})
+    for h in history:
+        h.words_shown = words(h, reader(_staff(request), h, now))
     form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:  # the one door, as every channel: the record template's fields, the files, the errors by label

@@ -272,6 +272,16 @@ EN = {
     "（分派：按分派规则）": "(assign: by the routing rules)",
     "与投诉 %(number)s 同一电话、邮箱或会员/卡号的投诉共 %(counter)s 条（仅含您有权查看的）。":
         "%(counter)s complaint(s) with the same phone, e-mail or member number as %(number)s (those you may see).",
+    # issue 14, least access (kesu/access)
+    "个人信息查看记录": "Personal data views", "完整信息查看记录": "Reveals of full values", "完整信息": "Full value",
+    "会员/卡号": "Member / card number", "客户邮箱": "Customer e-mail", "其他（填写）": "Other (typed)",
+    "回访客户": "Calling the customer back", "核实身份": "Verifying identity", "处理投诉": "Handling the complaint",
+    "号码索引": "Number index", "命中数": "Matches", "字段": "Field", "是": "Yes", "暂无记录": "Nothing recorded",
+    "本次查看已记录（查看人、时间、字段、原因），供稽核审阅。":
+        "This view is recorded (who, when, which field, why) for audit to review.",
+    "查看人": "Viewed by", "查看原因": "Reason", "查看完整信息": "Show full value", "查询人": "Looked up by",
+    "电话查询记录": "Phone lookups", "电话查询过于频繁，请稍后再试": "Too many phone lookups; try again later",
+    "超限拒绝": "Refused (limit)", "返回投诉": "Back to the complaint",
 }
 
 

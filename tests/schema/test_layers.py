@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("clocks",),  # clocks, penalties and extensions of a complaint
     ("workflow",),  # handling records beside the complaint, the step registry
     ("printing",),  # paper forms, used by the pages and the reports
-    ("privacy",),  # retention, a customer's own data, login protection: used by the staff pages
+    ("privacy", "access"),  # retention, a customer's own data, login protection; who sees which personal data
     ("web", "portal", "api", "intake", "mailin", "reports"),  # the doors and pages: independent of each other
     ("ops",),  # bootstrap, demo data, serve
     ("project",),  # kesu/settings.py, urls.py, wsgi.py, __main__.py: they name every app
@@ -59,6 +59,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("kesu.privacy.login", "kesu.portal.limits"): "the shared one-slot limit and the trusted client address",
     ("kesu.privacy.anonymise", "kesu.mailin.models"):
         "the raw copy of a case's mail is personal data retention removes",
+    ("kesu.access.services", "kesu.portal.limits"): "the shared one-slot limit (the staff phone lookup's budget)",
     # the task runner reports a failed task to the sysadmins
     ("kesu.tasks.scheduler", "kesu.clocks.people"): "with_role (staff holding a role) lives in clocks, not org",
     ("kesu.tasks.scheduler", "kesu.notifications.services"): "the failure notice; a hook would invert it",

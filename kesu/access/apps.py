@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccessConfig(AppConfig):
+    name = "kesu.access"
+    label = "access"
+    verbose_name = "个人信息查看"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from kesu.access.admin import guard_site
+
+        guard_site(admin.site)  # every admin module is loaded by now (django.contrib.admin comes first)
