@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import OPEN_STATES, State
+from kesu.core.lifecycle import CLOSED_STATES, OPEN_STATES, State
 from kesu.core.roles import Role
 from kesu.core.search import MAX_QUERY_CHARS, MAX_TERMS
 from kesu.core.search import Query as SearchQuery
@@ -39,6 +39,18 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
         complaint_id=OuterRef("pk"), department_id__in=mine)))
     if Role.FINANCE in roles:  # finance opens the cases whose compensation it reviews
         seen |= Q(Exists(_finance_reviewed().filter(complaint_id=OuterRef("pk"))))
+    # Least access (issue 14; kesu.core.visibility.SCOPED_ROLES): what archive, HR and legal file or judge.
+    if Role.ARCHIVIST in roles:
+        seen |= Q(status__in=[*CLOSED_STATES, State.INVALID_ANSWERED])
+    if Role.HR in roles:
+        from kesu.clocks.models import PenaltyEntry
+
+        seen |= Q(responsible_staff__isnull=False) | Q(Exists(PenaltyEntry.objects.filter(complaint_id=OuterRef("pk"))))
+    if Role.LEGAL in roles:
+        from kesu.complaints.models import ComplaintEvent
+
+        seen |= Q(legal_hold=True) | Q(Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"),
+                                                                              kind="keyword_flagged")))
     return Complaint.objects.filter(seen)
 
 

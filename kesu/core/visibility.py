@@ -6,10 +6,16 @@ from __future__ import annotations
 from kesu.core.roles import Role
 
 # Roles whose work spans the whole company: customer service (registers, follows up, monitors),
-# the general manager, audit, the archive, and HR (penalties and the discipline list).
-SEE_ALL_ROLES: frozenset[str] = frozenset(
-    {Role.CS_AGENT, Role.CS_MANAGER, Role.GM, Role.AUDITOR, Role.ARCHIVIST, Role.HR}
-)
+# the general manager and audit.
+SEE_ALL_ROLES: frozenset[str] = frozenset({Role.CS_AGENT, Role.CS_MANAGER, Role.GM, Role.AUDITOR})
+
+# Company-wide roles that see only the cases their work needs (issue 14, least access); the filter
+# is kesu.complaints.selectors.visible_complaints:
+#   archive  — closed cases (signed off, reviewed, archived, answered as not valid): what it files;
+#   HR       — cases with a penalty booked or a responsible person found (the discipline list);
+#   legal    — cases the policy's warning words flagged (曝光, 律师, 12315 …) or on legal hold;
+#   finance  — cases whose compensation it reviews.
+SCOPED_ROLES: frozenset[str] = frozenset({Role.ARCHIVIST, Role.HR, Role.LEGAL, Role.FINANCE})
 
 
 def sees_all(roles: frozenset[str]) -> bool:
@@ -18,8 +24,10 @@ def sees_all(roles: frozenset[str]) -> bool:
 
 def may_see(*, roles: frozenset[str], staff_id: int, department_ids: set[int], complaint_department_id: int | None,
             owner_id: int | None, receiver_id: int | None) -> bool:
-    """The same rule as the database filter, for one complaint already in hand."""
-    if sees_all(roles):
+    """The same rule as the database filter, for one complaint already in hand. The scoped roles'
+    own filters (closed, penalised, flagged, reviewed) are the database's: a complaint in hand was
+    reached through visible_complaints, so here they count as seeing it."""
+    if sees_all(roles) or roles & {Role.ARCHIVIST, Role.HR}:
         return True
     if staff_id in (owner_id, receiver_id):
         return True
