@@ -461,16 +461,32 @@ TRACKED = ("status", "level", "category", "validity", "is_internal", "department
            "responsible_staff_id", "responsible_department_id", *EDITABLE_FIELDS)
 
 
-def actor_facts(staff: Staff, complaint: Complaint, now: datetime) -> rules.ActorFacts:
-    """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver."""
-    managed = managed_department_ids(staff, now)
+@dataclass(frozen=True)
+class Standing:
+    """What a person's facts towards any complaint are made of: read once for a list of them."""
+
+    roles: frozenset[str]
+    managed: frozenset[int]
+    members: frozenset[int]
+
+
+def standing_of(staff: Staff, now: datetime) -> Standing:
+    return Standing(roles_of(staff), frozenset(managed_department_ids(staff, now)),
+                    frozenset(member_department_ids(staff)))
+
+
+def actor_facts(staff: Staff, complaint: Complaint, now: datetime, *,
+                standing: Standing | None = None) -> rules.ActorFacts:
+    """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver
+    (``standing``: read once by the caller for many complaints)."""
+    s = standing or standing_of(staff, now)
     return rules.ActorFacts(
         staff_id=staff.pk,
-        roles=roles_of(staff),
-        manages_department=complaint.department_id is not None and complaint.department_id in managed,
+        roles=s.roles,
+        manages_department=complaint.department_id is not None and complaint.department_id in s.managed,
         is_owner=complaint.owner_id == staff.pk,
         is_receiver=complaint.receiver_id == staff.pk,
-        department_ids=frozenset(managed | member_department_ids(staff)),
+        department_ids=s.managed | s.members,
     )
 
 

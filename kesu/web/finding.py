@@ -157,10 +157,11 @@ class Hit:
 def _hits(staff: Staff, rows: list[Complaint], query: Query) -> list[Hit]:
     now = timezone.now()
     policies: dict[int, Policy] = {}
+    standing = lifecycle.standing_of(staff, now)  # once for the page, not per row
     out = []
     for c in rows:
         policy = policies.setdefault(c.policy_version_id, policy_of(c.policy_version))
-        seen = shown_to(c, lifecycle.actor_facts(staff, c, now))  # masked before highlighting (F12)
+        seen = shown_to(c, lifecycle.actor_facts(staff, c, now, standing=standing))  # masked before highlighting
         level = policy.level(c.level)
         out.append(Hit(c, marked(c.number, query), marked(seen.customer_name, query),
                        marked(seen.customer_phone, query), marked(snippet(seen.customer_words, query), query),

@@ -48,3 +48,17 @@ def test_the_detail_page_takes_the_same_queries_for_a_short_and_a_long_case(p1, 
         long = lifecycle.add_note(long, actor=people["wangkf" if i % 2 else "lijl"], now=now, note=f"第 {i} 次跟进")
     # 32: 25 for the page, 7 for the handling records the steps on them need (clocks, requests, penalties)
     assert queries(client, f"/c/{long.number}/") == queries(client, f"/c/{short.number}/") <= 32
+
+
+@pytest.mark.parametrize("who", ["zhoujl", "lijl"])
+def test_a_search_page_takes_the_same_queries_for_3_or_30_hits(p1, people, who):
+    """Each hit is masked as the reader may see it: the reader's standing is read once, not per row."""
+    now = timezone.now()
+    client = Client()
+    client.force_login(people[who])
+    for _ in range(3):
+        bring_to(State.HANDLING, people, now, customer_words="天花板漏水")
+    few = queries(client, "/search/?q=漏水")
+    for _ in range(27):
+        bring_to(State.HANDLING, people, now, customer_words="天花板漏水")
+    assert queries(client, "/search/?q=漏水") == few
