@@ -231,7 +231,7 @@ def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(),
         raise KesuError("search_nothing", field="q")
     qs = narrow(visible_complaints(staff, now), filters, categories=categories)
     qs = with_due(qs.select_related("department", "owner", "policy_version").defer("policy_version__document"))
-    if index.reads_in_order() and filters.sort in ("newest", "oldest"):
+    if filters.sort in ("newest", "oldest"):
         return query, Found(qs, query, descending=filters.sort == "newest")
     return query, ordered(qs.filter(pk__in=index.matching(query)), filters.sort)
 

@@ -79,6 +79,7 @@ def test_newest_first_and_narrowed_by_the_queue_filters(p1, people, now):
     staff = people["wangkf"]
     assert numbers(staff, now, "漏水") == [newer.number, older.number]
     assert numbers(staff, now, "漏水", sort="oldest") == [older.number, newer.number]
+    assert numbers(staff, now, "漏水", sort="updated") == [newer.number, older.number]  # through matching()
     assert numbers(staff, now, "漏水", channel="walk_in") == [older.number]
     assert numbers(staff, now, "漏水", status=State.ASSIGNED.value) == [newer.number]
     assert numbers(staff, now, "漏水", since=(now - timedelta(days=1)).date()) == [newer.number]
