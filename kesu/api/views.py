@@ -37,7 +37,7 @@ from kesu.api.serializers import (
 )
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
-from kesu.complaints.selectors import get_visible, visible_complaints
+from kesu.complaints.selectors import get_visible, searchable, visible_complaints
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.lifecycle import ActorFacts
 from kesu.core.limits import load_json
@@ -96,15 +96,8 @@ def search_ids(text: str) -> list[int]:
     """The ids of the newest SEARCH_CAP complaints matching ``text`` (visibility is the caller's
     queryset): a list, so the cursor pages walk a few rows, whatever the engine's plan."""
     from kesu.complaints import search
-    from kesu.core.search import MAX_QUERY_CHARS, MAX_TERMS
 
-    query = search.parse(text)
-    if query.problem:
-        raise KesuError(query.problem, field="q",
-                        limit=MAX_QUERY_CHARS if query.problem == "search_too_long" else MAX_TERMS)
-    if not query:
-        raise KesuError("search_nothing", field="q")
-    return search.ids_in_order(query, after=None, descending=True, limit=SEARCH_CAP)
+    return search.ids_in_order(searchable(text), after=None, descending=True, limit=SEARCH_CAP)
 
 
 class Newest(CursorPagination):

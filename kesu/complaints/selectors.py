@@ -215,12 +215,9 @@ def with_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     )
 
 
-def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(), *,
-           categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint] | Found]:
-    """Complaints ``staff`` may see that match ``text`` (every word; see kesu.core.search), with the
-    filters, newest first unless sorted otherwise — a queryset, or for newest/oldest first a
-    :class:`Found` read along the index. Raises KesuError for a query that cannot be
-    searched (too long, nothing to look for)."""
+def searchable(text: str) -> SearchQuery:
+    """The search box's text as a query, or KesuError saying why it cannot be searched (too long,
+    too many words, nothing to look for) — for every surface that searches."""
     from kesu.complaints import search as index
 
     query = index.parse(text)
@@ -229,6 +226,18 @@ def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(),
         raise KesuError(query.problem, field="q", limit=limit)
     if not query:
         raise KesuError("search_nothing", field="q")
+    return query
+
+
+def search(staff: Staff, now: datetime, text: str, filters: Filters = Filters(), *,
+           categories: Sequence[str] = ()) -> tuple[SearchQuery, QuerySet[Complaint] | Found]:
+    """Complaints ``staff`` may see that match ``text`` (every word; see kesu.core.search), with the
+    filters, newest first unless sorted otherwise — a queryset, or for newest/oldest first a
+    :class:`Found` read along the index. Raises KesuError for a query that cannot be
+    searched (:func:`searchable`)."""
+    from kesu.complaints import search as index
+
+    query = searchable(text)
     qs = narrow(visible_complaints(staff, now), filters, categories=categories)
     qs = with_due(qs.select_related("department", "owner", "policy_version").defer("policy_version__document"))
     if filters.sort in ("newest", "oldest"):

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -214,7 +215,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     judged by its own rules (state, role, version), and a refusal of one stops none of the others."""
     staff, now = _staff(request), timezone.now()
     back = request.POST.get("next") or ""
-    back = back if back.startswith("/") and not back.startswith("//") else "/queue/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = "/queue/"  # never off the site (an open redirect)
     step = request.POST.get("step", "")
     chosen = list(dict.fromkeys(request.POST.getlist("c")))
     if step not in BULK_STEPS:

@@ -136,3 +136,10 @@ def test_bulk_print_gives_one_pdf_with_a_page_per_complaint(client, people, p1):
     response = client.post("/bulk/", {"step": "print", "c": [a.number, b.number]})
     assert response["Content-Type"] == "application/pdf"
     assert len(PdfReader(BytesIO(response.content)).pages) >= 2
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_a_bulk_step_never_sends_the_person_off_the_site(client, people, leak, next_url):
+    client.force_login(people["wangkf"])
+    response = client.post("/bulk/", {"step": "note", "text": "看看", "c": [leak.number], "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/queue/"
