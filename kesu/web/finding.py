@@ -55,21 +55,6 @@ def _policy() -> Policy | None:
         return None
 
 
-def descendants(policy: Policy | None, code: str) -> list[str]:
-    """A category and every category below it in the policy's type tree."""
-    if policy is None:
-        return [code]
-    path = policy.category_path(code)
-    if not path:
-        return [code]
-    out, stack = [], [path[-1]]
-    while stack:
-        node = stack.pop()
-        out.append(node.code)
-        stack.extend(node.children)
-    return out
-
-
 class FilterForm(forms.Form):
     """The filters of a queue or a search; every choice comes from the policy in force."""
 
@@ -115,7 +100,9 @@ class FilterForm(forms.Form):
 
     def categories(self) -> list[str]:
         code = getattr(self, "cleaned_data", {}).get("category") or ""
-        return descendants(self.policy, code) if code else []
+        if not code:
+            return []
+        return (self.policy.category_and_below(code) if self.policy else []) or [code]
 
     def chosen(self) -> bool:
         return bool(self.is_bound and any(v for k, v in getattr(self, "cleaned_data", {}).items() if k != "sort"))

@@ -143,3 +143,10 @@ def test_a_bulk_step_never_sends_the_person_off_the_site(client, people, leak, n
     client.force_login(people["wangkf"])
     response = client.post("/bulk/", {"step": "note", "text": "看看", "c": [leak.number], "next": next_url})
     assert response.status_code == 302 and response["Location"] == "/queue/"
+
+
+def test_filtering_by_a_category_includes_the_categories_under_it(client, people, p1):
+    repair = bring_to(State.CLASSIFIED, people, timezone.now(), customer_words="修完又漏水")  # repair_quality
+    body = page(client, people, "wangkf", "/search/?q=漏水&category=service")  # 售后服务, its parent
+    assert repair.number in body
+    assert repair.number not in page(client, people, "wangkf", "/search/?q=漏水&category=sales")

@@ -320,6 +320,17 @@ class Policy(_Doc):
 
         return walk(self.categories, [])
 
+    def category_and_below(self, code: str) -> list[str]:
+        """The category's code and those of every category under it; empty when unknown (a list
+        filtered by a category shows its sub-categories' complaints too)."""
+        path = self.category_path(code)
+        out, stack = [], path[-1:]
+        while stack:
+            node = stack.pop()
+            out.append(node.code)
+            stack.extend(node.children)
+        return out
+
     def clocks_for(self, level: str, channel: str = "") -> list[tuple[Clock, Duration]]:
         """Each clock that runs for ``level`` (and ``channel``), with its target there."""
         out = []
