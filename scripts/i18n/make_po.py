@@ -285,13 +285,29 @@ EN = {
 }
 
 
+def tables() -> dict[str, str]:
+    """EN above plus every scripts/i18n/en_*.py table (one per area, so parallel work on different
+    areas adds its English without touching the same lines)."""
+    import importlib.util
+
+    merged = dict(EN)
+    for path in sorted(Path(__file__).resolve().parent.glob("en_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.EN)
+    return merged
+
+
 def main() -> None:
+    english_of = tables()
     po = polib.pofile(str(PO)) if PO.exists() else polib.POFile()
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "en", "MIME-Version": "1.0",
                    "Content-Transfer-Encoding": "8bit"}
     have = {e.msgid: e for e in po}
     for msgid in sorted(used_msgids()):
-        english = EN.get(msgid)
+        english = english_of.get(msgid)
         if msgid in have:
             if english is not None and have[msgid].msgstr != english:
                 have[msgid].msgstr = english
