@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "kesu.audit"
+    label = "audit"
+    verbose_name = "审计链"
+
+    def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from kesu.audit.guard import on_connection
+
+        connection_created.connect(on_connection, dispatch_uid="kesu.audit.guard")
+        for conn in connections.all(initialized_only=True):  # opened before the app was ready
+            if conn.connection is not None:
+                on_connection(conn.vendor, conn)
