@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 
-def record(kind: str, *, actor: Any, now: datetime, target: tuple[str, object], data: Any = None) -> Any:
+def record(kind: str, *, actor: Any, now: datetime, target: tuple[str, object], data: Any = None) -> None:
     """Append one entry: ``kind`` a dotted code, ``actor`` a Staff or None (the system),
-    ``target`` (type, id) of what it is about. Returns the stored AuditEntry."""
+    ``target`` (type, id) of what it is about."""
     from kesu.audit.services import record as _record
 
-    return _record(kind, actor=actor, now=now, target=target, data=data)
+    _record(kind, actor=actor, now=now, target=target, data=data)

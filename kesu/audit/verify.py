@@ -6,12 +6,19 @@ verify walks the whole chain (kesu.core.audit.walk), then holds the database aga
   SQL, deleted, or inserted by hand (a forged 「审阅」) is named;
 * every complaint row matches the digest in its newest entry — a phone or status changed by SQL,
   a complaint inserted or deleted by hand, is named;
+* every handling record (transfer, help request, investigation, approval, reward, penalty,
+  extension request) matches its newest ``record.saved`` entry — changed, inserted or deleted by
+  SQL, it is named;
+* an event rewritten by retention or a customer's erasure is held against the digest the
+  ``complaint.redacted`` entry gave it, and such an entry counts only after that case's
+  retention / erasure event;
 * every anchor written out earlier still names an entry of the chain, with the same hash — a
   chain rewritten from some point on, or cut short, is named.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterator
@@ -28,7 +35,15 @@ from django.db import connections, router, transaction
 
 from kesu.audit import keys
 from kesu.audit.models import AuditEntry
-from kesu.audit.services import COMPLAINT_FIELDS, EVENT_FIELDS, complaint_digest, event_digest
+from kesu.audit.services import (
+    COMPLAINT_FIELDS,
+    EVENT_FIELDS,
+    REDACTING_STEPS,
+    complaint_digest,
+    event_digest,
+    record_digest,
+    record_models,
+)
 from kesu.core.audit import Anchor, Entry, Problem, check_anchor, instant, walk
 from kesu.env import env_str
 
@@ -50,6 +65,7 @@ class Report:
     entries: int = 0
     events: int = 0
     complaints: int = 0
+    records: int = 0
     anchors: int = 0
     last_seq: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -100,8 +116,38 @@ def _verify(anchor_path: Path) -> Report:
     keyring = keys.all_keys()
     events: dict[tuple[int, int], tuple[int, str, str]] = {}  # (complaint, seq) → (entry, key id, digest)
     rows: dict[int, tuple[int, str, str]] = {}  # complaint → its newest entry's (entry, key id, row digest)
+    records: dict[tuple[str, str], tuple[int, str, str | None]] = {}  # (model, pk) → newest (entry, key, digest)
+    redacting: set[tuple[int, int]] = set()  # (complaint, seq) of its retention / erasure events
+    unfounded: list[Problem] = []
     by_seq: dict[int, str] = {}
     wanted = {a.seq for a in _anchors(anchor_path)}
+
+    def read(e: Entry) -> None:
+        data = json.loads(e.data)
+        if e.kind == "complaint.event" and e.target_type == "complaint":
+            cid = int(e.target_id)
+            events[(cid, int(data["seq"]))] = (e.seq, e.key_id, str(data["digest"]))
+            rows[cid] = (e.seq, e.key_id, str(data["row"]))
+            if data.get("event") in REDACTING_STEPS:
+                redacting.add((cid, int(data["seq"])))
+        elif e.kind == "complaint.baseline" and e.target_type == "complaint":  # data older than the chain
+            cid = int(e.target_id)
+            for event_seq, digest in data["events"].items():
+                events[(cid, int(event_seq))] = (e.seq, e.key_id, str(digest))
+            rows[cid] = (e.seq, e.key_id, str(data["row"]))
+        elif e.kind == "complaint.redacted" and e.target_type == "complaint":
+            cid = int(e.target_id)
+            rewritten = {int(k): str(v) for k, v in data["events"].items()}
+            if (cid, int(data["step"])) not in redacting or any((cid, s) not in events for s in rewritten):
+                unfounded.append(Problem("redaction_unfounded", f"第 {e.seq} 条审计记录改写了投诉 id {cid} 的时间线，"
+                                                                "但该投诉没有保存期满或应客户请求删除的步骤", e.seq))
+                return
+            for event_seq, digest in rewritten.items():
+                events[(cid, event_seq)] = (e.seq, e.key_id, digest)
+        elif e.kind == "record.saved":
+            records[(e.target_type, e.target_id)] = (e.seq, e.key_id, str(data["digest"]))
+        elif e.kind == "record.deleted":
+            records[(e.target_type, e.target_id)] = (e.seq, e.key_id, None)
 
     def counted() -> Iterator[Entry]:
         for e in _entries():
@@ -109,24 +155,47 @@ def _verify(anchor_path: Path) -> Report:
             report.last_seq = e.seq
             if e.seq in wanted:
                 by_seq[e.seq] = e.hash
-            if e.kind == "complaint.event" and e.target_type == "complaint":
-                try:
-                    data = json.loads(e.data)
-                    cid = int(e.target_id)
-                    events[(cid, int(data["seq"]))] = (e.seq, e.key_id, str(data["digest"]))
-                    rows[cid] = (e.seq, e.key_id, str(data["row"]))
-                except (ValueError, KeyError, TypeError):
-                    pass  # the walk names the entry: its hash no longer matches
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                read(e)  # unreadable: the walk names the entry, its hash no longer matches
             yield e
 
     first_break: dict[str, Problem] = {}
     for problem in walk(counted(), keyring):
         first_break.setdefault(problem.code, problem)
     report.problems += sorted(first_break.values(), key=lambda p: p.seq or 0)
+    report.problems += unfounded[:1]
     report.problems += _check_events(events, keyring, report)
     report.problems += _check_complaints(rows, keyring, report)
+    report.problems += _check_records(records, keyring, report)
     report.problems += _check_anchors(anchor_path, by_seq, report)
     return report
+
+
+def _check_records(expected: dict[tuple[str, str], tuple[int, str, str | None]], keyring: dict[str, bytes],
+                   report: Report) -> list[Problem]:
+    """Every handling record (transfers, help, investigations, approvals, rewards, penalties,
+    extension requests) matches its newest entry; one without an entry was inserted by SQL, an
+    entry without its row names a row deleted by SQL."""
+    problems = []
+    for model in record_models():
+        label, name = model._meta.label_lower, str(model._meta.verbose_name)
+        for row in model._default_manager.order_by("pk").iterator(chunk_size=CHUNK):
+            report.records += 1
+            stored = expected.pop((label, str(row.pk)), None)
+            if stored is None or stored[2] is None:
+                problems.append(Problem("record_unrecorded", f"{name} id {row.pk} 不在审计链中（由 SQL 插入）"))
+                continue
+            seq, kid, digest = stored
+            key = keyring.get(kid)
+            if key is not None and record_digest(key, row) != digest:
+                problems.append(Problem("record_altered", f"{name} id {row.pk} 与其最新审计记录（第 {seq} 条）不符"
+                                                          "（被 SQL 改动）", seq))
+    names = {m._meta.label_lower: str(m._meta.verbose_name) for m in record_models()}
+    for (label, pk), (seq, _kid, digest) in sorted(expected.items(), key=lambda kv: kv[1][0]):
+        if digest is not None:
+            problems.append(Problem("record_deleted", f"{names.get(label, label)} id {pk} 已不存在"
+                                                      f"（第 {seq} 条审计记录记载了它：被删除）", seq))
+    return problems
 
 
 def _check_events(expected: dict[tuple[int, int], tuple[int, str, str]], keyring: dict[str, bytes],

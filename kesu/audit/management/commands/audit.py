@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from kesu.audit.services import baseline
 from kesu.audit.verify import anchor, verify
 
 
@@ -21,8 +22,14 @@ class Command(BaseCommand):
         v.add_argument("--anchors", type=Path, help="锚点文件 / anchor file (default: KESU_AUDIT_ANCHOR_FILE)")
         a = sub.add_parser("anchor", help="把链头写入锚点文件（并发邮件）/ write the chain head out")
         a.add_argument("--anchors", type=Path, help="锚点文件 / anchor file")
+        sub.add_parser("baseline", help="升级后一次：把审计链建立之前的数据记入链中 / once after an upgrade: "
+                                        "enter the data older than the chain")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "baseline":
+            done = baseline(now=timezone.now())
+            self.stdout.write(f"已记入 / entered: {done['complaints']:,} 件投诉、{done['records']:,} 条处理记录")
+            return
         if options["action"] == "anchor":
             line = anchor(now=timezone.now(), path=options["anchors"])
             self.stdout.write(f"链头 / head: seq {line['seq']} {line.get('hash', '')}")
@@ -30,7 +37,7 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         report = verify(anchors=options["anchors"])
         summary = (f"{report.entries:,} 条审计记录、{report.events:,} 个时间线事件、{report.complaints:,} 件投诉、"
-                   f"{report.anchors} 个锚点，用时 {time.perf_counter() - t0:.1f} 秒")
+                   f"{report.records:,} 条处理记录、{report.anchors} 个锚点，用时 {time.perf_counter() - t0:.1f} 秒")
         if report.ok:
             self.stdout.write(self.style.SUCCESS(f"审计链完好 / audit chain intact: {summary}"))
             return
