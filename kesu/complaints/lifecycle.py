@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from kesu.audit.services import record_events
 from kesu.clocks import services as clock_services
 from kesu.complaints import search
 from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
@@ -169,6 +170,7 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     timeline = build_events(complaint, now=now, events=events)
     INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
     INSERT_EVENTS(timeline)
+    record_events(complaint, timeline)  # the audit chain: one INSERT for all of them
     search.add([(complaint, [e.reason for e in timeline if e.reason])])  # findable once committed
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
