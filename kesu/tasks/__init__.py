@@ -7,7 +7,12 @@ and reports). See docs/tasks.md.
 * ``enqueue(name, **kwargs)`` runs it after the current transaction commits: in this process on
   the embedded default, or on a Celery worker when ``KESU_TASK_BACKEND=celery``.
 * Periodic tasks are driven by the in-process scheduler (kesu.tasks.scheduler) on the embedded
-  default, or by Celery beat at scale (kesu.tasks.celery_app).
+  default, or by Celery beat at scale (kesu.tasks.celery_app, with the leader lock of
+  kesu.tasks.beat); each scheduled run leaves its heartbeat (``run_scheduled``, models.TaskRun).
+* At scale each task goes to the queue its name's prefix names (``queue_for``), so a slow report
+  never holds up the clock sweep. ``enqueue`` has no delay argument, on purpose: a countdown longer
+  than the broker's visibility timeout would be redelivered and run twice (docs/tasks.md); a task
+  that must wait keeps its time in the database (the outbox's next attempt) and is polled.
 """
 
 from __future__ import annotations
@@ -73,6 +78,64 @@ def run(name: str, **kwargs: Any) -> Any:
     return task.func(now=timezone.now(), **kwargs)
 
 
+def run_scheduled(name: str) -> Any:
+    """A periodic run (the in-process scheduler, or beat through a worker): ``run`` plus its heartbeat."""
+    from kesu.tasks.models import TaskRun
+
+    started = timezone.now()
+    try:
+        result = run(name)
+    except Exception as exc:
+        _record(TaskRun, name, started=started, error=repr(exc)[:2000])
+        raise
+    _record(TaskRun, name, started=started, error=None)
+    return result
+
+
+def _record(model: Any, name: str, *, started: Any, error: str | None) -> None:
+    from django.db import IntegrityError
+    from django.db.models import F
+
+    now = timezone.now()
+    values: dict[str, Any] = {"last_started_at": started, "runs": F("runs") + 1}
+    if error is None:
+        values["last_ok_at"] = now
+    else:
+        values.update(last_failed_at=now, last_error=error, failures=F("failures") + 1)
+    try:
+        if not model.objects.filter(name=name).update(**values):
+            try:
+                with transaction.atomic():
+                    model.objects.create(name=name)
+            except IntegrityError:
+                pass  # another process made it first
+            model.objects.filter(name=name).update(**values)
+    except Exception:  # a heartbeat that cannot be written never fails the task itself
+        log.exception("could not record the run of %s", name)
+
+
+# Queues at scale: the first matching prefix names the queue (docs/tasks.md). New tasks of an app
+# fall into its queue by their name alone (notifications.* → notifications, intelligence.* →
+# intelligence); a name no prefix matches goes to the default queue.
+DEFAULT_QUEUE = "kesu"
+QUEUE_BY_PREFIX: tuple[tuple[str, str], ...] = (
+    ("clocks.", "clocks"),  # the clock sweep: breaches within a minute, never behind slow work
+    ("workflow.overdue", "clocks"),  # the handling records' own due times, swept beside the clocks
+    ("mail.", "intake"),  # the IMAP mailboxes
+    ("intake.", "intake"),
+    ("notifications.", "notifications"),  # e-mail and the other channels' outboxes
+    ("reports.", "reports"),  # weekly, monthly, yearly reports: long reads
+    ("workflow.discipline_list", "reports"),  # the monthly discipline list is a report
+    ("privacy.", "reports"),  # retention: a long batch, four times a day
+    ("intelligence.", "intelligence"),
+)
+QUEUES: tuple[str, ...] = (*dict.fromkeys(q for _, q in QUEUE_BY_PREFIX), DEFAULT_QUEUE)
+
+
+def queue_for(name: str) -> str:
+    return next((queue for prefix, queue in QUEUE_BY_PREFIX if name.startswith(prefix)), DEFAULT_QUEUE)
+
+
 def enqueue(name: str, **kwargs: Any) -> None:
     """Run a task after the current transaction commits (immediately when there is none)."""
     if name not in discover():
@@ -80,7 +143,7 @@ def enqueue(name: str, **kwargs: Any) -> None:
     if settings.KESU_TASK_BACKEND == "celery":
         from kesu.tasks.celery_app import run_task
 
-        transaction.on_commit(lambda: run_task.delay(name, kwargs))
+        transaction.on_commit(lambda: run_task.apply_async((name, kwargs), queue=queue_for(name)))
     else:
         # Off the request thread: a slow mail server must not hold up the user who caused the mail.
         transaction.on_commit(lambda: _background().submit(_run_logged, name, kwargs))
