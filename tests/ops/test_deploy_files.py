@@ -24,8 +24,8 @@ from tests.servers import ROOT, free_port
 
 DEPLOY = ROOT / "deploy"
 NGINX = (DEPLOY / "nginx" / "kesu.conf").read_text()
-ENV_EXAMPLE = dict(line.split("=", 1) for line in (DEPLOY / "kesu.env.example").read_text().splitlines()
-                   if line and not line.startswith("#"))
+ENV_EXAMPLE = {k: v.strip('"') for k, v in (line.split("=", 1) for line in (DEPLOY / "kesu.env.example")
+               .read_text().splitlines() if line and not line.startswith("#"))}
 
 
 def unit(name: str) -> configparser.ConfigParser:
