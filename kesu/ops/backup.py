@@ -305,7 +305,8 @@ def open_source(url: str) -> str:
     if not Path(parsed["NAME"]).exists():
         raise BackupError(f"{parsed['NAME']} does not exist")
     conf = {**connections["default"].settings_dict, **parsed, "ENGINE": "kesu.db.sqlite", "CONN_MAX_AGE": 0,
-            "OPTIONS": {"init_command": "PRAGMA foreign_keys=ON;"}, "TEST": {}, "AUTOCOMMIT": True}
+            "OPTIONS": {"init_command": "PRAGMA foreign_keys=ON;"}, "AUTOCOMMIT": True,
+            "TEST": {"CHARSET": None, "COLLATION": None, "MIGRATE": True, "MIRROR": None, "NAME": None}}
     alias = f"{SOURCE}_{uuid.uuid4().hex[:8]}"
     connections.settings[alias] = conf
     return alias

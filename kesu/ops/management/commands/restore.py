@@ -11,6 +11,7 @@ from kesu.ops.backup import BackupError, restore
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # the database may be empty or a copy: nothing to check yet
     help = "从备份恢复（空的安装；先配置好另存的密钥） / Restore a backup into an empty installation"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,6 +22,6 @@ class Command(BaseCommand):
         try:
             found = restore(backup, force=force, log=self.stdout.write)
         except (BackupError, OSError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(f"恢复失败，未做任何更改 / {exc}") from exc
         told = "，".join(f"{k} {v}" for k, v in found.items())
         self.stdout.write(self.style.SUCCESS(f"恢复完成，与备份清单一致 / restored and verified: {told}"))

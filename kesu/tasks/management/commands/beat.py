@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
-    help = "启动定时任务调度（Celery beat，带领导锁：多启动的一个只等待，不重复发送）"
+    help = ("启动定时任务调度（Celery beat，带领导锁：多启动的一个只等待，不重复发送） / "
+            "the one scheduler (Celery beat with a leader lock: a second one waits and sends nothing)")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--schedule", default=str(Path(settings.DATA_DIR) / "celerybeat-schedule"),
@@ -22,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, schedule: str, loglevel: str, **options: Any) -> None:
         if settings.KESU_TASK_BACKEND != "celery":
-            raise CommandError("KESU_TASK_BACKEND 不是 celery：嵌入式默认部署由网站进程内的调度器运行定时任务")
+            raise CommandError("KESU_TASK_BACKEND 不是 celery：嵌入式默认部署由网站进程内的调度器运行定时任务 / "
+                               "KESU_TASK_BACKEND is not celery: the embedded default schedules inside the web server")
         Path(schedule).parent.mkdir(parents=True, exist_ok=True)
         os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "kesu.tasks.celery_app", "beat",
                                   "--schedule", schedule, "--loglevel", loglevel])

@@ -16,7 +16,8 @@ from kesu.tasks import QUEUES
 
 
 class Command(BaseCommand):
-    help = "启动后台任务执行进程（Celery worker），处理指定队列：" + "、".join(QUEUES) + "，或 all"
+    help = ("启动后台任务执行进程（Celery worker），处理指定队列 / a Celery worker on the given queues: "
+            + ", ".join(QUEUES) + ", all")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("queues", nargs="+", help=f"queues ({', '.join(QUEUES)}) or all")
@@ -28,11 +29,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, queues: list[str], concurrency: int | None, pool: str, loglevel: str, name: str,
                **options: Any) -> None:
         if settings.KESU_TASK_BACKEND != "celery":
-            raise CommandError("KESU_TASK_BACKEND 不是 celery：嵌入式默认部署在网站进程内运行后台任务，无需 worker")
+            raise CommandError("KESU_TASK_BACKEND 不是 celery：嵌入式默认部署在网站进程内运行后台任务，无需 worker / "
+                               "KESU_TASK_BACKEND is not celery: the embedded default runs tasks in the web server")
         wanted = list(QUEUES) if queues == ["all"] else queues
         unknown = [q for q in wanted if q not in QUEUES]
         if unknown:
-            raise CommandError(f"未知队列：{', '.join(unknown)}（可用：{', '.join(QUEUES)}，或 all）")
+            raise CommandError(f"未知队列 / unknown queue: {', '.join(unknown)}"
+                               f"（可用 / known: {', '.join(QUEUES)}, all）")
         argv = [sys.executable, "-m", "celery", "-A", "kesu.tasks.celery_app", "worker", "-Q", ",".join(wanted),
                 "--hostname", f"{name or '-'.join(wanted)}@%h", "--pool", pool, "--loglevel", loglevel,
                 "--without-gossip", "--without-mingle"]  # no chatter between workers: each only needs the broker
