@@ -22,6 +22,6 @@ class Command(BaseCommand):
         try:
             found = restore(backup, force=force, log=self.stdout.write)
         except (BackupError, OSError) as exc:
-            raise CommandError(f"恢复失败，未做任何更改 / {exc}") from exc
+            raise CommandError(f"恢复失败 / {exc}") from exc
         told = "，".join(f"{k} {v}" for k, v in found.items())
         self.stdout.write(self.style.SUCCESS(f"恢复完成，与备份清单一致 / restored and verified: {told}"))
