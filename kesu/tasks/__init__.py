@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -137,16 +138,72 @@ def queue_for(name: str) -> str:
 
 
 def enqueue(name: str, **kwargs: Any) -> None:
-    """Run a task after the current transaction commits (immediately when there is none)."""
+    """Run a task after the current transaction commits (immediately when there is none).
+
+    A task enqueued without arguments while the same one still waits to start is not queued again
+    (``notifications.deliver`` after each of 10,000 breaches in one sweep: one delivery run, not
+    10,000). It is safe because such a task looks for its work in the database when it starts, and
+    it forgets that it was waiting *before* it starts (``started``), so work committed after that
+    is enqueued afresh."""
     if name not in discover():
         raise KeyError(f"unknown task {name!r}")
     if settings.KESU_TASK_BACKEND == "celery":
-        from kesu.tasks.celery_app import run_task
-
-        transaction.on_commit(lambda: run_task.apply_async((name, kwargs), queue=queue_for(name)))
+        transaction.on_commit(lambda: _publish(name, kwargs))
     else:
         # Off the request thread: a slow mail server must not hold up the user who caused the mail.
-        transaction.on_commit(lambda: _background().submit(_run_logged, name, kwargs))
+        transaction.on_commit(lambda: _submit(name, kwargs))
+
+
+WAITING_SECONDS = 60  # how long "already waiting" is believed (a lost message stops nothing for longer)
+_waiting: set[str] = set()
+_waiting_lock = threading.Lock()
+
+
+def _submit(name: str, kwargs: dict[str, Any]) -> None:
+    if not kwargs:
+        with _waiting_lock:
+            if name in _waiting:
+                return
+            _waiting.add(name)
+    _background().submit(_run_logged, name, kwargs)
+
+
+def _publish(name: str, kwargs: dict[str, Any]) -> None:
+    from kesu.tasks.celery_app import run_task
+
+    if not kwargs:
+        try:
+            if not _broker().set(f"kesu:waiting:{name}", 1, nx=True, ex=WAITING_SECONDS):
+                return  # the same task waits in its queue: it will see this work too
+        except Exception:  # the broker is what the message needs anyway: let the send below say so
+            log.warning("could not mark %s as waiting", name, exc_info=True)
+    run_task.apply_async((name, kwargs), queue=queue_for(name))
+
+
+def started(name: str, kwargs: dict[str, Any]) -> None:
+    """A queued run begins: from now on the same task is enqueued again."""
+    if kwargs:
+        return
+    if settings.KESU_TASK_BACKEND == "celery":
+        try:
+            _broker().delete(f"kesu:waiting:{name}")
+        except Exception:
+            log.warning("could not clear the waiting mark of %s", name, exc_info=True)
+    else:
+        with _waiting_lock:
+            _waiting.discard(name)
+
+
+_redis: Any = None
+
+
+def _broker() -> Any:
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.KESU_CELERY_BROKER_URL, socket_timeout=5)
+    return _redis
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -160,6 +217,7 @@ def _background() -> ThreadPoolExecutor:
 
 
 def _run_logged(name: str, kwargs: dict[str, Any]) -> None:
+    started(name, kwargs)
     try:
         run(name, **kwargs)
     except Exception:  # the domain change is committed; the periodic run will retry the work

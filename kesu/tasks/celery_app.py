@@ -34,7 +34,7 @@ from celery import Celery  # noqa: E402
 from django.conf import settings  # noqa: E402
 from kombu import Queue  # noqa: E402
 
-from kesu.tasks import DEFAULT_QUEUE, QUEUES, discover, queue_for, run, run_scheduled  # noqa: E402
+from kesu.tasks import DEFAULT_QUEUE, QUEUES, discover, queue_for, run, run_scheduled, started  # noqa: E402
 
 VISIBILITY = settings.KESU_CELERY_VISIBILITY_TIMEOUT
 # The hard limit ends a task (prefork pool) before Redis would hand its message to another worker.
@@ -81,6 +81,7 @@ app.conf.update(
 
 @app.task(name="kesu.run_task")
 def run_task(name: str, kwargs: dict[str, Any]) -> Any:
+    started(name, kwargs)
     return run(name, **kwargs)
 
 

@@ -70,3 +70,27 @@ def test_one_beat_holds_the_lock_a_second_sends_nothing_and_takes_over_when_it_l
         second.close()  # a beat stopped normally lets go at once
         assert first.holds_lock() is True
         first.close()
+
+
+def test_a_task_waiting_in_its_queue_is_not_queued_again_until_it_starts(settings, tmp_path,
+                                                                          django_capture_on_commit_callbacks):
+    import redis
+
+    from kesu import tasks
+
+    with private_redis(tmp_path) as url:
+        settings.KESU_TASK_BACKEND = "celery"
+        settings.KESU_CELERY_BROKER_URL = f"{url}/0"
+        tasks._redis = None
+        broker = redis.Redis.from_url(f"{url}/0")
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                for _ in range(5):  # five breaches in one sweep, each notifying
+                    tasks.enqueue("notifications.deliver")
+            assert broker.llen("notifications") == 1
+            tasks.started("notifications.deliver", {})  # a worker picks it up: later work needs a new run
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.enqueue("notifications.deliver")
+            assert broker.llen("notifications") == 2
+        finally:
+            tasks._redis = None
