@@ -72,15 +72,18 @@ def test_one_beat_holds_the_lock_a_second_sends_nothing_and_takes_over_when_it_l
         first.close()
 
 
-def test_a_task_waiting_in_its_queue_is_not_queued_again_until_it_starts(settings, tmp_path,
+def test_a_task_waiting_in_its_queue_is_not_queued_again_until_it_starts(settings, tmp_path, monkeypatch,
                                                                           django_capture_on_commit_callbacks):
     import redis
 
     from kesu import tasks
+    from kesu.tasks.celery_app import app
 
     with private_redis(tmp_path) as url:
         settings.KESU_TASK_BACKEND = "celery"
         settings.KESU_CELERY_BROKER_URL = f"{url}/0"
+        monkeypatch.setattr(app.conf, "broker_url", f"{url}/0")  # this process's sends go to this Redis only
+        monkeypatch.setattr(app, "_pool", None)
         tasks._redis = None
         broker = redis.Redis.from_url(f"{url}/0")
         try:
@@ -94,3 +97,5 @@ def test_a_task_waiting_in_its_queue_is_not_queued_again_until_it_starts(setting
             assert broker.llen("notifications") == 2
         finally:
             tasks._redis = None
+            if app._pool is not None:
+                app._pool.force_close_all()
