@@ -110,7 +110,7 @@ def test_metrics_answer_only_their_token_or_their_addresses(client, settings):
 def test_the_figures_follow_registrations_breaches_and_the_outbox(p1, people):
     t0 = timezone.now() - timedelta(hours=2)
     a = register_complaint(people, t0, level="major")  # P1 重大投诉: first response within 10 minutes
-    register_complaint(people, t0, level="ordinary")
+    register_complaint(people, t0, level="dissatisfied")
     before = figures(metrics(t0 + timedelta(minutes=1)))
     assert before["kesu_registrations_total"] == 2
     assert before['kesu_open_complaints{level="major"}'] == 1
