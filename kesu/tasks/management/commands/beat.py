@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # the web servers and migrate run Django's checks; beat starts lean
     help = ("启动定时任务调度（Celery beat，带领导锁：多启动的一个只等待，不重复发送） / "
             "the one scheduler (Celery beat with a leader lock: a second one waits and sends nothing)")
 

@@ -16,6 +16,7 @@ from kesu.tasks import QUEUES
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # Celery runs Django's checks itself as the worker starts: once is enough
     help = ("启动后台任务执行进程（Celery worker），处理指定队列 / a Celery worker on the given queues: "
             + ", ".join(QUEUES) + ", all")
 
