@@ -136,11 +136,16 @@ def summary(inv: dict[str, Any]) -> dict[str, int]:
 # --- keys -------------------------------------------------------------------------------------------
 
 def key_ids() -> dict[str, Any]:
-    """Fingerprints (never the keys): the field keys' ids and the blind index key's hash."""
+    """Fingerprints (never the keys): the field keys' ids, the blind index key's hash, the audit keys' ids."""
     from kesu.complaints.fields import index_key, keys
 
-    return {"field_keys": sorted(keys().by_id), "newest": keys().newest,
-            "blind_index": hashlib.sha256(index_key()).hexdigest()[:16]}
+    ids: dict[str, Any] = {"field_keys": sorted(keys().by_id), "newest": keys().newest,
+                           "blind_index": hashlib.sha256(index_key()).hexdigest()[:16]}
+    if apps.is_installed("kesu.audit"):
+        from kesu.audit import keys as audit_keys
+
+        ids["audit"] = sorted(audit_keys.all_keys())
+    return ids
 
 
 def key_file(path: Path) -> None:
@@ -155,6 +160,10 @@ def key_file(path: Path) -> None:
              f"KESU_FIELD_KEYS={','.join(field_keys)}"]
     if settings.KESU_BLIND_INDEX_KEY:
         lines.append(f"KESU_BLIND_INDEX_KEY={settings.KESU_BLIND_INDEX_KEY}")
+    for name in ("KESU_AUDIT_KEY", "KESU_AUDIT_OLD_KEYS"):  # the audit chain's (else derived from the secret key)
+        value = str(getattr(settings, name, "") or os.environ.get(name, ""))
+        if value:
+            lines.append(f"{name}={value}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
@@ -261,6 +270,9 @@ def restore(folder: Path, *, force: bool = False, log: Callable[[str], None] = p
     if lacking:
         raise BackupError(f"the personal fields of this backup need field keys {', '.join(sorted(lacking))}, which "
                           "KESU_FIELD_KEYS does not hold: set the keys kept apart from the backups (backup_keys) first")
+    if set(manifest["keys"].get("audit", [])) - set(have.get("audit", [])):
+        raise BackupError("the audit chain of this backup was written under KESU_AUDIT_KEY (or a secret key) this "
+                          "installation does not have: set the keys kept apart from the backups first")
     if manifest["keys"]["blind_index"] != have["blind_index"]:
         raise BackupError("KESU_BLIND_INDEX_KEY (or the secret key it derives from) differs from the backup's: "
                           "set the keys kept apart from the backups first")
@@ -290,7 +302,19 @@ def restore(folder: Path, *, force: bool = False, log: Callable[[str], None] = p
     wrong = differences(manifest["inventory"], found)
     if wrong:
         raise BackupError("the restored installation differs from the backup: " + "; ".join(wrong[:10]))
-    return summary(found)
+    return {**summary(found), **audit_chain()}
+
+
+def audit_chain() -> dict[str, Any]:
+    """The audit chain verified over the data now in place (kesu.audit.verify), when the app is there."""
+    if not apps.is_installed("kesu.audit"):
+        return {}
+    from kesu.audit.verify import verify
+
+    report = verify()
+    if not report.ok:
+        raise BackupError(f"the audit chain does not verify: {'; '.join(str(p) for p in report.problems[:5])}")
+    return {"audit chain": "verified"}
 
 
 # --- SQLite → PostgreSQL ----------------------------------------------------------------------------
@@ -354,7 +378,8 @@ def copy_database(source_url: str, *, log: Callable[[str], None] = print) -> dic
             wrong = differences(before, after)
             if wrong:
                 raise BackupError("the copy differs from the source: " + "; ".join(wrong[:10]))
-        return summary({**after, "files": files_check()})
+            chain = audit_chain()  # in the copy's own transaction: nothing is committed unless it verifies
+        return {**summary({**after, "files": files_check()}), **chain}
     finally:
         close_source(source)
 

@@ -70,10 +70,12 @@ def test_a_backup_restores_into_an_empty_installation_with_every_complaint_file_
     restored = kesu(restored_env, "restore", str(folder))
     assert restored.returncode == 0, restored.stderr
     assert "restored and verified" in restored.stdout
+    assert "audit chain verified" in restored.stdout  # the chain checks out over the restored rows
 
     before, after = told_by(here), told_by(restored_env)
     assert len(before["complaints"]) == 3 and sum(len(c["files"]) for c in before["complaints"].values()) == 2
     assert any(c["penalties"] for c in before["complaints"].values())
+    assert before["audit_entries"] > 0  # every registration, step and breach is in the audit chain
     assert after == before
     for c in after["complaints"].values():
         for name, recorded, stored in c["files"]:

@@ -53,9 +53,9 @@ def test_an_sqlite_installation_moves_to_postgresql_with_numbers_timelines_perso
         pg_env = {**sqlite_env, "DATABASE_URL": pg_url}  # the same data folder: its secret key, its files
         kesu(pg_env, "migrate", "--no-input")
         out = kesu(pg_env, "copy_database", "--from", sqlite_env["DATABASE_URL"])
-        assert "copied and verified" in out
+        assert "copied and verified" in out and "audit chain verified" in out
         after = told_by(pg_env)
-        assert len(before["complaints"]) == 3 and after == before
+        assert len(before["complaints"]) == 3 and before["audit_entries"] > 0 and after == before
 
         with psycopg.connect(pg_url.replace("postgres://", "postgresql://")) as db:
             phones = [r[0] for r in db.execute("SELECT customer_phone FROM complaints_complaint")]
