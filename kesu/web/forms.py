@@ -149,8 +149,8 @@ class RegistrationForm(forms.Form):
         self.fields["department"].choices = [("", _lazy("按分派规则")), *[
             (d.code, d.name) for d in Department.objects.filter(is_active=True).order_by("code")]]
         # the policy's defaults: the channel asked for (else the policy's first), the lowest level, a valid complaint
-        self.channel = channel if channel in policy.channels else policy.channels[0]
-        self.fields["channel"].initial = self.channel
+        self.channel_code = channel if channel in policy.channels else policy.channels[0]
+        self.fields["channel"].initial = self.channel_code
         self.fields["level"].initial = levels[0].code if levels else ""
         self.fields["validity"].initial = "valid" if any(v.code == "valid" for v in policy.validity) else ""
         extra = extra_fields(policy)
@@ -224,7 +224,7 @@ class RegistrationForm(forms.Form):
         fields = {name: d.get(name) for name in self.RECORD_FIELDS}
         fields.update(extra_values(self, self.policy))
         files = [FileIn(f.name, f.read()) for f in d.get("files") or []]
-        return Received(d.get("channel") or self.channel, fields, files,
+        return Received(d.get("channel") or self.channel_code, fields, files,
                         complained_department=d.get("complained_department"), location=d.get("location"))
 
 

@@ -110,7 +110,6 @@ def _get(request: HttpRequest, number: str) -> Complaint:
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
                "webp": "image/webp"}  # shown in the page as previews; everything else is downloaded
-STAR = "★"
 
 
 def _ext(name: str) -> str:
@@ -156,7 +155,8 @@ def _ratings(c: Complaint, events: list[Any], who: Any) -> list[dict[str, Any]]:
     for e in (e for e in events if e.kind == "customer_rating"):
         score = (e.changes.get("score") or [None, None])[1]
         comment = words_for(e.reason, who, rules_of(c)) if e.reason != f"{score} 分" else ""
-        out.append({"at": e.at, "score": score, "stars": STAR * int(score or 0), "comment": comment})
+        stars = min(max(int(score or 0), 0), 5)
+        out.append({"at": e.at, "score": score, "stars": "★" * stars + "☆" * (5 - stars), "comment": comment})
     return out
 
 
@@ -400,7 +400,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "web/register.html", {
         "form": form, "history": history, "phone": phone, "lookup": lookup, "errors": error_summary(form),
         "channels": [(c, label(CHANNELS, c, get_language())) for c in policy.channels if c != "internal"],
-        "written": form.files_up_front(), "start": start,
+        "written": form.files_up_front(), "start": start, "channel": form.current("channel"),
         **_route_context(staff, facts, form.current("department") or ""),
     })
 
@@ -429,20 +429,21 @@ def _register_classify_assign(request: HttpRequest, form: RegistrationForm, staf
         add_domain_errors(form, ValidationFailed(door_errors(received, now=now) or [exc]))
         name_the_fields(form)
         return None
-    messages.success(request, _("已登记，投诉编号 %(number)s") % {"number": c.number})
+    done, unfinished = [_("已登记，投诉编号 %(number)s") % {"number": c.number}], ""
     for code, values in (("classify", form.classification()), ("assign", form.assignment())):
         if values is None:
             break
         try:  # the steps as the detail page takes them: the registry, the rulebook, the kernel
             c = registry.perform(code, c, values, actor=staff, now=timezone.now(), expected_version=c.version)
         except KesuError as exc:
-            messages.warning(request, _("%(step)s未完成：%(error)s（请在下方完成）") % {
-                "step": registry.STEPS[code].label(get_language()), "error": exc.message(get_language())})
+            unfinished = _("%(step)s未完成：%(error)s（请在下方完成）") % {
+                "step": registry.STEPS[code].label(get_language()), "error": exc.message(get_language())}
             break
-        if code == "classify":
-            messages.success(request, _("已分类定级"))
-        else:
-            messages.success(request, _("已分派至 %(department)s") % {"department": c.department})
+        done.append(_("已分类定级") if code == "classify" else
+                    _("已分派至 %(department)s") % {"department": c.department})
+    messages.success(request, _("；").join(done))
+    if unfinished:
+        messages.warning(request, unfinished)
     if not visible_complaints(staff, now).filter(pk=c.pk).exists():
         return redirect("web:register")
     return redirect("web:detail", number=c.number)

@@ -9,7 +9,7 @@ EN = {
     "（稍后定级）": "(level later)",
     "按分派规则": "By the routing rules",
     "%(department)s（按分派规则）": "%(department)s (routing rules)",
-    "按分派规则（%(why)s）": "By the routing rules (%(why)s)",
+    "按分派规则（尚未确定）": "By the routing rules (not decided yet)",
     "发生门店/场所": "Store or site where it happened",
     "责任部门": "Responsible department",
     "有效性": "Validity",

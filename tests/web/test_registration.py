@@ -80,7 +80,8 @@ def test_the_department_box_proposes_what_the_routing_rules_decide(agent):
                         "&channel=phone").content.decode()
     assert re.search(r'<option value="" selected>售后服务部（按分派规则）</option>', preview)
     unknown = agent.get("/register/route/?level=major").content.decode()
-    assert "按分派规则（分派规则无法确定责任部门" in unknown
+    undecided = r'<option value="" selected title="分派规则无法确定责任部门[^"]*">按分派规则（尚未确定）</option>'
+    assert re.search(undecided, unknown)  # the reason on hover; said in full if the agent sends it so
     kept = agent.get(f"/register/route/?complained_department={after_sales.pk}&department=parts").content.decode()
     assert '<option value="parts" selected>' in kept  # a department the agent chose stays chosen
 
@@ -101,6 +102,9 @@ def test_a_new_caller_starts_at_the_name_and_a_letter_shows_its_scan_field_up_fr
     assert "没有这个电话的投诉记录：新客户。" in new
     walk_in = agent.get("/register/?channel=walk_in").content.decode()
     assert re.search(r'<option value="walk_in" selected>', walk_in)
+    assert '<input type="hidden" name="channel" value="walk_in">' in walk_in  # the lookup keeps the channel
+    looked_up = agent.get("/register/?channel=walk_in&phone=13700009999").content.decode()
+    assert re.search(r'<option value="walk_in" selected>', looked_up)
     letter = agent.get("/register/?channel=suggestion_box").content.decode()
     columns = letter.split("<details", 1)[0]
     assert 'name="files"' in columns  # a slip or letter is scanned: its file field is not folded away

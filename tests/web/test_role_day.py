@@ -15,6 +15,7 @@ from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
 from kesu.org.models import Department
 from tests.web.browser import DOCS_SHOTS, Desk, Keys, in_browser
+from tests.web.pictures import png
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 WIDTH = 1280
@@ -24,13 +25,15 @@ def desk(browser, base: str, login: str) -> Desk:  # type: ignore[no-untyped-def
     return Desk(browser, base, login, width=WIDTH, shots=DOCS_SHOTS)
 
 
-def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_server, p1, people):
+def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_server, p1, people, tmp_path):
     from kesu.ops.demo import load_demo_complaints
     from tests.factories import register
 
     load_demo_complaints(people, timezone.now())  # a working day's queues around the new case
     register(people, timezone.now(), customer_phone="13911112222", customer_name="马先生", product_name="轿车",
              product_model="雅阁 2024 款", extra={"plate_number": "京A12345"})
+    photo = tmp_path / "故障灯.png"
+    photo.write_bytes(png(240, 160, (220, 120, 30)))
     base = live_server.url
     after_sales = str(Department.objects.get(code="after_sales").pk)
     seen: dict[str, str] = {}
@@ -52,6 +55,10 @@ def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_serv
         keys.choose("category", "repair_quality")
         keys.choose("complained_department", after_sales)
         keys.choose("level", "very_dissatisfied")
+        fold = agent.page.locator("form.one-screen details")
+        if fold.get_attribute("open") is None:
+            fold.locator("summary").click()
+        agent.page.set_input_files("input[name=files]", str(photo))  # the photo the customer sent
         expect(agent.page.locator("#id_department option").first).to_have_text("售后服务部（按分派规则）")
         agent.shot("day-1-agent-register")
         keys.send(keys.focused(), key="Control+Enter")
@@ -136,3 +143,4 @@ def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_serv
         "registered", "classified", "assigned", "handling", "solution_agreed", "follow_up", "satisfied",
         "signed_off", "reviewed", "archived"]
     assert c.approvals.get().amount == 300
+    assert list(c.attachments.values_list("name", flat=True)) == ["故障灯.png"]
