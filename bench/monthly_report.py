@@ -40,7 +40,7 @@ def main() -> None:
             r = figures.build(period)
             timings.append(time.perf_counter() - t0)
         print(f"| {args.db} | {args.rows:,} | {period.start:%Y-%m} | {r.received:,} received, "
-              f"{sum(row['total'] for row in r.on_time):,} clocks stopped | median {statistics.median(timings):.2f} s "
+              f"{r.clocks['total']:,} clocks decided (met or missed) | median {statistics.median(timings):.2f} s "
               f"| max {max(timings):.2f} s |", flush=True)
 
 
