@@ -194,7 +194,7 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"{_('投诉分析报告')} {r.period.start}", author="客诉 Kesu")
-    pairs = [(f"{f.label}", f.text() + (f"（{f.basis}）" if f.basis else "")) for f in r.headline()]
+    pairs = [(f"{f.label}", f.text() + (f" ({f.basis})" if f.basis else "")) for f in r.headline()]
     grid = [[*pairs[i], *(pairs[i + 1] if i + 1 < len(pairs) else ("", ""))] for i in range(0, len(pairs), 2)]
     story: list[Any] = [
         para(f"{_('投诉分析报告')}　{r.period.start} {_('至')} {last}（{scope}）", title), Spacer(1, 4 * mm),
@@ -216,7 +216,8 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
 
 
 def _named(r: figures.Report) -> figures.Report:
-    """Levels, categories and channels by the names the policy in force gives them."""
+    """Levels, categories and channels by the names the policy in force gives them, in English
+    where the reader reads English and the policy has an English name."""
     from kesu.core.catalogues import CHANNELS, label
     from kesu.policies.services import active_version, policy_of
 
@@ -224,15 +225,24 @@ def _named(r: figures.Report) -> figures.Report:
         policy = policy_of(active_version())
     except KesuError:
         return r
-    levels = {lv.code: lv.name for lv in policy.levels}
+    lang = get_language() or "zh-hans"
+    levels = {lv.code: _in(lang, lv.name, lv.name_en) for lv in policy.levels}
     r.by_level = [(levels.get(code, code), n) for code, n in r.by_level]
-    r.by_category = [(" / ".join(c.name for c in policy.category_path(code)) or code, n) for code, n in r.by_category]
-    r.by_channel = [(label(CHANNELS, code), n) for code, n in r.by_channel]
+    r.by_category = [(_category(policy, code, lang) or code, n) for code, n in r.by_category]
+    r.by_channel = [(label(CHANNELS, code, lang), n) for code, n in r.by_channel]
     return r
 
 
+def _in(lang: str, zh: str, en: str) -> str:
+    return en if lang.startswith("en") and en else zh
+
+
+def _category(policy: Any, code: str, lang: str) -> str:
+    return " / ".join(_in(lang, c.name, c.name_en) for c in policy.category_path(code))
+
+
 def _code_for(dimension: str, value: str) -> str:
-    """The page shows names (_named); the figures filter on codes."""
+    """The page shows names (_named), in either language; the figures filter on codes."""
     from kesu.core.catalogues import CHANNELS
     from kesu.policies.services import active_version, policy_of
 
@@ -241,10 +251,10 @@ def _code_for(dimension: str, value: str) -> str:
     except KesuError:
         return value
     if dimension == "level":
-        return next((lv.code for lv in policy.levels if lv.name == value), value)
+        return next((lv.code for lv in policy.levels if value in (lv.name, lv.name_en)), value)
     if dimension == "category":
         return next((c for c in policy.category_codes()
-                     if " / ".join(n.name for n in policy.category_path(c)) == value), value)
+                     if value in (_category(policy, c, "zh-hans"), _category(policy, c, "en"))), value)
     if dimension == "channel":
-        return next((code for code, (zh, _en) in CHANNELS.items() if zh == value), value)
+        return next((code for code, names in CHANNELS.items() if value in names), value)
     return value

@@ -167,7 +167,9 @@ def dashboard_figures(now: datetime) -> dict[str, Any]:
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     open_states = [s.value for s in OPEN_STATES]
     open_q = Complaint.objects.filter(status__in=open_states)
-    names = {lv.code: lv.name for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
+    english = (get_language() or "").startswith("en")
+    names = {lv.code: (lv.name_en if english and lv.name_en else lv.name)
+             for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
     by_level = [(names.get(row["level"], row["level"] or _("未定级")), row["n"])
                 for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
     by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n", "department__name"))
