@@ -113,7 +113,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
     category = " / ".join(n.name for n in policy.category_path(c.category))
-    extra = [(f.name, c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
+    extra = [(f.name, personal.extra[f.code]) for f in policy.record_fields if f.code in c.extra]  # plates masked
     return render(request, "web/detail.html", {
         "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,
