@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/", include("kesu.api.urls")),
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
+    path("intelligence/", include("kesu.intelligence.urls")),
     path("", include("kesu.web.urls")),
 ]
