@@ -258,8 +258,9 @@ def merge_refusal(duplicate_id: int, survivor_id: int, survivor_status: State) -
 
 
 def unmerge_refusal(survivor_status: State) -> str | None:
-    """A merge is undone only while the case it went into is open (F13)."""
-    if survivor_status not in MERGEABLE:
+    """A merge is undone only while the case it went into is open (F13): not once it is signed off
+    or after, answered as not valid, or itself merged."""
+    if survivor_status in CLOSED_STATES | {State.INVALID_ANSWERED, State.MERGED}:
         return f"并入的投诉已是“{STATE_LABELS[survivor_status][0]}”，不能撤销合并"
     return None
 

@@ -64,10 +64,9 @@ class FieldModel:
     """One field's linear classifier over the bundle's features, with its confidence temperature."""
 
     def __init__(self, classifier: Any, temperature: float = 1.0) -> None:
-        self.classifier = classifier
         self.temperature = temperature
         self.labels: list[str] = [str(c) for c in classifier.classes_]
-        coef = classifier.coef_
+        coef = classifier.coef_  # only the weights are kept: the classifier object would store them twice
         self.coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float32)
         self.intercept = np.asarray(classifier.intercept_, dtype=np.float32)
 
@@ -223,8 +222,12 @@ def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *,
         return None, {name: Quality(len(r[0]), 0, None, None) for name, r in rows.items()}
     vec = vectorizer()
     vec.fit(list(every))
+    vec.__dict__.pop("stop_words_", None)  # the n-grams left out: only for introspection, and large
     fields: dict[str, FieldModel] = {}
     for name, (texts, labels) in rows.items():
+        if len(texts) < MIN_EXAMPLES:
+            qualities[name] = Quality(len(texts), 0, None, None)
+            continue
         model, qualities[name] = train_field(vec.transform([normalise(t) for t in texts]), labels, seed=seed)
         if model is not None:
             fields[name] = model

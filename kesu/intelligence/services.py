@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 from kesu.complaints import search
 from kesu.complaints.models import Complaint
@@ -71,8 +71,10 @@ def current_bundle(*, fresh: bool = False) -> tuple[int | None, learn.Bundle | N
 
 
 def forget_loaded_model() -> None:
+    """A new version is used at once here (other processes find it within RECHECK_SECONDS)."""
     with _load_lock:
         _loaded.update(number=None, bundle=None, checked=0.0)
+    _matrix.update(key=None, ids=None, m=None)
 
 
 # Cold start for validity: what enquiries and requests for help sound like (the policy's validity
@@ -465,7 +467,7 @@ _matrix: dict[str, Any] = {"key": None, "ids": None, "m": None}
 
 
 def _case_matrix() -> tuple[list[int], np.ndarray]:
-    key = (Case.objects.count(), Case.objects.aggregate(m=Max("built_at"))["m"])
+    key = tuple(Case.objects.aggregate(n=Count("pk"), m=Max("built_at"), p=Max("pk")).values())
     if _matrix["key"] != key:
         pairs = list(Case.objects.filter(vector__isnull=False).values_list("complaint_id", "vector"))
         ids = [pk for pk, _ in pairs]

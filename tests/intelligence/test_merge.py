@@ -30,7 +30,7 @@ def merge(c: Complaint, into: Complaint, who, now) -> Complaint:  # type: ignore
 
 def test_a_duplicate_is_closed_as_merged_and_the_other_case_continues(p1, people, now):
     survivor = register(people, now)
-    duplicate = register(people, now + timedelta(minutes=5), channel="web")
+    duplicate = register(people, now + timedelta(minutes=5), channel="web")  # told again on the website
     assert running(duplicate)
     d = merge(duplicate, survivor, people["wangkf"], now + timedelta(minutes=10))
     s = Complaint.objects.get(pk=survivor.pk)
@@ -79,12 +79,13 @@ def test_undo_while_the_surviving_case_is_open(p1, people, now):
 
 
 def test_no_undo_once_the_surviving_case_is_closed(p1, people, now):
-    survivor = bring_to(State.SATISFIED, people, now)
-    duplicate = register(people, now)
-    d = merge(duplicate, survivor, people["wangkf"], now)
     from kesu.complaints import lifecycle
 
-    lifecycle.sign_off(Complaint.objects.get(pk=survivor.pk), actor=people["zhoujl"], now=now)
+    survivor = bring_to(State.FOLLOW_UP, people, now)
+    d = merge(register(people, now), survivor, people["wangkf"], now)
+    s = lifecycle.record_return_visit(Complaint.objects.get(pk=survivor.pk), actor=people["chenhf"], now=now,
+                                      satisfied=True, conversation="客户满意")
+    lifecycle.sign_off(s, actor=people["zhoujl"], now=now)
     with pytest.raises(KesuError, match="不能撤销合并"):
         steps.perform("unmerge", d, {"reason": "误合并"}, actor=people["zhoujl"], now=now,
                       expected_version=d.version)

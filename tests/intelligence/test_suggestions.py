@@ -42,12 +42,15 @@ def test_the_model_learns_the_confirmed_history_and_says_which_words_drove_it(co
 
 def test_a_correction_is_what_the_next_model_learns(confirmed, people, now):
     services.retrain(now)
-    # A person corrects the type of one complaint at 分类定级: the next training run reads the correction.
-    c = confirmed[0]
+    c = register(people, now, customer_words="新车的配件三个月都没到货")
+    c = lifecycle.classify(c, actor=people["wangkf"], now=now, level="dissatisfied", category="repair_time",
+                           validity="valid")
+    # A person corrects the type at 分类定级: the next training run reads the correction.
     lifecycle.classify(c, actor=people["wangkf"], now=now, level="dissatisfied", category="parts", validity="valid")
     rows, _count, _newest = services.training_rows(policy_of(active_version()))
     texts, labels = rows["category"]
     assert labels[texts.index(c.customer_words)] == "parts"
+    assert services.retrain(now + timedelta(hours=1)) is not None  # and it is something new to learn from
 
 
 def test_models_are_versioned_and_a_run_with_nothing_new_learns_nothing(confirmed, people, now):
