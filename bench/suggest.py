@@ -99,8 +99,10 @@ def main() -> None:
                 actor=actor, now=now)
     registered = time.perf_counter() - t0
     t0 = time.perf_counter()
-    for c, (_, lab) in zip(made, train, strict=True):
-        lifecycle.classify(c, actor=actor, now=now, level="ordinary", category=code[lab], validity="valid")
+    for start in range(0, len(made), 500):  # each a kernel step with its event; committed 500 at a time
+        with transaction.atomic():
+            for c, (_, lab) in zip(made[start:start + 500], train[start:start + 500], strict=True):
+                lifecycle.classify(c, actor=actor, now=now, level="ordinary", category=code[lab], validity="valid")
     classified = time.perf_counter() - t0
     print(f"{len(train)} training rows registered in {registered:.1f} s and classified in {classified:.1f} s "
           f"({len(labels)} labels)")

@@ -67,19 +67,26 @@ class FieldModel:
         self.temperature = temperature
         self.labels: list[str] = [str(c) for c in classifier.classes_]
         coef = classifier.coef_  # only the weights are kept: the classifier object would store them twice
-        self.coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float32)
+        coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float32)
+        # features × labels, contiguous: a sparse row times it reads only the row's features (a
+        # transposed view would be copied whole on every suggestion)
+        self.coef_t = np.ascontiguousarray(coef.T)
         self.intercept = np.asarray(classifier.intercept_, dtype=np.float32)
 
+    @property
+    def coef(self) -> np.ndarray:
+        return self.coef_t.T
+
     def scores(self, X: Any) -> np.ndarray:
-        s = np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
+        s = np.asarray(X @ self.coef_t, dtype=np.float64) + self.intercept
         if s.shape[1] == 1:  # two labels: one score, for the second
             s = np.column_stack([-s[:, 0], s[:, 0]])
         return s
 
     def weights(self, label: int) -> np.ndarray:
-        if self.coef.shape[0] == 1:  # two labels: the one row speaks for the second, against the first
-            return np.asarray(self.coef[0] if label == 1 else -self.coef[0])
-        return np.asarray(self.coef[label])
+        if self.coef_t.shape[1] == 1:  # two labels: the one column speaks for the second, against the first
+            return np.asarray(self.coef_t[:, 0] if label == 1 else -self.coef_t[:, 0])
+        return np.asarray(self.coef_t[:, label])
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         z = scores / self.temperature
@@ -141,18 +148,26 @@ class Bundle:
         return bundle
 
 
-def vectorizer() -> Any:
+LARGE = 5000  # from this many texts on: 1–3-grams seen at least twice; below: 1–2-grams, every one
+
+
+def vectorizer(n_texts: int = LARGE) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
-                           max_features=300_000, dtype=np.float32)
+    if n_texts >= LARGE:
+        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
+                               max_features=300_000, dtype=np.float32)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32)
 
 
-def classifier() -> Any:
+def classifier(labels: Sequence[str] = ()) -> Any:
     from sklearn.svm import LinearSVC
 
-    # balanced: a label with few examples (热水器 has a tenth of the others) still counts
-    return LinearSVC(C=0.5, class_weight="balanced")
+    counts = Counter(labels).values()
+    # Balanced weights when one label has far fewer examples than another (热水器: a tenth of the
+    # others), so it still counts; with counts alike they only cost accuracy.
+    skewed = bool(counts) and max(counts) > 3 * min(counts)
+    return LinearSVC(C=0.5, class_weight="balanced" if skewed else None)
 
 
 def _temperature(model: FieldModel, X: Any, labels: Sequence[str]) -> float:
@@ -199,14 +214,14 @@ def train_field(X: Any, labels: Sequence[str], *, seed: int = 17,
     except ValueError:  # a label too rare to stratify
         a, b = train_test_split(rows, test_size=n_test, random_state=seed)
     y = np.array(labels, dtype=object)
-    probe = FieldModel(classifier().fit(X[a], list(y[a])))
+    probe = FieldModel(classifier(list(y[a])).fit(X[a], list(y[a])))
     predicted = [probe.labels[i] for i in probe.scores(X[b]).argmax(axis=1)]
     names = sorted(set(labels))
     per = f1_score(list(y[b]), predicted, labels=names, average=None, zero_division=0)
     quality = Quality(len(labels), len(b), round(float(accuracy_score(list(y[b]), predicted)), 4),
                       round(float(f1_score(list(y[b]), predicted, average="macro", zero_division=0)), 4),
                       {n: round(float(f), 4) for n, f in zip(names, per, strict=True)})
-    model = FieldModel(classifier().fit(X, labels), temperature=_temperature(probe, X[b], list(y[b])))
+    model = FieldModel(classifier(labels).fit(X, labels), temperature=_temperature(probe, X[b], list(y[b])))
     return model, quality
 
 
@@ -220,7 +235,7 @@ def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *,
     qualities: dict[str, Quality] = {}
     if len(every) < MIN_EXAMPLES:
         return None, {name: Quality(len(r[0]), 0, None, None) for name, r in rows.items()}
-    vec = vectorizer()
+    vec = vectorizer(len(every))
     vec.fit(list(every))
     vec.__dict__.pop("stop_words_", None)  # the n-grams left out: only for introspection, and large
     fields: dict[str, FieldModel] = {}

@@ -16,8 +16,10 @@ class Settings(models.Model):
     min_confidence = models.FloatField("建议最低置信度", default=0.6,
                                        help_text="低于此置信度的建议不显示（0–1）")
     retrain_hours = models.PositiveIntegerField("自动重新训练间隔（小时）", default=24)
-    repeat_threshold = models.FloatField("同一问题相似度阈值", default=0.5)
-    duplicate_threshold = models.FloatField("重复投诉（可合并）相似度阈值", default=0.9)
+    repeat_threshold = models.FloatField("同一问题相似度阈值", default=0.2,
+                                         help_text="意思相近的程度（0–1），达到即视为同一问题")
+    duplicate_threshold = models.FloatField("重复投诉（可合并）相似度阈值", default=0.6,
+                                            help_text="用字相同的程度（0–1），达到即视为同一投诉再次提出，可合并")
     updated_at = models.DateTimeField("更新时间", null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

@@ -125,6 +125,20 @@ def _names(policy: Policy, field: str) -> dict[str, str]:
     return _departments()
 
 
+_policies: dict[int, tuple[Policy, dict[str, dict[str, str]], dict[str, learn.Lexicon]]] = {}
+
+
+def _of_policy(policy: Policy) -> tuple[dict[str, dict[str, str]], dict[str, learn.Lexicon]]:
+    """The policy's value names and words, worked out once per policy version (it is frozen)."""
+    held = _policies.get(id(policy))
+    if held is None or held[0] is not policy:
+        if len(_policies) > 16:
+            _policies.clear()
+        held = (policy, {f: _names(policy, f) for f in ("category", "level", "validity")}, lexicons(policy))
+        _policies[id(policy)] = held
+    return held[1], held[2]
+
+
 def _departments() -> dict[str, str]:
     return dict(Department.objects.filter(is_active=True).values_list("code", "name"))
 
@@ -137,12 +151,11 @@ def suggest(policy: Policy, text: str, *, departments: dict[str, str] | None = N
     _number, bundle = current_bundle()
     out: dict[str, Suggested] = {}
     guesses = bundle.guess(text) if bundle is not None else {}
-    names = {f: _names(policy, f) for f in ("category", "level", "validity")}
-    names["department"] = departments if departments is not None else _departments()
+    own_names, cold = _of_policy(policy)
+    names = {**own_names, "department": departments if departments is not None else _departments()}
     for field, g in guesses.items():
         if g.value in names[field]:
             out[field] = Suggested(field, g.value, names[field][g.value], g.confidence, g.words, "model")
-    cold = lexicons(policy)
     for field, lexicon in cold.items():
         if field not in out:
             g2 = lexicon.guess(text)
@@ -308,6 +321,7 @@ class Similar:
     complaint_id: int
     score: float
     same: tuple[str, ...]
+    duplicate: bool = False  # the same complaint again (nearly the same words)
 
 
 def _boost(c: Complaint, row: dict[str, Any]) -> tuple[float, tuple[str, ...]]:
@@ -340,14 +354,15 @@ def similar_earlier(c: Complaint, *, threshold: float | None = None, vector: np.
     # Shortlist: by meaning where both have a vector, by shared characters otherwise.
     quick = sorted(rows, key=lambda r: -(meaning[r["pk"]] if r["pk"] in meaning
                                          else similarity.wording_quick(c.customer_words, r["customer_words"])))
+    row = settings_row()
     out = []
     for r in quick[:SHORTLIST]:
-        score = similarity.combine(similarity.features(meaning.get(r["pk"]), c.customer_words, r["customer_words"]))
         boost, same = _boost(c, r)
-        score = min(1.0, score + boost) if score >= 0.2 else score
-        if score >= limit_score:
-            out.append(Similar(r["pk"], round(score, 4), same))
-    out.sort(key=lambda s: -s.score)
+        f = similarity.features(meaning.get(r["pk"]), c.customer_words, r["customer_words"])
+        score, repeat, dup = similarity.judge(f, repeat=limit_score - boost, duplicate=row.duplicate_threshold)
+        if repeat:
+            out.append(Similar(r["pk"], round(min(1.0, score + boost), 4), same, dup))
+    out.sort(key=lambda s: (-s.duplicate, -s.score))
     return out[:limit]
 
 
@@ -359,11 +374,10 @@ def find_repeats(c: Complaint, now: datetime, *, vector: np.ndarray | None = Non
     rows = [Repeat(complaint=c, earlier_id=pk, kind=Repeat.Kind.CUSTOMER, score=1.0, same=same, found_at=now)
             for pk, same in same_customer(c, policy)]
     if problem:
-        dup = settings_row().duplicate_threshold
         Repeat.objects.filter(complaint=c, kind=Repeat.Kind.PROBLEM).delete()
         for s in similar_earlier(c, vector=vector):
             rows.append(Repeat(complaint=c, earlier_id=s.complaint_id, kind=Repeat.Kind.PROBLEM, score=s.score,
-                               duplicate=s.score >= dup, same=list(s.same), found_at=now))
+                               duplicate=s.duplicate, same=list(s.same), found_at=now))
     if rows:
         Repeat.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
