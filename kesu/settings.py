@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kesu.api",
     "kesu.reports",
     "kesu.privacy",  # issue 14: retention, a customer's own data, login protection
+    "kesu.intelligence",  # issue 17: suggestions, repeated complaints, the case library
     "kesu.access",  # issue 14: who sees which personal data, reveals with a reason, the phone lookup's limit
     "captcha",  # django-simple-captcha: the portal's image check, one-time challenges in the database
 ]
@@ -230,6 +231,7 @@ KESU_BEAT_LOCK_SECONDS = env_int("KESU_BEAT_LOCK_SECONDS", 30, minimum=3)
 KESU_PORTAL_SUBMISSIONS_PER_HOUR = env_int("KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1)
 KESU_PORTAL_TRACK_FAILURES_PER_HOUR = env_int("KESU_PORTAL_TRACK_FAILURES_PER_HOUR", 10, minimum=1)
 KESU_MAIL_POLL_SECONDS = env_int("KESU_MAIL_POLL_SECONDS", 60, minimum=5)  # how often mailboxes are read
+KESU_INTEL_VECTOR_SECONDS = env_int("KESU_INTEL_VECTOR_SECONDS", 20, minimum=1)  # meaning vectors, in batches
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("KESU_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("KESU_EMAIL_PORT", 25, minimum=1)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
     path("privacy/", include("kesu.privacy.urls")),
+    path("intelligence/", include("kesu.intelligence.urls")),
     path("", include("kesu.web.urls")),
 ]

@@ -65,6 +65,9 @@ def bring_to(target: State, people: dict[str, Staff], now: datetime, **overrides
         c = lifecycle.classify(c, actor=people["wangkf"], now=t, level="dissatisfied", category="other",
                                validity="enquiry")
         return lifecycle.answer_invalid(c, actor=people["wangkf"], now=t, explanation="属咨询，已解释")
+    if target == State.MERGED:  # F13: a duplicate merged into another case being handled
+        return lifecycle.merge(c, into=register(people, now), actor=people["wangkf"], now=t,
+                               reason="同一投诉重复登记")
     flow = P1_FLOW
     if target == State.REOPENED:
         flow = [*P1_FLOW[:5], (State.REOPENED, "record_return_visit", "chenhf",

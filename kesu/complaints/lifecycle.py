@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from kesu import tasks
 from kesu.audit.services import record_events
 from kesu.clocks import services as clock_services
 from kesu.complaints import search
@@ -147,6 +148,8 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
         for att in stored:  # the database rolled back; take the files with it
             att.file.storage.delete(att.file.name)
         raise
+    # F13, after commit, never in this request: suggestions and repeat checks (kesu.intelligence)
+    tasks.enqueue("intelligence.registered", complaint_ids=[c.pk for c in made])
     return made
 
 
@@ -352,6 +355,73 @@ def reopen(complaint: Complaint, *, actor: Staff, now: datetime, reason: str,
            expected_version: int | None = None) -> Complaint:
     """F8: a closed or archived case reopens only through this recorded step."""
     return _transition(complaint, "reopen", actor=actor, now=now, reason=reason, expected_version=expected_version)
+
+
+# --- repeated complaints: merging a duplicate (F13) -----------------------------------------------
+
+
+def merge(duplicate: Complaint, *, into: Complaint, actor: Staff, now: datetime, reason: str,
+          expected_version: int | None = None) -> Complaint:
+    """F13: the same complaint delivered twice — ``duplicate`` is closed as merged into ``into``,
+    which continues. Both are locked (lower id first, the same order everywhere), the duplicate's
+    clocks stop (a merged case runs none), and both timelines record it with a link to the other."""
+    with transaction.atomic():
+        d, s = _lock_pair(duplicate, expected_version, into)
+        policy = policy_of(d.policy_version)
+        before = _snapshot(d)
+        t = rules.permit("merge", facts_of(d, policy), actor_facts(actor, d, now), rules.Change(reason=reason),
+                         workflow_roles(policy))
+        why = rules.merge_refusal(d.pk, s.pk, State(s.status))
+        if why is None and not _may_see(actor, s, now):
+            raise TransitionRefused("not_visible")
+        if why:
+            raise TransitionRefused("guard_failed", field="into", action=t.label[0], detail=why)
+        d.status = t.target
+        d = _save(d, before, policy, kind="merge", actor=actor, now=now, reason=reason,
+                  extra={"merged_into": [None, s.number]})
+        _save(s, _snapshot(s), policy_of(s.policy_version), kind="merge_received", actor=actor, now=now,
+              reason=reason, extra={"merged_from": [None, d.number]})
+        return d
+
+
+def unmerge(duplicate: Complaint, *, actor: Staff, now: datetime, reason: str,
+            expected_version: int | None = None) -> Complaint:
+    """Undo a merge while the case it went into is open: the duplicate returns to the state it had,
+    the clocks the merge stopped run again (their due times unchanged), both timelines record it."""
+    merged = duplicate.events.filter(kind="merge").order_by("-seq").first()
+    if merged is None:
+        raise TransitionRefused("transition_not_allowed", action=rules.BY_ACTION["unmerge"].label[0],
+                                state=rules.state_label(duplicate.status))
+    survivor = Complaint.objects.filter(number=(merged.changes.get("merged_into") or [None, ""])[1]).first()
+    if survivor is None:
+        raise KesuError("bad_value", field="into", detail="找不到被并入的投诉")
+    with transaction.atomic():
+        d, s = _lock_pair(duplicate, expected_version, survivor)
+        policy = policy_of(d.policy_version)
+        before = _snapshot(d)
+        t = rules.permit("unmerge", facts_of(d, policy), actor_facts(actor, d, now), rules.Change(reason=reason),
+                         workflow_roles(policy))
+        why = rules.unmerge_refusal(State(s.status))
+        if why:
+            raise TransitionRefused("guard_failed", action=t.label[0], detail=why)
+        d.status = State(merged.from_status) if merged.from_status else t.target
+        from kesu.clocks.models import ComplaintClock
+
+        ComplaintClock.objects.filter(complaint=d, cancelled_at=merged.at).update(cancelled_at=None)
+        d = _save(d, before, policy, kind="unmerge", actor=actor, now=now, reason=reason,
+                  extra={"merged_into": [s.number, None]})
+        _save(s, _snapshot(s), policy_of(s.policy_version), kind="merge_undone", actor=actor, now=now,
+              reason=reason, extra={"merged_from": [d.number, None]})
+        return d
+
+
+def _lock_pair(first: Complaint, expected_version: int | None, other: Complaint) -> tuple[Complaint, Complaint]:
+    """Lock two complaints, the lower id first; the version is checked on ``first`` (the one acted on)."""
+    if first.pk < other.pk:
+        a = _lock(first, expected_version)
+        return a, _lock(other, None)
+    b = _lock(other, None)
+    return _lock(first, expected_version), b
 
 
 # --- events that do not change the status ------------------------------------------------------------

@@ -18,9 +18,9 @@ The rule for clocks, in one place:
   the round that ended — a clock whose start event is a step of handling, i.e. anything but the
   once-only ``ONCE_EVENTS`` (registration, classification). The new round starts them again from
   their start events; a start event of an earlier round no longer counts for them.
-* **No clock runs on a closed case** (``CLOCKLESS_STATES``: signed off, reviewed, archived, and
-  answered as not valid): reaching such a state stops what its event stops and cancels the rest,
-  and nothing starts there.
+* **No clock runs on a closed case** (``CLOCKLESS_STATES``: signed off, reviewed, archived,
+  answered as not valid, merged into another case): reaching such a state stops what its event
+  stops and cancels the rest, and nothing starts there.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ ROUND_STARTS: frozenset[str] = frozenset({"record_unsatisfied", "reopen", "uphol
 # as a whole and outlives a new round; every other clock times a step of one round.
 ONCE_EVENTS: frozenset[str] = frozenset({"registered", "classify"})
 # States in which no clock runs.
-CLOCKLESS_STATES: frozenset[str] = frozenset({*CLOSED_STATES, State.INVALID_ANSWERED})
+CLOCKLESS_STATES: frozenset[str] = frozenset({*CLOSED_STATES, State.INVALID_ANSWERED, State.MERGED})
 
 
 def runs_no_clocks(status: str) -> bool:

@@ -33,6 +33,7 @@ class State(StrEnum):
     ARCHIVED = "archived"  # 已归档
     INVALID_ANSWERED = "invalid_answered"  # 非有效投诉，已答复说明
     OBJECTED = "objected"  # 客户提出异议，待上级复审
+    MERGED = "merged"  # 重复投诉，已并入另一件（F13；撤销合并可回到合并前的状态）
 
 
 STATE_LABELS: dict[State, tuple[str, str]] = {
@@ -49,9 +50,10 @@ STATE_LABELS: dict[State, tuple[str, str]] = {
     State.ARCHIVED: ("已归档", "Archived"),
     State.INVALID_ANSWERED: ("非有效投诉已答复", "Invalid, answered"),
     State.OBJECTED: ("复审中", "Under review (objection)"),
+    State.MERGED: ("已合并", "Merged"),
 }
 
-OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED}
+OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.INVALID_ANSWERED, State.MERGED}
 CLOSED_STATES: frozenset[State] = frozenset({State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED})
 UNSATISFIED_STATES: tuple[State, ...] = (State.REOPENED, State.OBJECTED)  # the customer is not (yet) content
 # F10: the customer rates the handling once it is settled: satisfied, then signed and reviewed.
@@ -187,10 +189,18 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     needs_reason: bool = False
     label: tuple[str, str] = ("", "")
+    # An undo: the complaint goes back to the state before the step it undoes (the kernel reads it
+    # from that step's event); ``target`` is then only where it would go without one.
+    restores: bool = False
 
 
 _CS = (Role.CS_AGENT.value, Role.CS_MANAGER.value)
 _S = State
+# F13: a duplicate (the same complaint delivered twice in other words) is merged into the case that
+# continues while both are still being handled; the merge is undone while that case is open.
+MERGEABLE: frozenset[State] = frozenset({
+    State.REGISTERED, State.CLASSIFIED, State.ASSIGNED, State.HANDLING, State.SOLUTION_AGREED, State.FOLLOW_UP,
+    State.REOPENED, State.OBJECTED})
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("classify", frozenset({_S.REGISTERED, _S.CLASSIFIED}), _S.CLASSIFIED,
@@ -230,7 +240,29 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("dismiss_objection", frozenset({_S.OBJECTED}), _S.FOLLOW_UP, (Role.GM.value,),
                policy_role="objection_reviewer", needs_reason=True,
                label=("复审：维持原处理结果", "Review: result stands")),
+    Transition("merge", MERGEABLE, _S.MERGED, (*_CS, DEPT_MANAGER), needs_reason=True,
+               label=("合并重复投诉", "Merge as a duplicate")),
+    Transition("unmerge", frozenset({_S.MERGED}), _S.REGISTERED, _CS, needs_reason=True, restores=True,
+               label=("撤销合并", "Undo the merge")),
 )
+
+
+def merge_refusal(duplicate_id: int, survivor_id: int, survivor_status: State) -> str | None:
+    """Why the duplicate cannot be merged into this case (None: it can): not into itself, and only
+    into a case that is still being handled."""
+    if duplicate_id == survivor_id:
+        return "不能并入自身"
+    if survivor_status not in MERGEABLE:
+        return f"被并入的投诉状态为“{STATE_LABELS[survivor_status][0]}”，只能并入处理中的投诉"
+    return None
+
+
+def unmerge_refusal(survivor_status: State) -> str | None:
+    """A merge is undone only while the case it went into is open (F13): not once it is signed off
+    or after, answered as not valid, or itself merged."""
+    if survivor_status in CLOSED_STATES | {State.INVALID_ANSWERED, State.MERGED}:
+        return f"并入的投诉已是“{STATE_LABELS[survivor_status][0]}”，不能撤销合并"
+    return None
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
@@ -297,7 +329,7 @@ def _pending_transfer(f: Facts, a: ActorFacts) -> str | None:
 
 
 # Steps on an open case; closed cases (signed off and after) change only through a recorded reopening.
-_HANDLEABLE = frozenset(State) - CLOSED_STATES - {State.INVALID_ANSWERED}
+_HANDLEABLE = frozenset(State) - CLOSED_STATES - {State.INVALID_ANSWERED, State.MERGED}
 _MAY_EXTEND = (OWNER, DEPT_MANAGER, Role.CS_AGENT.value, Role.CS_MANAGER.value)
 
 ACTIVITIES: tuple[Activity, ...] = (
@@ -355,6 +387,8 @@ NON_STATUS_EVENTS: dict[str, tuple[str, str]] = {
     "owner_changed": ("更换处理人", "Owner changed"),
     "customer_added_info": ("客户补充信息", "Customer added information"),
     "customer_rating": ("客户评价", "Customer rating"),
+    "merge_received": ("并入重复投诉", "A duplicate merged into this case"),
+    "merge_undone": ("撤销并入的重复投诉", "Merge of a duplicate undone"),
     **{a.action: a.label for a in ACTIVITIES},
 }
 

@@ -244,6 +244,12 @@ STEPS: dict[str, Step] = {s.code: s for s in (
     Step("dismiss_objection", (_text("finding", "复审结论", "Finding"),),
          lambda ctx, v, ver: lifecycle.decide_objection(ctx.complaint, upheld=False, finding=v["finding"],
                                                         **_kw(ctx, ver))),
+    # F13: a duplicate merged into the case that continues, and the undo while that case is open
+    Step("merge", (Input("into", ("并入的投诉编号", "Merge into (complaint number)"), "line", True, limit=40),
+                   _text("reason", "合并说明", "Why these are the same complaint")),
+         lambda ctx, v, ver: lifecycle.merge(ctx.complaint, into=_complaint(v["into"]), reason=v["reason"],
+                                             **_kw(ctx, ver))),
+    _step("unmerge", _reasoned(lifecycle.unmerge, "reason", label=("撤销合并原因", "Why undo the merge"))),
     # activities
     Step("transfer", (_department_input("department", "接收部门", "Receiving department"),
                       _text("reason", "转交原因", "Why")),
@@ -334,6 +340,13 @@ STEPS: dict[str, Step] = {s.code: s for s in (
 # adding files carry the record template's fields and uploads (lifecycle.edit_complaint and
 # add_attachments; mail adds files to the case it answers). Neither has a staff page yet.
 ELSEWHERE = frozenset({"edited", "attachment_added"})
+
+
+def _complaint(number: str) -> Complaint:
+    found = Complaint.objects.filter(number=number.strip()).first()
+    if found is None:
+        raise KesuError("bad_value", field="into", detail=f"没有编号为 {number} 的投诉")
+    return found
 
 
 def _dept(code: str | None) -> Department | None:

@@ -33,6 +33,8 @@ HOW: dict[str, tuple[str, str, dict[str, object]]] = {
     "object": ("raise_objection", "wangkf", {"objection": "客户认为赔偿不足，要求复审"}),
     "uphold_objection": ("decide_objection", "zhangzong", {"upheld": True, "finding": "调查不充分，重新调查"}),
     "dismiss_objection": ("decide_objection", "zhangzong", {"upheld": False, "finding": "原处理结果合理"}),
+    "merge": ("merge", "wangkf", {"reason": "同一投诉，电话和网上各登记了一次"}),  # into a new case (take)
+    "unmerge": ("unmerge", "zhoujl", {"reason": "核实后并非同一投诉"}),
 }
 
 # In P1 the GM reviews every case, so archiving straight after sign-off is refused by a guard.
@@ -48,6 +50,10 @@ def take(c: Complaint, action: str, people, now) -> Complaint:
     kwargs = dict(kwargs)
     if "department" in kwargs:
         kwargs["department"] = Department.objects.get(code=kwargs["department"])
+    if action == "merge":  # F13: into another case being handled
+        from tests.factories import register
+
+        kwargs["into"] = register(people, now)
     return getattr(lifecycle, func)(c, actor=people[who], now=now, **kwargs)
 
 

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("workflow",),  # handling records beside the complaint, the step registry
     ("printing",),  # paper forms, used by the pages and the reports
     ("privacy", "access"),  # retention, a customer's own data, login protection; who sees which personal data
+    ("intelligence",),  # suggestions, repeated complaints, the case library (F13): beside the pages, below them
     ("web", "portal", "api", "intake", "mailin", "reports"),  # the doors and pages: independent of each other
     ("ops",),  # bootstrap, demo data, serve
     ("project",),  # kesu/settings.py, urls.py, wsgi.py, __main__.py: they name every app

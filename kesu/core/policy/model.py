@@ -191,6 +191,13 @@ class Reporting(_Doc):
     recipients: Annotated[list[str], Field(min_length=1)] = ["cs_manager", "gm"]
 
 
+class Repeats(_Doc):
+    """F13: a complaint by the same customer, or about the same problem, within ``window`` of an
+    earlier one is a repeated complaint (shown beside the earlier case, counted in reports)."""
+
+    window: DurationField = Duration.parse("30d")
+
+
 class Workflow(_Doc):
     sign_off: str = "cs_manager"
     review: str | None = "gm"  # None: the policy has no GM review step
@@ -286,6 +293,7 @@ class Policy(_Doc):
     handling: Handling = Handling()
     keywords: list[KeywordRule] = []
     reporting: Reporting = Reporting()
+    repeats: Repeats = Repeats()
     rewards: Rewards = Rewards()
     numbering: Numbering = Numbering()
     record_fields: list[RecordField] = []

@@ -1,0 +1,295 @@
+"""Learning from the organisation's own confirmed complaints (SPEC F13): plain Python, scikit-learn
+and numpy, no Django — the services feed it rows and store what it returns.
+
+A model is character n-grams of the customer's words (1–3 characters: Chinese needs no word
+segmentation for this, and a two-character word such as 漏水 is one feature) weighted by TF-IDF,
+and a linear classifier per field (category, level, validity, department). A linear model says
+which of the words in the text pushed it to its answer: each n-gram's weight times its TF-IDF value
+— those are the "words that drove it" shown beside the suggestion.
+
+Confidence is the classifier's probability for its answer (a softmax of the linear scores,
+calibrated by one temperature fitted on held-out rows), so the administrator's threshold means
+the same thing for every field.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MIN_EXAMPLES = 20  # fewer confirmed examples of a field: the policy's own words suggest it (cold start)
+MIN_PER_LABEL = 2  # a label needs at least this many examples to be learned
+
+_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d{5,}")  # order numbers, phones: their digits say nothing about the category
+
+
+def normalise(text: str) -> str:
+    """What the model reads: lower case, one space, long digit runs as one sign, the BOM gone."""
+    text = (text or "").replace("\ufeff", "").lower()
+    text = _NUMBER.sub("#", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Guess:
+    value: str
+    confidence: float
+    words: tuple[str, ...]  # the n-grams that pushed the model to ``value``, strongest first
+
+
+@dataclass
+class Quality:
+    """Measured on rows held out of training (then the model is fitted again on all of them)."""
+
+    examples: int
+    held_out: int
+    accuracy: float | None
+    macro_f1: float | None
+    per_label: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"examples": self.examples, "held_out": self.held_out, "accuracy": self.accuracy,
+                "macro_f1": self.macro_f1, "per_label": self.per_label}
+
+
+class FieldModel:
+    """One field's linear classifier over the bundle's features, with its confidence temperature."""
+
+    def __init__(self, classifier: Any, temperature: float = 1.0) -> None:
+        self.temperature = temperature
+        self.labels: list[str] = [str(c) for c in classifier.classes_]
+        coef = classifier.coef_  # only the weights are kept: the classifier object would store them twice
+        coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float32)
+        # features × labels, contiguous: a sparse row times it reads only the row's features (a
+        # transposed view would be copied whole on every suggestion)
+        self.coef_t = np.ascontiguousarray(coef.T)
+        self.intercept = np.asarray(classifier.intercept_, dtype=np.float32)
+
+    @property
+    def coef(self) -> np.ndarray:
+        return self.coef_t.T
+
+    def scores(self, X: Any) -> np.ndarray:
+        s = np.asarray(X @ self.coef_t, dtype=np.float64) + self.intercept
+        if s.shape[1] == 1:  # two labels: one score, for the second
+            s = np.column_stack([-s[:, 0], s[:, 0]])
+        return s
+
+    def weights(self, label: int) -> np.ndarray:
+        if self.coef_t.shape[1] == 1:  # two labels: the one column speaks for the second, against the first
+            return np.asarray(self.coef_t[:, 0] if label == 1 else -self.coef_t[:, 0])
+        return np.asarray(self.coef_t[:, label])
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        z = scores / self.temperature
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+class Bundle:
+    """What one training run learned: the character n-gram features (shared) and a classifier per
+    field. ``guess`` transforms the text once and asks every field."""
+
+    def __init__(self, vectorizer: Any, fields: dict[str, FieldModel]) -> None:
+        self.vectorizer = vectorizer
+        self.fields = fields
+        self._names: np.ndarray | None = None
+
+    def features(self, texts: Sequence[str]) -> Any:
+        return self.vectorizer.transform([normalise(t) for t in texts])
+
+    def predict(self, name: str, texts: Sequence[str]) -> list[str]:
+        model = self.fields[name]
+        return [model.labels[i] for i in model.scores(self.features(texts)).argmax(axis=1)]
+
+    def guess(self, text: str, *, words: int = 5) -> dict[str, Guess]:
+        X = self.features([text]).tocsr()
+        out = {}
+        for name, model in self.fields.items():
+            p = model.probabilities(model.scores(X))[0]
+            best = int(p.argmax())
+            out[name] = Guess(model.labels[best], round(float(p[best]), 4), self._drivers(X, model, best, words))
+        return out
+
+    def _drivers(self, row: Any, model: FieldModel, label: int, n: int) -> tuple[str, ...]:
+        if row.nnz == 0:
+            return ()
+        contribution = row.data * model.weights(label)[row.indices]
+        order = np.argsort(-contribution)
+        if self._names is None:
+            self._names = self.vectorizer.get_feature_names_out()
+        chosen: list[str] = []
+        for i in order[: 8 * n]:
+            if contribution[i] <= 0 or len(chosen) >= n:
+                break
+            gram = str(self._names[row.indices[i]]).strip()
+            if not gram or (len(gram) < 2 and chosen) or any(gram in c for c in chosen):
+                continue  # a single character says little once a word is there
+            chosen = [c for c in chosen if c not in gram] + [gram]
+        return tuple(chosen)
+
+    def dumps(self) -> bytes:
+        self._names = None
+        return zlib.compress(pickle.dumps(self, protocol=5), 6)
+
+    @staticmethod
+    def loads(blob: bytes) -> Bundle:
+        bundle = pickle.loads(zlib.decompress(blob))  # written by train() into our own database
+        assert isinstance(bundle, Bundle)
+        return bundle
+
+
+LARGE = 5000  # from this many texts on: 1–3-grams seen at least twice; below: 1–2-grams, every one
+
+
+def vectorizer(n_texts: int = LARGE) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if n_texts >= LARGE:
+        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
+                               max_features=300_000, dtype=np.float32)
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32)
+
+
+def classifier(labels: Sequence[str] = ()) -> Any:
+    from sklearn.svm import LinearSVC
+
+    counts = Counter(labels).values()
+    # Balanced weights when one label has far fewer examples than another (热水器: a tenth of the
+    # others), so it still counts; with counts alike they only cost accuracy.
+    skewed = bool(counts) and max(counts) > 3 * min(counts)
+    return LinearSVC(C=0.5, class_weight="balanced" if skewed else None)
+
+
+def _temperature(model: FieldModel, X: Any, labels: Sequence[str]) -> float:
+    """The softmax temperature that makes the held-out rows' labels most likely."""
+    scores = model.scores(X)
+    index = {label: i for i, label in enumerate(model.labels)}
+    rows = [(i, index[lab]) for i, lab in enumerate(labels) if lab in index]
+    if not rows:
+        return 1.0
+    r, c = np.array([a for a, _ in rows]), np.array([b for _, b in rows])
+    best, best_loss = 1.0, float("inf")
+    for t in np.geomspace(0.02, 5.0, 48):
+        z = scores[r] / t
+        z = z - z.max(axis=1, keepdims=True)
+        loss = float(-(z[np.arange(len(r)), c] - np.log(np.exp(z).sum(axis=1))).mean())
+        if loss < best_loss:
+            best, best_loss = float(t), loss
+    return best
+
+
+def learnable(labels: Sequence[str]) -> list[bool]:
+    """Which rows a model can learn from: labels with at least MIN_PER_LABEL examples."""
+    counts = Counter(labels)
+    return [counts[lab] >= MIN_PER_LABEL for lab in labels]
+
+
+def train_field(X: Any, labels: Sequence[str], *, seed: int = 17,
+                held_out: float = 0.2) -> tuple[FieldModel | None, Quality]:
+    """One field: a stratified part of its confirmed rows held out (the quality shown to the
+    administrators, and the confidence's temperature), then the classifier fitted on every row.
+    ``None`` when the rows are too few or all one label (the cold start answers then)."""
+    keep = np.array(learnable(labels), dtype=bool)
+    labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
+    if len(labels) < MIN_EXAMPLES or len(set(labels)) < 2:
+        return None, Quality(len(labels), 0, None, None)
+    X = X[np.flatnonzero(keep)]
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(labels))
+    n_test = max(len(set(labels)), int(len(labels) * held_out))
+    try:
+        a, b = train_test_split(rows, test_size=n_test, random_state=seed, stratify=labels)
+    except ValueError:  # a label too rare to stratify
+        a, b = train_test_split(rows, test_size=n_test, random_state=seed)
+    y = np.array(labels, dtype=object)
+    probe = FieldModel(classifier(list(y[a])).fit(X[a], list(y[a])))
+    predicted = [probe.labels[i] for i in probe.scores(X[b]).argmax(axis=1)]
+    names = sorted(set(labels))
+    per = f1_score(list(y[b]), predicted, labels=names, average=None, zero_division=0)
+    quality = Quality(len(labels), len(b), round(float(accuracy_score(list(y[b]), predicted)), 4),
+                      round(float(f1_score(list(y[b]), predicted, average="macro", zero_division=0)), 4),
+                      {n: round(float(f), 4) for n, f in zip(names, per, strict=True)})
+    model = FieldModel(classifier(labels).fit(X, labels), temperature=_temperature(probe, X[b], list(y[b])))
+    return model, quality
+
+
+def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *,
+          seed: int = 17) -> tuple[Bundle | None, dict[str, Quality]]:
+    """Learn every field of ``rows`` (field → its confirmed texts and labels) with one set of
+    features fitted on all their texts."""
+    every: dict[str, None] = {}
+    for texts, _ in rows.values():
+        every.update(dict.fromkeys(normalise(t) for t in texts))
+    qualities: dict[str, Quality] = {}
+    if len(every) < MIN_EXAMPLES:
+        return None, {name: Quality(len(r[0]), 0, None, None) for name, r in rows.items()}
+    vec = vectorizer(len(every))
+    vec.fit(list(every))
+    vec.__dict__.pop("stop_words_", None)  # the n-grams left out: only for introspection, and large
+    fields: dict[str, FieldModel] = {}
+    for name, (texts, labels) in rows.items():
+        if len(texts) < MIN_EXAMPLES:
+            qualities[name] = Quality(len(texts), 0, None, None)
+            continue
+        model, qualities[name] = train_field(vec.transform([normalise(t) for t in texts]), labels, seed=seed)
+        if model is not None:
+            fields[name] = model
+    return (Bundle(vec, fields) if fields else None), qualities
+
+
+# --- the cold start: the policy's own words ---------------------------------------------------------
+
+
+def _grams(text: str) -> set[str]:
+    text = normalise(text)
+    return {text[i:i + 2] for i in range(len(text) - 1)} | ({text} if len(text) == 1 else set())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words per label from the policy (category names, keyword lists): what is known before any
+    complaint has been confirmed. Each label's words; a text's score is the share of a word's
+    two-character pieces it holds, the best word counting."""
+
+    words: dict[str, tuple[str, ...]]
+
+    def guess(self, text: str, *, prior: float = 0.0) -> Guess | None:
+        norm = normalise(text)
+        grams = _grams(norm)
+        best: tuple[float, str, tuple[str, ...]] | None = None
+        for label, words in self.words.items():
+            hits: list[tuple[float, str]] = []
+            for w in words:
+                wn = normalise(w)
+                if not wn:
+                    continue
+                if wn in norm:
+                    hits.append((1.0, w))
+                    continue
+                wg = _grams(wn)
+                if len(wg) >= 2:
+                    share = len(wg & grams) / len(wg)
+                    if share >= 0.5:
+                        hits.append((share * 0.8, w))
+            if not hits:
+                continue
+            hits.sort(reverse=True)
+            score = hits[0][0] + 0.1 * (len(hits) - 1)
+            if best is None or score > best[0]:
+                best = (score, label, tuple(w for _, w in hits[:5]))
+        if best is None:
+            return None
+        # A word match is a hint, not a measured model: its confidence stays modest.
+        return Guess(best[1], round(min(0.75, 0.35 + 0.25 * best[0]) + prior, 4), best[2])
