@@ -27,7 +27,12 @@ def _derive(explicit: str, secret: str) -> bytes:
 
 def current() -> tuple[str, bytes]:
     """(key id, key) for new entries."""
-    key = _derive(_configured("KESU_AUDIT_KEY"), str(settings.SECRET_KEY))
+    return _current(_configured("KESU_AUDIT_KEY"), str(settings.SECRET_KEY))
+
+
+@functools.lru_cache(maxsize=8)
+def _current(explicit: str, secret: str) -> tuple[str, bytes]:
+    key = _derive(explicit, secret)
     return _id(key), key
 
 

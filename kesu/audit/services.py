@@ -82,8 +82,20 @@ def _plain(field: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _digest(key: bytes, obj: models.Model, names: Sequence[str]) -> str:
-    fields = _fields(type(obj), tuple(names))
-    return mac(key, canonical({name: _plain(f, getattr(obj, name)) for name, f in zip(names, fields, strict=True)}))
+    values = {}
+    for name, plain in _converters(type(obj), tuple(names)):
+        value = getattr(obj, name)
+        values[name] = value if plain and (value is None or type(value) in (str, int)) else _plain(
+            _fields(type(obj), (name,))[0], value)
+    return mac(key, canonical(values))
+
+
+@functools.cache
+def _converters(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """Each name with whether its field's value is used as it is (text, numbers, keys) when it is
+    a str, an int or None — the registration's hot path skips _plain for those (same result)."""
+    special = (models.JSONField, models.DateField, models.DecimalField, models.BooleanField)
+    return [(name, not isinstance(f, special)) for name, f in zip(names, _fields(model, names), strict=True)]
 
 
 @functools.cache
@@ -118,13 +130,14 @@ def record_models() -> list[type[models.Model]]:
 Item = tuple[str, Any, datetime, tuple[str, object], Any]  # kind, actor id, at, (target type, id), data
 
 
-def _append(items: Sequence[Item]) -> None:
-    """Append the items in order, in the caller's transaction (see the module's docstring)."""
+def _append(items: Sequence[Item], current: tuple[str, bytes] | None = None) -> None:
+    """Append the items in order, in the caller's transaction (see the module's docstring);
+    ``current``: the key as the caller already read it."""
     if not items:
         return
     alias = router.db_for_write(AuditEntry)
     connection = connections[alias]
-    kid, key = keys.current()
+    kid, key = current or keys.current()
     with transaction.atomic(using=alias, savepoint=False):  # no SAVEPOINT inside the caller's
         rows = [(kind, actor_id, at, str(target_type), str(target_id), canonical(data if data is not None else {}))
                 for kind, actor_id, at, (target_type, target_id), data in items]
@@ -217,10 +230,12 @@ def record_events(complaint: models.Model, events: Sequence[Any]) -> None:
     its row: a change by SQL shows)."""
     if not events:
         return
-    _kid, key = keys.current()
+    current = keys.current()
+    key = current[1]
     row = complaint_digest(key, complaint)
     _append([("complaint.event", e.actor_id, e.at, ("complaint", complaint.pk),
-              {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events])
+              {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events],
+            current)
 
 
 def record_rows(model: type[models.Model], pks: Iterable[Any], *, actor: Any = None, now: datetime) -> None:
