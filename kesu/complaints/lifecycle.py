@@ -148,8 +148,9 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
         for att in stored:  # the database rolled back; take the files with it
             att.file.storage.delete(att.file.name)
         raise
-    # F13, after commit, never in this request: suggestions and repeat checks (kesu.intelligence)
-    tasks.enqueue("intelligence.registered", complaint_ids=[c.pk for c in made])
+    # F13, after commit, never in this request: suggestions and repeat checks (kesu.intelligence).
+    # Without arguments, so a burst of registrations wakes one run that takes them all together.
+    tasks.enqueue("intelligence.registered")
     return made
 
 

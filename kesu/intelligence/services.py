@@ -545,6 +545,21 @@ def after_registration(complaint_ids: Sequence[int], now: datetime) -> None:
         find_repeats(c, now, problem=False)
 
 
+def after_registrations_since_last(now: datetime, *, batch: int = 200) -> int:
+    """:func:`after_registration` for the complaints registered after the newest one that has its
+    suggestions, oldest first, ``batch`` at a time (the rest on the next run, which the kernel's
+    next registration or the periodic :func:`catch_up` brings). A complaint missed here (one that
+    committed after a later one was taken) still gets its repeats from :func:`catch_up`."""
+    done = Suggestion.objects.aggregate(top=Max("complaint_id"))["top"]
+    if done is None:  # nothing suggested yet: start from the newest, not from a million old ones
+        newest = Complaint.objects.aggregate(top=Max("pk"))["top"] or 0
+        done = max(0, newest - batch)
+    ids = list(Complaint.objects.filter(pk__gt=done).order_by("pk").values_list("pk", flat=True)[:batch])
+    if ids:
+        after_registration(ids, now)
+    return len(ids)
+
+
 def catch_up(now: datetime, *, batch: int = 64, window: int = 20_000) -> int:
     """The periodic pass: vectors for the complaints registered without one (newest first), and the
     repeats their meaning shows (a page shows suggestions the after-commit task missed live)."""

@@ -12,9 +12,14 @@ from kesu.tasks import register
 
 
 @register("intelligence.registered")
-def registered(*, now: datetime, complaint_ids: Sequence[int]) -> None:
-    """After a registration commits (every channel: the kernel enqueues it): suggestions and repeats."""
-    services.after_registration(complaint_ids, now)
+def registered(*, now: datetime, complaint_ids: Sequence[int] | None = None) -> int:
+    """After registrations commit (every channel: the kernel enqueues it, without arguments, so a
+    burst wakes one run): suggestions and the same customer's earlier complaints for the complaints
+    registered since the last run, or for ``complaint_ids``."""
+    if complaint_ids is not None:
+        services.after_registration(complaint_ids, now)
+        return len(complaint_ids)
+    return services.after_registrations_since_last(now)
 
 
 @register("intelligence.vectors", every_seconds="KESU_INTEL_VECTOR_SECONDS")

@@ -86,9 +86,18 @@ def test_every_channel_gets_its_suggestions_after_the_registration_commits(p1, p
         c = register(people, now, customer_words="维修质量太差，发动机还是异响")
     assert callbacks, "the kernel enqueues the work after commit, not in the request"
     assert not Suggestion.objects.filter(complaint=c).exists()
-    tasks.run("intelligence.registered", complaint_ids=[c.pk])  # what the task interface then runs
+    tasks.run("intelligence.registered")  # what the task interface then runs: it finds the new ones itself
     stored = {s.field: s for s in Suggestion.objects.filter(complaint=c)}
     assert stored["category"].value == "repair_quality" and stored["category"].words
+
+
+def test_a_burst_of_registrations_is_taken_by_one_run_and_none_twice(p1, people, now):
+    """Under load the kernel's wake-ups fold into one run (kesu.tasks); it takes every complaint
+    registered since the last one with suggestions, and a second run finds nothing left."""
+    burst = [register(people, now, customer_words=f"维修质量太差，第{i}次返修") for i in range(5)]
+    assert tasks.run("intelligence.registered") == 5
+    assert {s.complaint_id for s in Suggestion.objects.filter(field="category")} == {c.pk for c in burst}
+    assert tasks.run("intelligence.registered") == 0
 
 
 def test_the_detail_page_offers_the_suggestion_beside_the_classify_form(p1, people, now):
