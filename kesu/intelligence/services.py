@@ -545,7 +545,7 @@ def after_registration(complaint_ids: Sequence[int], now: datetime) -> None:
         find_repeats(c, now, problem=False)
 
 
-def after_registrations_since_last(now: datetime, *, batch: int = 200) -> int:
+def after_registrations_since_last(now: datetime, *, batch: int = 200, budget: float | None = None) -> int:
     """:func:`after_registration` for the complaints registered after the newest one that has its
     suggestions, oldest first, ``batch`` at a time (the rest on the next run, which the kernel's
     next registration or the periodic :func:`catch_up` brings). A complaint missed here (one that
@@ -555,9 +555,13 @@ def after_registrations_since_last(now: datetime, *, batch: int = 200) -> int:
         newest = Complaint.objects.aggregate(top=Max("pk"))["top"] or 0
         done = max(0, newest - batch)
     ids = list(Complaint.objects.filter(pk__gt=done).order_by("pk").values_list("pk", flat=True)[:batch])
-    if ids:
-        after_registration(ids, now)
-    return len(ids)
+    taken, started = 0, time.monotonic()
+    for at in range(0, len(ids), 20):  # 20 at a time, so a time budget can stop between them
+        if budget is not None and taken and time.monotonic() - started > budget:
+            break
+        after_registration(ids[at:at + 20], now)
+        taken += len(ids[at:at + 20])
+    return taken
 
 
 def catch_up(now: datetime, *, batch: int = 64, window: int = 20_000) -> int:

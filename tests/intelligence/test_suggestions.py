@@ -86,14 +86,17 @@ def test_every_channel_gets_its_suggestions_after_the_registration_commits(p1, p
         c = register(people, now, customer_words="维修质量太差，发动机还是异响")
     assert callbacks, "the kernel enqueues the work after commit, not in the request"
     assert not Suggestion.objects.filter(complaint=c).exists()
-    tasks.run("intelligence.registered")  # what the task interface then runs: it finds the new ones itself
+    tasks.run("intelligence.registered", complaint_ids=[c.pk])  # what a worker runs for these
     stored = {s.field: s for s in Suggestion.objects.filter(complaint=c)}
     assert stored["category"].value == "repair_quality" and stored["category"].words
 
 
-def test_a_burst_of_registrations_is_taken_by_one_run_and_none_twice(p1, people, now):
+def test_a_burst_of_registrations_is_taken_by_one_run_and_none_twice(p1, people, now, monkeypatch):
     """Under load the kernel's wake-ups fold into one run (kesu.tasks); it takes every complaint
     registered since the last one with suggestions, and a second run finds nothing left."""
+    from kesu.intelligence import tasks as intel_tasks
+
+    monkeypatch.setattr(intel_tasks, "IN_PROCESS_PAUSE", 0.0)
     burst = [register(people, now, customer_words=f"维修质量太差，第{i}次返修") for i in range(5)]
     assert tasks.run("intelligence.registered") == 5
     assert {s.complaint_id for s in Suggestion.objects.filter(field="category")} == {c.pk for c in burst}
@@ -139,3 +142,17 @@ def test_administrators_see_the_versions_and_their_quality(confirmed, people, no
     assert "v1" in html and "宏平均 F1" in html
     page.force_login(people["wangkf"])
     assert page.get("/intelligence/manage/").status_code == 403
+
+
+def test_inside_the_web_server_a_run_right_after_another_leaves_the_rest_to_the_next(p1, people, now, monkeypatch):
+    """The embedded default shares its cores with the requests: a wake-up within a few seconds of
+    the last run does nothing, and the periodic run (every 10 s) takes what came meanwhile."""
+    from kesu.intelligence import tasks as intel_tasks
+
+    monkeypatch.setattr(intel_tasks, "_last_run_ended", 0.0)
+    register(people, now, customer_words="维修质量太差")
+    assert tasks.run("intelligence.registered") == 1
+    later = register(people, now, customer_words="发动机异响")
+    assert tasks.run("intelligence.registered") == 0 and not Suggestion.objects.filter(complaint=later).exists()
+    monkeypatch.setattr(intel_tasks, "_last_run_ended", 0.0)  # the pause is over
+    assert tasks.run("intelligence.registered") == 1

@@ -1,0 +1,182 @@
+"""Complaint creation through the REST API under load (issue: intake/API, item 7): 8 clients on
+127.0.0.1 against Kesu served by gunicorn (`python -m kesu serve`, one worker per core), token
+auth, each request a new complaint. Throughput and p50 / p99 latency.
+
+With ``--with-peer`` the Python peer (django-helpdesk, ../shared/peers/) is measured first, in
+the same run and with the same 8 clients, and the ratio printed; `hey` (Go) cross-checks both.
+
+    .venv/bin/python bench/api_create.py --db sqlite --with-peer
+    .venv/bin/python bench/api_create.py --db postgres --pg-url postgres://kesu:kesu@127.0.0.1:5432/kesu
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seeding import ROOT, seed, setup
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--pg-url")
+    ap.add_argument("--rows", type=int, default=10_000, help="complaints stored before the run (the peer uses 10k)")
+    ap.add_argument("--creates", type=int, default=1000)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--with-peer", action="store_true", help="measure django-helpdesk first, print the ratio")
+    args = ap.parse_args()
+    peer = measure_peer(args.creates) if args.with_peer else None
+    work = setup(args.db, args.pg_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    seed(args.rows, args.rows // 5, now)
+
+    from rest_framework.authtoken.models import Token
+
+    from kesu.org.models import Staff
+
+    token = Token.objects.get_or_create(user=Staff.objects.get(username="wangkf"))[0].key
+    port = free_port()
+    env = {**os.environ, "KESU_PORT": str(port), "KESU_WORKERS": str(args.workers), "KESU_DEBUG": "0"}
+    log = (work / "gunicorn.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "kesu", "serve"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        results = run(port, token, args.creates, args.clients)
+        results["hey"] = hey(port, token, args.creates, args.clients, work)
+    finally:
+        server.terminate()
+        server.wait(300)
+        log.close()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"api-create-{args.db}-{stamp}.json").write_text(json.dumps(results, indent=2))
+    print("\n| database | clients | gunicorn workers | creates/s | p50 | p99 | non-201 |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {args.db} | {args.clients} | {args.workers} | {results['per_second']} | {results['p50_ms']} ms "
+          f"| {results['p99_ms']} ms | {results['errors']} |")
+    print(f"hey cross-check: {results['hey']}")
+    if peer:
+        print(f"\ndjango-helpdesk, same run: {peer['per_second']:.1f} creates/s (hey {peer['hey']}/s)")
+        print(f"ratio Kesu / django-helpdesk: {results['per_second'] / peer['per_second']:.2f}x"
+              + (f" (hey: {results['hey']['per_second'] / peer['hey']:.2f}x)"
+                 if isinstance(results["hey"], dict) and peer["hey"] else ""))
+
+
+def measure_peer(creates: int) -> dict[str, float]:
+    """The peer's own harness (it builds django-helpdesk from PyPI on first use), 10k tickets."""
+    script = ROOT.parent / "shared" / "peers" / "django-helpdesk" / "bench.sh"
+    if not script.exists():
+        raise SystemExit(f"--with-peer: {script} not found")
+    subprocess.run(["bash", str(script), "--sizes", "10000", "--creates", str(creates), "--creates-basic", "0"],
+                   check=True)
+    latest = max((Path("/tmp/kesu-peers/django-helpdesk/results")).glob("*/results.json"))
+    stage = json.loads(latest.read_text())["stages"]["10k"]
+    return {"per_second": stage["create_session"]["ok_per_s"], "hey": stage.get("create_hey", {}).get("req_per_s")}
+
+
+def hey(port: int, token: str, total: int, clients: int, work: Path) -> dict[str, float] | str:
+    """The same load from hey (Go, one fixed body), as the peer's harness cross-checks with it."""
+    if not shutil.which("hey"):
+        return "hey not installed"
+    body = work / "hey-body.json"
+    body.write_text(json.dumps({"channel": "phone", "customer_words": "压测投诉：空调不制冷，要求上门维修",
+                                "customer_name": "压测客户", "customer_phone": "13700000000",
+                                "complained_department": "after_sales"}, ensure_ascii=False), encoding="utf-8")
+    out = subprocess.run(["hey", "-n", str(total), "-c", str(clients), "-m", "POST", "-T", "application/json",
+                          "-H", f"Authorization: Token {token}", "-D", str(body),
+                          f"http://127.0.0.1:{port}/api/v1/complaints/"], capture_output=True, text=True).stdout
+    patterns = {"per_second": r"Requests/sec:\s+([\d.]+)", "p50_s": r"50%+ in ([\d.]+) secs",
+                "p99_s": r"99%+ in ([\d.]+) secs"}
+    found = {k: re.search(rx, out) for k, rx in patterns.items()}
+    codes = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
+    return {"per_second": float(found["per_second"].group(1)) if found["per_second"] else float("nan"),
+            "p50_ms": round(float(found["p50_s"].group(1)) * 1000, 1) if found["p50_s"] else float("nan"),
+            "p99_ms": round(float(found["p99_s"].group(1)) * 1000, 1) if found["p99_s"] else float("nan"),
+            "codes": codes}  # type: ignore[dict-item]
+
+
+def run(port: int, token: str, total: int, clients: int) -> dict[str, object]:
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    counter = iter(range(total + clients * 2))
+
+    def body(i: int) -> bytes:
+        return json.dumps({"channel": "phone", "customer_words": f"第 {i} 号压测投诉：空调不制冷，要求上门维修",
+                           "customer_name": "压测客户", "customer_phone": f"137{i % 100_000_000:08d}",
+                           "complained_department": "after_sales"}, ensure_ascii=False).encode()
+
+    def client(warm: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for _ in range(warm):  # each worker process sees requests before timing starts
+            with lock:
+                i = next(counter)
+            conn.request("POST", "/api/v1/complaints/", body(i), headers)
+            conn.getresponse().read()
+        barrier.wait()
+        while True:
+            with lock:
+                try:
+                    i = next(counter)
+                except StopIteration:
+                    return
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/complaints/", body(i), headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 201:
+                    errors.append(response.status)
+
+    barrier = threading.Barrier(clients + 1)
+    threads = [threading.Thread(target=client, args=(2,)) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    ok = len(latencies) - len(errors)
+    return {"clients": clients, "sent": len(latencies), "ok": ok, "errors": len(errors), "wall_s": round(wall, 2),
+            "per_second": round(ok / wall, 1), "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p99_ms": round(percentile(latencies, 99) * 1000, 1)}
+
+
+if __name__ == "__main__":
+    main()
