@@ -17,6 +17,6 @@ urlpatterns = [
     path("api/", include("kesu.api.urls")),
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
-    path("crisis/", include("kesu.notifications.urls")),  # issue 16: the crisis page, linked from every alert
+    path("notify/", include("kesu.notifications.urls")),  # issue 16: the crisis page, one's quiet hours
     path("", include("kesu.web.urls")),
 ]

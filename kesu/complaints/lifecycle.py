@@ -38,7 +38,7 @@ from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
-from kesu.db.sql import Insert
+from kesu.db.sql import Insert, column_values
 from kesu.notifications import outbox
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
@@ -197,10 +197,14 @@ def _recent_complaints(policy: Policy, phone: str, now: datetime) -> int:
     rule = policy.crisis.repeat if policy.crisis is not None else None
     if rule is None or not phone:
         return 0
+    from django.db import connections, router
+
     from kesu.complaints.fields import blind
 
-    return Complaint.objects.filter(phone_index=blind("phone", phone),
-                                    registered_at__gte=now - rule.within.as_calendar_timedelta()).count()
+    since = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(
+        now - rule.within.as_calendar_timedelta())
+    return int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE "phone_index" = %s '
+                             'AND "registered_at" >= %s', [blind("phone", phone), since], model=Complaint)[0])
 
 
 def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:

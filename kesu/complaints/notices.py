@@ -25,9 +25,8 @@ def customer_language(c: Complaint) -> str:
 
 
 def subject_of(complaint_id: int) -> Subject | None:
-    c = (Complaint.objects.select_related("policy_version").only(
-        "id", "number", "level", "policy_version", "department_id", "complained_department_id", "owner_id",
-        "receiver_id", "customer_phone", "customer_email", "customer_words", "extra").filter(pk=complaint_id).first())
+    c = (Complaint.objects.select_related("policy_version")
+         .defer("policy_version__document", "policy_version__source_text").filter(pk=complaint_id).first())
     if c is None:
         return None
     level = policy_of(c.policy_version).level(c.level)

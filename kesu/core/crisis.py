@@ -51,7 +51,8 @@ def detect(policy: Policy, text: str, *, level: str, repeats: int = 0) -> Crisis
     named = policy.level(level)
     level_signal = (named.name if named else level) if level in rules.levels else ""
     hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal)
-    if hit and rules.raise_to:
+    raises = bool(words or level_signal or (counted and rules.repeat is not None and rules.repeat.raise_level))
+    if raises and rules.raise_to:
         order = {lv.code: lv.order for lv in policy.levels}
         if order.get(level, 0) < order[rules.raise_to]:
             hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal, raise_to=rules.raise_to)

@@ -28,15 +28,15 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     # issue 16: crisis alerts, routes, robots' digests and the customer's messages
     "crisis": (
         ("【客诉】危机预警：投诉 {number}", "投诉 {number}（{level}）触发危机预警。原因：{reasons}。"
-                                     "请危机处理小组立即处理，并在系统中确认已收到：{site}/crisis/{number}/"),
+                                     "请危机处理小组立即处理，并在系统中确认已收到：{site}/notify/crisis/{number}/"),
         ("[Kesu] CRISIS: complaint {number}", "Complaint {number} ({level}) raised a crisis alert. Why: {reasons_en}. "
-                                             "Crisis team: act now and acknowledge: {site}/crisis/{number}/"),
+                                             "Crisis team: act now and acknowledge: {site}/notify/crisis/{number}/"),
     ),
     "crisis_unacknowledged": (
         ("【客诉】危机预警无人确认：投诉 {number}", "投诉 {number} 的危机预警（{since} 发出）在规定时间内无人确认，"
-                                            "请立即指派处理：{site}/crisis/{number}/"),
+                                            "请立即指派处理：{site}/notify/crisis/{number}/"),
         ("[Kesu] crisis not acknowledged: {number}", "Nobody acknowledged the crisis alert of {number} (raised "
-                                                     "{since}) in time. Please act: {site}/crisis/{number}/"),
+                                                     "{since}) in time. Please act: {site}/notify/crisis/{number}/"),
     ),
     "digest": (
         ("【客诉】消息汇总（{count} 条）", "以下 {count} 条消息按平台发送频率限制合并发送：\n{lines}"),

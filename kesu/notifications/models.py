@@ -229,7 +229,8 @@ class CrisisAlert(models.Model):
     class Meta:
         verbose_name = "危机预警"
         verbose_name_plural = "危机预警"
-        indexes = [models.Index(fields=["acknowledge_by"], name="crisis_waiting", condition=Q(escalated_at__isnull=True))]
+        indexes = [models.Index(fields=["acknowledge_by"], name="crisis_waiting",
+                                condition=Q(escalated_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"crisis {self.complaint_id}"
@@ -244,3 +245,6 @@ class CrisisAcknowledgement(models.Model):
         verbose_name = "危机预警确认"
         verbose_name_plural = "危机预警确认"
         constraints = [models.UniqueConstraint(fields=["alert", "staff"], name="one_acknowledgement_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.at}"

@@ -167,7 +167,8 @@ def plans_for(d: Dispatch, subj: Subject | None, policy: Policy | None, now: dat
                           crisis.alert_within.as_calendar_timedelta(), quiet=False, params=base))
     for r in routes_for(policy, d.event, subj.level):
         plans.append(Plan(r.template or d.event, list(r.to), list(r.channels),
-                          r.within.as_calendar_timedelta() if r.within else None, quiet=r.quiet and policy.notifications.quiet_hours,
+                          r.within.as_calendar_timedelta() if r.within else None,
+                          quiet=r.quiet and policy.notifications.quiet_hours,
                           params=base))
     return plans
 
@@ -241,9 +242,9 @@ def _deliver_plan(d: Dispatch, plan: Plan, subj: Subject | None, policy: Policy 
             if channel not in plan.channels or not address or (channel == "sms" and not sms_on):
                 continue
             start = _after_quiet(quiet.get(p.pk), channel, now)
-            rows.append(Delivery(key=f"{stem}:{channel}:p{p.pk}", dispatch=d, complaint_id=complaint_id, channel=channel,
-                                 recipient=p, kind=plan.kind, params=plan.params, created_at=now, due_at=due,
-                                 next_attempt_at=start))
+            rows.append(Delivery(key=f"{stem}:{channel}:p{p.pk}", dispatch=d, complaint_id=complaint_id,
+                                 channel=channel, recipient=p, kind=plan.kind, params=plan.params, created_at=now,
+                                 due_at=due, next_attempt_at=start))
     for robot in robots:
         rows.append(Delivery(key=f"{stem}:r{robot.pk}", dispatch=d, complaint_id=complaint_id, channel=robot.platform,
                              robot=robot, kind=plan.kind, params=plan.params, created_at=now, due_at=due,
@@ -399,48 +400,38 @@ def _send_robot(robot: Robot, now: datetime, counts: dict[str, int]) -> None:
 def fold(robot: Robot, waiting: list[Delivery], now: datetime, counts: dict[str, int]) -> list[Delivery]:
     """More messages wait than the robot may take now: fold them all, oldest first, into digests
     each within the platform's size limit (a digest folded again keeps its items). Returns the
-    digests to send, oldest first."""
+    digests to send, oldest first; none when another sender folded them first."""
     adapter = ADAPTERS[robot.platform]
-    items: list[tuple[Delivery, list[str]]] = []
-    for dl in waiting:
-        if dl.kind == "digest":
-            items.append((dl, list(dl.params.get("items", []))))
-        else:
-            items.append((dl, [render_message(dl.kind, dl.params, dl.lang)[1]]))
     budget = adapter.max_text_bytes - 200  # the digest's own header
-    digests: list[Delivery] = []
+    chunks: list[list[str]] = [[]]
+    first_chunk: dict[int, int] = {}  # delivery → the digest that holds its first item
+    size = 0
+    for dl in waiting:
+        texts = (list(dl.params.get("items", [])) if dl.kind == "digest"
+                 else [render_message(dl.kind, dl.params, dl.lang)[1]])
+        for text in texts:
+            text = fit_bytes(text, budget // 2)
+            n = len(text.encode()) + 8
+            if chunks[-1] and size + n > budget:
+                chunks.append([])
+                size = 0
+            first_chunk.setdefault(dl.pk, len(chunks) - 1)
+            chunks[-1].append(text)
+            size += n
+    ids = [dl.pk for dl in waiting]
     with transaction.atomic():
-        chunk: list[str] = []
-        members: list[Delivery] = []
-        size = 0
-
-        def close() -> None:
-            if not chunk:
-                return
-            first, last = members[0].pk, members[-1].pk
-            digest = Delivery.objects.create(
-                key=f"digest:r{robot.pk}:{first}-{last}:{len(digests)}", complaint=None, channel=robot.platform,
-                robot=robot, kind="digest", params={"items": list(chunk), "count": len(chunk)}, created_at=now,
-                next_attempt_at=now)
-            Delivery.objects.filter(pk__in=[m.pk for m in members]).update(state=Delivery.State.FOLDED,
-                                                                           folded_into=digest)
-            counts["folded"] += len(members)
-            digests.append(digest)
-            chunk.clear()
-            members.clear()
-
-        for dl, texts in items:
-            for text in texts:
-                text = fit_bytes(text, budget // 2)
-                n = len(text.encode()) + 8
-                if chunk and size + n > budget:
-                    close()
-                    size = 0
-                chunk.append(text)
-                size += n
-            members.append(dl)
-        close()
-    return digests
+        if Delivery.objects.filter(pk__in=ids, state=Delivery.State.PENDING).update(
+                state=Delivery.State.FOLDED) != len(ids):
+            transaction.set_rollback(True)  # another sender got some of them: leave it to them
+            return []
+        digests = {i: Delivery.objects.create(
+            key=f"digest:r{robot.pk}:{ids[0]}-{ids[-1]}:{i}", channel=robot.platform, robot=robot, kind="digest",
+            params={"items": chunk, "count": len(chunk)}, created_at=now, next_attempt_at=now)
+            for i, chunk in enumerate(chunks) if chunk}
+        for i, digest in digests.items():
+            Delivery.objects.filter(pk__in=[pk for pk, c in first_chunk.items() if c == i]).update(folded_into=digest)
+    counts["folded"] += len(ids)
+    return list(digests.values())
 
 
 # ---- crisis acknowledgement and escalation ------------------------------------------------------

@@ -4,5 +4,6 @@ from kesu.notifications import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("<str:number>/", views.crisis, name="crisis"),
+    path("crisis/<str:number>/", views.crisis, name="crisis"),
+    path("quiet/", views.quiet, name="quiet"),
 ]

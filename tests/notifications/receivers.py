@@ -52,10 +52,10 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._answer()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._answer()
 
             def _answer(self) -> None:
@@ -190,8 +190,8 @@ class AliyunSmsApi(Receiver):
                                                               keep_blank_values=True).items()}
         signature = params.pop("Signature", "")
         if params.get("AccessKeyId") != self.key or signature != aliyun_signature(params, self.secret):
-            return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched with our calculation.",
-                         "RequestId": "r"}
+            return 400, {"Code": "SignatureDoesNotMatch", "RequestId": "r",
+                         "Message": "Specified signature is not matched with our calculation."}
         if params.get("Action") != "SendSms" or not params.get("TemplateCode"):
             return 400, {"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "模板不合法", "RequestId": "r"}
         if self.failing is not None:
@@ -225,6 +225,6 @@ class TencentSmsApi(Receiver):
         self.received.append({"to": data["PhoneNumberSet"][0], "template": data["TemplateId"],
                               "params": data["TemplateParamSet"], "session": data.get("SessionContext"),
                               "text": json.dumps(data["TemplateParamSet"], ensure_ascii=False)})
-        return 200, {"Response": {"SendStatusSet": [{"SerialNo": f"s{len(self.received)}", "PhoneNumber":
-                                                     data["PhoneNumberSet"][0], "Code": "Ok", "Message": "send success"}],
-                                  "RequestId": "r"}}
+        status = {"SerialNo": f"s{len(self.received)}", "PhoneNumber": data["PhoneNumberSet"][0], "Code": "Ok",
+                  "Message": "send success"}
+        return 200, {"Response": {"SendStatusSet": [status], "RequestId": "r"}}

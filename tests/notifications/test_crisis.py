@@ -101,8 +101,8 @@ def test_the_crisis_shows_its_team_and_who_acknowledged_and_nobody_is_escalated_
 
     client = Client()
     client.force_login(reachable["zhoujl"])
-    client.post(f"/crisis/{c.number}/")
-    page = client.get(f"/crisis/{c.number}/").content.decode()
+    client.post(f"/notify/crisis/{c.number}/")
+    page = client.get(f"/notify/crisis/{c.number}/").content.decode()
     assert "周经理" in page and "张总" in page and "已确认" in page and "未确认" in page
     assert "危机关键词：媒体、曝光" in page
     assert outbox.escalate_unacknowledged(now=now + timedelta(hours=2)) == 0

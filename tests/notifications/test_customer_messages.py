@@ -46,7 +46,8 @@ def test_a_customer_who_gave_only_an_email_address_gets_the_receipt_by_email(p1,
 
 
 def test_the_wording_an_administrator_set_is_the_one_sent(p1, people, now, sms_file):
-    MessageTemplate.objects.create(kind="customer_registered", lang="zh-hans", body="【华安汽车】您的投诉编号为 {number}，我们会在 30 分钟内联系您。")
+    MessageTemplate.objects.create(kind="customer_registered", lang="zh-hans",
+                                   body="【华安汽车】您的投诉编号为 {number}，我们会在 30 分钟内联系您。")
     c = register(people, now)
     send(now)
     assert sms_file()[0]["text"] == f"【华安汽车】您的投诉编号为 {c.number}，我们会在 30 分钟内联系您。"

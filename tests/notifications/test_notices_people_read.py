@@ -21,13 +21,14 @@ pytestmark = pytest.mark.django_db
     (1440, "1 天", "1 day")])
 def test_lateness_reads_in_days_and_hours(minutes, zh, en):
     assert duration_words(minutes) == zh and duration_words(minutes, "en") == en
-    body = render("clock_breached", {"number": "260310001", "clock": "初次对应", "due": "x", "late_minutes": minutes})[1]
+    params = {"number": "260310001", "clock": "初次对应", "due": "x", "late_minutes": minutes}
+    body = render("clock_breached", params)[1]
     assert f"已超时 {zh}。" in body and "10516" not in body
 
 
 def test_past_three_breaches_a_day_one_persons_further_breaches_are_one_digest(p1, people, now):
     lijl = people["lijl"]
-    later = now + timedelta(days=7, hours=7, minutes=20)
+    later = now + timedelta(days=7, hours=7, minutes=40)  # due 30 min after registration
     numbers = []
     for _ in range(6):
         c = register(people, now)

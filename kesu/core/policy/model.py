@@ -284,7 +284,8 @@ class Route(_Doc):
     channels: list[PersonChannel] = ["inapp"]
     within: DurationField | None = None
     quiet: bool = True
-    template: Annotated[str, StringConstraints(pattern=r"^([a-z][a-z0-9_]*)?$", max_length=40)] = ""  # the message's wording (default: the event's)
+    # the message's wording (default: the event's), e.g. customer_result, customer_rating
+    template: Annotated[str, StringConstraints(pattern=r"^([a-z][a-z0-9_]*)?$", max_length=40)] = ""
     note: str = ""
 
 
@@ -303,6 +304,9 @@ class CrisisRepeat(_Doc):
 
     count: int = Field(default=2, ge=2)
     within: DurationField
+    # whether a repeat alone raises the level to crisis.raise_to (a phone is a rough key: two unrelated
+    # complaints by one customer are a repeat too), or only alerts and leaves the level to the agent
+    raise_level: bool = False
 
 
 class Crisis(_Doc):

@@ -39,7 +39,7 @@ def post_json(url: str, body: bytes, headers: dict[str, str] | None = None, *, m
     request = urllib.request.Request(url, data=body if method == "POST" else None, method=method,
                                      headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 — configured https/http URL
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raw = exc.read()

@@ -151,7 +151,8 @@ class TencentSms(SmsBackend):
         number = msg.address if msg.address.startswith("+") else f"+86{msg.address}"
         payload = json.dumps({
             "PhoneNumberSet": [number], "SmsSdkAppId": self.app_id, "SignName": self.sign_name,
-            "TemplateId": msg.sms_template, "TemplateParamSet": [str(msg.params.get(n, "")) for n in msg.sms_param_names],
+            "TemplateId": msg.sms_template,
+            "TemplateParamSet": [str(msg.params.get(n, "")) for n in msg.sms_param_names],
             "SessionContext": msg.key,
         }, ensure_ascii=False, separators=(",", ":")).encode()
         host = urllib.parse.urlsplit(self.endpoint).netloc
