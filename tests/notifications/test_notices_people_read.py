@@ -28,12 +28,12 @@ def test_lateness_reads_in_days_and_hours(minutes, zh, en):
 
 def test_past_three_breaches_a_day_one_persons_further_breaches_are_one_digest(p1, people, now):
     lijl = people["lijl"]
-    later = now + timedelta(days=7, hours=7, minutes=40)  # due 30 min after registration
     numbers = []
     for _ in range(6):
         c = register(people, now)
         numbers.append(c.number)
-        k = c.clocks.get(code="first_response")
+        k = c.clocks.get(code="handoff")  # 协调工作单 to the department manager
+        later = k.due_at + timedelta(days=7, hours=7, minutes=10)
         alerts.announce_breach(c, k, person=lijl, escalate_to=None, now=later)
         alerts.announce_breach(c, k, person=lijl, escalate_to=None, now=later + timedelta(minutes=1))  # a rerun
     mine = Notification.objects.filter(recipient=lijl)

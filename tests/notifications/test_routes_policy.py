@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kesu.core.crisis import detect
+from kesu.core.errors import ValidationFailed
 from kesu.core.policy import load_preset, preset_paths
 from kesu.core.policy.checks import check_policy
 from kesu.core.policy.io import dump_policy, load_policy
@@ -28,6 +29,8 @@ def test_every_preset_has_crisis_rules_from_the_seeds_and_a_receipt_for_the_cust
 def test_an_unknown_recipient_event_or_level_is_named_by_its_field():
     text = dump_policy(load_preset("p1_four_level")).replace(
         "- event: return_result", "- event: returned_result").replace("- gm\n  - cs_manager", "- gm\n  - chief")
-    errors = {e.field: e.code for e in check_policy(load_policy(text))}
+    with pytest.raises(ValidationFailed) as refused:
+        load_policy(text)
+    errors = {e.field: e.code for e in refused.value.errors}
     assert errors["notifications.routes[3].event"] == "unknown_notice_event"
     assert errors["crisis.team[2]"] == "unknown_target"
