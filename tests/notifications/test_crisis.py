@@ -120,14 +120,24 @@ def test_a_crisis_nobody_acknowledges_in_time_is_escalated_to_the_gm(p1, reachab
     assert outbox.escalate_unacknowledged(now=now + timedelta(hours=3)) == 0  # once
 
 
-def test_a_second_complaint_by_the_same_customer_within_thirty_days_is_a_crisis(p1, reachable, now):
+def test_a_second_complaint_by_the_same_customer_within_thirty_days_alerts_the_crisis_team(p1, reachable, now):
     first = register(reachable, now, customer_phone="13811112222")
     assert not first.events.filter(kind="crisis_flagged").exists()
     again = register(reachable, now + timedelta(days=12), customer_phone="138-1111-2222")
-    assert again.level == "major"
     assert "重复投诉：同一客户第 2 次投诉" in again.events.get(kind="crisis_flagged").reason
-    later = register(reachable, now + timedelta(days=80), customer_phone="13833334444")
-    assert not later.events.filter(kind="crisis_flagged").exists()
+    assert again.level == first.level  # P1 leaves the level to the agent (repeat.raise_level: false)
+    outbox.expand(now=now + timedelta(days=12))
+    assert CrisisAlert.objects.get(complaint=again).reasons == ["重复投诉：同一客户第 2 次投诉"]
+    later = register(reachable, now + timedelta(days=80), customer_phone="13811112222")
+    assert not later.events.filter(kind="crisis_flagged").exists()  # the others are past the window
+
+
+def test_where_the_policy_says_so_a_repeat_raises_the_level(reachable, now):
+    text = (PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8").replace(
+        "repeat: {count: 2, within: 30d}", "repeat: {count: 2, within: 30d, raise_level: true}")
+    import_and_publish(text=text, actor=None, now=now)
+    register(reachable, now)
+    assert register(reachable, now + timedelta(days=1)).level == "major"
 
 
 def test_classifying_a_complaint_as_major_raises_the_crisis_alert(p1, reachable, now):
