@@ -18,5 +18,6 @@ urlpatterns = [
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
     path("notify/", include("kesu.notifications.urls")),  # issue 16: the crisis page, one's quiet hours
+    path("privacy/", include("kesu.privacy.urls")),
     path("", include("kesu.web.urls")),
 ]

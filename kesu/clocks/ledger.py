@@ -12,7 +12,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kesu import audit
 from kesu.clocks.models import PenaltyEntry
+from kesu.clocks.outcomes import penalties_incurred, with_incurred
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
@@ -32,10 +34,10 @@ def month_range(month: date) -> tuple[datetime, datetime]:
 
 def penalties(*, month: date | None = None, department_id: int | None = None, staff_id: int | None = None,
               include_waived: bool = True) -> QuerySet[PenaltyEntry]:
-    qs = PenaltyEntry.objects.select_related("complaint", "staff", "department", "clock")
-    if month is not None:
-        start, end = month_range(month)
-        qs = qs.filter(booked_at__gte=start, booked_at__lt=end)
+    qs = with_incurred()
+    if month is not None:  # the month the penalty was incurred in (kesu.clocks.outcomes), as the reports count it
+        qs = penalties_incurred(*month_range(month), include_waived=True)
+    qs = qs.select_related("complaint", "staff", "department", "clock")
     if department_id is not None:
         qs = qs.filter(department_id=department_id)
     if staff_id is not None:
@@ -57,6 +59,8 @@ def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str,
             raise KesuError("bad_value", field="waived_at", detail="该扣罚已免除")
         locked.waived_at, locked.waived_by, locked.waive_reason = now, actor, reason
         locked.save(update_fields=["waived_at", "waived_by", "waive_reason"])
+        audit.record("penalty.waived", actor=actor, now=now, target=("penalty", locked.pk),
+                     data={"complaint": c.pk, "amount": str(locked.amount)})
         waived.append(locked)
 
     lifecycle.perform_activity(entry.complaint, "penalty_waived", actor=actor, now=now, reason=reason,
