@@ -121,30 +121,47 @@ class Plan:
     within: timedelta | None
     quiet: bool
     params: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)  # a crisis: why, for its alert record
 
 
 def expand(*, now: datetime, limit: int = 200) -> int:
-    """Expand waiting dispatches in one transaction per batch (rows locked, skipped by a concurrent
-    expander on PostgreSQL; SQLite's write lock serialises them). A dispatch that cannot be expanded
-    is set aside with its error (shown in the admin) rather than holding up the rest."""
+    """Expand waiting dispatches. Everything that only reads (the complaint, the policy, whom the
+    routes name) is worked out outside any transaction; each dispatch that makes messages is then
+    claimed and written in one short transaction (on SQLite the write lock is held for its INSERTs
+    only, never across a batch), and those that make none are marked done in one UPDATE. A
+    dispatch that cannot be expanded is set aside with its error (shown in the admin)."""
     from kesu.policies.services import policy_of
 
-    with transaction.atomic():
-        batch = list(Dispatch.objects.select_for_update(skip_locked=True).filter(expanded_at__isnull=True)
-                     .order_by("created_at", "pk")[:limit])
-        for d in batch:
-            try:
-                with transaction.atomic():
-                    subj = subject(d.complaint_id) if d.complaint_id else None
-                    policy = policy_of(subj.version) if subj else None
-                    for plan in plans_for(d, subj, policy, now):
-                        _deliver_plan(d, plan, subj, policy, now)
-            except Exception as exc:
-                log.exception("dispatch %s could not be expanded", d.pk)
-                Dispatch.objects.filter(pk=d.pk).update(params={**d.params, "_error": repr(exc)[:500]})
-        if batch:
-            Dispatch.objects.filter(pk__in=[d.pk for d in batch]).update(expanded_at=now)
-    return len(batch)
+    done, empty = 0, []
+    for d in list(Dispatch.objects.filter(expanded_at__isnull=True).order_by("created_at", "pk")[:limit]):
+        try:
+            subj = subject(d.complaint_id) if d.complaint_id else None
+            policy = policy_of(subj.version) if subj else None
+            plans = plans_for(d, subj, policy, now)
+            work = [_plan_rows(d, plan, subj, now) for plan in plans]
+        except Exception as exc:
+            log.exception("dispatch %s could not be expanded", d.pk)
+            Dispatch.objects.filter(pk=d.pk, expanded_at__isnull=True).update(
+                expanded_at=now, params={**d.params, "_error": repr(exc)[:500]})
+            continue
+        crisis = next((p for p in plans if p.kind == "crisis"), None)
+        if crisis is None and not any(notes or rows for notes, rows in work):
+            empty.append(d.pk)
+            continue
+        with transaction.atomic():
+            if not Dispatch.objects.filter(pk=d.pk, expanded_at__isnull=True).update(expanded_at=now):
+                continue  # another expander has it
+            if crisis is not None and subj is not None and policy is not None:
+                _open_crisis(d, subj, policy, crisis.reasons, now)
+            for notes, rows in work:
+                if notes:
+                    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+                if rows:
+                    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        done += 1
+    if empty:
+        done += Dispatch.objects.filter(pk__in=empty, expanded_at__isnull=True).update(expanded_at=now)
+    return done
 
 
 def plans_for(d: Dispatch, subj: Subject | None, policy: Policy | None, now: datetime) -> list[Plan]:
@@ -161,7 +178,7 @@ def plans_for(d: Dispatch, subj: Subject | None, policy: Policy | None, now: dat
                           params={**base, "reasons": "；".join(reasons),
                                   "reasons_en": "; ".join(d.params.get("reasons_en") or
                                                           (d.params.get("crisis") or {}).get("reasons_en", []))}))
-        _open_crisis(d, subj, policy, reasons, now)
+        plans[-1].reasons = list(reasons)
     if crisis is not None and d.event == "crisis_unacknowledged":
         plans.append(Plan("crisis_unacknowledged", [*crisis.escalate_to, *crisis.team], list(crisis.channels),
                           crisis.alert_within.as_calendar_timedelta(), quiet=False, params=base))
@@ -224,16 +241,18 @@ def people_with_role(role: str) -> list[Staff]:
                 .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 
-def _deliver_plan(d: Dispatch, plan: Plan, subj: Subject | None, policy: Policy | None, now: datetime) -> None:
+def _plan_rows(d: Dispatch, plan: Plan, subj: Subject | None, now: datetime
+               ) -> tuple[list[Notification], list[Delivery]]:
+    """The inbox notices and deliveries of one plan, built (not written): reads only."""
     people, robots, customer = resolve(plan.targets, subj)
+    notes: list[Notification] = []
     complaint_id = subj.id if subj else None
     due = now + plan.within if plan.within else None
     stem = f"d{d.pk}:{plan.kind}"
     sms_on = sms_channel.backend() is not None
     if "inapp" in plan.channels and people:
-        Notification.objects.bulk_create([
-            Notification(recipient=p, kind=plan.kind, complaint_id=complaint_id, params=plan.params, created_at=now,
-                         dedupe_key=f"{stem}:{p.pk}") for p in people], ignore_conflicts=True)
+        notes = [Notification(recipient=p, kind=plan.kind, complaint_id=complaint_id, params=plan.params,
+                              created_at=now, dedupe_key=f"{stem}:{p.pk}") for p in people]
     rows = []
     quiet = {q.staff_id: q for q in QuietHours.objects.filter(staff__in=people)} if plan.quiet and people else {}
     for p in people:
@@ -261,8 +280,7 @@ def _deliver_plan(d: Dispatch, plan: Plan, subj: Subject | None, policy: Policy 
             rows.append(Delivery(key=f"{stem}:{channel}:customer", dispatch=d, complaint_id=complaint_id,
                                  channel=channel, to_customer=True, kind=kind, params=params, lang=subj.lang,
                                  created_at=now, due_at=due, next_attempt_at=now))
-    if rows:
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return notes, rows
 
 
 def _after_quiet(q: QuietHours | None, channel: str, now: datetime) -> datetime:
