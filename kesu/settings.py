@@ -241,7 +241,7 @@ DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "客诉 Kesu <kesu@localhost>")
 
 # --- notifications beyond the inbox (issue 16, docs/notifications.md) ------------------------------
 # Links in messages to customers (rating, tracking) start with this address of the site.
-KESU_NOTIFY_SECONDS = env_int("KESU_NOTIFY_SECONDS", 5, minimum=1)  # how often routes are expanded and sent
+KESU_NOTIFY_SECONDS = env_int("KESU_NOTIFY_SECONDS", 30, minimum=1)  # how often routes are expanded and sent
 KESU_SITE_URL = env_str("KESU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # SMS: "" (off), "console" (the log), "file" (KESU_SMS_FILE, one JSON line a message), "aliyun", "tencent".
 KESU_SMS_BACKEND = env_choice("KESU_SMS_BACKEND", "", ("", "console", "file", "aliyun", "tencent"))

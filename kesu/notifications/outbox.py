@@ -22,6 +22,7 @@ customer's rating link in :data:`LINKS`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -124,7 +125,7 @@ class Plan:
     reasons: list[str] = field(default_factory=list)  # a crisis: why, for its alert record
 
 
-def expand(*, now: datetime, limit: int = 200) -> int:
+def expand(*, now: datetime, limit: int = 200, budget: float | None = None) -> int:
     """Expand waiting dispatches. Everything that only reads (the complaint, the policy, whom the
     routes name) is worked out outside any transaction; each dispatch that makes messages is then
     claimed and written in one short transaction (on SQLite the write lock is held for its INSERTs
@@ -133,7 +134,10 @@ def expand(*, now: datetime, limit: int = 200) -> int:
     from kesu.policies.services import policy_of
 
     done, empty = 0, []
+    stop_at = time.monotonic() + budget if budget is not None else None
     for d in list(Dispatch.objects.filter(expanded_at__isnull=True).order_by("created_at", "pk")[:limit]):
+        if stop_at is not None and time.monotonic() > stop_at:
+            break  # the periodic run yields to the requests; the next run carries on
         try:
             subj = subject(d.complaint_id) if d.complaint_id else None
             policy = policy_of(subj.version) if subj else None
