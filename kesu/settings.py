@@ -241,6 +241,20 @@ EMAIL_USE_TLS = env_bool("KESU_EMAIL_TLS", False)
 EMAIL_TIMEOUT = env_int("KESU_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "客诉 Kesu <kesu@localhost>")
 
+# --- notifications beyond the inbox (issue 16, docs/notifications.md) ------------------------------
+# Links in messages to customers (rating, tracking) start with this address of the site.
+KESU_NOTIFY_SECONDS = env_int("KESU_NOTIFY_SECONDS", 30, minimum=1)  # how often routes are expanded and sent
+KESU_SITE_URL = env_str("KESU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS: "" (off), "console" (the log), "file" (KESU_SMS_FILE, one JSON line a message), "aliyun", "tencent".
+KESU_SMS_BACKEND = env_choice("KESU_SMS_BACKEND", "", ("", "console", "file", "aliyun", "tencent"))
+KESU_SMS_FILE = env_path("KESU_SMS_FILE", DATA_DIR / "sms.jsonl")
+KESU_SMS_SIGN_NAME = env_str("KESU_SMS_SIGN_NAME", "")  # the approved signature (短信签名)
+KESU_SMS_ENDPOINT = env_str("KESU_SMS_ENDPOINT", "")  # the provider's API address (its public one by default)
+KESU_SMS_KEY_ID = env_str("KESU_SMS_KEY_ID", "")  # Aliyun AccessKeyId / Tencent SecretId
+KESU_SMS_KEY_SECRET = env_str("KESU_SMS_KEY_SECRET", "")  # Aliyun AccessKeySecret / Tencent SecretKey
+KESU_SMS_APP_ID = env_str("KESU_SMS_APP_ID", "")  # Tencent SmsSdkAppId
+KESU_SMS_REGION = env_str("KESU_SMS_REGION", "")  # Tencent ap-guangzhou / Aliyun cn-hangzhou by default
+
 # --- health and metrics (kesu/ops/health.py, docs/deploy.md) -----------------------------------------
 # /metrics answers a request bearing "Authorization: Bearer <KESU_METRICS_TOKEN>", or one from an address
 # in KESU_METRICS_ALLOWED (addresses or networks, REMOTE_ADDR: the scraper, never the proxy's header).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("kesu.api.urls")),
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
+    path("notify/", include("kesu.notifications.urls")),  # issue 16: the crisis page, one's quiet hours
     path("privacy/", include("kesu.privacy.urls")),
     path("intelligence/", include("kesu.intelligence.urls")),
     path("", include("kesu.web.urls")),

@@ -14,8 +14,10 @@ from kesu.clocks.models import ComplaintClock
 from kesu.clocks.people import manager_above, responsible_person, with_role
 from kesu.complaints.models import Complaint
 from kesu.core.roles import Role
+from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org.models import Staff
+from kesu.policies.services import policy_of
 
 
 def _when(at: datetime) -> str:
@@ -41,8 +43,14 @@ def announce_breach(c: Complaint, k: ComplaintClock, *, person: Staff | None, es
     if escalate_to:
         recipients |= set(with_role(escalate_to))
     late = int((now - k.due_at).total_seconds() // 60)
+    policy = policy_of(c.policy_version)
+    # issue 13: lateness in days and hours (rendered per reader); past the policy's number a day,
+    # one person's further breaches fold into one digest. Issue 16: routes of "clock_breached".
     notify(recipients=list(recipients), kind="clock_breached", now=now, complaint=c,
-           params={**_params(c, k), "late": f"{late} 分钟"}, dedupe_key=f"clock_breached:{k.pk}")
+           params={**_params(c, k), "late_minutes": late}, dedupe_key=f"clock_breached:{k.pk}",
+           fold_after=policy.notifications.breach_digest_after)
+    if outbox.wants(policy, "clock_breached", c.level):
+        outbox.record("clock_breached", complaint_id=c.pk, now=now, params={**_params(c, k), "late_minutes": late})
 
 
 def alert_uncovered_calendar(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:

@@ -11,6 +11,9 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(fill_empty_search_index, sender=self)
+        from kesu.complaints import notices
+
+        notices.install()  # the outbox learns what a message needs of a complaint (issue 16)
 
 
 def fill_empty_search_index(using: str = "default", **kwargs: Any) -> None:

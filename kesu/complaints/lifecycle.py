@@ -30,6 +30,7 @@ from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
 from kesu.complaints.numbering import next_number
 from kesu.complaints.timeline import append_event, build_events
 from kesu.core import clocks as clock_rules
+from kesu.core import crisis as crisis_rules
 from kesu.core import keywords
 from kesu.core import lifecycle as rules
 from kesu.core.attachments import Upload, check_uploads, safe_file_name
@@ -39,7 +40,8 @@ from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
-from kesu.db.sql import Insert
+from kesu.db.sql import Insert, column_values
+from kesu.notifications import outbox
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of
@@ -76,6 +78,7 @@ class Prepared:
     version: Any
     data: RegistrationInput
     screening: keywords.KeywordHit
+    crisis: crisis_rules.CrisisHit
     clock_plan: clock_rules.Plan
     next_shift: datetime | None
     location: Department | None
@@ -107,8 +110,12 @@ def prepare_registration(
     screening = keywords.match(policy, data.customer_words, current_level=data.level)
     if screening.level:
         data = replace(data, level=screening.level)
+    crisis = crisis_rules.detect(policy, data.customer_words, level=data.level,
+                                 repeats=_recent_complaints(policy, data.customer_phone, now))
+    if crisis.raise_to:
+        data = replace(data, level=crisis.raise_to)
     return Prepared(
-        policy=policy, version=version, data=data, screening=screening,
+        policy=policy, version=version, data=data, screening=screening, crisis=crisis,
         clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now),
         next_shift=_next_shift(complained_department or location, now), location=location,
         complained_department=complained_department, complained_staff=complained_staff, files=files)
@@ -162,6 +169,9 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
         kind = "keyword_flagged" if p.screening.alarm else "keyword_noted"
         events.append((None, kind, {"reason": "、".join(p.screening.words), "changes": {
             "words": [None, list(p.screening.words)], "level": [None, p.screening.level]}}))
+    if p.crisis:
+        events.append((None, "crisis_flagged", {"reason": "；".join(p.crisis.reasons()), "changes": {
+            "crisis": [None, p.crisis.as_params()], "level": [None, p.crisis.raise_to]}}))
     if p.next_shift is not None:
         events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
     fields = asdict(p.data)
@@ -180,7 +190,28 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening.alarm:
         _tell_screening(complaint, p.screening, now)
+    if p.crisis or outbox.wants(p.policy, "registered", complaint.level):
+        # issue 16: the receipt, the routes and the crisis alert in one row, expanded after commit
+        outbox.record("registered", complaint_id=complaint.pk, now=now, urgent=bool(p.crisis), params={
+            "event": "registered", **({"crisis": {"reasons": p.crisis.reasons(), "reasons_en": p.crisis.reasons("en"),
+                                                  **p.crisis.as_params()}} if p.crisis else {})})
     return complaint
+
+
+def _recent_complaints(policy: Policy, phone: str, now: datetime) -> int:
+    """F13 repeated complaint: the same customer's complaints (by the phone's blind index) within
+    the policy's crisis window — read before the registering transaction, and only when asked."""
+    rule = policy.crisis.repeat if policy.crisis is not None else None
+    if rule is None or not phone:
+        return 0
+    from django.db import connections, router
+
+    from kesu.complaints.fields import blind
+
+    since = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(
+        now - rule.within.as_calendar_timedelta())
+    return int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE "phone_index" = %s '
+                             'AND "registered_at" >= %s', [blind("phone", phone), since], model=Complaint)[0])
 
 
 def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
@@ -732,7 +763,19 @@ def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, ac
         clock_services.on_level_change(c, policy, at=now)
     clock_services.on_event(c, policy, event=kind, at=now)
     c.save()
+    _tell_routes(c, policy, kind=kind, level_before=before["level"], reason=reason, now=now)
     return c
+
+
+def _tell_routes(c: Complaint, policy: Policy, *, kind: str, level_before: str, reason: str, now: datetime) -> None:
+    """Issue 16: a step the policy's routes name, or a level that makes the complaint a crisis, leaves
+    one dispatch row in this transaction; who hears of it, and how, is worked out after commit."""
+    if crisis_rules.became_crisis(policy, level_before, c.level):
+        hit = crisis_rules.detect(policy, "", level=c.level)
+        outbox.record("crisis", complaint_id=c.pk, now=now, urgent=True,
+                      params={"reasons": hit.reasons(), "reasons_en": hit.reasons("en")})
+    if outbox.wants(policy, kind, c.level):
+        outbox.record(kind, complaint_id=c.pk, now=now, params={"event": kind, "result": reason[:500]})
 
 
 def _count_contact(c: Complaint, policy: Policy, now: datetime) -> None:

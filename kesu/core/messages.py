@@ -47,6 +47,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unknown_role": ("未定义的角色「{value}」，可用角色：{allowed}", "unknown role '{value}'; roles: {allowed}"),
     "unknown_channel": ("未定义的投诉渠道「{value}」", "unknown channel '{value}'"),
+    "unknown_target": (
+        "无法识别的通知对象「{value}」，可用：{allowed}",
+        "unknown recipient '{value}'; use: {allowed}",
+    ),
+    "unknown_notice_event": (
+        "没有可通知的事件「{value}」，可用事件：{allowed}",
+        "no event '{value}' to notify of; known events: {allowed}",
+    ),
     "clock_same_event": ("开始事件与结束事件不能相同（「{value}」）", "start and stop events must differ ('{value}')"),
     "clock_no_target": ("至少需要一个时限目标", "at least one target is required"),
     "clock_level_missing": (

@@ -1,7 +1,19 @@
 from django.contrib import admin
+from django.contrib import messages as admin_messages
+from django.utils import timezone
 
 from kesu.core.personal import mask_email
-from kesu.notifications.models import Notification, OutboundEmail
+from kesu.notifications.models import (
+    CrisisAcknowledgement,
+    CrisisAlert,
+    Delivery,
+    Dispatch,
+    MessageTemplate,
+    Notification,
+    OutboundEmail,
+    QuietHours,
+    Robot,
+)
 
 
 @admin.register(Notification)
@@ -29,3 +41,85 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# ---- issue 16: the outbox's status for administrators, robots, templates, quiet hours, crises ----
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every message by SMS, robot or e-mail: its state, attempts, last error, and whether it
+    arrived within the policy's time; a failed one can be sent again."""
+
+    list_display = ("created_at", "channel", "kind", "target", "state", "attempts", "due_at", "sent_at", "on_time",
+                    "last_error")
+    list_filter = ("state", "channel", "kind")
+    list_select_related = ("recipient", "robot")
+    search_fields = ("kind", "key")
+    exclude = ("params",)
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "params"]
+    actions = ["send_again"]
+
+    @admin.display(description="收件方")
+    def target(self, obj: Delivery) -> str:
+        if obj.robot_id:
+            return str(obj.robot)
+        if obj.to_customer:
+            return "客户"
+        return str(obj.recipient) if obj.recipient_id else "—"
+
+    @admin.display(description="按时", boolean=True)
+    def on_time(self, obj: Delivery) -> bool | None:
+        if obj.due_at is None or obj.state not in (Delivery.State.SENT, Delivery.State.FOLDED):
+            return None
+        sent = obj.sent_at or (obj.folded_into.sent_at if obj.folded_into_id and obj.folded_into else None)
+        return sent is not None and sent <= obj.due_at
+
+    @admin.action(description="立即重新发送所选消息")
+    def send_again(self, request, queryset):  # type: ignore[no-untyped-def]
+        n = queryset.filter(state__in=[Delivery.State.FAILED, Delivery.State.PENDING]).update(
+            state=Delivery.State.PENDING, next_attempt_at=timezone.now(), attempts=0)
+        Robot.objects.filter(deliveries__in=queryset).update(blocked_until=None)
+        self.message_user(request, f"{n} 条消息将重新发送", admin_messages.SUCCESS)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "event", "complaint", "expanded_at")
+    list_filter = ("event",)
+    readonly_fields = ("event", "complaint", "params", "created_at", "expanded_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Robot)
+class RobotAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "platform", "department", "is_active", "blocked_until", "failures")
+    list_filter = ("platform", "is_active")
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("kind", "lang", "subject", "sms_template")
+    list_filter = ("lang",)
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(admin.ModelAdmin):
+    list_display = ("staff", "start", "end", "channels")
+
+
+class AcknowledgementInline(admin.TabularInline):
+    model = CrisisAcknowledgement
+    extra = 0
+    readonly_fields = ("staff", "at")
+
+
+@admin.register(CrisisAlert)
+class CrisisAlertAdmin(admin.ModelAdmin):
+    list_display = ("complaint", "raised_at", "acknowledge_by", "escalated_at")
+    readonly_fields = ("complaint", "raised_at", "reasons", "acknowledge_by", "escalated_at")
+    inlines = [AcknowledgementInline]

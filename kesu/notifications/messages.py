@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kesu.core.inbound import one_line
+from kesu.core.lifecycle import EVENTS, event_label
 
 TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     # kind: ((subject zh, body zh), (subject en, body en))
@@ -16,6 +17,53 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "clock_breached": (
         ("【客诉】投诉 {number}「{clock}」已超时", "投诉 {number} 的「{clock}」已于 {due} 到期，已超时 {late}。"),
         ("[Kesu] {number}: '{clock}' is overdue", "'{clock}' of complaint {number} was due at {due}; {late} late."),
+    ),
+    # issue 13: past the policy's number of breach notices a day, one person's further breaches in one notice
+    "clock_breached_digest": (
+        ("【客诉】{date} 另有 {count} 件投诉超时", "{date} 您负责或需督办的投诉中，另有 {count} 件超时：{numbers}。"
+                                          "请在工作台「已超时」中逐一处理。"),
+        ("[Kesu] {count} more complaints overdue on {date}", "{count} more complaints you answer for went overdue "
+                                                              "on {date}: {numbers}. See the Overdue queue."),
+    ),
+    # issue 16: crisis alerts, routes, robots' digests and the customer's messages
+    "crisis": (
+        ("【客诉】危机预警：投诉 {number}", "投诉 {number}（{level}）触发危机预警。原因：{reasons}。"
+                                     "请危机处理小组立即处理，并在系统中确认已收到：{site}/notify/crisis/{number}/"),
+        ("[Kesu] CRISIS: complaint {number}", "Complaint {number} ({level}) raised a crisis alert. Why: {reasons_en}. "
+                                             "Crisis team: act now and acknowledge: {site}/notify/crisis/{number}/"),
+    ),
+    "crisis_unacknowledged": (
+        ("【客诉】危机预警无人确认：投诉 {number}", "投诉 {number} 的危机预警（{since} 发出）在规定时间内无人确认，"
+                                            "请立即指派处理：{site}/notify/crisis/{number}/"),
+        ("[Kesu] crisis not acknowledged: {number}", "Nobody acknowledged the crisis alert of {number} (raised "
+                                                     "{since}) in time. Please act: {site}/notify/crisis/{number}/"),
+    ),
+    "digest": (
+        ("【客诉】消息汇总（{count} 条）", "以下 {count} 条消息按平台发送频率限制合并发送：\n{lines}"),
+        ("[Kesu] {count} messages", "{count} messages folded into one under the platform's rate limit:\n{lines}"),
+    ),
+    "event": (
+        ("【客诉】投诉 {number}：{step}", "投诉 {number}（{level}）：{step}。{result}"),
+        ("[Kesu] {number}: {step}", "Complaint {number} ({level}): {step}. {result}"),
+    ),
+    "customer_registered": (
+        ("您的投诉已受理（编号 {number}）", "您的投诉已受理，编号 {number}。我们将尽快与您联系；"
+                                    "凭编号和手机号可查询进度：{track}"),
+        ("Your complaint {number} is registered", "We have registered your complaint as {number} and will contact "
+                                                  "you soon. Track it with the number and your phone: {track}"),
+    ),
+    "customer_result": (
+        ("您的投诉 {number} 处理结果", "您的投诉 {number} 处理结果：{result}"),
+        ("The result of your complaint {number}", "The result of your complaint {number}: {result}"),
+    ),
+    "customer_rating": (
+        ("请为投诉 {number} 的处理评分", "您的投诉 {number} 已处理完毕。欢迎为本次服务评分：{rating}"),
+        ("Please rate how we handled {number}", "Your complaint {number} has been dealt with. "
+                                                "Please rate our service: {rating}"),
+    ),
+    "customer_event": (
+        ("您的投诉 {number} 有新进展", "您的投诉 {number}：{step}。{result}"),
+        ("News on your complaint {number}", "Your complaint {number}: {step}. {result}"),
     ),
     "calendar_uncovered": (
         ("【客诉】工作日历缺少 {years} 年", "投诉 {number} 的「{clock}」到期时间落在尚未录入节假日安排的 {years} 年，"
@@ -127,12 +175,32 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 
 
 def render(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple[str, str]:
-    """(subject, body) for a notification; unknown kinds fall back to the kind code."""
+    """(subject, body) for a notification; unknown kinds fall back to the kind code (a lifecycle
+    event routed by the policy reads as the event's name)."""
     pair = TEMPLATES.get(kind)
+    if pair is None and kind.startswith("customer_"):
+        kind, pair = "customer_event", TEMPLATES["customer_event"]
+    if pair is None and kind in EVENTS:
+        kind, pair = "event", TEMPLATES["event"]
     if pair is None:
         return kind, kind
     subject, body = pair[1] if lang.startswith("en") else pair[0]
-    values = dict(params)
+    return _render_texts(kind, subject, body, params, lang)
+
+
+def _render_texts(kind: str, subject: str, body: str, params: Mapping[str, Any], lang: str) -> tuple[str, str]:
+    en = lang.startswith("en")
+    values: dict[str, Any] = {"result": "", "site": _site(), **params}
+    if en and values.get("level_en"):
+        values["level"] = values["level_en"]
+    if "event" in values:
+        values.setdefault("step", event_label(str(values["event"]), lang))
+    if kind == "digest":
+        values["lines"] = "\n".join(f"{i}. {item}" for i, item in enumerate(values.get("items", []), 1))
+    if "late_minutes" in values:
+        values["late"] = duration_words(int(values["late_minutes"]), lang)
+    if isinstance(values.get("numbers"), list):
+        values["numbers"] = ("、" if not en else ", ").join(values["numbers"])
     if "approved" in values:
         values.setdefault("verdict", ("approved" if values["approved"] else "rejected") if lang.startswith("en")
                           else ("批准" if values["approved"] else "驳回"))
@@ -152,3 +220,41 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
 class _Tolerant(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def duration_words(minutes: int, lang: str = "zh-hans") -> str:
+    """A lateness a person reads at a glance (issue 13): 「7 天 7 小时」 rather than 「10516 分钟」;
+    minutes only under an hour, hours and days without the minutes beyond."""
+    en = lang.startswith("en")
+    minutes = max(0, minutes)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if en:
+        parts = [f"{days} day{'s' if days != 1 else ''}" if days else "",
+                 f"{hours} hour{'s' if hours != 1 else ''}" if hours else ""]
+        if not days and not hours:
+            return f"{mins} minute{'s' if mins != 1 else ''}"
+        return " ".join(p for p in parts if p)
+    if not days and not hours:
+        return f"{mins} 分钟"
+    return " ".join(p for p in (f"{days} 天" if days else "", f"{hours} 小时" if hours else "") if p)
+
+
+def _site() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "KESU_SITE_URL", ""))
+
+
+def render_message(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple[str, str, Any]:
+    """(subject, text, the administrator's template or None) for a message of the outbox: the
+    wording an administrator saved in 消息模板 for this kind and language, else the built-in one."""
+    from kesu.notifications.models import MessageTemplate
+
+    lang = "en" if lang.startswith("en") else "zh-hans"
+    template = MessageTemplate.objects.filter(kind=kind, lang=lang).first()
+    if template is not None:
+        subject, text = _render_texts(kind, template.subject or kind, template.body, params, lang)
+        return subject, text, template
+    subject, text = render(kind, params, lang)
+    return subject, text, None

@@ -32,12 +32,17 @@ STALE_CLAIM = timedelta(minutes=5)
 def notify(
     *, recipients: Iterable[Any], kind: str, now: datetime, complaint: Any = None,
     params: dict[str, Any] | None = None, dedupe_key: str | None = None, email: bool = True,
+    fold_after: int | None = None,
 ) -> list[Notification]:
-    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op."""
+    """Write one inbox notification (and email) per recipient; a repeated ``dedupe_key`` is a no-op.
+    ``fold_after`` (issue 13): a person who already has that many notices of ``kind`` today gets
+    this one folded into their one digest of the day (``<kind>_digest``) instead of a new notice."""
     params = params or {}
     made = []
     for person in {r.pk: r for r in recipients if r is not None}.values():
         key = f"{dedupe_key}:{person.pk}" if dedupe_key else None
+        if fold_after is not None and _fold_into_digest(person, kind, now, complaint, params, key, fold_after):
+            continue
         try:
             with transaction.atomic():  # a savepoint, so a duplicate key doesn't spoil the caller
                 note = Notification.objects.create(recipient=person, kind=kind, complaint=complaint, params=params,
@@ -54,6 +59,36 @@ def notify(
     if made and email:
         enqueue("notifications.deliver")
     return made
+
+
+def _fold_into_digest(person: Any, kind: str, now: datetime, complaint: Any, params: dict[str, Any],
+                      key: str | None, after: int) -> bool:
+    """Fold a notice into the person's digest of the day when they already have ``after`` of its
+    kind today; True when folded (or already there)."""
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if key and Notification.objects.filter(dedupe_key=key).exists():
+        return True  # told already, one by one
+    if Notification.objects.filter(recipient=person, kind=kind, created_at__gte=start,
+                                   created_at__lt=start + timedelta(days=1)).count() < after:
+        return False
+    day = local.strftime("%Y-%m-%d")
+    number = params.get("number") or (complaint.number if complaint is not None else "")
+    digest_key = f"{kind}_digest:{person.pk}:{day}"
+    with transaction.atomic():
+        digest = Notification.objects.select_for_update().filter(dedupe_key=digest_key).first()
+        if digest is None:
+            Notification.objects.create(recipient=person, kind=f"{kind}_digest", created_at=now, dedupe_key=digest_key,
+                                        params={"date": day, "count": 1, "numbers": [number]})
+            return True
+        numbers = list(digest.params.get("numbers", []))
+        if number in numbers:
+            return True
+        numbers.append(number)
+        digest.params = {**digest.params, "numbers": numbers, "count": len(numbers)}
+        digest.read_at = None  # unread again: something new in it
+        digest.save(update_fields=["params", "read_at"])
+    return True
 
 
 def unread_for(user: Any) -> Any:

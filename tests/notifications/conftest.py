@@ -34,3 +34,32 @@ def _start(sink: Sink, port: int) -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=port)  # a stopped controller cannot restart
     controller.start()
     sink.stop = controller.stop
+
+
+@pytest.fixture
+def receivers():
+    """Started platform receivers, stopped after the test."""
+    started = []
+
+    def start(receiver):  # type: ignore[no-untyped-def]
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for r in started:
+        r.stop()
+
+
+@pytest.fixture
+def sms_file(settings, tmp_path):
+    """SMS through the file backend: one JSON line per message, read back by the test."""
+    import json
+
+    settings.KESU_SMS_BACKEND = "file"
+    settings.KESU_SMS_FILE = tmp_path / "sms.jsonl"
+
+    def read() -> list[dict]:
+        path = settings.KESU_SMS_FILE
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+    return read

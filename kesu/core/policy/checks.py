@@ -38,6 +38,7 @@ def check_policy(p: Policy) -> list[KesuError]:
         *_record_fields(p),
         *_retention(p),
         *_personal_data(p),
+        *_notifications(p),
     ]
 
 
@@ -219,3 +220,42 @@ def _personal_data(p: Policy) -> Iterator[KesuError]:
                 if name not in allowed:
                     yield KesuError("unknown_role", field=f"personal_data.{kind}.{which}[{i}]", value=name,
                                     allowed=", ".join(allowed))
+
+
+# Events a route may name besides the lifecycle's: the crisis alert and its escalation, the clocks' breach.
+NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached")
+TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@customer")
+TARGET_PREFIXES = ("person:", "department:", "robot:")
+
+
+def _targets(where: str, targets: list[str], *, customer: bool = True) -> Iterator[KesuError]:
+    allowed = ", ".join((*ROLE_CODES, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
+    for i, t in enumerate(targets, 1):
+        ok = (t in ROLE_CODES or (t in TARGET_SPECIAL and (customer or t != "@customer"))
+              or any(t.startswith(pre) and len(t) > len(pre) for pre in TARGET_PREFIXES))
+        if not ok:
+            yield KesuError("unknown_target", field=f"{where}[{i}]", value=t, allowed=allowed)
+
+
+def _notifications(p: Policy) -> Iterator[KesuError]:
+    """F14 routes and F13 crisis rules name known events, levels and recipients."""
+    levels = {lv.code for lv in p.levels}
+    events = (*EVENTS, *NOTICE_EVENTS)
+    for i, r in enumerate(p.notifications.routes, 1):
+        at = f"notifications.routes[{i}]"
+        if r.event not in events:
+            yield KesuError("unknown_notice_event", field=f"{at}.event", value=r.event, allowed=", ".join(events))
+        for j, lv in enumerate(r.levels, 1):
+            if lv not in levels:
+                yield KesuError("unknown_level", field=f"{at}.levels[{j}]", value=lv)
+        yield from _targets(f"{at}.to", r.to)
+    c = p.crisis
+    if c is None:
+        return
+    for j, lv in enumerate(c.levels, 1):
+        if lv not in levels:
+            yield KesuError("unknown_level", field=f"crisis.levels[{j}]", value=lv)
+    if c.raise_to is not None and c.raise_to not in levels:
+        yield KesuError("unknown_level", field="crisis.raise_to", value=c.raise_to)
+    for name in ("team", "legal", "brand", "escalate_to"):
+        yield from _targets(f"crisis.{name}", getattr(c, name), customer=False)

@@ -270,6 +270,73 @@ class PersonalData(_Doc):
         return getattr(self, kind)  # type: ignore[no-any-return]
 
 
+# ---- notifications (SPEC F14) and crisis response (SPEC F13) ------------------------------------
+# Whom a route or a crisis alert reaches: a role code (every active holder), ``@owner`` /
+# ``@receiver`` (the person in that position on the complaint), ``@department`` (the manager of the
+# complaint's department, or of the one complained about before routing), ``@customer`` (by SMS or
+# e-mail as they gave it, in their language), ``person:<login>``, ``department:<code>`` (its
+# manager) or ``robot:<code>`` (a group robot of 企业微信 / 钉钉 / 飞书 configured by an administrator).
+PersonChannel = Literal["inapp", "email", "sms"]
+Target = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class Route(_Doc):
+    """When ``event`` happens (to a complaint of ``levels``, all when empty), tell ``to`` by
+    ``channels`` within ``within``. Robots named in ``to`` post to their group whatever the
+    channels; persons get each channel once. ``quiet: false`` ignores personal quiet hours."""
+
+    event: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    levels: list[str] = []
+    to: Annotated[list[Target], Field(min_length=1)]
+    channels: list[PersonChannel] = ["inapp"]
+    within: DurationField | None = None
+    quiet: bool = True
+    # the message's wording (default: the event's), e.g. customer_result, customer_rating
+    template: Annotated[str, StringConstraints(pattern=r"^([a-z][a-z0-9_]*)?$", max_length=40)] = ""
+    note: str = ""
+
+
+class Notifications(_Doc):
+    """F14 routes; whether persons may set quiet hours (a crisis ignores them); issue 13: past
+    ``breach_digest_after`` breach notices a day, one person's further breaches are folded into
+    one digest notice for that day."""
+
+    routes: list[Route] = []
+    quiet_hours: bool = True
+    breach_digest_after: int = Field(default=3, ge=1)
+
+
+class CrisisRepeat(_Doc):
+    """A repeated complaint: ``count`` complaints by the same customer (the same phone) within ``within``."""
+
+    count: int = Field(default=2, ge=2)
+    within: DurationField
+    # whether a repeat alone raises the level to crisis.raise_to (a phone is a rough key: two unrelated
+    # complaints by one customer are a repeat too), or only alerts and leaves the level to the agent
+    raise_level: bool = False
+
+
+class Crisis(_Doc):
+    """F13 crisis signals and the response (seed 000 篇一 1.3, 2.5, 2.6: 危机事件处理小组 led by the
+    GM; 重大投诉 reported to brand and legal within 24 hours). A signal — one of ``keywords`` in the
+    customer's words, a repeated complaint, a level in ``levels`` — raises the complaint to at least
+    ``raise_to`` and alerts ``team``, ``legal`` and ``brand`` by every channel in ``channels``
+    (robots among the targets too) within ``alert_within``. Nobody of the team acknowledging
+    within ``acknowledge_within`` alerts ``escalate_to``."""
+
+    keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=20)]] = []
+    levels: list[str] = []
+    repeat: CrisisRepeat | None = None
+    raise_to: str | None = None
+    team: list[Target] = []
+    legal: list[Target] = []
+    brand: list[Target] = []
+    channels: list[PersonChannel] = ["inapp", "email", "sms"]
+    alert_within: DurationField = Duration.parse("30m")
+    acknowledge_within: DurationField = Duration.parse("1h")
+    escalate_to: list[Target] = ["gm"]
+
+
 class Policy(_Doc):
     """One complete complaint-handling policy (客户投诉处理制度)."""
 
@@ -300,6 +367,8 @@ class Policy(_Doc):
     attachments: Attachments = Attachments()
     retention: Retention
     personal_data: PersonalData = PersonalData()
+    notifications: Notifications = Notifications()
+    crisis: Crisis | None = None
 
     # ---- lookups used by the rest of the product -------------------------------------------
     def level(self, code: str) -> Level | None:

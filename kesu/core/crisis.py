@@ -1,0 +1,65 @@
+"""Crisis signals (SPEC F13, issue 16): whether a complaint is a crisis under its policy, and why.
+
+A signal is one of the policy's crisis words in the customer's words (媒体、记者、曝光、律师、起诉、
+12315 …), a repeated complaint by the same customer (``repeats`` earlier complaints with the same
+phone inside the policy's window, counted by the caller) or a level the policy treats as a crisis
+(重大投诉 / 危机事件). Plain Python: the kernel counts the repeats before its transaction and calls
+:func:`detect`; the alert quotes ``reasons`` so the people alerted see which words or rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kesu.core.policy import Policy
+
+
+@dataclass(frozen=True)
+class CrisisHit:
+    words: tuple[str, ...] = ()
+    repeats: int = 0  # earlier complaints by the same customer inside the window (0: not a repeat signal)
+    level_signal: str = ""  # the level that is itself a crisis signal
+    raise_to: str | None = None  # the level the complaint must be raised to, None when already there
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.repeats or self.level_signal)
+
+    def reasons(self, lang: str = "zh-hans") -> list[str]:
+        en = lang.startswith("en")
+        out = []
+        if self.words:
+            out.append(("Crisis words: " if en else "危机关键词：") + "、".join(self.words))
+        if self.repeats:
+            out.append(f"Repeated complaint: {self.repeats + 1} from the same customer" if en
+                       else f"重复投诉：同一客户第 {self.repeats + 1} 次投诉")
+        if self.level_signal:
+            out.append(("Level: " if en else "级别：") + self.level_signal)
+        return out
+
+    def as_params(self) -> dict[str, object]:
+        return {"words": list(self.words), "repeats": self.repeats, "level_signal": self.level_signal}
+
+
+def detect(policy: Policy, text: str, *, level: str, repeats: int = 0) -> CrisisHit:
+    """The crisis signals in a complaint about to be registered (or re-levelled). ``repeats``: the
+    customer's earlier complaints inside ``policy.crisis.repeat.within``."""
+    rules = policy.crisis
+    if rules is None:
+        return CrisisHit()
+    words = tuple(w for w in dict.fromkeys(rules.keywords) if w and w in (text or ""))
+    counted = repeats if rules.repeat is not None and repeats + 1 >= rules.repeat.count else 0
+    named = policy.level(level)
+    level_signal = (named.name if named else level) if level in rules.levels else ""
+    hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal)
+    raises = bool(words or level_signal or (counted and rules.repeat is not None and rules.repeat.raise_level))
+    if raises and rules.raise_to:
+        order = {lv.code: lv.order for lv in policy.levels}
+        if order.get(level, 0) < order[rules.raise_to]:
+            hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal, raise_to=rules.raise_to)
+    return hit
+
+
+def became_crisis(policy: Policy, before: str, after: str) -> bool:
+    """A level change (classification) that makes the complaint a crisis by its level alone."""
+    rules = policy.crisis
+    return rules is not None and after in rules.levels and before not in rules.levels

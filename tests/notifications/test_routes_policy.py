@@ -1,0 +1,36 @@
+"""Routes and crisis rules are part of the policy (issue 16): checked like every other section,
+every problem named by its field; P1–P5 carry crisis rules taken from the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from kesu.core.crisis import detect
+from kesu.core.errors import ValidationFailed
+from kesu.core.policy import load_preset, preset_paths
+from kesu.core.policy.checks import check_policy
+from kesu.core.policy.io import dump_policy, load_policy
+
+SIGNALS = ["媒体", "记者", "曝光", "律师", "起诉", "12315", "消协", "堵门", "拉横幅"]
+
+
+@pytest.mark.parametrize("path", preset_paths(), ids=lambda p: p.stem)
+def test_every_preset_has_crisis_rules_from_the_seeds_and_a_receipt_for_the_customer(path):
+    policy = load_preset(path.stem)
+    assert check_policy(policy) == []
+    assert policy.crisis is not None and set(SIGNALS) <= set(policy.crisis.keywords)
+    assert policy.crisis.raise_to and "legal" in policy.crisis.legal and "gm" in policy.crisis.team
+    assert any(r.event == "registered" and "@customer" in r.to for r in policy.notifications.routes)
+    hit = detect(policy, "你们再不处理我就找律师起诉，还要打12315、找记者曝光", level=policy.levels[0].code)
+    assert hit.raise_to == policy.crisis.raise_to and "律师" in hit.words
+    assert load_policy(dump_policy(policy)) == policy  # exported and imported unchanged
+
+
+def test_an_unknown_recipient_event_or_level_is_named_by_its_field():
+    text = dump_policy(load_preset("p1_four_level")).replace(
+        "- event: return_result", "- event: returned_result").replace("- gm\n  - cs_manager", "- gm\n  - chief")
+    with pytest.raises(ValidationFailed) as refused:
+        load_policy(text)
+    errors = {e.field: e.code for e in refused.value.errors}
+    assert errors["notifications.routes[3].event"] == "unknown_notice_event"
+    assert errors["crisis.team[2]"] == "unknown_target"
