@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
@@ -16,7 +17,7 @@ class StaffAdmin(UserAdmin):
     inlines = [StaffRoleInline]
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("客诉", {"fields": ("display_name", "phone", "departments")}),
+        (_lazy("客诉"), {"fields": ("display_name", "phone", "departments")}),
     )
     filter_horizontal = ("departments", "groups", "user_permissions")
 
