@@ -35,6 +35,7 @@ from kesu.core.catalogues import CHANNELS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import STATE_LABELS
 from kesu.core.policy import Policy
+from kesu.core.policy.model import named
 from kesu.core.search import Query, highlight_spans, snippet
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
@@ -153,7 +154,7 @@ def _hits(staff: Staff, rows: list[Complaint], query: Query) -> list[Hit]:
         level = policy.level(c.level)
         out.append(Hit(c, marked(c.number, query), marked(seen.customer_name, query),
                        marked(seen.customer_phone, query), marked(snippet(seen.customer_words, query), query),
-                       level.name if level else ""))
+                       named(level, get_language()) if level else ""))
     return out
 
 

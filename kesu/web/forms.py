@@ -14,6 +14,7 @@ from kesu.complaints.intake import FileIn, Received
 from kesu.core.catalogues import CHANNELS, DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
+from kesu.core.policy.model import named
 from kesu.org.models import Department
 from kesu.workflow.steps import category_choices
 
@@ -39,7 +40,7 @@ class MultipleFileField(forms.FileField):
 def record_field(f: Any) -> forms.Field:
     """A form field for one of the policy's record fields (房号 …): required ones are marked, but it
     is the door, not the form, that refuses them empty — with the same message on every channel."""
-    label = f"{f.name}{_('（必填）') if f.required else ''}"
+    label = f"{named(f, get_language())}{_('（必填）') if f.required else ''}"
     attrs: dict[str, Any] = {"required": "required"} if f.required else {}
     if f.type == "choice":
         return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
@@ -97,8 +98,11 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.fields["channel"].choices = [(c, label(CHANNELS, c)) for c in policy.channels]
-        self.fields["level"].choices = [("", _lazy("（稍后定级）"))] + [(lv.code, lv.name) for lv in policy.levels]
+        lang = get_language()
+        self.fields["channel"].choices = [(c, label(CHANNELS, c, lang)) for c in policy.channels]
+        self.fields["level"].choices = [("", _lazy("（稍后定级）")),
+                                        *[(lv.code, named(lv, lang)) for lv in policy.levels]]
+        self.fields["demands"].choices = [(k, label(DEMANDS, k, lang)) for k in DEMANDS]
         self.fields["category"].choices = [("", _lazy("（稍后分类）")), *category_choices(policy)]
         # the policy's own fields (房号 …) right after the customer's words
         fields, extra = list(self.fields.items()), extra_fields(policy)

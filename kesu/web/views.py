@@ -31,6 +31,7 @@ from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, w
 from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError, StaleUpdate
 from kesu.core.lifecycle import event_label, state_label
+from kesu.core.policy.model import named
 from kesu.org.models import Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import finding, steps
@@ -82,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     policies = {c.policy_version_id: policy_of(c.policy_version) for c in page}
     for c in page:  # level names from the complaint's own policy version
         level = policies[c.policy_version_id].level(c.level)
-        c.level_name = level.name if level else ""
+        c.level_name = named(level, get_language()) if level else ""
     context = {"queues": QUEUES, "current": name, "page": page, "now": now,
                **finding.list_context(request, form, [("q", name)])}
     if not request.htmx:  # type: ignore[attr-defined]
@@ -112,10 +113,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     events = [(e, event_label(e.kind, get_language())) for e in c.events.select_related("actor").order_by("seq")]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
-    category = " / ".join(n.name for n in policy.category_path(c.category))
-    extra = [(f.name, c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
+    category = " / ".join(named(n, get_language()) for n in policy.category_path(c.category))
+    extra = [(named(f, get_language()), c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
     return render(request, "web/detail.html", {
-        "channel": label(CHANNELS, c.channel), "category": category, "extra": extra,
+        "channel": label(CHANNELS, c.channel, get_language()), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,
         "clocks": clocks, "now": now,
         "status_label": state_label(c.status, get_language()), "level": level, "actions": forms_by_action,
