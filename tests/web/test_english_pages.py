@@ -18,7 +18,8 @@ from kesu.core.roles import ROLE_CODES
 from kesu.org.models import Department, Staff
 from kesu.portal import services as portal
 
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]+")  # not U+3000, the ideographic space
+HAN = re.compile(r"[\u3400-\u9fff]")
 ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"]*)"')
 SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
@@ -54,8 +55,12 @@ def user_data() -> list[str]:
 
 
 def chinese_left(html: str, data: list[str]) -> list[str]:
+    """Chinese on the page that is not people's data: their texts are taken out first; what remains
+    must be part of one of them (a masked name, a snippet) — Chinese punctuation alone never is."""
     text = visible_text(html)
-    return sorted({run for run in CJK.findall(text) if not any(run in d for d in data)})
+    for d in sorted(data, key=len, reverse=True):
+        text = text.replace(d, " ")
+    return sorted({run for run in CJK.findall(text) if not HAN.search(run) or not any(run in d for d in data)})
 
 
 def raw_codes(html: str) -> list[str]:

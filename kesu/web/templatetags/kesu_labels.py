@@ -123,3 +123,17 @@ def clock_name(k: Any, policy: Any = None) -> str:
         policy = policy_of(k.complaint.policy_version)
     clock = next((x for x in policy.clocks if x.code == k.code), None)
     return clock.name_en if clock is not None and clock.name_en else str(k.name)
+
+
+@register.filter
+def threshold_name(approval: Any, policy: Any = None) -> str:
+    """An approval's threshold (权限核决表 row) as the policy names it: ``label_en`` in English."""
+    label = str(approval.threshold_label or "")
+    if not label or not _lang().startswith("en"):
+        return label
+    if not policy:
+        from kesu.policies.services import policy_of
+
+        policy = policy_of(approval.complaint.policy_version)
+    row = next((t for t in policy.approvals.compensation if t.label == label), None)
+    return row.label_en if row is not None and row.label_en else label
