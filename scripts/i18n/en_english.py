@@ -32,3 +32,5 @@ EN.update({
     "发布所选草稿（成为现行制度）": "Publish the selected draft (it becomes the policy in force)",
     "已发布 %(name)s v%(number)s": "Published %(name)s v%(number)s", "导出": "Export", "下载 YAML": "Download YAML",
 })
+
+EN.update({"尚未发布投诉处理制度，请联系系统管理员。": "No policy is published yet; ask the system administrator."})

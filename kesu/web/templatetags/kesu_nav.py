@@ -40,3 +40,10 @@ def menu(request: HttpRequest) -> list[tuple[str, str, str]]:
 def navigation(context: template.Context) -> list[tuple[str, str, str]]:
     request = context.get("request")
     return menu(request) if request is not None else []
+
+
+@register.simple_tag(takes_context=True)
+def may_administer(context: template.Context) -> bool:
+    """Whether links into the administration may be shown (system administrators only, F12)."""
+    request = context.get("request")
+    return bool(request is not None and admin.site.has_permission(request))
