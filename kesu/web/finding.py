@@ -78,7 +78,7 @@ class FilterForm(forms.Form):
             (s.value, en if english else zh) for s, (zh, en) in STATE_LABELS.items()]
         self.fields["level"].choices = anyone + [
             (lv.code, (lv.name_en or lv.name) if english else lv.name) for lv in (policy.levels if policy else [])]
-        self.fields["category"].choices = anyone + (registry.category_choices(policy) if policy else [])
+        self.fields["category"].choices = anyone + (registry.category_choices(policy, lang) if policy else [])
         self.departments = list(Department.objects.filter(is_active=True).order_by("code"))
         self.fields["department"].choices = anyone + [(str(d.pk), d.name) for d in self.departments]
         self.fields["channel"].choices = anyone + [(code, en if english else zh)

@@ -103,7 +103,7 @@ class RegistrationForm(forms.Form):
         self.fields["level"].choices = [("", _lazy("（稍后定级）")),
                                         *[(lv.code, named(lv, lang)) for lv in policy.levels]]
         self.fields["demands"].choices = [(k, label(DEMANDS, k, lang)) for k in DEMANDS]
-        self.fields["category"].choices = [("", _lazy("（稍后分类）")), *category_choices(policy)]
+        self.fields["category"].choices = [("", _lazy("（稍后分类）")), *category_choices(policy, lang)]
         # the policy's own fields (房号 …) right after the customer's words
         fields, extra = list(self.fields.items()), extra_fields(policy)
         at = [k for k, _v in fields].index("customer_words") + 1

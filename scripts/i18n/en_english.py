@@ -34,3 +34,10 @@ EN.update({
 })
 
 EN.update({"尚未发布投诉处理制度，请联系系统管理员。": "No policy is published yet; ask the system administrator."})
+
+EN.update({  # the step registry's fixed choices (kesu/web/steps.py)
+    "同意": "Approve", "驳回": "Reject", "成立": "Founded", "不成立": "Not founded", "处理方案": "Solution",
+    "补偿": "Compensation", "客户": "Customer", "员工": "Staff", "积分": "Points", "优惠券": "Coupon", "礼品": "Gift",
+    "现金": "Cash", "通报表扬": "Public commendation", "奖金": "Bonus", "暂停计时（至恢复）": "Pause the clock (until resumed)",
+    "延长时限": "Extend the deadline",
+})
