@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kesu.core.access import may_open
+from kesu.core.access import MANAGER_PAGES, may_open
 from kesu.org.services import managed_department_ids, roles_of
 
 register = template.Library()
@@ -24,13 +24,20 @@ def menu(request: HttpRequest) -> list[tuple[str, str, str]]:
     if not user.is_authenticated:
         return []
     roles = roles_of(user)
-    manages = bool(managed_department_ids(user, timezone.now()))
+    managing: list[bool] = []
+
+    def manages() -> bool:  # asked only when the roles alone do not open a page (two queries)
+        if not managing:
+            managing.append(bool(managed_department_ids(user, timezone.now())))
+        return managing[0]
+
     links = [("web:queue", _("工作台")), ("web:register", _("登记投诉")), ("web:approvals", _("待我审批")),
              ("web:notices", _("消息"))]
     gated = [("dashboard", "web:dashboard", _("总览")), ("ledger", "web:ledger", _("扣罚台账")),
              ("discipline", "web:discipline", _("处罚名单")), ("reports", "reports:report", _("分析报告")),
              ("policy", "web:policy", _("制度")), ("calendar", "web:calendar", _("日历"))]
-    links += [(name, label) for page, name, label in gated if may_open(page, roles, manages=manages)]
+    links += [(name, label) for page, name, label in gated
+              if may_open(page, roles) or (page in MANAGER_PAGES and manages())]
     if admin.site.has_permission(request):
         links.append(("admin:index", _("管理")))
     return [(name, reverse(name), label) for name, label in links]
