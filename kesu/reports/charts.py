@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -25,7 +26,7 @@ def bars(title: str, rows: list[tuple[str, int | float | Decimal | None]], *, wi
     d = Drawing(width, height)
     d.add(String(0, height - 14, title, fontName=font, fontSize=11))
     if not rows:
-        d.add(String(0, height - 34, "（无数据）", fontName=font, fontSize=9, fillColor=colors.grey))
+        d.add(String(0, height - 34, _("（无数据）"), fontName=font, fontSize=9, fillColor=colors.grey))
         return d
     chart = HorizontalBarChart()
     chart.x, chart.y = 110, 10

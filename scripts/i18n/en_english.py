@@ -41,3 +41,10 @@ EN.update({  # the step registry's fixed choices (kesu/web/steps.py)
     "现金": "Cash", "通报表扬": "Public commendation", "奖金": "Bonus", "暂停计时（至恢复）": "Pause the clock (until resumed)",
     "延长时限": "Extend the deadline",
 })
+
+EN.update({
+    "（无数据）": "(no data)",
+    # no Chinese example in an English page: the words themselves are what the customer said
+    "投诉编号、电话（或后四位）、姓名、车牌/订单/房号，或客户说的话，如：漏水":
+        "Number, phone (or its last four digits), name, plate / order / room, or words the customer used",
+})
