@@ -227,8 +227,8 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     def level_name(code: str) -> str:
         return levels.get(code, _("其余级别") if code == "*" else code)
 
-    clocks = [{"clock": k, "targets": [(level_name(code), t.spoken(lang, k.time == "working"))
-                                       for code, t in k.targets.items()],
+    clocks = [{"clock": k, "targets": [(_("各级") if list(k.targets) == ["*"] else level_name(code),
+                                        t.spoken(lang, k.time == "working")) for code, t in k.targets.items()],
                "channel_targets": [(label(CHANNELS, ch, lang), t.spoken(lang, k.time == "working"))
                                    for ch, t in k.channel_targets.items()],
                "start": event_label(k.start, lang), "stop": [event_label(e, lang) for e in k.stop]}

@@ -48,3 +48,7 @@ EN.update({
     "投诉编号、电话（或后四位）、姓名、车牌/订单/房号，或客户说的话，如：漏水":
         "Number, phone (or its last four digits), name, plate / order / room, or words the customer used",
 })
+
+EN.update({
+    "%(day)s起施行": "in force from %(day)s", "，自%(day)s起施行": ", in force from %(day)s", "各级": "every level",
+})
