@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "kesu.audit",
     "kesu.org",
     "kesu.policies",
     "kesu.complaints",

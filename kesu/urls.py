@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("kesu.api.urls")),
     path("reports/", include("kesu.reports.urls")),
     path("access/", include("kesu.access.urls")),
+    path("privacy/", include("kesu.privacy.urls")),
     path("", include("kesu.web.urls")),
 ]
 

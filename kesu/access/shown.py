@@ -30,6 +30,7 @@ class Shown:
     occurred_place: str
     customer_words: str
     revealable: list[str] = field(default_factory=list)  # fields shown masked that this reader may reveal
+    extra: dict[str, Any] = field(default_factory=dict)  # the industry fields, identifiers (plate …) masked
 
 
 def rules_of(c: Any) -> PersonalData:
@@ -55,12 +56,26 @@ def shown_to(c: Any, who: ActorFacts, *, page: bool = True) -> Shown:
         return personal.shown(kind, getattr(c, name) or "", look(kind, who, rules))
 
     out = Shown(**{n: one(n) for n in personal.FIELD_KINDS},
-                customer_words=personal.words_for(c.customer_words, who, rules, page=page))
+                customer_words=personal.words_for(c.customer_words, who, rules, page=page),
+                extra=extra_for(c, personal.access_of(personal.IDENTIFIER_KIND, who, rules)))  # no reveal step
     if page:
         for name, kind in REVEALABLE.items():
             if personal.access_of(kind, who, rules) == "full" and getattr(out, name) != (getattr(c, name) or ""):
                 out.revealable.append(name)
     return out
+
+
+def extra_for(c: Any, access: personal.Access) -> dict[str, Any]:
+    """The complaint's industry fields, those the policy marks ``identifies_customer`` (plate, VIN,
+    room) shown as ``access`` allows."""
+    extra = dict(c.extra or {})
+    if access == "full" or not extra:
+        return extra
+    version = c._state.fields_cache.get("policy_version") or _published_row(c.policy_version_id)
+    for f in policy_of(version).record_fields:
+        if f.identifies_customer and isinstance(extra.get(f.code), str):
+            extra[f.code] = personal.shown_identifier(extra[f.code], access)
+    return extra
 
 
 def reader(staff: Any, c: Any, now: datetime) -> ActorFacts:
@@ -84,7 +99,7 @@ def printable(c: Any, who: ActorFacts) -> Any:
 
     seen = shown_to(c, who, page=False)
     out = copy.copy(c)
-    for name in (*personal.FIELD_KINDS, "customer_words"):
+    for name in (*personal.FIELD_KINDS, "customer_words", "extra"):
         setattr(out, name, getattr(seen, name))
     out.save = _never_saved
     out.printed_full = [n for n in REVEALABLE if getattr(seen, n) and getattr(seen, n) != getattr(

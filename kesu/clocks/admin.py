@@ -153,5 +153,6 @@ class BusinessHoursAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: BusinessHours, form: forms.Form, change: bool) -> None:
         saved = calendar.save_business_hours(department=form.cleaned_data["department"],
                                              weekly=form.cleaned_data["weekly"],
-                                             open_on_holidays=form.cleaned_data["open_on_holidays"], now=timezone.now())
+                                             open_on_holidays=form.cleaned_data["open_on_holidays"], now=timezone.now(),
+                                             actor=request.user)
         obj.pk = saved.pk

@@ -15,6 +15,7 @@ from typing import Any
 import chinese_calendar
 from django.db import transaction
 
+from kesu import audit
 from kesu.clocks.models import BusinessHours, HolidayYear
 from kesu.core.errors import KesuError
 from kesu.core.workcalendar import DEFAULT_HOURS, WorkCalendar, YearTable, seed_year
@@ -60,17 +61,22 @@ def save_year(*, year: int, holidays: list[object], workdays: list[object], acto
             "workdays": sorted(d.isoformat() for d in table.workdays),
             "source": source, "updated_at": now, "updated_by": actor,
         })
+        audit.record("calendar.year_saved", actor=actor, now=now, target=("holiday_year", year),
+                     data={"holidays": row.holidays, "workdays": row.workdays, "source": source})
     forget_calendars()
     return row
 
 
 def save_business_hours(*, department: Any, weekly: dict[str, list[str]], open_on_holidays: bool,
-                        now: datetime) -> BusinessHours:
+                        now: datetime, actor: Any = None) -> BusinessHours:
     hours = Hours.parse(weekly, open_on_holidays=open_on_holidays)
     with transaction.atomic():
         row, _ = BusinessHours.objects.update_or_create(
             department=department,
             defaults={"weekly": hours.to_data(), "open_on_holidays": open_on_holidays, "updated_at": now})
+        audit.record("calendar.hours_saved", actor=actor, now=now,
+                     target=("department", getattr(department, "pk", None)),
+                     data={"weekly": row.weekly, "open_on_holidays": open_on_holidays})
     forget_calendars()
     return row
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kesu import audit
 from kesu.clocks.models import PenaltyEntry
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
@@ -57,6 +58,8 @@ def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str,
             raise KesuError("bad_value", field="waived_at", detail="该扣罚已免除")
         locked.waived_at, locked.waived_by, locked.waive_reason = now, actor, reason
         locked.save(update_fields=["waived_at", "waived_by", "waive_reason"])
+        audit.record("penalty.waived", actor=actor, now=now, target=("penalty", locked.pk),
+                     data={"complaint": c.pk, "amount": str(locked.amount)})
         waived.append(locked)
 
     lifecycle.perform_activity(entry.complaint, "penalty_waived", actor=actor, now=now, reason=reason,

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from kesu.audit.services import record_events
 from kesu.clocks import services as clock_services
 from kesu.complaints import search
 from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
@@ -153,8 +154,9 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     number = next_number(p.policy, now)
     events: list[tuple[Staff | None, str, dict[str, Any]]] = [
         (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
-    if p.screening:
-        events.append((None, "keyword_flagged", {"reason": "、".join(p.screening.words), "changes": {
+    if p.screening:  # a warning rule's words are an alarm; words only to be noted are just recorded
+        kind = "keyword_flagged" if p.screening.alarm else "keyword_noted"
+        events.append((None, kind, {"reason": "、".join(p.screening.words), "changes": {
             "words": [None, list(p.screening.words)], "level": [None, p.screening.level]}}))
     if p.next_shift is not None:
         events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
@@ -168,16 +170,19 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     timeline = build_events(complaint, now=now, events=events)
     INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
     INSERT_EVENTS(timeline)
+    record_events(complaint, timeline)  # the audit chain: one INSERT for all of them
     search.add([(complaint, [e.reason for e in timeline if e.reason])])  # findable once committed
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
-    if p.screening:
+    if p.screening.alarm:
         _tell_screening(complaint, p.screening, now)
     return complaint
 
 
 def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
-    """The CS managers are told of a complaint whose words the policy watches for."""
+    """The CS managers are told of a complaint whose words match a warning rule (one with a level).
+    Rules without a level (P1: 投诉、退款、赔偿) only note the words on the timeline: they match
+    most complaints, and a notice for each would bury the ones that matter."""
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kesu.audit.services import record_events
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.org.models import Staff
 
@@ -18,6 +19,7 @@ def append_event(
     [event] = build_events(c, now=now, events=[(actor, kind, {"from_status": from_status, "to_status": to_status,
                                                                "changes": changes, "reason": reason})])
     event.save(force_insert=True)
+    record_events(c, [event])  # its entry in the audit chain (docs/privacy.md)
     return event
 
 

@@ -394,6 +394,7 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "unsatisfied_limit_exceeded": ("不满意次数超限，已上报", "Unsatisfied past the limit: escalated"),
     "finding_penalty": ("调查处罚", "Penalty from the investigation"),
     "keyword_flagged": ("关键词预警，待复核", "Warning words: review"),
+    "keyword_noted": ("关键词留意", "Words noted"),
     "after_hours_received": ("非工作时间受理，列入工作知会单交下一班次", "Received after hours: for the next shift"),
     # issue 14 (kesu.privacy)
     "retention_anonymised": ("保存期满，个人信息已匿名化", "Retention period over: personal data anonymised"),

@@ -182,7 +182,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report_range_backwards": ("结束日期 {end} 早于开始日期 {start}", "the end {end} is before the start {start}"),
     "report_future": ("开始日期 {value} 在未来，尚无数据", "the start {value} is in the future"),
     # personal data (issue 14, kesu.privacy)
-    "privacy_lookup_required": ("请输入客户的电话或电子邮件", "give the customer's phone or e-mail"),
+    "privacy_lookup_required": ("请输入客户的电话、电子邮件或会员/卡号",
+                                "give the customer's phone, e-mail or member / card number"),
     "privacy_customer_unknown": ("没有找到该客户的投诉", "no complaint of this customer was found"),
     "privacy_on_hold": ("投诉 {number} 处于法律保全中，不能删除个人信息",
                         "{number} is on legal hold: its data is kept"),

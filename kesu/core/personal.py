@@ -122,6 +122,23 @@ def mask_other(value: str) -> str:
     return "*" * min(len(value), 8)
 
 
+def mask_identifier(value: str) -> str:
+    """京A***45 / LS***89: an industry identifier (plate, VIN, room) keeps its first two and last
+    two characters — enough to tell two apart on the phone, not to find the customer by."""
+    return value[:2] + "***" + value[-2:] if len(value) > 5 else "*" * len(value)
+
+
+# Industry identifiers (the policy's record fields marked ``identifies_customer``: plate, VIN, room)
+# follow the ID numbers' rule: like a member number, each leads to one customer.
+IDENTIFIER_KIND: Kind = "id_number"
+
+
+def shown_identifier(value: str, access: Access) -> str:
+    if not value or access == "full":
+        return value
+    return HIDDEN if access == "none" else mask_identifier(value)
+
+
 MASKS = {"phone": mask_phone, "email": mask_email, "address": mask_address, "id_number": mask_id,
          "name": mask_name}
 
@@ -144,6 +161,7 @@ ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[
 MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z]·?[A-Z0-9]{5,6}(?![A-Z0-9])")
 
 
 def _mask_number(text: str) -> str:
@@ -154,11 +172,14 @@ def _mask_number(text: str) -> str:
 
 
 def mask_text(text: str, *, phone: Access = "masked", email: Access = "masked",
-              id_number: Access = "masked") -> str:
-    """``text`` with the phone numbers, ID numbers and e-mail addresses in it shown as a reader
-    with these accesses sees them (a reader who sees none of a kind meets 〔无权查看〕)."""
+              id_number: Access = "masked", plate: Access | None = None) -> str:
+    """``text`` with the phone numbers, ID numbers, plate numbers and e-mail addresses in it shown
+    as a reader with these accesses sees them (a reader who sees none of a kind meets 〔无权查看〕)."""
     if id_number != "full":
         text = ID_NUMBER.sub(lambda m: shown("id_number", m.group(0), id_number), text)
+    plates: Access = id_number if plate is None else plate
+    if plates != "full":
+        text = PLATE.sub(lambda m: shown_identifier(m.group(0), plates), text)  # 京A12345 → 京A***45
     if email != "full":
         text = EMAIL.sub(lambda m: shown("email", m.group(0), email), text)
     if phone != "full":
@@ -171,4 +192,4 @@ def words_for(text: str, who: Facts, rules: Rules, *, page: bool = True) -> str:
     """The customer's words as ``who`` reads them (on a page: before any reveal)."""
     look = on_page if page else access_of
     return mask_text(text, phone=look("phone", who, rules), email=look("email", who, rules),
-                     id_number=look("id_number", who, rules))
+                     id_number=look("id_number", who, rules), plate=access_of(IDENTIFIER_KIND, who, rules))

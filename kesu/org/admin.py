@@ -1,7 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from kesu import audit
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
 
@@ -21,6 +26,18 @@ class StaffAdmin(UserAdmin):
     )
     filter_horizontal = ("departments", "groups", "user_permissions")
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """A change of roles or of the admin flags goes into the audit chain (SPEC F12)."""
+        staff = form.instance
+        before = sorted(StaffRole.objects.filter(staff=staff).values_list("role", flat=True))
+        super().save_related(request, form, formsets, change)
+        after = sorted(StaffRole.objects.filter(staff=staff).values_list("role", flat=True))
+        flags = {name: [form.initial.get(name), form.cleaned_data.get(name)]
+                 for name in ("is_active", "is_staff", "is_superuser") if name in form.changed_data}
+        if before != after or flags or not change:
+            audit.record("org.roles_changed", actor=request.user, now=timezone.now(), target=("staff", staff.pk),
+                         data={"roles": [before, after], **flags})
+
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
@@ -33,3 +50,15 @@ class DepartmentAdmin(admin.ModelAdmin):
 class DeputyDesignationAdmin(admin.ModelAdmin):
     list_display = ("department", "deputy", "starts_at", "ends_at", "revoked_at")
     list_select_related = ("department", "deputy")
+
+    def save_model(self, request: HttpRequest, obj: DeputyDesignation, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record("org.deputy_changed", actor=request.user, now=timezone.now(),
+                     target=("department", obj.department_id),
+                     data={"designation": obj.pk, "deputy": obj.deputy_id, "fields": sorted(form.changed_data)})
+
+    def delete_model(self, request: HttpRequest, obj: DeputyDesignation) -> None:
+        audit.record("org.deputy_deleted", actor=request.user, now=timezone.now(),
+                     target=("department", obj.department_id),
+                     data={"designation": obj.pk, "deputy": obj.deputy_id})
+        super().delete_model(request, obj)

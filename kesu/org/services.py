@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kesu import audit
 from kesu.core.errors import KesuError
 from kesu.core.roles import Role
 from kesu.db.sql import column_values, fetch
@@ -61,14 +62,21 @@ def designate_deputy(
         DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department).update(
             revoked_at=now
         )
-        return DeputyDesignation.objects.create(
+        made = DeputyDesignation.objects.create(
             department=department, deputy=deputy, designated_by=actor, starts_at=now, ends_at=ends_at, reason=reason
         )
+        audit.record("org.deputy_designated", actor=actor, now=now, target=("department", department.pk),
+                     data={"deputy": deputy.pk, "designation": made.pk, "ends_at": ends_at and ends_at.isoformat()})
+        return made
 
 
 def revoke_deputy(*, department: Department, actor: Staff, now: datetime) -> int:
     if department.manager_id != actor.pk and Role.SYSADMIN not in roles_of(actor):
         raise KesuError("role_not_allowed", action="撤销责任代理人", roles="该部门经理")
-    return DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department).update(
-        revoked_at=now
-    )
+    with transaction.atomic():
+        revoked = DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department).update(
+            revoked_at=now
+        )
+        audit.record("org.deputy_revoked", actor=actor, now=now, target=("department", department.pk),
+                     data={"revoked": revoked})
+    return revoked

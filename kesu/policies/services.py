@@ -6,12 +6,15 @@ published versions never change, drafts are re-read after each edit.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Max
 
+from kesu import audit
+from kesu.core.audit import canonical
 from kesu.core.errors import KesuError
 from kesu.core.policy import Policy, dump_policy, load_policy, policy_from_data
 from kesu.core.policy.io import policy_to_data
@@ -59,6 +62,9 @@ def publish(*, version: PolicyVersion, actor: Staff | None, now: datetime) -> Po
         )
         locked.state, locked.published_by, locked.published_at = PolicyVersion.State.PUBLISHED, actor, now
         locked.save(update_fields=["state", "published_by", "published_at"])
+        audit.record("policy.published", actor=actor, now=now, target=("policy_version", locked.pk),
+                     data={"code": locked.code, "name": locked.name,
+                           "document": hashlib.sha256(canonical(locked.document).encode()).hexdigest()})
     return locked
 
 

@@ -17,11 +17,13 @@ Taken away:
   record field blanked;
 * the timeline: every earlier event's text scrubbed (``archive``) or removed (``purge``), and the
   personal fields in its ``changes`` replaced by 〔已匿名〕 (the one UPDATE the append-only trigger
-  lets through, for a case listed in privacy_anonymised: kesu/privacy/migrations/0001);
+  lets through, for a case listed in privacy_anonymised: kesu/privacy/migrations/0001), recorded
+  in the audit chain as one ``complaint.redacted`` entry with the events' new digests;
 * the attachments (photos, recordings, documents: they cannot be scrubbed), files and rows;
 * the e-mails sent to the customer's address about the case; the raw copy and sender of mail
   that came in for it; the handling records' texts (transfers, help, investigation, approvals,
-  rewards) scrubbed of the customer's data in both modes — they are the company's own record;
+  rewards) scrubbed of the customer's data in both modes — they are the company's own record —
+  each rewritten row's new digest an entry of the audit chain;
 * the case's search entry, written again from what is left.
 """
 
@@ -33,6 +35,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 
+from kesu.audit import services as audit_services
 from kesu.complaints import lifecycle, search
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.errors import KesuError
@@ -120,24 +123,30 @@ def anonymise(complaint: Complaint, *, kind: str, mode: Mode, actor: Staff | Non
         c = lifecycle.privacy_step(complaint, kind, actor=actor, now=now, reason=reason, change=change,
                                    hidden=PERSONAL, extra={"mode": ["", mode]})
         Anonymised.objects.create(complaint=c, at=now, kind=kind)
-        removed["events"] = _redact_timeline(c, mode, known)
+        rewritten = _redact_timeline(c, mode, known)
+        removed["events"] = len(rewritten)
+        # the audit chain: the earlier events' new digests, after the step's own event (verify
+        # accepts the rewrite because it follows that step: docs/privacy.md "Audit chain")
+        audit_services.record_redaction(c, step=c.event_seq, actor=actor, now=now,
+                                        events=list(ComplaintEvent.objects.filter(pk__in=rewritten).order_by("seq")))
         if email:
             removed["emails"] = OutboundEmail.objects.filter(complaint=c, to_address__iexact=email).delete()[0]
-        _scrub_records(c, known)
+        _scrub_records(c, known, actor=actor, now=now)
         search.refresh(c)
     return removed
 
 
-def _redact_timeline(c: Complaint, mode: Mode, known: list[str]) -> int:
-    n = 0
+def _redact_timeline(c: Complaint, mode: Mode, known: list[str]) -> list[int]:
+    """The earlier events' texts scrubbed or removed; the ids of those rewritten."""
+    rewritten = []
     for pk, text, changes in (ComplaintEvent.objects.filter(complaint=c, seq__lt=c.event_seq)
                               .values_list("pk", "reason", "changes")):
         new_text = (REMOVED if text.strip() else text) if mode == "purge" else scrub(text, known)
         new_changes = {k: _redacted_change(k, v, known) for k, v in (changes or {}).items()}
         if new_text != text or new_changes != changes:
             ComplaintEvent.objects.filter(pk=pk).update(reason=new_text, changes=new_changes)
-            n += 1
-    return n
+            rewritten.append(pk)
+    return rewritten
 
 
 def _redacted_change(key: str, value: Any, known: list[str]) -> Any:
@@ -148,7 +157,7 @@ def _redacted_change(key: str, value: Any, known: list[str]) -> Any:
     return scrub_value(value, known)
 
 
-def _scrub_records(c: Complaint, known: list[str]) -> None:
+def _scrub_records(c: Complaint, known: list[str], *, actor: Staff | None, now: datetime) -> None:
     from kesu.mailin.models import InboundMessage
     from kesu.workflow import models as workflow
 
@@ -161,3 +170,4 @@ def _scrub_records(c: Complaint, known: list[str]) -> None:
             cleaned = {f: scrub(row[f] or "", known) for f in fields}
             if any(cleaned[f] != (row[f] or "") for f in fields):
                 model.objects.filter(pk=row["pk"]).update(**cleaned)
+                audit_services.record_rows(model, [row["pk"]], actor=actor, now=now)  # its new digest

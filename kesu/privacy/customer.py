@@ -56,26 +56,33 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class Customer:
-    """Who is asked about: a phone (normalised as registration stores it) and/or an e-mail."""
+    """Who is asked about: a phone (normalised as registration stores it), an e-mail and/or a
+    member / card number — each found through its blind index."""
 
     phone: str = ""
     email: str = ""
+    ref: str = ""
 
     @classmethod
-    def parse(cls, phone: str = "", email: str = "") -> Customer:
-        phone, email = (phone or "").strip(), (email or "").strip().lower()
-        if not phone and not email:
+    def parse(cls, phone: str = "", email: str = "", ref: str = "") -> Customer:
+        phone, email, ref = (phone or "").strip(), (email or "").strip().lower(), (ref or "").strip()
+        if not phone and not email and not ref:
             raise KesuError("privacy_lookup_required", field="phone", label=("客户电话", "Customer phone"))
         if email and ("@" not in email or len(email) > 254):
             raise KesuError("bad_email", field="email", label=("客户邮箱", "Customer e-mail"), value=email)
-        return cls(normalise_phone(phone, field="phone") if phone else "", email)
+        if len(ref) > 60:
+            raise KesuError("too_long", field="ref", label=("会员/卡号", "Member / card number"), limit=60)
+        return cls(normalise_phone(phone, field="phone") if phone else "", email, ref)
 
     @property
     def masked(self) -> str:
+        """How the records name the customer: never the value itself."""
         if self.phone:
             return mask_phone(self.phone)
-        local, _, domain = self.email.partition("@")
-        return f"{local[:1]}***@{domain}"
+        if self.email:
+            local, _, domain = self.email.partition("@")
+            return f"{local[:1]}***@{domain}"
+        return f"{self.ref[:2]}***{self.ref[-2:]}" if len(self.ref) > 6 else "***"
 
 
 def complaints_of(customer: Customer) -> QuerySet[Complaint]:
@@ -85,6 +92,8 @@ def complaints_of(customer: Customer) -> QuerySet[Complaint]:
         same |= Q(phone_index=blind("phone", customer.phone))  # encrypted fields: by their blind index
     if customer.email:
         same |= Q(email_index=blind("email", customer.email))
+    if customer.ref:
+        same |= Q(ref_index=blind("ref", customer.ref))
     return Complaint.objects.filter(same).select_related("department").order_by("registered_at", "id")
 
 
@@ -124,7 +133,8 @@ def collect(customer: Customer) -> dict[str, Any]:
             "emails_sent": [{"to": m.to_address, "subject": m.subject, "body": m.body, "state": m.state,
                              "created_at": timezone.localtime(m.created_at).isoformat()} for m in emails],
         })
-    return {"customer": {"phone": customer.phone, "email": customer.email}, "complaints": out}
+    return {"customer": {"phone": customer.phone, "email": customer.email, "member_number": customer.ref},
+            "complaints": out}
 
 
 def export(customer: Customer, *, actor: Staff, now: datetime, reason: str, fmt: str) -> tuple[bytes, str]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kesu import audit
 from kesu.core.access import PAGE_ROLES, may_open
 from kesu.core.errors import KesuError
 from kesu.org.models import Department, Staff
@@ -64,10 +65,11 @@ def report(request: HttpRequest) -> HttpResponse:
         response.status_code = 422
         return response
     r = _named(figures.build(period, department_id=department))
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(r)
-    if request.GET.get("format") == "pdf":
-        return _pdf(r, department)
+    if request.GET.get("format") in ("xlsx", "pdf"):
+        audit.record(f"export.report_{request.GET['format']}", actor=staff, now=timezone.now(),
+                     target=("export", "report"), data={"start": period.start.isoformat(),
+                                                        "end": period.end.isoformat(), "department": department})
+        return _xlsx(r) if request.GET["format"] == "xlsx" else _pdf(r, department)
     context["charts"] = [charts.svg(d) for d in _drawings(r)]
     context.update(r=r, start=period.start.isoformat(),
                    end=(period.end - timedelta(days=1)).isoformat())

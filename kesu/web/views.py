@@ -114,7 +114,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
     category = " / ".join(named(n, get_language()) for n in policy.category_path(c.category))
-    extra = [(named(f, get_language()), c.extra[f.code]) for f in policy.record_fields if f.code in c.extra]
+    extra = [(named(f, get_language()), personal.extra[f.code])  # plates masked
+             for f in policy.record_fields if f.code in c.extra]
     return render(request, "web/detail.html", {
         "channel": label(CHANNELS, c.channel, get_language()), "category": category, "extra": extra,
         "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kesu import audit
 from kesu.clocks import ledger
 from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
 from kesu.complaints.models import Complaint
@@ -108,6 +109,8 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     entries = ledger.penalties(month=month, department_id=int(dept) if dept and dept.isdigit() else None,
                                staff_id=int(person) if person and person.isdigit() else None)
     if request.GET.get("format") == "xlsx":
+        audit.record("export.penalties_xlsx", actor=staff, now=timezone.now(), target=("export", "penalties"),
+                     data={"filters": request.GET.dict()})
         response = HttpResponse(ledger.export_xlsx(entries), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
@@ -204,6 +207,8 @@ def discipline(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(out.getvalue(), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="discipline-{month:%Y-%m}.xlsx"'
+        audit.record("export.discipline_xlsx", actor=request.user, now=timezone.now(), target=("export", "discipline"),
+                     data={"month": f"{month:%Y-%m}", "rows": len(rows)})
         return response
     return render(request, "web/discipline.html", {"rows": rows, "month": f"{month:%Y-%m}"})
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from kesu.audit.services import record_rows
 from kesu.clocks import alerts
 from kesu.clocks.people import manager_above, with_role
 from kesu.complaints.models import Complaint
@@ -71,6 +72,7 @@ def _transfer(pk: int, complaint_id: int, now: datetime, result: OverdueResult) 
         if not Transfer.objects.filter(pk=pk, acknowledged_at__isnull=True, escalated_at__isnull=True).update(
                 escalated_at=now):
             return  # acknowledged meanwhile, or another sweep took it
+        record_rows(Transfer, [pk], now=now)  # its new digest in the audit chain
         t = Transfer.objects.select_related("to_department", "to_owner").get(pk=pk)
         append_event(c, actor=None, now=now, kind="transfer_overdue",
                      changes={"department": [None, t.to_department.name]})
@@ -90,6 +92,7 @@ def _assist(pk: int, complaint_id: int, now: datetime, result: OverdueResult) ->
         if not AssistRequest.objects.filter(pk=pk, answered_at__isnull=True, overdue_at__isnull=True).update(
                 overdue_at=now):
             return
+        record_rows(AssistRequest, [pk], now=now)  # its new digest in the audit chain
         a = AssistRequest.objects.select_related("department", "requested_by").get(pk=pk)
         append_event(c, actor=None, now=now, kind="assist_overdue",
                      changes={"department": [None, a.department.name]})

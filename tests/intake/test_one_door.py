@@ -288,6 +288,22 @@ def test_under_p1_warning_words_raise_the_level_and_tell_the_cs_managers_on_ever
     assert Notification.objects.filter(kind="keyword_flagged", complaint=c, recipient=people["zhoujl"]).exists()
 
 
+@each_channel
+def test_words_a_rule_only_notes_go_on_the_timeline_without_an_alarm(p1_open, people, send):
+    """P1's 投诉、退款、赔偿 carry no level: most complaints say them, so they are noted on the
+    timeline, tell nobody, and do not put the case before legal as a warning would."""
+    sent = send(people, "我要投诉，空调坏了要求退款", None)
+    assert sent.ok, sent.text
+    c = Complaint.objects.get()
+    assert c.level != "major"
+    assert set(c.events.get(kind="keyword_noted").changes["words"][1]) == {"投诉", "退款"}
+    assert not c.events.filter(kind="keyword_flagged").exists()
+    assert not Notification.objects.filter(complaint=c, kind="keyword_flagged").exists()
+    from kesu.complaints.selectors import visible_complaints
+
+    assert not visible_complaints(people["weifw"], timezone.now()).filter(pk=c.pk).exists()
+
+
 # --- (c) the API's attachments ----------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ KESU = Path(kesu.__file__).resolve().parent
 LAYERS: list[tuple[str, ...]] = [
     ("core", "env"),  # plain Python: the domain core; reading the environment (settings, serve)
     ("db", "tasks"),  # infrastructure: plain-SQL shortcuts, the SQLite backend, schema steps; the task runner
+    ("audit",),  # the tamper-evident audit chain: everything above records into it, the kernel included
     ("org",),  # departments, staff, roles, deputies
     ("policies",),  # policy versions (a version records who published it: org)
     ("notifications",),  # inbox and outbox; every layer above may notify

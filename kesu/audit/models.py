@@ -1,0 +1,37 @@
+"""The audit chain's one table (SPEC F12). Append-only: the model refuses to save twice or delete,
+and migration 0002's triggers refuse UPDATE and DELETE at the database on both engines."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    seq = models.BigIntegerField("序号", primary_key=True)  # 1, 2, 3 … without gaps
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT,
+                              db_index=False, related_name="+")
+    kind = models.CharField("类型", max_length=60)
+    target_type = models.CharField("对象类型", max_length=40)
+    target_id = models.CharField("对象", max_length=64)
+    data = models.TextField("内容")  # canonical JSON, hashed exactly as stored
+    key_id = models.CharField("密钥", max_length=12)
+    prev_hash = models.CharField("前序哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.target_type}:{self.target_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit entries are append-only")

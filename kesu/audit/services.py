@@ -1,0 +1,309 @@
+"""Appending to the audit chain, and the digests that stand for complaint rows, timeline events
+and handling records in it (docs/privacy.md "Audit chain").
+
+Appending takes the chain head inside the caller's transaction, serialised with every other
+writer, so entries are numbered without gaps and one exists iff its cause committed:
+
+* SQLite: every Kesu transaction already holds the one write lock (``BEGIN IMMEDIATE``), so the
+  head cannot move under us. The append is ONE statement: the head is read by the INSERT itself
+  (a recursive CTE links the new entries one after the other) and each entry's HMAC is computed
+  by ``kesu_audit_hash()``, a function Kesu's connections carry (kesu/audit/guard.py). No SELECT
+  of the head from Python, no cache that could go stale.
+* PostgreSQL: ``kesu_audit_head()`` (migration 0003) takes a transaction-level advisory lock and
+  then reads the head — a VOLATILE function's second query sees what the writer before us
+  committed — in one round trip; then one multi-row INSERT.
+
+So a registration adds one INSERT on SQLite (two statements on PostgreSQL), whatever the number
+of its events.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db import connections, models, router, transaction
+
+from kesu.audit import keys
+from kesu.audit.models import AuditEntry
+from kesu.core.audit import GENESIS, Entry, canonical, entry_hash, instant, mac
+
+LOCK_KEY = 0x6B65737541554454  # "kesuAUDT": PostgreSQL's advisory lock of the chain head (migration 0003)
+
+# What stands for a complaint row in the chain: everything a person or the kernel changes.
+# Listed, not read from the model, so a derived column added later (a blind index, say) does not
+# make every stored digest disagree; add a field here only with a kernel event that sets it.
+COMPLAINT_FIELDS = (
+    "number", "policy_version_id", "status", "version", "event_seq", "channel", "level", "category", "validity",
+    "is_internal", "customer_name", "customer_phone", "customer_email", "customer_region", "customer_ref",
+    "product_name", "product_model", "order_number", "purchase_date", "customer_words", "occurred_at",
+    "occurred_place", "amount_involved", "demands", "extra", "receiver_id", "location_id",
+    "complained_department_id", "complained_staff_id", "department_id", "owner_id", "responsible_staff_id",
+    "responsible_department_id", "registered_at", "updated_at", "updated_by_id",
+    # set by the kernel's privacy steps (legal hold, retention, erasure), each with its event
+    "legal_hold", "legal_hold_by_id", "legal_hold_at", "legal_hold_reason", "anonymised_at",
+)
+EVENT_FIELDS = ("complaint_id", "seq", "at", "actor_id", "kind", "from_status", "to_status", "changes", "reason")
+
+# The handling records (docs/workflow.md) and the penalty ledger: every saved row is an entry
+# ``record.saved`` with the digest of all its columns; a row changed, inserted or deleted by SQL
+# no longer matches its newest entry.
+RECORDS = ("workflow.transfer", "workflow.assistrequest", "workflow.investigationreport", "workflow.approval",
+           "workflow.reward", "clocks.penaltyentry", "clocks.extensionrequest")
+# Privacy steps after which verify accepts a redaction of a case's earlier events and records.
+REDACTING_STEPS = frozenset({"retention_anonymised", "customer_erased"})
+
+
+def _plain(field: models.Field[Any, Any], value: Any) -> Any:
+    """A field's value as the database gives it back, whatever the object held before saving."""
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return json.loads(json.dumps(value))
+    if isinstance(field, models.DateTimeField):
+        return instant(field.to_python(value))
+    if isinstance(field, models.DateField):
+        v = field.to_python(value)
+        return v.isoformat() if isinstance(v, date) else v
+    if isinstance(field, models.DecimalField):
+        v = field.to_python(value)
+        return format(v.quantize(Decimal(1).scaleb(-(field.decimal_places or 0))), "f")
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    if isinstance(value, datetime | date | Decimal):
+        return str(value)
+    return value
+
+
+def _digest(key: bytes, obj: models.Model, names: Sequence[str]) -> str:
+    fields = _fields(type(obj), tuple(names))
+    return mac(key, canonical({name: _plain(f, getattr(obj, name)) for name, f in zip(names, fields, strict=True)}))
+
+
+@functools.cache
+def _fields(model: type[models.Model], names: tuple[str, ...]) -> list[models.Field[Any, Any]]:
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in names]
+
+
+def complaint_digest(key: bytes, c: models.Model) -> str:
+    return _digest(key, c, COMPLAINT_FIELDS)
+
+
+def event_digest(key: bytes, e: models.Model) -> str:
+    return _digest(key, e, EVENT_FIELDS)
+
+
+@functools.cache
+def record_fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def record_digest(key: bytes, row: models.Model) -> str:
+    return _digest(key, row, record_fields(type(row)))
+
+
+def record_models() -> list[type[models.Model]]:
+    return [apps.get_model(label) for label in RECORDS]
+
+
+# --- appending -------------------------------------------------------------------------------------
+
+Item = tuple[str, Any, datetime, tuple[str, object], Any]  # kind, actor id, at, (target type, id), data
+
+
+def _append(items: Sequence[Item]) -> None:
+    """Append the items in order, in the caller's transaction (see the module's docstring)."""
+    if not items:
+        return
+    alias = router.db_for_write(AuditEntry)
+    connection = connections[alias]
+    kid, key = keys.current()
+    with transaction.atomic(using=alias, savepoint=False):  # no SAVEPOINT inside the caller's
+        rows = [(kind, actor_id, at, str(target_type), str(target_id), canonical(data if data is not None else {}))
+                for kind, actor_id, at, (target_type, target_id), data in items]
+        if connection.vendor == "sqlite":
+            _append_sqlite(connection, kid, rows)
+        else:
+            _append_locked(connection, kid, key, rows)
+
+
+def _append_locked(connection: Any, kid: str, key: bytes, rows: list[tuple[Any, ...]]) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT seq, hash FROM kesu_audit_head()")
+        else:  # another engine: no lock of our own beyond the transaction's
+            cursor.execute(f"SELECT seq, hash FROM {AuditEntry._meta.db_table} ORDER BY seq DESC LIMIT 1")
+        head = cursor.fetchone()
+        seq, prev = (int(head[0]), str(head[1])) if head and head[0] is not None else (0, GENESIS)
+        params: list[Any] = []
+        field = AuditEntry._meta.get_field("at")
+        for kind, actor_id, at, target_type, target_id, data in rows:
+            seq += 1
+            e = Entry(seq=seq, at=instant(at) or "", actor_id=actor_id, kind=kind, target_type=target_type,
+                      target_id=target_id, data=data, key_id=kid, prev_hash=prev)
+            h = entry_hash(key, e)
+            params += [seq, field.get_db_prep_save(at, connection), actor_id, kind, target_type, target_id, data,
+                       kid, prev, h]
+            prev = h
+        one = "(" + ", ".join(["%s"] * 10) + ")"
+        cursor.execute(f"INSERT INTO {AuditEntry._meta.db_table} ({COLUMNS}) VALUES {', '.join([one] * len(rows))}",
+                       params)
+
+
+COLUMNS = "seq, at, actor_id, kind, target_type, target_id, data, key_id, prev_hash, hash"
+
+
+@functools.cache
+def _sqlite_statement(n: int) -> str:
+    """One INSERT that reads the head, links ``n`` new entries to it and to each other, and hashes
+    each with kesu_audit_hash() — under the write lock the transaction already holds."""
+    t = AuditEntry._meta.db_table
+    items = ", ".join(f"({i}, %s, %s, %s, %s, %s, %s, %s)" for i in range(1, n + 1))
+    return (
+        "WITH RECURSIVE "
+        f"head(seq, hash) AS (SELECT seq, hash FROM (SELECT seq, hash FROM {t} ORDER BY seq DESC LIMIT 1) "
+        f"UNION ALL SELECT 0, '{GENESIS}' ORDER BY 1 DESC LIMIT 1), "
+        f"items(i, at, instant, actor_id, kind, target_type, target_id, data) AS (VALUES {items}), "
+        "chain(i, seq, prev, hash) AS (SELECT 0, seq, NULL, hash FROM head UNION ALL "
+        "SELECT items.i, chain.seq + 1, chain.hash, kesu_audit_hash(chain.seq + 1, items.instant, items.actor_id, "
+        "items.kind, items.target_type, items.target_id, items.data, chain.hash) "
+        "FROM chain JOIN items ON items.i = chain.i + 1) "
+        f"INSERT INTO {t} ({COLUMNS}) SELECT chain.seq, items.at, items.actor_id, items.kind, items.target_type, "
+        "items.target_id, items.data, %s, chain.prev, chain.hash FROM chain JOIN items ON items.i = chain.i "
+        "ORDER BY chain.i"
+    )
+
+
+def _append_sqlite(connection: Any, kid: str, rows: list[tuple[Any, ...]]) -> None:
+    field = AuditEntry._meta.get_field("at")
+    params: list[Any] = []
+    for kind, actor_id, at, target_type, target_id, data in rows:
+        params += [field.get_db_prep_save(at, connection), instant(at), actor_id, kind, target_type, target_id, data]
+    params.append(kid)
+    with connection.cursor() as cursor:
+        cursor.execute(_sqlite_statement(len(rows)), params)
+
+
+def sqlite_hash(seq: int, at: str, actor_id: int | None, kind: str, target_type: str, target_id: str, data: str,
+                prev_hash: str) -> str:
+    """kesu_audit_hash() on SQLite connections: the entry's HMAC under the current key."""
+    e = Entry(seq=int(seq), at=at, actor_id=actor_id, kind=kind, target_type=target_type, target_id=target_id,
+              data=data, key_id="", prev_hash=prev_hash)
+    return entry_hash(keys.current()[1], e)
+
+
+# --- what callers record ---------------------------------------------------------------------------
+
+
+def record(kind: str, *, actor: Any, now: datetime, target: tuple[str, object], data: Any = None) -> None:
+    """One entry (see kesu.audit.record)."""
+    actor_id = getattr(actor, "pk", actor)
+    _append([(kind, actor_id, now, target, data)])
+
+
+def record_events(complaint: models.Model, events: Sequence[Any]) -> None:
+    """The kernel's timeline events, one entry each: the event's digest, and the digest of the
+    complaint's row as the same transaction leaves it (the newest entry of a complaint must match
+    its row: a change by SQL shows)."""
+    if not events:
+        return
+    _kid, key = keys.current()
+    row = complaint_digest(key, complaint)
+    _append([("complaint.event", e.actor_id, e.at, ("complaint", complaint.pk),
+              {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events])
+
+
+def record_rows(model: type[models.Model], pks: Iterable[Any], *, actor: Any = None, now: datetime) -> None:
+    """Handling records written (saved, or updated by a queryset): one ``record.saved`` entry per
+    row with the digest of the row as stored now (read back, so the digest is what verify reads)."""
+    _kid, key = keys.current()
+    label = model._meta.label_lower
+    actor_id = getattr(actor, "pk", actor)
+    rows = list(model._default_manager.filter(pk__in=list(pks)).order_by("pk"))
+    _append([("record.saved", actor_id, now, (label, row.pk), {"digest": record_digest(key, row)}) for row in rows])
+
+
+def record_deleted(row: models.Model, *, actor: Any = None, now: datetime) -> None:
+    _append([("record.deleted", getattr(actor, "pk", actor), now, (row._meta.label_lower, row.pk), {})])
+
+
+def record_redaction(complaint: models.Model, *, step: int, events: Sequence[Any], actor: Any,
+                     now: datetime) -> None:
+    """A privacy step (retention, a customer's erasure) rewrote earlier events of the case: one
+    entry ``complaint.redacted`` with their new digests, naming the step's own event (``step``:
+    its seq). verify holds each event against its newest digest, and accepts a redaction only
+    after a redacting step of the same case."""
+    if not events:
+        return
+    _kid, key = keys.current()
+    _append([("complaint.redacted", getattr(actor, "pk", actor), now, ("complaint", complaint.pk),
+              {"step": step, "events": {str(e.seq): event_digest(key, e) for e in events}})])
+
+
+# --- the handling records' signals (connected in AuditConfig.ready) --------------------------------
+
+
+def _now() -> datetime:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def on_saved(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw:  # loaddata
+        return
+    record_rows(sender, [instance.pk], now=_now())
+
+
+def on_deleted(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    record_deleted(instance, now=_now())
+
+
+# --- the starting point for data older than the chain ----------------------------------------------
+
+
+def baseline(*, now: datetime, chunk: int = 500) -> dict[str, int]:
+    """Data written before the chain existed (an upgraded installation) enters it once, as it
+    stands now: one ``complaint.baseline`` entry per complaint not yet in the chain (its row's and
+    its events' digests) and one ``record.saved`` per handling record not yet in it. Run once,
+    by ``python -m kesu audit baseline``, right after the upgrade; what was changed before that
+    cannot be told (docs/privacy.md)."""
+    Complaint = apps.get_model("complaints", "Complaint")
+    Event = apps.get_model("complaints", "ComplaintEvent")
+    _kid, key = keys.current()
+    known_complaints: set[str] = set()
+    known_records: set[tuple[str, str]] = set()
+    for kind, target_type, target_id in AuditEntry.objects.values_list("kind", "target_type", "target_id").iterator(
+            chunk_size=5000):
+        if target_type == "complaint" and kind.startswith("complaint."):
+            known_complaints.add(target_id)
+        elif kind.startswith("record."):
+            known_records.add((target_type, target_id))
+    done = {"complaints": 0, "records": 0}
+    ids = [pk for pk in Complaint.objects.order_by("pk").values_list("pk", flat=True)
+           if str(pk) not in known_complaints]
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        with transaction.atomic():
+            events: dict[int, dict[str, str]] = {}
+            for e in Event.objects.filter(complaint_id__in=part).only(*EVENT_FIELDS).order_by("complaint_id", "seq"):
+                events.setdefault(e.complaint_id, {})[str(e.seq)] = event_digest(key, e)
+            rows = Complaint.objects.filter(pk__in=part).only(*COMPLAINT_FIELDS).order_by("pk")
+            _append([("complaint.baseline", None, now, ("complaint", c.pk),
+                      {"row": complaint_digest(key, c), "events": events.get(c.pk, {})}) for c in rows])
+        done["complaints"] += len(part)
+    for model in record_models():
+        label = model._meta.label_lower
+        pks = [pk for pk in model._default_manager.order_by("pk").values_list("pk", flat=True)
+               if (label, str(pk)) not in known_records]
+        for i in range(0, len(pks), chunk):
+            with transaction.atomic():
+                record_rows(model, pks[i:i + chunk], now=now)
+            done["records"] += len(pks[i:i + chunk])
+    return done
