@@ -71,6 +71,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 MIDDLEWARE = [
+    "kesu.ops.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before the host check (docs/deploy.md)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -221,6 +222,11 @@ LOGGING = {
 KESU_TASK_BACKEND = env_choice("KESU_TASK_BACKEND", "inprocess", ("inprocess", "celery"))
 KESU_CELERY_BROKER_URL = env_str("KESU_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 KESU_SWEEP_SECONDS = env_int("KESU_SWEEP_SECONDS", 20, minimum=1)  # how often clocks are swept
+# Redis hands an unacknowledged task (its worker died) to another worker after this many seconds; the
+# tasks' hard time limit stays below it, so no live task is handed out twice (kesu/tasks/celery_app.py).
+KESU_CELERY_VISIBILITY_TIMEOUT = env_int("KESU_CELERY_VISIBILITY_TIMEOUT", 1800, minimum=5)
+# The beat leader lock's life: a standby beat takes over within it (kesu/tasks/beat.py).
+KESU_BEAT_LOCK_SECONDS = env_int("KESU_BEAT_LOCK_SECONDS", 30, minimum=3)
 KESU_PORTAL_SUBMISSIONS_PER_HOUR = env_int("KESU_PORTAL_SUBMISSIONS_PER_HOUR", 5, minimum=1)
 KESU_PORTAL_TRACK_FAILURES_PER_HOUR = env_int("KESU_PORTAL_TRACK_FAILURES_PER_HOUR", 10, minimum=1)
 KESU_MAIL_POLL_SECONDS = env_int("KESU_MAIL_POLL_SECONDS", 60, minimum=5)  # how often mailboxes are read
@@ -232,6 +238,22 @@ EMAIL_HOST_PASSWORD = env_str("KESU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KESU_EMAIL_TLS", False)
 EMAIL_TIMEOUT = env_int("KESU_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("KESU_EMAIL_FROM", "客诉 Kesu <kesu@localhost>")
+
+# --- health and metrics (kesu/ops/health.py, docs/deploy.md) -----------------------------------------
+# /metrics answers a request bearing "Authorization: Bearer <KESU_METRICS_TOKEN>", or one from an address
+# in KESU_METRICS_ALLOWED (addresses or networks, REMOTE_ADDR: the scraper, never the proxy's header).
+# Neither set: /metrics answers nobody (404).
+KESU_METRICS_TOKEN = env_str("KESU_METRICS_TOKEN", "")
+KESU_METRICS_ALLOWED = env_list("KESU_METRICS_ALLOWED", [])
+try:
+    for _net in KESU_METRICS_ALLOWED:
+        ipaddress.ip_network(_net, strict=False)
+except ValueError as exc:
+    raise SettingError(f"KESU_METRICS_ALLOWED: {exc}") from None
+if KESU_METRICS_TOKEN and len(KESU_METRICS_TOKEN) < 16:
+    raise SettingError("KESU_METRICS_TOKEN is too short: use at least 16 random characters")
+# /readyz: the oldest pending e-mail may wait this long past its send time before the server is "not ready".
+KESU_READY_OUTBOX_LAG_SECONDS = env_int("KESU_READY_OUTBOX_LAG_SECONDS", 900, minimum=1)
 
 # Issue 14, stored protected (docs/privacy.md): the personal fields' Fernet keys, newest first ("default":
 # the key derived from the secret key), and the blind index's key (else derived from the secret key).

@@ -21,6 +21,7 @@ APT_PACKAGES=(
   dovecot-imapd     # a real IMAP server for the mail intake tests (started by the tests on 127.0.0.1)
   fonts-wqy-microhei  # the Chinese font embedded in the printable forms (ReportLab cannot embed Noto CJK)
   poppler-utils     # pdftotext and pdftoppm: the form tests read and render the PDFs
+  nginx-light       # nginx -t on deploy/nginx/kesu.conf (tests/ops/test_deploy_files.py); never started as a service
 )
 
 # --- phases and the summary --------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -162,9 +163,10 @@ COLUMNS = "seq, at, actor_id, kind, target_type, target_id, data, key_id, prev_h
 @functools.cache
 def _sqlite_statement(n: int) -> str:
     """One INSERT that reads the head, links ``n`` new entries to it and to each other, and hashes
-    each with kesu_audit_hash() — under the write lock the transaction already holds."""
+    each with kesu_audit_hash() — under the write lock the transaction already holds (sqlite3's
+    "?" placeholders: executed past Django's rewriting of "%s")."""
     t = AuditEntry._meta.db_table
-    items = ", ".join(f"({i}, %s, %s, %s, %s, %s, %s, %s)" for i in range(1, n + 1))
+    items = ", ".join(f"({i}, ?, ?, ?, ?, ?, ?, ?)" for i in range(1, n + 1))
     return (
         "WITH RECURSIVE "
         f"head(seq, hash) AS (SELECT seq, hash FROM (SELECT seq, hash FROM {t} ORDER BY seq DESC LIMIT 1) "
@@ -175,7 +177,7 @@ def _sqlite_statement(n: int) -> str:
         "items.kind, items.target_type, items.target_id, items.data, chain.hash) "
         "FROM chain JOIN items ON items.i = chain.i + 1) "
         f"INSERT INTO {t} ({COLUMNS}) SELECT chain.seq, items.at, items.actor_id, items.kind, items.target_type, "
-        "items.target_id, items.data, %s, chain.prev, chain.hash FROM chain JOIN items ON items.i = chain.i "
+        "items.target_id, items.data, ?, chain.prev, chain.hash FROM chain JOIN items ON items.i = chain.i "
         "ORDER BY chain.i"
     )
 
@@ -187,7 +189,9 @@ def _append_sqlite(connection: Any, kid: str, rows: list[tuple[Any, ...]]) -> No
         params += [field.get_db_prep_save(at, connection), instant(at), actor_id, kind, target_type, target_id, data]
     params.append(kid)
     with connection.cursor() as cursor:
-        cursor.execute(_sqlite_statement(len(rows)), params)
+        # sqlite3's own execute with "?" placeholders: Django's wrapper would first rewrite every
+        # "%s" of this long statement with a regular expression (a third of the append's time)
+        sqlite3.Cursor.execute(cursor.cursor, _sqlite_statement(len(rows)), params)
 
 
 def sqlite_hash(seq: int, at: str, actor_id: int | None, kind: str, target_type: str, target_id: str, data: str,

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from kesu import audit
 from kesu.clocks.models import PenaltyEntry
+from kesu.clocks.outcomes import penalties_incurred, with_incurred
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
@@ -33,10 +34,10 @@ def month_range(month: date) -> tuple[datetime, datetime]:
 
 def penalties(*, month: date | None = None, department_id: int | None = None, staff_id: int | None = None,
               include_waived: bool = True) -> QuerySet[PenaltyEntry]:
-    qs = PenaltyEntry.objects.select_related("complaint", "staff", "department", "clock")
-    if month is not None:
-        start, end = month_range(month)
-        qs = qs.filter(booked_at__gte=start, booked_at__lt=end)
+    qs = with_incurred()
+    if month is not None:  # the month the penalty was incurred in (kesu.clocks.outcomes), as the reports count it
+        qs = penalties_incurred(*month_range(month), include_waived=True)
+    qs = qs.select_related("complaint", "staff", "department", "clock")
     if department_id is not None:
         qs = qs.filter(department_id=department_id)
     if staff_id is not None:

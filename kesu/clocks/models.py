@@ -52,6 +52,9 @@ class ComplaintClock(models.Model):
             models.Index(fields=["stopped_at"], name="clock_stopped", condition=Q(stopped_at__isnull=False)),
             models.Index(fields=["complaint"], name="clock_breached_open",
                          condition=Q(breached_at__isnull=False, stopped_at__isnull=True, cancelled_at__isnull=True)),
+            # The clocks missed in a period, by the due time they went past (kesu.clocks.outcomes):
+            # the report's on-time rate and the dashboard's breaches today.
+            models.Index(fields=["due_at"], name="clock_breached_due", condition=Q(breached_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

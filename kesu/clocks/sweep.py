@@ -7,6 +7,14 @@ lifecycle's lock order): two sweeps running at once never record a breach or boo
 twice. A clock found running on a closed case is cancelled instead of warned or breached
 (defence in depth: closing a case cancels its clocks). A row that fails is logged, reported to
 administrators, and skipped.
+
+A burst (many clocks due at one instant: a busy hour's first-contact clocks) is shared out: a sweep
+that finds more than ``SHARE_AT`` due clocks asks for another sweep at once (``enqueue``: on Celery,
+another idle ``clocks`` worker joins; a queued one is not queued twice), and each sweep skips a
+complaint another sweep holds locked (``SKIP LOCKED``) and goes on to the next, so several sweeps
+book a burst side by side instead of queueing behind each other's locks (bench/README.md, scale.py).
+A complaint skipped because a person's step held it at that instant is booked by the next sweep.
+On SQLite (one writer at a time) nothing is shared: one sweep does it all.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from kesu.clocks import alerts
@@ -28,6 +36,7 @@ from kesu.policies.services import policy_of
 
 log = logging.getLogger(__name__)
 BATCH = 500
+SHARE_AT = 200  # due clocks above which a sweep asks for a second one
 
 
 @dataclass
@@ -40,9 +49,15 @@ class SweepResult:
 
 def sweep(*, now: datetime) -> SweepResult:
     result = SweepResult()
-    for clock_id in _due(WARN_CANDIDATE & Q(due_at__gt=now), "warn_at", now):  # past due: the breach says it
+    warn = _due(WARN_CANDIDATE & Q(due_at__gt=now), "warn_at", now)  # past due: the breach says it
+    breach = _due(DUE_CANDIDATE, "due_at", now)
+    if len(warn) + len(breach) > SHARE_AT and connection.features.has_select_for_update_skip_locked:
+        from kesu.tasks import enqueue
+
+        enqueue("clocks.sweep")  # a second sweep shares the burst (see the module's docstring)
+    for clock_id in warn:
         _guarded(result, "clock_warning", clock_id, now, lambda cid: _warn(cid, now, result))
-    for clock_id in _due(DUE_CANDIDATE, "due_at", now):
+    for clock_id in breach:
         _guarded(result, "clock_breach", clock_id, now, lambda cid: _breach(cid, now, result))
     return result
 
@@ -71,8 +86,11 @@ def _warn(clock_id: int, now: datetime, result: SweepResult) -> None:
     with transaction.atomic():
         # The lifecycle's lock order (complaint, then its clocks): the complaint's state is read
         # under its lock, and a clock is cancelled or claimed only then.
-        c = (Complaint.objects.select_for_update(of=("self",))
-             .select_related("owner", "receiver", "department", "complained_department").get(pk=complaint_id))
+        c = (Complaint.objects.select_for_update(of=("self",), skip_locked=True)
+             .select_related("owner", "receiver", "department", "complained_department").filter(pk=complaint_id)
+             .first())
+        if c is None:
+            return  # another sweep holds it (or a person's step, this instant): it is theirs, or the next sweep's
         if _closed(c, clock_id, now):
             return
         claimed = ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now, due_at__gt=now)
@@ -98,9 +116,11 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
     complaint_id = ComplaintClock.objects.values_list("complaint_id", flat=True).get(pk=clock_id)
     with transaction.atomic():
         # Same lock order as the lifecycle actions (complaint, then its clocks): no deadlock.
-        c = (Complaint.objects.select_for_update(of=("self",))
+        c = (Complaint.objects.select_for_update(of=("self",), skip_locked=True)
              .select_related("department", "complained_department", "owner", "receiver", "policy_version")
-             .get(pk=complaint_id))
+             .filter(pk=complaint_id).first())
+        if c is None:
+            return  # another sweep holds it (or a person's step, this instant): it is theirs, or the next sweep's
         if _closed(c, clock_id, now):
             return
         if not ComplaintClock.objects.filter(DUE_CANDIDATE, pk=clock_id, due_at__lte=now).update(breached_at=now):

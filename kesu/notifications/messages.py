@@ -73,8 +73,10 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
     "discipline_list": (
         ("【客诉】{period} 月度处罚名单",
-         "{period} 结案投诉 {cases} 件，扣罚合计 {total} 元。请于本月 10 日前审核：/discipline/?month={period}"),
-        ("[Kesu] discipline list {period}", "{cases} cases closed in {period}, penalties {total} yuan. "
+         "{period} 发生扣罚 {total} 元，涉及投诉 {cases} 件，按部门与责任人列出。"
+         "请于本月 10 日前审核：/discipline/?month={period}"),
+        ("[Kesu] discipline list {period}", "Penalties of {total} yuan incurred in {period} on {cases} complaints, "
+                                            "by department and person. "
                                             "Review by the 10th: /discipline/?month={period}"),
     ),
     "after_hours_received": (

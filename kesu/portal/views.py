@@ -20,11 +20,18 @@ from django.views.decorators.http import require_http_methods
 from kesu.complaints import intake
 from kesu.complaints.models import Complaint
 from kesu.core.catalogues import DEMANDS, label
-from kesu.core.errors import KesuError
+from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.lifecycle import RATEABLE_STATES, State, event_label, state_label
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import limits, services
-from kesu.web.forms import add_domain_errors, extra_fields, extra_values
+from kesu.web.forms import (
+    add_domain_errors,
+    door_errors,
+    error_summary,
+    extra_fields,
+    extra_values,
+    name_the_fields,
+)
 
 TRACK_SECONDS = 30 * 60  # how long one identification (number + phone) opens the case in the session
 TRACK_SESSION_KEY = "kesu_portal_track"
@@ -37,10 +44,11 @@ class ComplaintForm(forms.Form):
 
     customer_name = forms.CharField(label=_lazy("您的姓名"), max_length=60)
     customer_phone = forms.CharField(label=_lazy("联系电话"), max_length=30)
-    customer_words = forms.CharField(label=_lazy("投诉内容（请写明时间、地点和经过）"), max_length=4000,
-                                     widget=forms.Textarea(attrs={"rows": 6}))
+    customer_words = forms.CharField(label=_lazy("投诉内容（请写明时间、地点和经过）"), required=False,
+                                     max_length=4000,  # the door says it is required, by label, with the rest
+                                     widget=forms.Textarea(attrs={"rows": 6, "required": "required"}))
     demands = forms.MultipleChoiceField(label=_lazy("您的诉求（可多选）"), required=False,
-                                        widget=forms.CheckboxSelectMultiple,
+                                        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
                                         choices=[(k, v[0]) for k, v in DEMANDS.items()])
     order_number = forms.CharField(label=_lazy("订单号 / 单据号（可空）"), required=False, max_length=60)
     product_name = forms.CharField(label=_lazy("产品名称（可空）"), required=False, max_length=100)
@@ -66,8 +74,8 @@ class ComplaintForm(forms.Form):
                        **{k: v for k, v in self.fields.items() if k not in order}}
 
     def received(self, channel: str) -> intake.Received:
-        d = self.cleaned_data
-        fields: dict[str, Any] = {name: d[name] for name in self.RECORD_FIELDS}
+        d = self.cleaned_data  # after is_valid: what passed Django's shape checks (all of it, when valid)
+        fields: dict[str, Any] = {name: d.get(name) for name in self.RECORD_FIELDS}
         fields.update(extra_values(self, self.policy))
         return intake.Received(channel, fields)
 
@@ -108,6 +116,8 @@ def complain(request: HttpRequest) -> HttpResponse:
         form = ComplaintForm(request.POST, policy=policy)
         valid = form.is_valid()  # django-simple-captcha 0.7 spends the challenge here, right or wrong;
         services.spend_challenge(request.POST.get("captcha_0", ""))  # and so does Kesu, whatever the version
+        if not valid:  # what the door would say as well (nothing written), so every error shows at once
+            add_domain_errors(form, ValidationFailed(door_errors(form.received(channel), now=now)), keep=True)
         if valid:
             slot = None
             try:
@@ -121,14 +131,16 @@ def complain(request: HttpRequest) -> HttpResponse:
             except KesuError as exc:
                 if exc.code != "portal_rate_limited":
                     limits.Limit.refund(slot)  # a refused registration is not one of the five
-                add_domain_errors(form, exc)
+                refused = door_errors(form.received(channel), now=now) if isinstance(exc, ValidationFailed) else []
+                add_domain_errors(form, ValidationFailed(refused or [exc]))
             else:
                 return render(request, "portal/received.html", {
                     "c": c, "commitments": services.commitments(policy, get_language()),
                     "organisation": policy.organisation})
+        name_the_fields(form)
     else:
         form = ComplaintForm(policy=policy)
-    return render(request, "portal/complain.html", {"form": form})
+    return render(request, "portal/complain.html", {"form": form, "errors": error_summary(form)})
 
 
 def _identified(request: HttpRequest) -> Any:

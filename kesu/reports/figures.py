@@ -1,15 +1,20 @@
 """Analysis report figures (SPEC F11) for a period and, optionally, one department — every figure
-an aggregate query in the database, never a Python loop over complaints.
+an aggregate query in the database, never a Python loop over complaints, computed once here: the
+page, the xlsx and the PDF all show ``Report.headline()`` and the same sections (docs/reports.md
+gives each definition).
 
-Definitions (docs/reports.md):
-* received: complaints registered in the period;
-* on time (per clock): clocks that stopped in the period, met / all that stopped, and their
-  average time from start to stop (response and resolution times against the policy's clocks);
-* resolved: complaints of the period that reached a closing state (satisfied, signed off,
-  reviewed, archived) or were answered as not valid;
-* satisfaction: return visits in the period, satisfied / all verdicts;
+* received: complaints registered in the period; resolved: those of them now closed or answered
+  as not valid (解决率 = resolved ÷ received);
+* return visits, counted as events in the period: 回访次数 every verdict recorded (a complaint
+  visited twice counts twice), 满意率 = satisfied verdicts ÷ all verdicts; 回访率 per complaint:
+  complaints whose result was returned to the customer in the period, and of them those with a
+  return visit after that return (each complaint once, so a repeated visit never lifts it above
+  100 %);
+* on time, penalties: kesu.clocks.outcomes (a clock counts once, in the period its outcome became
+  known; a penalty in the period it was incurred);
+* ratings: the customers' own ratings (portal, 1–5) given in the period, and their average;
 * repeated: customers (by phone) with two or more complaints in the period;
-* carried over: complaints registered before the period and still open at its end.
+* carried over: complaints registered before the period and still open now.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext_lazy as _lazy
 
-from kesu.clocks.models import ComplaintClock, PenaltyEntry
+from kesu.clocks.outcomes import clock_outcomes, on_time_total, penalties_incurred, rate
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, State
 
 CLOSED = [State.SATISFIED, State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED, State.INVALID_ANSWERED]
+VISITS = ("record_satisfied", "record_unsatisfied")  # the return visit's verdict (F8)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,32 @@ def checked(start: date, end_inclusive: date, today: date) -> Period:
     return Period(start, end_inclusive + timedelta(days=1))
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure, as the page, the xlsx and the PDF show it."""
+
+    key: str
+    label: Any  # lazily translated: the reader's language
+    value: int | float | Decimal | None
+    unit: str = ""  # "%" for a rate, "元" for money, "" for a count
+    basis: str = ""  # a rate's part / whole, e.g. "2/3"
+    dimension: str = ""  # the drill-down (/reports/complaints/?dimension=…) when it lists complaints
+
+    def text(self) -> str:
+        return text(self.value, self.unit)
+
+
+def text(value: object, unit: str = "") -> str:
+    """A figure as text — one formatting for the page, the PDF (and the xlsx's text cells)."""
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
 @dataclass
 class Report:
     period: Period
@@ -74,35 +108,83 @@ class Report:
     by_channel: list[tuple[str, int]] = field(default_factory=list)
     by_department: list[tuple[str, int]] = field(default_factory=list)
     by_location: list[tuple[str, int]] = field(default_factory=list)
-    on_time: list[dict[str, Any]] = field(default_factory=list)  # per clock: name, met, total, rate
+    on_time: list[dict[str, Any]] = field(default_factory=list)  # per clock: name, met, missed, total, rate
     resolved: int = 0
-    visits: int = 0
+    visits: int = 0  # return-visit verdicts recorded in the period
     satisfied_visits: int = 0
+    results_returned: int = 0  # complaints whose result was returned to the customer in the period
+    visited: int = 0  # of those, complaints with a return visit after that return
+    ratings: int = 0  # the customers' own ratings (portal, 1–5) given in the period
+    average_rating: float | None = None
     repeated_customers: int = 0
     carried_over: int = 0
-    penalties: list[tuple[str, Decimal]] = field(default_factory=list)
-    penalties_by_person: list[tuple[str, Decimal]] = field(default_factory=list)
+    # (responsible department, entries, amount) and (person, department, entries, amount); "" = not named
+    penalties: list[tuple[str, int, Decimal]] = field(default_factory=list)
+    penalties_by_person: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
     compensation: list[tuple[str, Decimal]] = field(default_factory=list)
 
-    @staticmethod
-    def rate(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None  # an empty month says so, no division by zero
+    rate = staticmethod(rate)
 
     @property
     def resolution_rate(self) -> float | None:
-        return self.rate(self.resolved, self.received)
+        return rate(self.resolved, self.received)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self.rate(self.satisfied_visits, self.visits)
+        return rate(self.satisfied_visits, self.visits)
 
     @property
     def callback_rate(self) -> float | None:
-        return self.rate(self.visits, self.resolved)
+        return rate(self.visited, self.results_returned)
+
+    @property
+    def clocks(self) -> dict[str, Any]:
+        return on_time_total(self.on_time)
+
+    @property
+    def penalty_count(self) -> int:
+        return sum(n for _, n, _a in self.penalties)
+
+    @property
+    def penalty_total(self) -> Decimal:
+        return sum((amount for _, _n, amount in self.penalties), Decimal("0.00"))
+
+    @property
+    def compensation_total(self) -> Decimal:
+        return sum((amount for _, amount in self.compensation), Decimal("0.00"))
 
     @property
     def empty(self) -> bool:
         return self.received == 0 and self.carried_over == 0
+
+    def headline(self) -> list[Figure]:
+        """Every headline figure, in order — the one list the page, the xlsx and the PDF show."""
+        clocks = self.clocks
+        return [
+            Figure("received", _lazy("受理量"), self.received, dimension="received"),
+            Figure("previous", _lazy("上期受理量"), self.previous),
+            Figure("year_before", _lazy("去年同期受理量"), self.year_before),
+            Figure("resolved", _lazy("已解决"), self.resolved, dimension="resolved"),
+            Figure("resolution_rate", _lazy("解决率"), self.resolution_rate, "%", f"{self.resolved}/{self.received}"),
+            Figure("results_returned", _lazy("交回结果的投诉"), self.results_returned),
+            Figure("visited", _lazy("其中已回访"), self.visited),
+            Figure("callback_rate", _lazy("回访率"), self.callback_rate, "%",
+                   f"{self.visited}/{self.results_returned}"),
+            Figure("visits", _lazy("回访次数"), self.visits),
+            Figure("satisfied_visits", _lazy("其中满意"), self.satisfied_visits),
+            Figure("satisfaction_rate", _lazy("满意率"), self.satisfaction_rate, "%",
+                   f"{self.satisfied_visits}/{self.visits}"),
+            Figure("ratings", _lazy("客户评价"), self.ratings),
+            Figure("average_rating", _lazy("平均评分（1–5 分）"), self.average_rating),
+            Figure("repeated_customers", _lazy("重复投诉客户"), self.repeated_customers, dimension="repeated"),
+            Figure("carried_over", _lazy("上期结转未结"), self.carried_over, dimension="carried_over"),
+            Figure("clocks_met", _lazy("时限按时"), clocks["met"]),
+            Figure("clocks_missed", _lazy("时限超时"), clocks["missed"]),
+            Figure("on_time_rate", _lazy("时限按时率"), clocks["rate"], "%", f"{clocks['met']}/{clocks['total']}"),
+            Figure("penalty_count", _lazy("扣罚笔数"), self.penalty_count),
+            Figure("penalty_total", _lazy("扣罚金额（元）"), self.penalty_total, "元"),
+            Figure("compensation_total", _lazy("补偿金额（元）"), self.compensation_total, "元"),
+        ]
 
 
 def _counts(qs: QuerySet[Any], key: str) -> list[tuple[str, int]]:
@@ -123,36 +205,39 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
     r.by_channel = _counts(received, "channel")
     r.by_department = _counts(received, "department__name")
     r.by_location = _counts(received, "location__name")
-    clocks = ComplaintClock.objects.filter(stopped_at__gte=start, stopped_at__lt=end, cancelled_at__isnull=True)
-    if department_id:
-        clocks = clocks.filter(complaint__department_id=department_id)
-    for row in clocks.values("code", "name").annotate(
-            total=Count("id"), met=Count("id", filter=Q(met=True)),
-            average=Avg(ExpressionWrapper(F("stopped_at") - F("started_at"), output_field=DurationField()))) \
-            .order_by("code"):
-        average = row.pop("average")
-        minutes = round(average.total_seconds() / 60, 1) if average is not None else None
-        r.on_time.append({**row, "rate": Report.rate(row["met"], row["total"]), "average_minutes": minutes})
+    r.on_time = clock_outcomes(start, end, department_id=department_id)
     r.resolved = received.filter(status__in=CLOSED).count()
-    visits = ComplaintEvent.objects.filter(at__gte=start, at__lt=end, kind__in=("record_satisfied",
-                                                                                 "record_unsatisfied"))
+    events = ComplaintEvent.objects.filter(at__gte=start, at__lt=end)
     if department_id:
-        visits = visits.filter(complaint__department_id=department_id)
-    agg = visits.aggregate(total=Count("id"), ok=Count("id", filter=Q(kind="record_satisfied")))
+        events = events.filter(complaint__department_id=department_id)
+    agg = events.filter(kind__in=VISITS).aggregate(total=Count("id"), ok=Count("id", filter=Q(kind="record_satisfied")))
     r.visits, r.satisfied_visits = agg["total"], agg["ok"]
+    returns = events.filter(kind="return_result")
+    visited_after = returns.filter(Exists(ComplaintEvent.objects.filter(
+        complaint_id=OuterRef("complaint_id"), kind__in=VISITS, at__gte=OuterRef("at"))))
+    r.results_returned = returns.values("complaint_id").distinct().count()
+    r.visited = visited_after.values("complaint_id").distinct().count()
+    rated = (events.filter(kind="customer_rating")
+             .annotate(score=Cast(KT("changes__score__1"), IntegerField()))
+             .aggregate(n=Count("id"), average=Avg("score")))
+    r.ratings = rated["n"]
+    r.average_rating = round(rated["average"], 1) if rated["average"] is not None else None
     # a customer by the phone's keyed blind index (the phone itself is encrypted)
     r.repeated_customers = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
                             .filter(n__gte=2).count())
     r.carried_over = Complaint.objects.filter(scope, registered_at__lt=start,
                                               status__in=[s.value for s in OPEN_STATES]).count()
-    penalties = PenaltyEntry.objects.filter(booked_at__gte=start, booked_at__lt=end, waived_at__isnull=True)
+    penalties = penalties_incurred(start, end)
     if department_id:
         penalties = penalties.filter(department_id=department_id)
-    r.penalties = [(row["department__name"] or "—", row["total"]) for row in
-                   penalties.values("department__name").annotate(total=Sum("amount")).order_by("-total")]
-    r.penalties_by_person = [(row["staff__display_name"] or row["staff__username"] or "—", row["total"]) for row in
-                             penalties.values("staff__display_name", "staff__username").annotate(total=Sum("amount"))
-                             .order_by("-total")]
+    r.penalties = [(row["department__name"] or "", row["n"], row["total"]) for row in
+                   penalties.values("department__name").annotate(n=Count("id"), total=Sum("amount"))
+                   .order_by("-total", "department__name")]
+    r.penalties_by_person = [
+        (row["staff__display_name"] or row["staff__username"] or "", row["department__name"] or "", row["n"],
+         row["total"]) for row in
+        penalties.values("staff__display_name", "staff__username", "department__name")
+        .annotate(n=Count("id"), total=Sum("amount")).order_by("-total", "staff__username")]
     from kesu.workflow.models import Approval
 
     # counted when fully approved, on the day of the last decision (finance's when it reviewed)
@@ -160,7 +245,7 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
             .annotate(done=Coalesce("finance_at", "decided_at")).filter(done__gte=start, done__lt=end))
     if department_id:
         paid = paid.filter(charge_to_id=department_id)
-    r.compensation = [(row["charge_to__name"] or "公司", row["total"]) for row in
+    r.compensation = [(row["charge_to__name"] or "", row["total"]) for row in
                       paid.values("charge_to__name").annotate(total=Sum("amount")).order_by("-total")]
     return r
 

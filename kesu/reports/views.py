@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -50,6 +52,50 @@ def _department(request: HttpRequest, staff: Staff) -> int | None:
     return chosen
 
 
+@dataclass
+class Section:
+    """One table of the report, the same on the page, in the xlsx (one sheet) and in the PDF."""
+
+    key: str
+    title: str
+    sheet: str  # the xlsx sheet's name (≤ 31 characters)
+    headers: list[str]
+    units: list[str]  # per column: "" text or count, "%" rate, "元" money
+    rows: list[list[Any]]
+    dimension: str = ""  # the count in column 2 opens the complaints behind it
+
+    def cells(self) -> list[list[str]]:
+        return [[figures.text(v, u) for v, u in zip(row, self.units, strict=True)] for row in self.rows]
+
+
+def sections(r: figures.Report) -> list[Section]:
+    """The report's tables, computed once from ``r`` for all three outputs."""
+    unnamed_person, unnamed_dept = _("未指定责任人"), _("未指定部门")
+    count = _("数量")
+    out = [Section(key, title, sheet, [head, count], ["", ""], [list(row) for row in rows], dimension=key)
+           for key, title, sheet, head, rows in (
+               ("level", _("按级别"), _("按级别"), _("级别"), r.by_level),
+               ("category", _("按类别（最常见的问题）"), _("按类别"), _("类别"), r.by_category),
+               ("channel", _("按渠道"), _("按渠道"), _("渠道"), r.by_channel),
+               ("department", _("按部门"), _("按部门"), _("部门"), r.by_department),
+               ("location", _("按地点"), _("按地点"), _("地点"), r.by_location))]
+    out.append(Section("on_time", _("时限按时率"), _("时限按时率"),
+                       [_("时限"), _("按时"), _("超时"), _("合计"), _("按时率"), _("平均用时（分钟）")],
+                       ["", "", "", "", "%", ""],
+                       [[row["name"], row["met"], row["missed"], row["total"], row["rate"], row["average_minutes"]]
+                        for row in r.on_time]))
+    out.append(Section("penalties", _("扣罚 · 按责任部门"), _("扣罚按部门"),
+                       [_("责任部门"), _("笔数"), _("金额（元）")], ["", "", "元"],
+                       [[d or unnamed_dept, n, amount] for d, n, amount in r.penalties]))
+    out.append(Section("penalties_by_person", _("扣罚 · 按责任人"), _("扣罚按人"),
+                       [_("责任人"), _("责任部门"), _("笔数"), _("金额（元）")], ["", "", "", "元"],
+                       [[p or unnamed_person, d or unnamed_dept, n, amount]
+                        for p, d, n, amount in r.penalties_by_person]))
+    out.append(Section("compensation", _("补偿费用"), _("补偿"), [_("承担部门"), _("金额（元）")], ["", "元"],
+                       [[d or _("公司"), amount] for d, amount in r.compensation]))
+    return out
+
+
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     staff: Staff = request.user  # type: ignore[assignment]
@@ -71,7 +117,7 @@ def report(request: HttpRequest) -> HttpResponse:
                                                         "end": period.end.isoformat(), "department": department})
         return _xlsx(r) if request.GET["format"] == "xlsx" else _pdf(r, department)
     context["charts"] = [charts.svg(d) for d in _drawings(r)]
-    context.update(r=r, start=period.start.isoformat(),
+    context.update(r=r, headline=r.headline(), sections=sections(r), start=period.start.isoformat(),
                    end=(period.end - timedelta(days=1)).isoformat())
     return render(request, "reports/report.html", context)
 
@@ -83,34 +129,28 @@ def _xlsx(r: figures.Report) -> HttpResponse:
 
     wb = Workbook()
     summary = wb.active
-    summary.title = "概要"
-    append_row(summary, ["指标", "数值"])
-    for name, value in (("受理量", r.received), ("上期受理量", r.previous), ("去年同期受理量", r.year_before),
-                        ("已解决", r.resolved), ("解决率（%）", r.resolution_rate), ("回访次数", r.visits),
-                        ("满意率（%）", r.satisfaction_rate), ("回访率（%）", r.callback_rate),
-                        ("重复投诉客户", r.repeated_customers), ("上期结转未结", r.carried_over)):
-        append_row(summary, [name, value])
-    for title, rows in (("按级别", r.by_level), ("按类别", r.by_category), ("按渠道", r.by_channel),
-                        ("按部门", r.by_department), ("按地点", r.by_location), ("扣罚", r.penalties),
-                        ("扣罚按人", r.penalties_by_person),
-                        ("补偿", r.compensation)):
-        ws = wb.create_sheet(title)
-        by = title.startswith("按")
-        append_row(ws, [title[1:] if by else "部门", "数量" if by else "金额（元）"])
-        for key, value in rows:
-            append_row(ws, [key, float(value) if not isinstance(value, int) else value])
-        ws.freeze_panes = "A2"
-    ws = wb.create_sheet("时限按时率")
-    append_row(ws, ["时限", "按时", "合计", "按时率（%）", "平均用时（分钟）"])
-    for row in r.on_time:
-        append_row(ws, [row["name"], row["met"], row["total"], row["rate"], row["average_minutes"]])
+    summary.title = _("概要")
+    append_row(summary, [_("指标"), _("数值"), _("单位"), _("计算")])
+    for f in r.headline():  # numbers stay numbers: a rate as 66.7 with its unit beside it
+        append_row(summary, [str(f.label), _number(f.value), f.unit, f.basis])
     summary.freeze_panes = "A2"
+    for section in sections(r):
+        ws = wb.create_sheet(section.sheet)
+        append_row(ws, section.headers)
+        for row in section.rows:
+            append_row(ws, [_number(v) for v in row])
+        ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="report-{r.period.start}-{r.period.end}.xlsx"'
+    last = r.period.end - timedelta(days=1)
+    response["Content-Disposition"] = f'attachment; filename="report-{r.period.start}-{last}.xlsx"'
     return response
+
+
+def _number(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
 
 
 @login_required
@@ -133,40 +173,44 @@ def complaints_behind(request: HttpRequest) -> HttpResponse:
 
 
 def _drawings(r: figures.Report) -> list[Any]:
-    return [charts.bars(_("按级别"), r.by_level), charts.bars(_("按类别（最常见的问题）"), r.by_category),
-            charts.bars(_("时限按时率"), [(row["name"], row["rate"]) for row in r.on_time], unit="%")]
+    return [charts.bars(_("按级别（件）"), r.by_level), charts.bars(_("按类别（最常见的问题，件）"), r.by_category),
+            charts.bars(_("时限按时率（%）"), [(row["name"], row["rate"]) for row in r.on_time], unit="%")]
 
 
 def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
-    """The report as PDF with its charts, in Chinese (the font embedded)."""
+    """The report as PDF: the same headline figures and tables as the page, with its charts as
+    vectors, in the reader's language (the Chinese font embedded)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer
+    from reportlab.platypus import CondPageBreak, SimpleDocTemplate, Spacer
 
     from kesu.printing.forms import _font, _grid, para
 
     font = _font()
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=1)
+    heading = ParagraphStyle("h", fontName=font, fontSize=11.5, leading=16, spaceBefore=2)
     last = r.period.end - timedelta(days=1)
-    scope = Department.objects.filter(pk=department).values_list("name", flat=True).first() if department else "全公司"
+    scope = (Department.objects.filter(pk=department).values_list("name", flat=True).first() if department
+             else _("全公司"))
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=f"投诉分析报告 {r.period.start}", author="客诉 Kesu")
-    pct = lambda v: "—" if v is None else f"{v}%"  # noqa: E731
+                            bottomMargin=15 * mm, title=f"{_('投诉分析报告')} {r.period.start}", author="客诉 Kesu")
+    pairs = [(f"{f.label}", f.text() + (f" ({f.basis})" if f.basis else "")) for f in r.headline()]
+    grid = [[*pairs[i], *(pairs[i + 1] if i + 1 < len(pairs) else ("", ""))] for i in range(0, len(pairs), 2)]
     story: list[Any] = [
-        para(f"投诉分析报告　{r.period.start} 至 {last}（{scope}）", title), Spacer(1, 4 * mm),
-        _grid([["受理量", str(r.received), "上期 / 去年同期", f"{r.previous} / {r.year_before}"],
-               ["解决率", pct(r.resolution_rate), "满意率", pct(r.satisfaction_rate)],
-               ["回访率", pct(r.callback_rate), "重复投诉客户", str(r.repeated_customers)],
-               ["上期结转未结", str(r.carried_over), "扣罚合计（元）", str(sum((v for _, v in r.penalties), 0))]],
-              [32 * mm, 58 * mm, 32 * mm, 58 * mm]),
-        Spacer(1, 6 * mm),
+        para(f"{_('投诉分析报告')}　{r.period.start} {_('至')} {last}（{scope}）", title), Spacer(1, 4 * mm),
+        _grid(grid, [40 * mm, 50 * mm, 40 * mm, 50 * mm]), Spacer(1, 6 * mm),
     ]
     if r.empty:
-        story.append(para("该期间没有投诉。", ParagraphStyle("n", fontName=font, fontSize=10)))
+        story.append(para(_("该期间没有投诉。"), ParagraphStyle("n", fontName=font, fontSize=10)))
     for drawing in _drawings(r):
-        story += [drawing, Spacer(1, 4 * mm)]
+        story += [CondPageBreak(drawing.height + 4 * mm), drawing, Spacer(1, 4 * mm)]
+    for section in sections(r):
+        width = 180 * mm / len(section.headers)
+        rows = section.cells() or [[_("无")] + [""] * (len(section.headers) - 1)]
+        story += [CondPageBreak(30 * mm), para(section.title, heading), Spacer(1, 1.5 * mm),
+                  _grid([section.headers, *rows], [width] * len(section.headers)), Spacer(1, 4 * mm)]
     doc.build(story)
     response = HttpResponse(out.getvalue(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{r.period.start}-{last}.pdf"'
@@ -174,7 +218,8 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
 
 
 def _named(r: figures.Report) -> figures.Report:
-    """Levels, categories and channels by the names the policy in force gives them."""
+    """Levels, categories and channels by the names the policy in force gives them, in English
+    where the reader reads English and the policy has an English name."""
     from kesu.core.catalogues import CHANNELS, label
     from kesu.policies.services import active_version, policy_of
 
@@ -182,15 +227,24 @@ def _named(r: figures.Report) -> figures.Report:
         policy = policy_of(active_version())
     except KesuError:
         return r
-    levels = {lv.code: lv.name for lv in policy.levels}
+    lang = get_language() or "zh-hans"
+    levels = {lv.code: _in(lang, lv.name, lv.name_en) for lv in policy.levels}
     r.by_level = [(levels.get(code, code), n) for code, n in r.by_level]
-    r.by_category = [(" / ".join(c.name for c in policy.category_path(code)) or code, n) for code, n in r.by_category]
-    r.by_channel = [(label(CHANNELS, code), n) for code, n in r.by_channel]
+    r.by_category = [(_category(policy, code, lang) or code, n) for code, n in r.by_category]
+    r.by_channel = [(label(CHANNELS, code, lang), n) for code, n in r.by_channel]
     return r
 
 
+def _in(lang: str, zh: str, en: str) -> str:
+    return en if lang.startswith("en") and en else zh
+
+
+def _category(policy: Any, code: str, lang: str) -> str:
+    return " / ".join(_in(lang, c.name, c.name_en) for c in policy.category_path(code))
+
+
 def _code_for(dimension: str, value: str) -> str:
-    """The page shows names (_named); the figures filter on codes."""
+    """The page shows names (_named), in either language; the figures filter on codes."""
     from kesu.core.catalogues import CHANNELS
     from kesu.policies.services import active_version, policy_of
 
@@ -199,10 +253,10 @@ def _code_for(dimension: str, value: str) -> str:
     except KesuError:
         return value
     if dimension == "level":
-        return next((lv.code for lv in policy.levels if lv.name == value), value)
+        return next((lv.code for lv in policy.levels if value in (lv.name, lv.name_en)), value)
     if dimension == "category":
         return next((c for c in policy.category_codes()
-                     if " / ".join(n.name for n in policy.category_path(c)) == value), value)
+                     if value in (_category(policy, c, "zh-hans"), _category(policy, c, "en"))), value)
     if dimension == "channel":
-        return next((code for code, (zh, _en) in CHANNELS.items() if zh == value), value)
+        return next((code for code, names in CHANNELS.items() if value in names), value)
     return value

@@ -19,7 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.db import close_old_connections
 
-from kesu.tasks import discover, run
+from kesu.tasks import discover, run_scheduled
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Scheduler:
             self._last_run[task.name] = clock
             ran.append(task.name)
             try:
-                run(task.name)
+                run_scheduled(task.name)
             except Exception as exc:
                 log.exception("scheduled task %s failed", task.name)
                 _report_failure(task.name, exc)

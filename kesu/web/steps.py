@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
+from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy.model import named
 from kesu.workflow.steps import Ctx, Input, Step, category_choices
 
@@ -65,4 +66,25 @@ def form_for(step: Step, ctx: Ctx, data: Any = None) -> forms.Form:
     form = forms.Form(data)
     for i in step.inputs:
         form.fields[i.name] = _field(i, ctx, lang)
+    return form
+
+
+def errors_of(exc: KesuError, lang: str) -> list[tuple[str | None, str]]:
+    """The registry's refusal as (input name or None, message): the message names the input by the
+    label the registry gives it; a rule of the rulebook, naming no input, goes above the form."""
+    return [((e.field or "").split(".")[0] or None, e.message(lang))
+            for e in (exc.errors if isinstance(exc, ValidationFailed) else [exc])]
+
+
+def refused_form(step: Step, ctx: Ctx, posted: dict[str, Any], errors: list[Any]) -> forms.Form:
+    """The step's form as it was sent, with the registry's errors beside their inputs (not Django's:
+    the registry judged it) and the cursor in the first input in error."""
+    form = form_for(step, ctx, data=posted)
+    form.full_clean()
+    form.errors.clear()
+    for name, message in errors:
+        form.add_error(name if name in form.fields else None, message)
+    first = next((n for n in form.errors if n in form.fields), next(iter(form.fields), None))
+    if first is not None:
+        form.fields[first].widget.attrs["autofocus"] = "autofocus"
     return form

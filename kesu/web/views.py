@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,19 +23,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesu.access.services import log_lookup, log_print, lookup_allowed
-from kesu.access.shown import printable, reader, shown_to, words
+from kesu.access.shown import printable, reader, rules_of, shown_to, words
 from kesu.clocks.models import ComplaintClock
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
-from kesu.core.catalogues import CHANNELS, label
-from kesu.core.errors import KesuError, StaleUpdate
+from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
+from kesu.core.errors import KesuError, StaleUpdate, ValidationFailed
 from kesu.core.lifecycle import event_label, state_label
+from kesu.core.messages import render as render_message
 from kesu.core.policy.model import named
-from kesu.org.models import Staff
+from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import finding, steps
-from kesu.web.forms import RegistrationForm, add_domain_errors
+from kesu.web.forms import (
+    RegistrationForm,
+    add_domain_errors,
+    door_errors,
+    error_summary,
+    level_name,
+    name_the_fields,
+    plain_label,
+)
 from kesu.workflow import steps as registry
 from kesu.workflow.selectors import approvals_waiting_for
 
@@ -100,33 +109,121 @@ def _get(request: HttpRequest, number: str) -> Complaint:
         raise Http404(_("没有这条投诉，或您无权查看")) from None
 
 
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+               "webp": "image/webp"}  # shown in the page as previews; everything else is downloaded
+
+
+def _ext(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _record(c: Complaint, policy: Any, personal: Any, lang: str) -> list[tuple[str, str]]:
+    """Every fact the record template holds for this complaint, by its label, in the template's
+    order: what the door received (kesu.core.registration.FIELD_LABELS), the policy's own fields,
+    the departments named. Personal data as kesu.access shows it to this reader; empty ones left out."""
+    from kesu.core.registration import FIELD_LABELS
+
+    def name(code: str) -> str:
+        zh, en = FIELD_LABELS[code]
+        return en if lang.startswith("en") else zh
+
+    when = timezone.localtime(c.occurred_at).strftime("%Y-%m-%d %H:%M") if c.occurred_at else ""
+    rows = [
+        (name("customer_region"), personal.customer_region),
+        (name("occurred_at"), when),
+        (name("occurred_place"), personal.occurred_place),
+        (name("complained_department"), str(c.complained_department or "")),
+        (_("被投诉人"), str(c.complained_staff or "")),
+        (_("发生门店/场所"), str(c.location or "")),
+        (name("product_name"), c.product_name),
+        (name("product_model"), c.product_model),
+        (name("order_number"), c.order_number),
+        (name("purchase_date"), c.purchase_date.isoformat() if c.purchase_date else ""),
+        (name("amount_involved"), _("%(amount)s 元") % {"amount": c.amount_involved}
+         if c.amount_involved is not None else ""),
+        *[(f.name, str(personal.extra[f.code])) for f in policy.record_fields  # plates masked as the reader may see
+           if c.extra.get(f.code) not in (None, "")],
+        (name("is_internal"), _("是") if c.is_internal else ""),
+    ]
+    return [(k, v) for k, v in rows if v]
+
+
+def _ratings(c: Complaint, events: list[Any], who: Any) -> list[dict[str, Any]]:
+    """The customer's ratings from the portal's signed link: the score and what they wrote (phone
+    numbers and the like in it shown as this reader may see them, as the customer's words are)."""
+    from kesu.core.personal import words_for
+
+    out = []
+    for e in (e for e in events if e.kind == "customer_rating"):
+        score = (e.changes.get("score") or [None, None])[1]
+        comment = words_for(e.reason, who, rules_of(c)) if e.reason != f"{score} 分" else ""
+        stars = min(max(int(score or 0), 0), 5)
+        out.append({"at": e.at, "score": score, "stars": "★" * stars + "☆" * (5 - stars), "comment": comment})
+    return out
+
+
 @login_required
 def detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The complaint's page. A step just refused (act) comes back open, bound to what was typed,
+    with its errors beside their fields: nothing typed is lost."""
     c = _get(request, number)
     now = timezone.now()
     staff = _staff(request)
+    lang = get_language() or "zh-hans"
     policy = policy_of(c.policy_version)
     who = lifecycle.actor_facts(staff, c, now)
     ctx = registry.context(c, staff, now)
-    forms_by_action = {step.code: steps.form_for(step, ctx) for step in registry.available(ctx)}
+    actions = [(step.code, step.label(lang), steps.form_for(step, ctx), False) for step in registry.available(ctx)]
+    failed = request.session.pop(FAILED_STEP, None)
+    if isinstance(failed, dict) and failed.get("number") == c.number and failed.get("action") in registry.STEPS:
+        code = failed["action"]
+        form = steps.refused_form(registry.STEPS[code], ctx, failed.get("posted") or {}, failed.get("errors") or [])
+        shown = [a for a in actions if a[0] != code]
+        at = next((i for i, a in enumerate(actions) if a[0] == code), len(shown))
+        actions = [*shown[:at], (code, registry.STEPS[code].label(lang), form, True), *shown[at:]]
     personal = shown_to(c, who)  # least access (kesu.core.personal): masked until revealed with a reason
-    events = [(e, event_label(e.kind, get_language())) for e in c.events.select_related("actor").order_by("seq")]
+    timeline = list(c.events.select_related("actor").order_by("seq"))
+    events = [(e, event_label(e.kind, lang)) for e in timeline]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
-    category = " / ".join(named(n, get_language()) for n in policy.category_path(c.category))
-    extra = [(named(f, get_language()), personal.extra[f.code])  # plates masked
-             for f in policy.record_fields if f.code in c.extra]
+    category = " / ".join(named(n, lang) for n in policy.category_path(c.category))
+    validity = next(((v.name_en or label(VALIDITY_KINDS, v.code, lang)) if lang.startswith("en")
+                     else v.name or label(VALIDITY_KINDS, v.code, lang)
+                     for v in policy.validity if v.code == c.validity), c.validity)
+    attachments = [(a, _ext(a.name) in IMAGE_TYPES) for a in c.attachments.select_related("uploaded_by")
+                   .order_by("uploaded_at", "pk")]
     return render(request, "web/detail.html", {
-        "channel": label(CHANNELS, c.channel, get_language()), "category": category, "extra": extra,
+        "channel": label(CHANNELS, c.channel, lang), "category": category, "validity": validity,
+        "level_name": level_name(level, lang) if level else "",
+        "demands": [label(DEMANDS, d, lang) for d in c.demands or []],
+        "record": _record(c, policy, personal, lang), "ratings": _ratings(c, timeline, who), "attachments": attachments,
         "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,
-        "clocks": clocks, "now": now,
-        "status_label": state_label(c.status, get_language()), "level": level, "actions": forms_by_action,
-        "action_labels": {a: registry.STEPS[a].label(get_language()) for a in forms_by_action},
+        "clocks": clocks, "now": now, "status_label": state_label(c.status, lang), "level": level,
+        "actions": actions,
         "approvals": c.approvals.select_related("requested_by", "decided_by", "finance_by", "charge_to"),
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
     })
+
+
+@login_required
+def attachment(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """One of the complaint's files, to whoever may open the complaint: images inline (the page's
+    previews), everything else as a download, never sniffed into something else."""
+    c = _get(request, number)
+    att = c.attachments.filter(pk=pk).first()
+    if att is None:
+        raise Http404(_("没有这个附件"))
+    image = IMAGE_TYPES.get(_ext(att.name))
+    try:
+        handle = att.file.open("rb")
+    except OSError:
+        raise Http404(_("附件文件已不存在")) from None
+    response = FileResponse(handle, as_attachment=image is None, filename=att.name,
+                            content_type=image or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -166,11 +263,16 @@ def signed_in_for_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
+FAILED_STEP = "kesu_failed_step"  # the session key holding a refused step's form until the page shows it
+
+
 @signed_in_for_case
 @require_POST
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """Every step goes through the registry and the kernel, whatever the page showed: a forged or
-    stale POST meets the same refusal as a hidden button."""
+    stale POST meets the same refusal as a hidden button. A refused step leads back to the page with
+    its form open, what was typed still in it and every error beside its field (kept in the session
+    for that one page: post, redirect, get)."""
     c = _get(request, number)
     if action not in registry.STEPS:
         raise Http404(_("没有这个操作"))
@@ -181,60 +283,170 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return redirect("web:detail", number=number)
     posted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "version")}
     now = timezone.now()
+    step = registry.STEPS[action]
+    lang = get_language() or "zh-hans"
     try:
         registry.perform(action, c, posted, actor=_staff(request), now=now, expected_version=expected)
-    except StaleUpdate as exc:
-        messages.warning(request, exc.message(get_language()))
     except KesuError as exc:
-        messages.error(request, exc.message(get_language()))
-    else:
-        label = registry.STEPS[action].label(get_language())
-        messages.success(request, _("已完成：%(action)s") % {"action": label})
-        if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():
-            return redirect("web:queue")  # moved out of this person's sight (raised, routed elsewhere)
+        if isinstance(exc, StaleUpdate):  # the page it leads to is the current one: look, then send again
+            messages.warning(request, exc.message(lang))
+        else:
+            messages.error(request, _("未完成：%(action)s。请按表单中的提示修改后再提交。")
+                           % {"action": step.label(lang)})
+        request.session[FAILED_STEP] = {"number": c.number, "action": action, "posted": posted,
+                                        "errors": [] if isinstance(exc, StaleUpdate) else steps.errors_of(exc, lang)}
+        return redirect(reverse("web:detail", args=[number]) + f"#step-{action}")
+    messages.success(request, _("已完成：%(action)s") % {"action": step.label(lang)})
+    if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():
+        return redirect("web:queue")  # moved out of this person's sight (raised, routed elsewhere)
     return redirect("web:detail", number=number)
+
+
+def _lookup_defaults(staff: Staff, last: Complaint, policy: Any, now: Any) -> dict[str, Any]:
+    """What the customer told us last time, to start the form from (only what this reader may see of
+    that complaint in full, F12): name, contact, region, member number, product, and the policy's
+    fields that identify the customer (车牌号, 车架号, 房号)."""
+    seen = shown_to(last, reader(staff, last, now), page=False)
+    out = {f: getattr(last, f) for f in ("customer_name", "customer_email", "customer_region", "customer_ref")
+           if getattr(last, f) and getattr(seen, f) == getattr(last, f)}
+    out.update({f: getattr(last, f) for f in ("product_name", "product_model") if getattr(last, f)})
+    out.update({f"extra_{f.code}": last.extra[f.code] for f in policy.record_fields
+                if f.identifies_customer and last.extra.get(f.code)})
+    return out
+
+
+def route_preview(staff: Staff, facts: dict[str, Any]) -> tuple[Department | None, KesuError | None]:
+    """The department the policy's routing rules would send a complaint with these facts to: what the
+    assign step will do when the department box is left on 「按分派规则」 (kernel: route_department)."""
+    from kesu.complaints.lifecycle import route_department
+
+    try:
+        draft = Complaint(policy_version=active_version(), receiver=staff, level=facts.get("level") or "",
+                          category=facts.get("category") or "", channel=facts.get("channel") or "",
+                          complained_department=facts.get("complained_department"), location=facts.get("location"))
+        return route_department(draft, timezone.now()), None
+    except KesuError as exc:
+        return None, exc
+
+
+def _department_of(value: Any) -> Department | None:
+    if isinstance(value, Department):
+        return value
+    text = str(value or "")
+    return Department.objects.filter(pk=int(text), is_active=True).first() if text.isdigit() else None
+
+
+@login_required
+def register_route(request: HttpRequest) -> HttpResponse:
+    """The department box's first option, said again whenever level, category, channel or the
+    department complained about change (htmx): 「按分派规则：售后服务部」."""
+    facts = {k: request.GET.get(k, "") for k in ("level", "category", "channel")}
+    facts["complained_department"] = _department_of(request.GET.get("complained_department"))
+    facts["location"] = _department_of(request.GET.get("location"))
+    return render(request, "web/_route_options.html", _route_context(_staff(request), facts,
+                                                                     request.GET.get("department", "")))
+
+
+def _route_context(staff: Staff, facts: dict[str, Any], chosen: str) -> dict[str, Any]:
+    routed, problem = route_preview(staff, facts)
+    why = render_message(problem.code, get_language() or "zh-hans", problem.params) if problem else ""
+    return {"routed": routed, "route_problem": why,
+            "departments": Department.objects.filter(is_active=True).order_by("code"), "chosen": chosen or ""}
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    """Quick registration for phone and walk-in complaints (SPEC F2), with the caller's history."""
+    """One screen to register, classify and route a phone, walk-in or written complaint (SPEC F2,
+    issue 13): the door registers (intake.register), then the step registry classifies and assigns
+    (steps.perform), each a step of its own in the kernel with its own event — as if the agent had
+    taken them one after the other, without the clicks."""
+    staff = _staff(request)
     try:
         policy = policy_of(active_version())
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
         return redirect("web:queue")
     history: list[Complaint] = []
+    channel = request.POST.get("channel") or request.GET.get("channel") or ""
     phone = (request.POST.get("customer_phone") or request.GET.get("phone") or "").strip()
     lookup = request.method == "GET" and bool(phone)  # a lookup, not the registration's own POST
     if phone:
         from kesu.complaints.fields import blind  # the keyed blind index: the phone is stored encrypted
 
-        if lookup and not lookup_allowed(_staff(request), blind("phone", phone), timezone.now()):
+        if lookup and not lookup_allowed(staff, blind("phone", phone), timezone.now()):
             messages.error(request, _("电话查询过于频繁，请稍后再试"))
             phone, lookup = "", False
     if phone:
-        history = list(visible_complaints(_staff(request), timezone.now()).filter(phone_index=blind("phone", phone))
+        history = list(visible_complaints(staff, timezone.now()).filter(phone_index=blind("phone", phone))
                        .order_by("-id")[:10])
         if lookup:
-            log_lookup(_staff(request), blind("phone", phone), len(history), timezone.now())
-    # The phone lookup fills the form with what the customer told us last time (issue 12).
-    last = history[0] if history and request.method != "POST" else None
-    initial = {"customer_phone": phone} if phone else {}
+            log_lookup(staff, blind("phone", phone), len(history), timezone.now())
     now = timezone.now()
-    if last is not None:  # only what this reader may see in full of that complaint (F12)
-        seen = shown_to(last, reader(_staff(request), last, now), page=False)
-        initial.update({f: getattr(last, f) for f in ("customer_name", "customer_email", "customer_region",
-                                                       "customer_ref")
-                        if getattr(last, f) and getattr(seen, f) == getattr(last, f)})
+    initial: dict[str, Any] = {"customer_phone": phone} if phone else {}
+    if history and request.method != "POST":  # the phone lookup fills the form from the last complaint
+        initial.update(_lookup_defaults(staff, history[0], policy, now))
     for h in history:
-        h.words_shown = words(h, reader(_staff(request), h, now))
-    form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:  # the one door, as every channel: the record template's fields, the files, the errors by label
-            c = intake.register(form.received(), actor=_staff(request), now=timezone.now()).complaint
+        h.words_shown = words(h, reader(staff, h, now))
+    form = RegistrationForm(request.POST or None, request.FILES or None, policy=policy, channel=channel,
+                            initial=initial)
+    if request.method == "POST":
+        done = _register_classify_assign(request, form, staff)
+        if done is not None:
+            return done
+    start = next((n for n in form.errors if n in form.fields), "") if form.errors else (
+        form.first_to_fill() if phone or form.files_up_front() else "")
+    if start and start != "demands":
+        form.fields[start].widget.attrs["autofocus"] = "autofocus"  # the cursor where the agent goes on
+    facts = {k: form.current(k) for k in ("level", "category", "channel")}
+    facts["complained_department"] = _department_of(form.current("complained_department"))
+    facts["location"] = _department_of(form.current("location"))
+    return render(request, "web/register.html", {
+        "form": form, "history": history, "phone": phone, "lookup": lookup, "errors": error_summary(form),
+        "channels": [(c, label(CHANNELS, c, get_language())) for c in policy.channels if c != "internal"],
+        "written": form.files_up_front(), "start": start, "channel": form.current("channel"),
+        **_route_context(staff, facts, form.current("department") or ""),
+    })
+
+
+def _register_classify_assign(request: HttpRequest, form: RegistrationForm, staff: Staff) -> HttpResponse | None:
+    """The POST of the one screen. Every error of the form is collected before anything is written
+    (the form's own, the routing's, the door's), and shown at once beside its field."""
+    now = timezone.now()
+    shaped = form.is_valid()
+    received = form.received() if hasattr(form, "cleaned_data") else None
+    if shaped and form.assignment() == {}:  # left to the routing rules: they must find a department
+        _routed, problem = route_preview(staff, form.cleaned_data)
+        if problem is not None:
+            shown = plain_label(form.fields["department"])
+            form.add_error("department", KesuError(problem.code, field="department", label=(shown, shown),
+                                                   **problem.params).message(get_language() or "zh-hans"))
+    if form.errors:
+        if received is not None:  # what the door would say as well, so that all errors show at once
+            add_domain_errors(form, ValidationFailed(door_errors(received, now=now)), keep=True)
+        name_the_fields(form)
+        return None
+    assert received is not None
+    try:  # the one door, as every channel: the record template's fields, the files, the errors by label
+        c = intake.register(received, actor=staff, now=now).complaint
+    except KesuError as exc:
+        add_domain_errors(form, ValidationFailed(door_errors(received, now=now) or [exc]))
+        name_the_fields(form)
+        return None
+    done, unfinished = [_("已登记，投诉编号 %(number)s") % {"number": c.number}], ""
+    for code, values in (("classify", form.classification()), ("assign", form.assignment())):
+        if values is None:
+            break
+        try:  # the steps as the detail page takes them: the registry, the rulebook, the kernel
+            c = registry.perform(code, c, values, actor=staff, now=timezone.now(), expected_version=c.version)
         except KesuError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("已登记，投诉编号 %(number)s") % {"number": c.number})
-            return redirect("web:detail", number=c.number)
-    return render(request, "web/register.html", {"form": form, "history": history, "phone": phone})
+            unfinished = _("%(step)s未完成：%(error)s（请在下方完成）") % {
+                "step": registry.STEPS[code].label(get_language()), "error": exc.message(get_language())}
+            break
+        done.append(_("已分类定级") if code == "classify" else
+                    _("已分派至 %(department)s") % {"department": c.department})
+    messages.success(request, _("；").join(done))
+    if unfinished:
+        messages.warning(request, unfinished)
+    if not visible_complaints(staff, now).filter(pk=c.pk).exists():
+        return redirect("web:register")
+    return redirect("web:detail", number=c.number)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesu import audit
-from kesu.clocks import ledger
+from kesu.clocks import ledger, outcomes
 from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
 from kesu.complaints.models import Complaint
 from kesu.core.access import may_open
@@ -142,32 +143,51 @@ def waive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where the CS manager and the GM stand: open cases by level and department, breaches today,
-    the on-time rate of clocks finished this month, and the unsatisfied cases."""
+    """Where the CS manager and the GM stand, each figure by one definition (docs/reports.md):
+
+    * 在办投诉 — complaints not archived and not answered as not valid (OPEN_STATES), each once;
+      the by-level and by-department tables split exactly these;
+    * 今日超时 — of those, the complaints with a clock that went past its due time today (Beijing
+      date), each complaint once however many of its clocks did: never more than 在办投诉;
+    * 超时未办结 — of those, the complaints with a breached clock still running, each once;
+    * 本月时限按时率 — the analysis report's on-time rule (kesu.clocks.outcomes) for this month so
+      far: clocks met ÷ (met + missed), a clock counted once, when its outcome became known — so a
+      breached clock still running counts as missed;
+    * 不满意 / 复审中 — all complaints reopened after an unsatisfied visit or under review (the
+      table lists the 20 most recently changed)."""
     if not may_open("dashboard", roles_of(_staff(request))):
         raise PermissionDenied(_("总览仅限客服部经理、总经理与稽核查看"))
-    tz = ZoneInfo(settings.TIME_ZONE)
-    now = timezone.now()
-    today = datetime.combine(timezone.localtime(now, tz).date(), time(0), tz)
-    month_start = today.replace(day=1)
-    open_q = Complaint.objects.filter(status__in=[s.value for s in OPEN_STATES])
-    names = ({lv.code: named(lv, get_language()) for lv in policy_of(active_version()).levels}
-             if active_version_or_none() else {})
-    by_level = [(names.get(row["level"], row["level"] or _("未定级")), row["n"])
-                for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
-    by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n")[:20])
-    finished = ComplaintClock.objects.filter(stopped_at__gte=month_start, cancelled_at__isnull=True).aggregate(
-        total=Count("id"), met=Count("id", filter=Q(met=True)))
-    on_time = round(100 * finished["met"] / finished["total"], 1) if finished["total"] else None
+    figures = dashboard_figures(timezone.now())
     unsatisfied = (Complaint.objects.filter(status__in=UNSATISFIED_STATES)
                    .select_related("department").order_by("-updated_at")[:20])
     return render(request, "web/dashboard.html", {
-        "open_total": open_q.count(), "by_level": by_level, "by_department": by_department,
-        "breaches_today": ComplaintClock.objects.filter(breached_at__gte=today,
-                                                        breached_at__lt=today + timedelta(days=1)).count(),
-        "on_time": on_time, "finished": finished,
-        "unsatisfied": [(c, state_label(c.status, get_language())) for c in unsatisfied],
-    })
+        **figures, "unsatisfied": [(c, state_label(c.status, get_language())) for c in unsatisfied]})
+
+
+def dashboard_figures(now: datetime) -> dict[str, Any]:
+    """The dashboard's figures at ``now`` (definitions in ``dashboard``'s docstring)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    today = datetime.combine(timezone.localtime(now, tz).date(), time(0), tz)
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    open_states = [s.value for s in OPEN_STATES]
+    open_q = Complaint.objects.filter(status__in=open_states)
+    english = (get_language() or "").startswith("en")
+    names = {lv.code: (lv.name_en if english and lv.name_en else lv.name)
+             for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
+    by_level = [(names.get(row["level"], row["level"] or _("未定级")), row["n"])
+                for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
+    by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n", "department__name"))
+    open_clocks = ComplaintClock.objects.filter(complaint__status__in=open_states)
+    breached_today = (open_clocks.filter(breached_at__isnull=False, due_at__gte=today,
+                                         due_at__lt=today + timedelta(days=1))
+                      .values("complaint_id").distinct().count())
+    overdue = (open_clocks.filter(breached_at__isnull=False, stopped_at__isnull=True, cancelled_at__isnull=True)
+               .values("complaint_id").distinct().count())
+    finished = outcomes.on_time_total(outcomes.clock_outcomes(month_start, next_month))
+    return {"open_total": open_q.count(), "by_level": by_level, "by_department": by_department,
+            "breaches_today": breached_today, "overdue": overdue, "on_time": finished["rate"], "finished": finished,
+            "unsatisfied_total": Complaint.objects.filter(status__in=UNSATISFIED_STATES).count()}
 
 
 def active_version_or_none():  # type: ignore[no-untyped-def]
@@ -179,38 +199,54 @@ def active_version_or_none():  # type: ignore[no-untyped-def]
 
 @login_required
 def discipline(request: HttpRequest) -> HttpResponse:
-    """F9: last month's closed cases with who answers for them and the penalties (due by the 10th)."""
+    """F9: the month's penalties per department and per person, with the cases behind them (due by
+    the 10th of the next month; the rule in kesu.workflow.accountability)."""
     if not may_open("discipline", roles_of(_staff(request))):
         raise PermissionDenied(_("处罚名单仅限人事行政、客服部经理、总经理、稽核与财务查看"))
     month = _month(request.GET.get("month"))
     if month is None:
         first = timezone.localtime(timezone.now()).date().replace(day=1)
         month = (first - timedelta(days=1)).replace(day=1)
-    rows = discipline_list(month.year, month.month)
+    listed = discipline_list(month.year, month.month)
+    nobody, nowhere = _("未指定责任人"), _("未指定部门")
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook
 
         from kesu.core.sinks import append_row  # names starting with = stay text, never a formula
 
+        money = (_("超时扣罚（元）"), _("调查处罚（元）"), _("合计（元）"))
         wb = Workbook()
-        ws = wb.active
-        ws.title = f"{month:%Y-%m}"
-        append_row(ws, [_("投诉编号"), _("结案时间"), _("级别"), _("责任部门（处理）"), _("责任人"),
-                        _("责任部门（调查认定）"), _("超时扣罚（元）"), _("调查处罚（元）")])
-        for r in rows:
-            append_row(ws, [r.number, timezone.localtime(r.closed_at).replace(tzinfo=None), r.level, r.department,
-                            r.responsible_staff, r.responsible_department, float(r.clock_penalties),
-                            float(r.finding_penalties)])
-        ws.freeze_panes = "A2"
+        by_dept = wb.active
+        by_dept.title = _("按部门")
+        append_row(by_dept, [_("责任部门"), _("笔数"), *money])
+        for d in listed.departments.values():
+            append_row(by_dept, [d.name or nowhere, d.entries, float(d.clock_penalties), float(d.finding_penalties),
+                                 float(d.total)])
+        append_row(by_dept, [_("合计"), listed.entries, float(listed.clock_penalties),
+                             float(listed.finding_penalties), float(listed.total)])
+        by_person = wb.create_sheet(_("按责任人"))
+        append_row(by_person, [_("责任人"), _("责任部门"), _("笔数"), *money, _("投诉")])
+        cases = wb.create_sheet(_("投诉明细"))
+        append_row(cases, [_("责任部门"), _("责任人"), _("投诉编号"), _("已结案"), _("笔数"), *money, _("事由")])
+        for p in listed.people():
+            append_row(by_person, [p.name or nobody, p.department or nowhere, p.entries, float(p.clock_penalties),
+                                   float(p.finding_penalties), float(p.total), "、".join(p.cases)])
+            for c in p.cases.values():
+                append_row(cases, [p.department or nowhere, p.name or nobody, c.number,
+                                   _("是") if c.closed else _("否"), c.entries, float(c.clock_penalties),
+                                   float(c.finding_penalties), float(c.total), "；".join(c.reasons)])
+        for ws in (by_dept, by_person, cases):
+            ws.freeze_panes = "A2"
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(out.getvalue(), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="discipline-{month:%Y-%m}.xlsx"'
         audit.record("export.discipline_xlsx", actor=request.user, now=timezone.now(), target=("export", "discipline"),
-                     data={"month": f"{month:%Y-%m}", "rows": len(rows)})
+                     data={"month": f"{month:%Y-%m}", "rows": listed.entries})  # one per penalty entry
         return response
-    return render(request, "web/discipline.html", {"rows": rows, "month": f"{month:%Y-%m}"})
+    return render(request, "web/discipline.html", {"listed": listed, "month": f"{month:%Y-%m}", "nobody": nobody,
+                                                   "nowhere": nowhere})
 
 
 @login_required

@@ -1,5 +1,13 @@
-"""F9: the monthly discipline list (seed 000: last month's closed cases with who answers for them
-and the penalties booked, due by the policy's day — the 10th)."""
+"""F9: the monthly discipline list (seed 000 第十九条: HR reviews last month's cases and the
+penalties on the departments and people responsible, by the 10th).
+
+The list of a month is every penalty **incurred** in it and not waived — the one rule the
+analysis report and the penalty ledger's month also follow (kesu.clocks.outcomes): a breach at
+its clock's due time, a penalty from investigation findings when it was booked. It gives the
+totals per department and, within each, per person (the person the penalty names: the clock's
+responsible person, or the investigation's responsible staff; entries naming no one are shown
+as such), each with the cases behind them and whether each case is closed yet. Cases without a
+penalty are not listed: a list of closed cases at 0 / 0 told HR nothing."""
 
 from __future__ import annotations
 
@@ -9,26 +17,70 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, Q, Sum
 
 from kesu.clocks.models import PenaltyEntry
-from kesu.complaints.models import Complaint
-from kesu.core.lifecycle import CLOSED_STATES
+from kesu.clocks.outcomes import penalties_incurred
+from kesu.core.lifecycle import CLOSED_STATES, State
 
-CLOSING_EVENTS = ("sign_off",)  # a case counts as closed in the month its CS manager signed it
+ZERO = Decimal("0.00")
+FINAL = frozenset({*(s.value for s in CLOSED_STATES), State.INVALID_ANSWERED.value})
 
 
 @dataclass
-class DisciplineRow:
-    number: str
-    closed_at: datetime
-    level: str
-    department: str
-    responsible_staff: str
-    responsible_department: str
-    clock_penalties: Decimal = Decimal(0)
-    finding_penalties: Decimal = Decimal(0)
-    notes: list[str] = field(default_factory=list)
+class Amounts:
+    entries: int = 0
+    clock_penalties: Decimal = ZERO
+    finding_penalties: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.clock_penalties + self.finding_penalties
+
+    def add(self, e: PenaltyEntry) -> None:
+        self.entries += 1
+        if e.kind == PenaltyEntry.Kind.FINDING:
+            self.finding_penalties += e.amount
+        else:
+            self.clock_penalties += e.amount
+
+
+@dataclass
+class Case(Amounts):
+    number: str = ""
+    status: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in FINAL
+
+
+@dataclass
+class Person(Amounts):
+    name: str = ""  # "" = the entries name no person
+    department: str = ""
+    cases: dict[str, Case] = field(default_factory=dict)
+
+
+@dataclass
+class DepartmentTotal(Amounts):
+    name: str = ""  # "" = no department named
+    people: dict[str, Person] = field(default_factory=dict)
+
+
+@dataclass
+class DisciplineList(Amounts):
+    year: int = 0
+    month: int = 0
+    departments: dict[str, DepartmentTotal] = field(default_factory=dict)
+    numbers: set[str] = field(default_factory=set)
+
+    @property
+    def cases(self) -> int:
+        return len(self.numbers)
+
+    def people(self) -> list[Person]:
+        return [p for d in self.departments.values() for p in d.people.values()]
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -38,33 +90,24 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def discipline_list(year: int, month: int) -> list[DisciplineRow]:
-    """Cases signed off in the month (Asia/Shanghai) and still closed, with the responsible person
-    and department and the penalties booked on them (waived entries left out)."""
-    start, end = month_bounds(year, month)
-    cases = (Complaint.objects.filter(events__kind__in=CLOSING_EVENTS, events__at__gte=start, events__at__lt=end,
-                                      status__in=[s.value for s in CLOSED_STATES])
-             .select_related("department", "responsible_staff", "responsible_department")
-             .annotate(
-                 clock_total=Sum("penalties__amount", filter=Q(penalties__kind=PenaltyEntry.Kind.CLOCK_BREACH,
-                                                               penalties__waived_at__isnull=True)),
-                 finding_total=Sum("penalties__amount", filter=Q(penalties__kind=PenaltyEntry.Kind.FINDING,
-                                                                 penalties__waived_at__isnull=True)))
-             .distinct().order_by("number"))
-    closed_at = dict(Complaint.objects.filter(pk__in=[c.pk for c in cases]).filter(
-        events__kind__in=CLOSING_EVENTS).values_list("pk").annotate(last=Max("events__at")).values_list("pk", "last"))
-    rows = []
-    for c in cases:
-        rows.append(DisciplineRow(
-            number=c.number, closed_at=closed_at[c.pk], level=c.level,
-            department=c.department.name if c.department else "",
-            responsible_staff=(c.responsible_staff.display_name or c.responsible_staff.username)
-            if c.responsible_staff else "",
-            responsible_department=c.responsible_department.name if c.responsible_department else "",
-            clock_penalties=c.clock_total or Decimal(0), finding_penalties=c.finding_total or Decimal(0)))
-    return rows
-
-
-def due_date(year: int, month: int, day: int) -> date:
-    """The list of ``month`` is due on ``day`` of the following month."""
-    return date(year + month // 12, month % 12 + 1, day)
+def discipline_list(year: int, month: int) -> DisciplineList:
+    """The penalties incurred in the month (Asia/Shanghai), not waived, per department and person,
+    largest total first, with the cases behind each."""
+    out = DisciplineList(year=year, month=month)
+    entries = (penalties_incurred(*month_bounds(year, month)).select_related("complaint", "staff", "department")
+               .order_by("incurred_at", "pk"))
+    for e in entries:
+        dept_name = e.department.name if e.department else ""
+        person_name = (e.staff.display_name or e.staff.username) if e.staff else ""
+        dept = out.departments.setdefault(dept_name, DepartmentTotal(name=dept_name))
+        person = dept.people.setdefault(person_name, Person(name=person_name, department=dept_name))
+        case = person.cases.setdefault(e.complaint.number, Case(number=e.complaint.number,
+                                                                status=e.complaint.status))
+        case.reasons.append(e.reason)
+        for totals in (out, dept, person, case):
+            totals.add(e)
+        out.numbers.add(e.complaint.number)
+    out.departments = dict(sorted(out.departments.items(), key=lambda kv: (-kv[1].total, kv[0])))
+    for d in out.departments.values():
+        d.people = dict(sorted(d.people.items(), key=lambda kv: (-kv[1].total, kv[0])))
+    return out

@@ -26,10 +26,9 @@ def overdue_task(*, now: datetime) -> dict[str, int]:
 def send_discipline_list(*, now: datetime) -> dict[str, int]:
     today = timezone.localtime(now).date()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    rows = discipline_list(year, month)
+    listed = discipline_list(year, month)
     period = f"{year}-{month:02d}"
     made = notify(recipients=list(with_role(Role.HR)), kind="discipline_list", now=now,
-                  params={"period": period, "cases": len(rows),
-                          "total": str(sum((r.clock_penalties + r.finding_penalties for r in rows), 0))},
+                  params={"period": period, "cases": listed.cases, "total": str(listed.total)},
                   dedupe_key=f"discipline_list:{period}")
-    return {"cases": len(rows), "sent": len(made)}
+    return {"cases": listed.cases, "sent": len(made)}

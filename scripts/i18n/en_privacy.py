@@ -13,7 +13,6 @@ EN = {
     "已删除 %(n)s 件投诉中的个人信息": "Personal data erased from %(n)s complaint(s)",
     "该客户的投诉": "This customer's complaints",
     "投诉编号": "Complaint number",
-    "登记时间": "Registered",
     "状态": "Status",
     "能否删除": "Erasable?",
     "导出该客户的全部信息": "Export everything held on this customer",

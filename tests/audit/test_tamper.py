@@ -38,6 +38,7 @@ def triggers_off(table: str) -> Iterator[None]:
     """What an attacker with the database owner's rights does first (rolled back with the test)."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's pending foreign-key checks first
             cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
             cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])

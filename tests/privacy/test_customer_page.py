@@ -107,6 +107,7 @@ def test_the_page_reads_in_english(manager, cases):
 
 def test_after_erasing_every_case_the_page_says_so_and_finds_no_more(manager, cases):
     closed, _open, _other = cases
+    assert closed.customer_ref == "VIP-20260001"
     page = manager.post(URL, {"action": "erase", "ref": "VIP-20260001", "reason": "客户书面申请", "confirm": "yes"})
     assert page.status_code == 200 and "已删除 1 件投诉中的个人信息" in page.content.decode()
     assert manager.post(URL, {"action": "lookup", "ref": "VIP-20260001"}).status_code == 422  # nothing left

@@ -113,9 +113,8 @@ def test_the_report_export_writes_names_starting_with_formula_characters_as_text
     assert received[1].value == 1 and received[1].data_type == "n"
 
 
-def test_the_discipline_export_writes_a_department_named_like_a_formula_as_text(p1, people, now):
+def test_the_discipline_export_writes_a_department_named_like_a_formula_as_text(breached, people):
     Department.objects.filter(code="after_sales").update(name=MINUS)
-    bring_to(State.SIGNED_OFF, people, now)
     response = client_for(people["churs"]).get("/discipline/", {"month": "2026-03", "format": "xlsx"})
     assert response.status_code == 200
     assert_no_formula(response.content)
@@ -217,13 +216,15 @@ def test_the_report_exports_take_any_name_in_any_section(names):
     money = [(name, Decimal(i) + Decimal("0.5")) for i, name in enumerate(names)]
     r = figures.Report(period=figures.Period(date(2026, 3, 1), date(2026, 4, 1)), department_id=None, received=3,
                        by_level=rows, by_category=rows, by_channel=rows, by_department=rows, by_location=rows,
-                       penalties=money, penalties_by_person=money, compensation=money,
-                       on_time=[{"name": n, "met": 1, "total": 2, "rate": 50.0, "average_minutes": 7} for n in names])
+                       penalties=[(name, 1, amount) for name, amount in money],
+                       penalties_by_person=[(name, name, 1, amount) for name, amount in money], compensation=money,
+                       on_time=[{"name": n, "met": 1, "missed": 1, "total": 2, "rate": 50.0, "average_minutes": 7}
+                                for n in names])
     xlsx = _xlsx(r).content
     assert_no_formula(xlsx)
     wb = load_workbook(io.BytesIO(xlsx))
-    for sheet in ("按级别", "按地点", "扣罚按人", "时限按时率"):
+    for sheet, unnamed in (("按级别", ""), ("按地点", ""), ("扣罚按人", "未指定责任人"), ("时限按时率", "")):
         got = [row[0] or "" for row in wb[sheet].iter_rows(min_row=2, values_only=True)]
-        assert got == [read_back(sheet_cell(n)) for n in names], sheet
+        assert got == [read_back(sheet_cell(n)) if n else unnamed for n in names], sheet
     assert [row[1] for row in wb["按地点"].iter_rows(min_row=2, values_only=True)] == [n for _, n in rows]
     assert _pdf(r, None).content.startswith(b"%PDF")

@@ -5,88 +5,13 @@ test-artifacts/screenshots/ (see docs/screenshots.md)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
+from tests.web.browser import Desk, in_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "kesu-demo-2026"
-
-
-def in_browser(scenario) -> None:  # type: ignore[no-untyped-def]
-    """Run ``scenario(browser)``. Database reads and writes stay outside: Playwright runs an event
-    loop in this thread, where Django refuses ORM calls (MACHINE-NOTES gotcha 9)."""
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which(CHROMIUM), "Chromium is not installed: the test command (scripts/test.sh) installs it"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            scenario(b)
-        finally:
-            b.close()
-
-
-class Desk:
-    """One person at their screen."""
-
-    def __init__(self, browser, base: str, login: str) -> None:
-        self.page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-        self.base = base
-        self.page.goto(f"{base}/login/")
-        self.page.fill("input[name=username]", login)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url("**/queue/**")
-
-    def open(self, number: str) -> None:
-        self.page.goto(f"{self.base}/c/{number}/")
-
-    def act(self, label: str, text: str = "", **selects: str) -> None:
-        action = self.page.locator("details.action", has=self.page.locator("summary", has_text=label))
-        action.locator("summary").click()
-        for name, value in selects.items():
-            action.locator(f"select[name={name}]").select_option(value)
-        if text:
-            action.locator("textarea").first.fill(text)
-        with self.page.expect_navigation():
-            action.locator("button[type=submit]").click()
-
-    def step(self, label: str, **fields: str) -> None:
-        """Open a step's form, fill its fields by name (select, input or textarea), submit."""
-        action = self.page.locator("details.action", has=self.page.locator("summary", has_text=label))
-        action.locator("summary").click()
-        for name, value in fields.items():
-            box = action.locator(f"[name={name}]")
-            if box.evaluate("e => e.tagName") == "SELECT":
-                box.select_option(label=value) if not value.isascii() else box.select_option(value)
-            else:
-                box.fill(value)
-        with self.page.expect_navigation():
-            action.locator("button[type=submit]").click()
-
-    def decide(self, number: str, verdict: str = "approve", note: str = "同意") -> None:
-        """In the approvals inbox: decide the first item of complaint ``number``."""
-        self.page.goto(f"{self.base}/approvals/")
-        row = self.page.locator("tr", has=self.page.locator(f"a:text-is('{number}')")).first
-        row.locator("input[name=note]").fill(note)
-        with self.page.expect_navigation():
-            row.locator(f"button[value={verdict}]").click()
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-    def text(self) -> str:
-        return self.page.inner_text("main")
 
 
 def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
@@ -109,9 +34,7 @@ def test_p1_satisfied_at_first_by_clicks_across_roles(live_server, p1, people):
             agent.page.click("main form[method=post] button[type=submit]")
         assert "已登记，投诉编号" in agent.text()
         number = agent.page.url.rstrip("/").rsplit("/", 1)[-1]
-        agent.act("分类定级", level="very_dissatisfied", category="repair_quality", validity="valid")
-        agent.act("分派", text="填写协调工作单，交被投诉部门经理")
-        assert "已完成：分派" in agent.text()
+        assert "已分派至 售后服务部" in agent.text()  # classified and routed on the same screen
 
         manager = Desk(browser, base, "lijl")
         manager.page.goto(f"{base}/queue/?q=department")
@@ -167,11 +90,11 @@ def test_p2_tier2_case_with_a_voucher_by_clicks_and_what_each_role_may_not_do(li
         agent.page.select_option("select[name=category]", "exchange")
         agent.page.fill("textarea[name=customer_words]", "电饭煲三天就坏了，柜台不给换，态度恶劣。")
         agent.page.select_option("select[name=complained_department]", label="销售部")
+        agent.page.select_option("select[name=location]", label="销售部")  # P2: the store handles its own
         with agent.page.expect_navigation():
             agent.page.click("main form[method=post] button[type=submit]")
         number = agent.page.url.rstrip("/").rsplit("/", 1)[-1]
-        agent.act("分类定级", level="tier1", category="exchange", validity="valid")
-        agent.step("分派", department="销售部", reason="一级客诉，交门店处理")
+        assert "已分派至 销售部" in agent.text()
 
         store = Desk(browser, base, "zhaojl")
         store.open(number)

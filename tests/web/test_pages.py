@@ -74,15 +74,18 @@ def test_a_stale_form_is_refused_and_the_other_change_is_kept(client, people, ca
 
 
 def test_quick_registration_makes_a_complaint_and_shows_its_number(client, people, p1):
+    from kesu.org.models import Department
+
     login(client, people, "wangkf")
     response = client.post("/register/", {
         "channel": "phone", "customer_phone": "13900001111", "customer_name": "周女士", "level": "major",
-        "category": "attitude", "customer_words": "前台态度恶劣", "extra_plate_number": "京B88888",
+        "category": "attitude", "validity": "valid", "customer_words": "前台态度恶劣", "extra_plate_number": "京B88888",
+        "complained_department": Department.objects.get(code="after_sales").pk,
     }, follow=True)
     c = Complaint.objects.order_by("-pk").first()  # the phone is encrypted: no filter on it
     assert c is not None and c.customer_phone == "13900001111"
     assert f"已登记，投诉编号 {c.number}" in response.content.decode()
-    assert c.extra == {"plate_number": "京B88888"}
+    assert c.extra == {"plate_number": "京B88888"} and c.status == State.ASSIGNED
 
 
 def test_a_bad_phone_number_is_shown_against_its_field_and_nothing_is_saved(client, people, p1):

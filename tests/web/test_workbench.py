@@ -78,7 +78,7 @@ def test_the_dashboard_is_for_managers_and_counts_open_cases(p1, people):
 def test_the_discipline_page_and_its_export(p1, people, now):
     hr = client_for(people["churs"])
     page = hr.get("/discipline/", {"month": "2026-02"}).content.decode()
-    assert "2026-02 没有结案的投诉" in page
+    assert "2026-02 没有扣罚" in page
     assert hr.get("/discipline/", {"month": "2026-02", "format": "xlsx"}).content[:2] == b"PK"
     assert client_for(people["wangkf"]).get("/discipline/").status_code == 403
 

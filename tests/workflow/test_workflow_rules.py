@@ -204,7 +204,7 @@ def test_only_a_valid_complaints_customer_is_rewarded(publish, people, now):
         workflow.grant_reward(c, actor=people["zhoujl"], now=now, to="customer", form="points", reason="感谢")
 
 
-def test_the_discipline_list_shows_last_months_closed_cases_with_penalties(p1, people, now):
+def test_the_discipline_list_gives_each_person_and_department_their_penalties_and_cases(p1, people, now):
     c = bring_to(State.HANDLING, people, now)  # first contact never made: the 20-minute clock breaches
     from kesu.clocks.sweep import sweep
 
@@ -218,10 +218,13 @@ def test_the_discipline_list_shows_last_months_closed_cases_with_penalties(p1, p
                                 ("sign_off", "zhoujl", {})):
         c = getattr(lifecycle, action)(Complaint.objects.get(pk=c.pk), actor=people[who],
                                        now=now + timedelta(hours=2), **kwargs)
-    rows = discipline_list(2026, 3)
-    assert [(r.number, r.responsible_staff, r.clock_penalties, r.finding_penalties) for r in rows] == [
-        (c.number, "孙师傅", Decimal("30.00"), Decimal("100.00"))]
-    assert discipline_list(2026, 2) == []
+    listed = discipline_list(2026, 3)
+    assert [(d.name, d.clock_penalties, d.finding_penalties) for d in listed.departments.values()] == [
+        ("机电维修班组", 0, Decimal("100.00")), ("售后服务部", Decimal("30.00"), 0)]  # 孙师傅's team; the manager's
+    assert [(p.name, p.total, list(p.cases)) for p in listed.people()] == [
+        ("孙师傅", Decimal("100.00"), [c.number]), ("李经理", Decimal("30.00"), [c.number])]
+    assert all(case.closed for p in listed.people() for case in p.cases.values())
+    assert discipline_list(2026, 2).entries == 0
 
 
 def test_the_discipline_list_reaches_hr_once_even_when_the_run_repeats(p1, people, now):
