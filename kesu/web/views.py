@@ -141,8 +141,9 @@ def _record(c: Complaint, policy: Any, personal: Any, lang: str) -> list[tuple[s
         (name("purchase_date"), c.purchase_date.isoformat() if c.purchase_date else ""),
         (name("amount_involved"), _("%(amount)s 元") % {"amount": c.amount_involved}
          if c.amount_involved is not None else ""),
-        *[(f.name, str(personal.extra[f.code])) for f in policy.record_fields  # plates masked as the reader may see
-           if c.extra.get(f.code) not in (None, "")],
+        *[(named(f, lang), str(personal.extra[f.code]))  # plates masked as the reader may see
+          for f in policy.record_fields
+          if c.extra.get(f.code) not in (None, "")],
         (name("is_internal"), _("是") if c.is_internal else ""),
     ]
     return [(k, v) for k, v in rows if v]
