@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from kesu.access.admin import sysadmin_only
 
-admin.site.site_header = "客诉 Kesu · 客户投诉处理系统"
-admin.site.site_title = "客诉 Kesu"
-admin.site.index_title = "管理"
+admin.site.site_header = _("客诉 Kesu · 客户投诉处理系统")
+admin.site.site_title = _("客诉 Kesu")
+admin.site.index_title = _("管理")
 admin.site.has_permission = sysadmin_only  # type: ignore[method-assign]  # system administrators only (F12)
 
 urlpatterns = [
@@ -22,3 +23,8 @@ urlpatterns = [
     path("intelligence/", include("kesu.intelligence.urls")),
     path("", include("kesu.web.urls")),
 ]
+
+# Error pages in the reader's language, for staff and customers (never 「Resolver404」).
+handler403 = "kesu.web.errors.forbidden"
+handler404 = "kesu.web.errors.not_found"
+handler500 = "kesu.web.errors.server_error"

@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.clocks import calendar, ledger
 from kesu.clocks.models import BusinessHours, ComplaintClock, ExtensionRequest, HolidayYear, PenaltyEntry
@@ -49,7 +51,7 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
         except KesuError as exc:
             self.message_user(request, exc.message(), messages.ERROR)
 
-    @admin.action(description="导出所选记录为 Excel")
+    @admin.action(description=_lazy("导出所选记录为 Excel"))
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PenaltyEntry]) -> HttpResponse:
         data = ledger.export_xlsx(queryset.select_related("complaint", "staff", "department").order_by("booked_at"))
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -87,9 +89,9 @@ def _field_errors(exc: ValidationFailed) -> list[str]:
 
 
 class HolidayYearForm(forms.ModelForm):
-    holidays_text = forms.CharField(label="法定节假日（每行一个日期，YYYY-MM-DD）", widget=forms.Textarea,
+    holidays_text = forms.CharField(label=_lazy("法定节假日（每行一个日期，YYYY-MM-DD）"), widget=forms.Textarea,
                                     required=False)
-    workdays_text = forms.CharField(label="调休上班日（每行一个日期）", widget=forms.Textarea, required=False)
+    workdays_text = forms.CharField(label=_lazy("调休上班日（每行一个日期）"), widget=forms.Textarea, required=False)
 
     class Meta:
         model = HolidayYear
@@ -128,13 +130,14 @@ class BusinessHoursForm(forms.ModelForm):
     class Meta:
         model = BusinessHours
         fields = ["department", "weekly", "open_on_holidays"]
-        help_texts = {"weekly": '例如 {"mon": ["08:30-12:00", "13:30-18:00"], "sat": ["10:00-22:00"]}'}
+        help_texts = {"weekly": format_lazy('{} {{"mon": ["08:30-12:00", "13:30-18:00"], "sat": ["10:00-22:00"]}}',
+                                            _lazy("例如"))}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         weekly = data.get("weekly")
         if not isinstance(weekly, dict):
-            raise forms.ValidationError("营业时间须为 {星期: [时段…]} 结构")
+            raise forms.ValidationError(_lazy("营业时间须为 {星期: [时段…]} 结构"))
         try:
             BusinessHoursRule.parse(weekly, open_on_holidays=bool(data.get("open_on_holidays")))
         except ValidationFailed as exc:

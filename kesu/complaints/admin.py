@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.complaints.selectors import visible_complaints
@@ -36,7 +37,7 @@ class EventInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description="事件")
+    @admin.display(description=_lazy("事件"))
     def what(self, obj: ComplaintEvent) -> str:
         return event_label(obj.kind)
 
@@ -76,6 +77,6 @@ class ComplaintAdmin(ReadOnly):
             return queryset.none(), False
         return queryset.filter(pk__in=search.matching(query)), False
 
-    @admin.display(description="客户电话")
+    @admin.display(description=_lazy("客户电话"))
     def phone(self, obj: Complaint) -> str:
         return mask_phone(obj.customer_phone)  # full numbers only where the role needs them (F12)

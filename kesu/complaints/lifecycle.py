@@ -616,7 +616,7 @@ def round_started_at(c: Complaint) -> datetime | None:
     return last
 
 
-def facts_of(c: Complaint, policy: Policy, *, records: bool = False) -> rules.Facts:
+def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: datetime | None = None) -> rules.Facts:
     """The snapshot the rulebook judges. Approvals, reports and transfers are looked up only in
     the states where a guard reads them; the handling records open on the complaint (clocks,
     requests, penalties) only when ``records`` — for the steps on them, and to list every step."""
@@ -640,8 +640,17 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False) -> rules.Fa
         has_review_step=policy.workflow.review is not None, pending_approvals=pending,
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
         pending_transfer=pending_transfer,
+        objection_window_over=_objection_window_over(c, policy, now),
     )
     return _with_records(c, facts) if records and c.pk else facts
+
+
+def _objection_window_over(c: Complaint, policy: Policy, now: datetime | None) -> bool:
+    """Past the policy's window after closing (the last sign-off), the customer may no longer object."""
+    if now is None or c.pk is None or State(c.status) not in rules.CLOSED_STATES:
+        return False
+    closed_at = c.events.filter(kind="sign_off").order_by("-seq").values_list("at", flat=True).first()
+    return rules.objection_window_over(closed_at, now, policy.follow_up.objection_within.as_calendar_timedelta())
 
 
 def _with_records(c: Complaint, facts: rules.Facts) -> rules.Facts:
@@ -701,7 +710,7 @@ def _transition(complaint: Complaint, action: str, *, actor: Staff, now: datetim
         t = rules.permit(action, facts_of(c, policy), actor_facts(actor, c, now), proposal, workflow_roles(policy))
         if change is not None:
             change(c, policy)
-        rules.check_guards(t, facts_of(c, policy), proposal)
+        rules.check_guards(t, facts_of(c, policy, now=now), proposal)
         c.status = t.target
         return _save(c, before, policy, kind=action, actor=actor, now=now, reason=reason)
 

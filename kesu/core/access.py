@@ -11,8 +11,14 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "discipline": frozenset({Role.HR, Role.CS_MANAGER, Role.GM, Role.AUDITOR, Role.FINANCE}),
     "policy": frozenset({Role.SYSADMIN, Role.CS_MANAGER, Role.GM, Role.AUDITOR}),
     "calendar": frozenset({Role.SYSADMIN, Role.CS_MANAGER, Role.GM, Role.AUDITOR}),
+    # the whole company's report; a department's manager (or deputy) opens their own department's
+    "reports": frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR}),
+    # F13: the suggestions' threshold, schedule and the models' measured quality
+    "intelligence": frozenset({Role.SYSADMIN, Role.CS_MANAGER}),
 }
+# Pages whoever manages a department (or acts for its manager) opens, whatever their roles.
+MANAGER_PAGES: frozenset[str] = frozenset({"reports"})
 
 
-def may_open(page: str, roles: frozenset[str]) -> bool:
-    return bool(PAGE_ROLES[page] & roles)
+def may_open(page: str, roles: frozenset[str], *, manages: bool = False) -> bool:
+    return bool(PAGE_ROLES[page] & roles) or (manages and page in MANAGER_PAGES)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kesu.core.errors import TransitionRefused
@@ -94,6 +95,14 @@ class Facts:
     finance_pending: bool = False
     assist_departments: frozenset[int] = frozenset()  # departments asked for help and not yet answered
     unwaived_penalty: bool = False
+    # F8/F10 复审: the policy's window for objecting after the case was closed has passed.
+    objection_window_over: bool = False
+
+
+def objection_window_over(closed_at: datetime | None, now: datetime, within: timedelta) -> bool:
+    """Whether the customer's time to object (the policy's follow_up.objection_within, counted
+    from the sign-off that closed the case) has run out; an open case has no such limit."""
+    return closed_at is not None and now > closed_at + within
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,10 @@ def _no_pending_transfer(f: Facts, c: Change) -> str | None:
     return "转交尚未经接收人签收" if f.pending_transfer else None
 
 
+def _objection_in_time(f: Facts, c: Change) -> str | None:
+    return "已超过制度规定的提出异议期限" if f.objection_window_over else None
+
+
 def _review_done_or_skipped(f: Facts, c: Change) -> str | None:
     if f.status == State.SIGNED_OFF and f.has_review_step:
         return "须先经总经理审阅"
@@ -232,8 +245,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                                     _S.INVALID_ANSWERED}), _S.REOPENED,
                (Role.CS_MANAGER.value, Role.GM.value), needs_reason=True, label=("重新开启", "Reopen")),
     # F8 复审: the customer objects to the result; the level above (policy.follow_up) decides.
-    Transition("object", frozenset({_S.FOLLOW_UP, _S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED}), _S.OBJECTED,
-               _CS, needs_reason=True, label=("客户异议，申请复审", "Customer objects: ask for review")),
+    # Archived too: within the policy's window after closing (follow_up.objection_within).
+    Transition("object", frozenset({_S.FOLLOW_UP, _S.SATISFIED, _S.SIGNED_OFF, _S.REVIEWED, _S.ARCHIVED}),
+               _S.OBJECTED, _CS, needs_reason=True, guards=(_objection_in_time,),
+               label=("客户异议，申请复审", "Customer objects: ask for review")),
     Transition("uphold_objection", frozenset({_S.OBJECTED}), _S.REOPENED, (Role.GM.value,),
                policy_role="objection_reviewer", needs_reason=True,
                label=("复审：异议成立，重新调查", "Review: objection upheld, re-investigate")),
@@ -422,6 +437,12 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "legal_hold_set": ("设置法律保全", "Legal hold set"),
     "legal_hold_cleared": ("解除法律保全", "Legal hold cleared"),
 }
+
+
+def customer_may_object(facts: Facts) -> bool:
+    """The portal offers the objection exactly when the rulebook would take it."""
+    t = BY_ACTION["object"]
+    return facts.status in t.sources and all(g(facts, Change(reason="-")) is None for g in t.guards)
 
 
 def event_label(code: str, lang: str = "zh-hans") -> str:

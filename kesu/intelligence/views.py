@@ -24,6 +24,7 @@ from kesu import tasks
 from kesu.access.shown import reader, words
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, visible_complaints
+from kesu.core.access import may_open
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import state_label
 from kesu.intelligence import services
@@ -32,8 +33,6 @@ from kesu.org.models import Staff
 from kesu.org.services import roles_of
 from kesu.policies.services import active_version, policy_of
 from kesu.workflow import steps as registry
-
-MANAGERS = frozenset({"sysadmin", "cs_manager"})  # who sets the threshold and sees the models' quality
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -145,7 +144,7 @@ class SettingsForm(forms.ModelForm):
 
 def _manager(request: HttpRequest) -> Staff:
     staff = _staff(request)
-    if not (roles_of(staff) & MANAGERS or staff.is_superuser):
+    if not (may_open("intelligence", roles_of(staff)) or staff.is_superuser):
         raise PermissionDenied
     return staff
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.core.personal import mask_email
 from kesu.mailin.models import FailedAttempt, InboundMessage, MailAccount
@@ -20,7 +21,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     readonly_fields = ["sender", *(f.name for f in InboundMessage._meta.fields
                                    if f.name not in ("from_address", "subject", "raw"))]
 
-    @admin.display(description="发件人")
+    @admin.display(description=_lazy("发件人"))
     def sender(self, obj: InboundMessage) -> str:
         return mask_email(obj.from_address)
 

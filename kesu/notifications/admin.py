@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib import messages as admin_messages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.core.personal import mask_email
 from kesu.notifications.models import (
@@ -35,7 +36,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     exclude = ("to_address", "subject", "body")
     readonly_fields = ("recipient",)
 
-    @admin.display(description="收件人")
+    @admin.display(description=_lazy("收件人"))
     def recipient(self, obj: OutboundEmail) -> str:
         return mask_email(obj.to_address)
 

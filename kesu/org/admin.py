@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu import audit
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
@@ -21,7 +22,7 @@ class StaffAdmin(UserAdmin):
     inlines = [StaffRoleInline]
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("客诉", {"fields": ("display_name", "phone", "departments")}),
+        (_lazy("客诉"), {"fields": ("display_name", "phone", "departments")}),
     )
     filter_horizontal = ("departments", "groups", "user_permissions")
 

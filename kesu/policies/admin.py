@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import load_policy
@@ -18,10 +19,11 @@ from kesu.policies.models import PolicyVersion
 
 class PolicyVersionForm(forms.ModelForm):
     source_text = forms.CharField(
-        label="制度文件（YAML）",
+        label=_lazy("制度文件（YAML）"),
         widget=forms.Textarea(attrs={"rows": 40, "cols": 110, "style": "font-family:monospace"}),
     )
-    upload = forms.FileField(label="或导入制度文件", required=False, help_text="上传 .yaml 文件，将替换上面的内容")
+    upload = forms.FileField(label=_lazy("或导入制度文件"), required=False,
+                             help_text=_lazy("上传 .yaml 文件，将替换上面的内容"))
 
     class Meta:
         model = PolicyVersion
@@ -34,7 +36,7 @@ class PolicyVersionForm(forms.ModelForm):
             try:
                 data["source_text"] = upload.read().decode("utf-8")
             except UnicodeDecodeError:
-                raise forms.ValidationError("制度文件必须是 UTF-8 编码的文本") from None
+                raise forms.ValidationError(_lazy("制度文件必须是 UTF-8 编码的文本")) from None
         text = data.get("source_text")
         if text:
             try:
@@ -73,18 +75,20 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         return obj is not None and obj.state == PolicyVersion.State.DRAFT and super().has_delete_permission(request)
 
-    @admin.action(description="发布所选草稿（成为现行制度）")
+    @admin.action(description=_lazy("发布所选草稿（成为现行制度）"))
     def publish_selected(self, request: HttpRequest, queryset: object) -> None:
         for version in queryset:  # type: ignore[attr-defined]
             try:
                 services.publish(version=version, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
-                self.message_user(request, f"已发布 {version.name} v{version.number}", messages.SUCCESS)
+                self.message_user(request, _lazy("已发布 %(name)s v%(number)s") % {"name": version.name,
+                                                                            "number": version.number},
+                                  messages.SUCCESS)
             except KesuError as exc:
                 self.message_user(request, f"v{version.number}：{exc.message()}", messages.ERROR)
 
-    @admin.display(description="导出")
+    @admin.display(description=_lazy("导出"))
     def export_link(self, obj: PolicyVersion) -> str:
-        return format_html('<a href="{}/export/">下载 YAML</a>', obj.pk)
+        return format_html('<a href="{}/export/">{}</a>', obj.pk, _lazy("下载 YAML"))
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return [

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.core.catalogues import CHANNELS
+from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError
 from kesu.core.phone import normalise_phone
 from kesu.core.policy import Policy
+from kesu.core.policy.model import named
 from kesu.core.roles import Role
 from kesu.org.models import Staff, StaffRole
 
@@ -31,6 +32,7 @@ TEXT_LIMIT = 2000  # characters a customer adds in one go (补充信息, 复审�
 INFO_LABEL = ("补充信息", "Additional information")
 OBJECTION_LABEL = ("复审理由", "Reason for review")
 COMMENT_LABEL = ("评价意见", "Comment")
+OBJECTION_PREFIX = "客户在线提出异议："  # how the staff see an objection made on the portal
 
 
 def portal_actor() -> Staff:
@@ -57,31 +59,34 @@ class Commitment:
     working: bool
 
 
-def _spoken(duration: str, working: bool) -> str:
-    number, unit = duration[:-1], duration[-1]
-    word = {"m": _("分钟"), "h": _("小时"), "d": _("天")}[unit]
-    if working and unit == "d":
-        word = _("个工作日")
-    elif working and unit == "h":
-        word = _("个工作小时")
-    return f"{number} {word}"
-
-
-def commitments(policy: Policy) -> list[Commitment]:
-    """What the customer is promised: every clock that runs from registration, per level."""
-    names = {lv.code: lv.name for lv in policy.levels}
+def commitments(policy: Policy, lang: str = "zh-hans") -> list[Commitment]:
+    """What the customer is promised: the clocks the policy marks as promises to customers
+    (``customer_facing``), in the customer's words, per level. Internal clocks — a hand-off, the
+    follow-up specialist's progress call — are the company's own business and not listed."""
+    names = {lv.code: named(lv, lang) for lv in policy.levels}
     out = []
     for clock in policy.clocks:
-        if clock.responsible in ("receiver",) and clock.start == "registered" and "assign" in clock.stop:
-            continue  # an internal hand-off, not a promise to the customer
-        targets = [(names.get(code, _("其他投诉")) if code != "*" else _("各级投诉"),
-                    _spoken(str(t), clock.time == "working")) for code, t in clock.targets.items()]
-        out.append(Commitment(clock.name, targets, clock.time == "working"))
+        if not clock.customer_facing:
+            continue
+        working = clock.time == "working"
+        targets = [(names.get(code, _("其他投诉")) if code != "*" else _("各级投诉"), t.spoken(lang, working))
+                   for code, t in clock.targets.items()]
+        targets += [(label(CHANNELS, ch, lang), t.spoken(lang, working)) for ch, t in clock.channel_targets.items()]
+        what = named(clock, lang, "customer_name") if clock.customer_name else named(clock, lang)
+        out.append(Commitment(what, targets, working))
     return out
 
 
-def channel_names(policy: Policy) -> list[str]:
-    return [CHANNELS.get(c, (c,))[0] for c in policy.channels if c != "internal"]
+def channel_names(policy: Policy, lang: str = "zh-hans") -> list[str]:
+    return [label(CHANNELS, c, lang) for c in policy.channels if c not in ("internal", "import")]
+
+
+# What the customer was told at each step (F10 tracking): the words of these steps were said to
+# the customer — the solution agreed with them, the result told, the answer to a complaint found
+# not valid, the review's decision — and the customer's own additions. Every other step's text
+# is the staff's working note and stays inside.
+TOLD_EVENTS = frozenset({"agree_solution", "inform_customer", "answer_invalid", "uphold_objection",
+                         "dismiss_objection", "customer_added_info", "object"})
 
 
 # --- anti-bot: an image check (django-simple-captcha), each challenge answered once --------------
@@ -147,7 +152,23 @@ def add_information(c: Complaint, *, text: str, now: datetime) -> Complaint:
 def object_to_result(c: Complaint, *, reason: str, now: datetime) -> Complaint:
     """F8/F10 复审: the customer asks the level above to review the result."""
     reason = _within_limit(reason, OBJECTION_LABEL)
-    return lifecycle.raise_objection(c, actor=portal_actor(), now=now, objection=f"客户在线提出异议：{reason}")
+    return lifecycle.raise_objection(c, actor=portal_actor(), now=now, objection=f"{OBJECTION_PREFIX}{reason}")
+
+
+def may_object(c: Complaint, now: datetime) -> bool:
+    """Whether the rulebook takes the customer's objection now (kesu.core.lifecycle: the states,
+    and the policy's window after closing — archived cases included)."""
+    from kesu.core.lifecycle import customer_may_object
+    from kesu.policies.services import policy_of
+
+    return customer_may_object(lifecycle.facts_of(c, policy_of(c.policy_version), now=now))
+
+
+def told(kind: str, reason: str) -> str:
+    """What the customer was told (or told us) at a step of the timeline; "" for internal steps."""
+    if kind not in TOLD_EVENTS:
+        return ""
+    return reason.removeprefix(OBJECTION_PREFIX)
 
 
 def rating_token(c: Complaint) -> str:

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 
 from kesu.complaints import intake
 from kesu.complaints.models import Complaint
-from kesu.core.catalogues import DEMANDS
+from kesu.core.catalogues import DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
-from kesu.core.lifecycle import BY_ACTION, RATEABLE_STATES, State, event_label, state_label
+from kesu.core.lifecycle import RATEABLE_STATES, State, event_label, state_label
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import limits, services
 from kesu.web.forms import (
@@ -66,6 +66,7 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
+        self.fields["demands"].choices = [(k, label(DEMANDS, k, get_language())) for k in DEMANDS]
         extra = extra_fields(policy)
         # the policy's own fields right after the complaint's words, before the optional details
         order = [*self.fields][:4]
@@ -94,10 +95,12 @@ def _policy() -> Any:
 def notice(request: HttpRequest) -> HttpResponse:
     """客户投诉须知 (SPEC F10, seed 001), generated from the policy in force."""
     policy = _policy()
+    lang = get_language()
     context: dict[str, Any] = {"policy": policy}
     if policy is not None:
-        context.update(channels=services.channel_names(policy), commitments=services.commitments(policy),
-                       open=services.portal_channel(policy) is not None, retention=policy.retention.years)
+        context.update(channels=services.channel_names(policy, lang), commitments=services.commitments(policy, lang),
+                       open=services.portal_channel(policy) is not None, retention=policy.retention.years,
+                       organisation=policy.organisation)
     return render(request, "portal/notice.html", context)
 
 
@@ -131,7 +134,9 @@ def complain(request: HttpRequest) -> HttpResponse:
                 refused = door_errors(form.received(channel), now=now) if isinstance(exc, ValidationFailed) else []
                 add_domain_errors(form, ValidationFailed(refused or [exc]))
             else:
-                return render(request, "portal/received.html", {"c": c, "commitments": services.commitments(policy)})
+                return render(request, "portal/received.html", {
+                    "c": c, "commitments": services.commitments(policy, get_language()),
+                    "organisation": policy.organisation})
         name_the_fields(form)
     else:
         form = ComplaintForm(policy=policy)
@@ -197,10 +202,10 @@ def track(request: HttpRequest) -> HttpResponse:
     except KesuError as exc:
         context["error"] = exc.message(lang)
     context.update(c=c, state=state_label(c.status, lang), text_limit=services.TEXT_LIMIT,
-                   may_object=State(c.status) in BY_ACTION["object"].sources,
+                   may_object=services.may_object(c, timezone.now()),
                    rating_token=services.rating_token(c) if State(c.status) in RATEABLE_STATES
                    and not c.events.filter(kind="customer_rating").exists() else "",
-                   events=[(e, event_label(e.kind, lang))
+                   events=[(e, event_label(e.kind, lang), services.told(e.kind, e.reason))
                            for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
     return render(request, "portal/track.html", context)
 
@@ -219,6 +224,8 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     except KesuError as exc:
         return _with_status(render(request, "portal/rate.html", {"error": exc.message(lang)}), 404)
     context: dict[str, Any] = {"c": c, "token": token}
+    if request.method == "GET":  # rated already: the thanks, not the form again
+        context["done"] = c.events.filter(kind="customer_rating").exists()
     if request.method == "POST":
         try:
             services.rate(c, score=int(request.POST.get("score", "0") or 0), comment=request.POST.get("comment", ""),

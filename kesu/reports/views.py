@@ -17,13 +17,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kesu import audit
+from kesu.core.access import PAGE_ROLES, may_open
 from kesu.core.errors import KesuError
-from kesu.core.roles import Role
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, roles_of
 from kesu.reports import charts, figures
 
-COMPANY_ROLES = frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR})
+COMPANY_ROLES = PAGE_ROLES["reports"]  # the same table the navigation asks (kesu.core.access)
 
 
 def _period(request: HttpRequest, today: date) -> figures.Period:
@@ -44,7 +44,7 @@ def _department(request: HttpRequest, staff: Staff) -> int | None:
     managed = managed_department_ids(staff, timezone.now())
     if roles & COMPANY_ROLES:
         return int(raw) if raw.isdigit() else None
-    if not managed:
+    if not may_open("reports", roles, manages=bool(managed)):
         raise PermissionDenied(_("分析报告仅限客服部经理、总经理、稽核与部门经理查看"))
     chosen = int(raw) if raw.isdigit() else min(managed)
     if chosen not in managed:

@@ -35,6 +35,7 @@ from kesu.core.catalogues import CHANNELS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import STATE_LABELS
 from kesu.core.policy import Policy
+from kesu.core.policy.model import named
 from kesu.core.search import Query, highlight_spans, snippet
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
@@ -77,7 +78,7 @@ class FilterForm(forms.Form):
             (s.value, en if english else zh) for s, (zh, en) in STATE_LABELS.items()]
         self.fields["level"].choices = anyone + [
             (lv.code, (lv.name_en or lv.name) if english else lv.name) for lv in (policy.levels if policy else [])]
-        self.fields["category"].choices = anyone + (registry.category_choices(policy) if policy else [])
+        self.fields["category"].choices = anyone + (registry.category_choices(policy, lang) if policy else [])
         self.departments = list(Department.objects.filter(is_active=True).order_by("code"))
         self.fields["department"].choices = anyone + [(str(d.pk), d.name) for d in self.departments]
         self.fields["channel"].choices = anyone + [(code, en if english else zh)
@@ -153,7 +154,7 @@ def _hits(staff: Staff, rows: list[Complaint], query: Query) -> list[Hit]:
         level = policy.level(c.level)
         out.append(Hit(c, marked(c.number, query), marked(seen.customer_name, query),
                        marked(seen.customer_phone, query), marked(snippet(seen.customer_words, query), query),
-                       level.name if level else ""))
+                       named(level, get_language()) if level else ""))
     return out
 
 

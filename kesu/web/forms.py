@@ -19,6 +19,7 @@ from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.messages import render
 from kesu.core.policy import Policy
+from kesu.core.policy.model import named
 from kesu.org.models import Department
 from kesu.workflow.steps import category_choices
 
@@ -44,7 +45,7 @@ class MultipleFileField(forms.FileField):
 def record_field(f: Any) -> forms.Field:
     """A form field for one of the policy's record fields (房号 …): required ones are marked, but it
     is the door, not the form, that refuses them empty — with the same message on every channel."""
-    label = f"{f.name}{_('（必填）') if f.required else ''}"
+    label = f"{named(f, get_language())}{_('（必填）') if f.required else ''}"
     attrs: dict[str, Any] = {"required": "required"} if f.required else {}
     if f.type == "choice":
         return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
@@ -143,8 +144,9 @@ class RegistrationForm(forms.Form):
         levels = sorted(policy.levels, key=lambda lv: lv.order)
         self.fields["level"].choices = [("", _lazy("（稍后定级）")),
                                         *[(lv.code, level_name(lv, lang)) for lv in levels]]
-        self.fields["category"].choices = [("", _lazy("（稍后分类，只登记）")), *category_choices(policy)]
-        self.fields["validity"].choices = [(v.code, v.name or label(VALIDITY_KINDS, v.code, lang))
+        self.fields["category"].choices = [("", _lazy("（稍后分类，只登记）")), *category_choices(policy, lang)]
+        self.fields["validity"].choices = [(v.code, (v.name_en or label(VALIDITY_KINDS, v.code, lang))
+                                            if lang.startswith("en") else v.name or label(VALIDITY_KINDS, v.code, lang))
                                            for v in policy.validity]
         self.fields["department"].choices = [("", _lazy("按分派规则")), *[
             (d.code, d.name) for d in Department.objects.filter(is_active=True).order_by("code")]]

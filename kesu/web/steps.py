@@ -7,17 +7,51 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _lazy
 
+from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
-from kesu.workflow.steps import Ctx, Input, Step
+from kesu.core.policy.model import named
+from kesu.workflow.steps import Ctx, Input, Step, category_choices
+
+# The registry's fixed choices, as it words them; their English is in the catalogue.
+FIXED_CHOICES = (_lazy("同意"), _lazy("驳回"), _lazy("成立"), _lazy("不成立"), _lazy("处理方案"), _lazy("补偿"),
+                 _lazy("客户"), _lazy("员工"), _lazy("积分"), _lazy("优惠券"), _lazy("礼品"), _lazy("现金"),
+                 _lazy("通报表扬"), _lazy("奖金"), _lazy("暂停计时（至恢复）"), _lazy("延长时限"))
+
+
+def _shown(i: Input, ctx: Ctx, choices: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    """The choices in the reader's language: the policy's names by ``name_en``, the catalogues'
+    English, the fixed words through the catalogue; people's and departments' names as they are."""
+    if not lang.startswith("en"):
+        return choices
+    policy = ctx.policy
+    if i.name == "category":
+        return category_choices(policy, lang)
+    out = []
+    for value, shown in choices:
+        if i.name == "level" and policy.level(value) is not None:
+            shown = named(policy.level(value), lang)
+        elif i.name == "validity":
+            kind = next((v for v in policy.validity if v.code == value), None)
+            shown = kind.name_en if kind is not None and kind.name_en else VALIDITY_KINDS.get(value, ("", shown))[1]
+        elif i.name == "compensation_kind" and value in COMPENSATION_KINDS:
+            shown = COMPENSATION_KINDS[value][1]
+        elif i.name == "clock":
+            clock = next((k for k in policy.clocks if k.code == value), None)
+            shown = clock.name_en if clock is not None and clock.name_en else shown
+        elif i.kind == "choice":
+            shown = gettext(shown)
+        out.append((value, shown))
+    return out
 
 
 def _field(i: Input, ctx: Ctx, lang: str) -> forms.Field:
     label = i.shown_label(lang)
     initial = i.initial(ctx) if i.initial else None
     if i.kind in ("choice", "record") and i.choices is not None:
-        choices = i.choices(ctx)
+        choices = _shown(i, ctx, i.choices(ctx), lang)
         if not i.required:
             choices = [("", "—"), *choices]
         return forms.ChoiceField(label=label, choices=choices, required=i.required, initial=initial)

@@ -32,6 +32,7 @@ from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, StaleUpdate, ValidationFailed
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.messages import render as render_message
+from kesu.core.policy.model import named
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import finding, steps
@@ -91,7 +92,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     policies = {c.policy_version_id: policy_of(c.policy_version) for c in page}
     for c in page:  # level names from the complaint's own policy version
         level = policies[c.policy_version_id].level(c.level)
-        c.level_name = level.name if level else ""
+        c.level_name = named(level, get_language()) if level else ""
     context = {"queues": QUEUES, "current": name, "page": page, "now": now,
                **finding.list_context(request, form, [("q", name)])}
     if not request.htmx:  # type: ignore[attr-defined]
@@ -140,8 +141,9 @@ def _record(c: Complaint, policy: Any, personal: Any, lang: str) -> list[tuple[s
         (name("purchase_date"), c.purchase_date.isoformat() if c.purchase_date else ""),
         (name("amount_involved"), _("%(amount)s 元") % {"amount": c.amount_involved}
          if c.amount_involved is not None else ""),
-        *[(f.name, str(personal.extra[f.code])) for f in policy.record_fields  # plates masked as the reader may see
-           if c.extra.get(f.code) not in (None, "")],
+        *[(named(f, lang), str(personal.extra[f.code]))  # plates masked as the reader may see
+          for f in policy.record_fields
+          if c.extra.get(f.code) not in (None, "")],
         (name("is_internal"), _("是") if c.is_internal else ""),
     ]
     return [(k, v) for k, v in rows if v]
@@ -185,9 +187,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     events = [(e, event_label(e.kind, lang)) for e in timeline]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
-    category = " / ".join(n.name for n in policy.category_path(c.category))
-    validity = next((v.name or label(VALIDITY_KINDS, v.code, lang) for v in policy.validity if v.code == c.validity),
-                    c.validity)
+    category = " / ".join(named(n, lang) for n in policy.category_path(c.category))
+    validity = next(((v.name_en or label(VALIDITY_KINDS, v.code, lang)) if lang.startswith("en")
+                     else v.name or label(VALIDITY_KINDS, v.code, lang)
+                     for v in policy.validity if v.code == c.validity), c.validity)
     attachments = [(a, _ext(a.name) in IMAGE_TYPES) for a in c.attachments.select_related("uploaded_by")
                    .order_by("uploaded_at", "pk")]
     return render(request, "web/detail.html", {

@@ -27,8 +27,10 @@ from kesu.clocks import ledger, outcomes
 from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
 from kesu.complaints.models import Complaint
 from kesu.core.access import may_open
+from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, state_label
+from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, event_label, state_label
+from kesu.core.policy.model import named
 from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
 from kesu.policies.services import active_version, policy_of
@@ -257,10 +259,26 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     if version is None:
         return render(request, "web/policy.html", {"version": None})
     policy = policy_of(version)
-    levels = {lv.code: lv.name for lv in policy.levels}
-    clocks = [{"clock": k, "targets": [(levels.get(code, _("其余级别") if code == "*" else code), str(t))
-                                       for code, t in k.targets.items()]} for k in policy.clocks]
-    routing = [{"rule": r, "levels": "、".join(levels.get(x, x) for x in r.when.levels)} for r in policy.routing]
+    lang = get_language()
+    levels = {lv.code: named(lv, lang) for lv in policy.levels}
+    categories = {code: " / ".join(named(n, lang) for n in policy.category_path(code))
+                  for code in policy.category_codes()}
+    departments = dict(Department.objects.values_list("code", "name"))
+
+    def level_name(code: str) -> str:
+        return levels.get(code, _("其余级别") if code == "*" else code)
+
+    clocks = [{"clock": k, "targets": [(_("各级") if list(k.targets) == ["*"] else level_name(code),
+                                        t.spoken(lang, k.time == "working")) for code, t in k.targets.items()],
+               "channel_targets": [(label(CHANNELS, ch, lang), t.spoken(lang, k.time == "working"))
+                                   for ch, t in k.channel_targets.items()],
+               "start": event_label(k.start, lang), "stop": [event_label(e, lang) for e in k.stop]}
+              for k in policy.clocks]
+    routing = [{"rule": r, "levels": [level_name(x) for x in r.when.levels],
+                "categories": [categories.get(x, x) for x in r.when.categories],
+                "channels": [label(CHANNELS, x, lang) for x in r.when.channels],
+                "locations": [departments.get(x, x) for x in r.when.locations],
+                "department": departments.get(r.department, r.department)} for r in policy.routing]
     return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,
                                                "routing": routing})
 

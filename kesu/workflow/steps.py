@@ -93,13 +93,15 @@ def _levels(ctx: Ctx) -> list[tuple[str, str]]:
     return [(lv.code, lv.name) for lv in ctx.policy.levels]
 
 
-def category_choices(policy: Policy) -> list[tuple[str, str]]:
-    """The policy's type tree as (code, indented name) pairs; the registration forms use it too."""
+def category_choices(policy: Policy, lang: str = "zh-hans") -> list[tuple[str, str]]:
+    """The policy's type tree as (code, indented name) pairs (``name_en`` in English); the
+    registration forms and the filters use it too."""
     out: list[tuple[str, str]] = []
+    english = lang.startswith("en")
 
     def walk(nodes: list[Any], depth: int) -> None:
         for n in nodes:
-            out.append((n.code, "　" * depth + n.name))
+            out.append((n.code, "\u00a0\u00a0" * depth + n.name_en if english and n.name_en else "　" * depth + n.name))
             walk(n.children, depth + 1)
     walk(policy.categories, 0)
     return out

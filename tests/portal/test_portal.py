@@ -34,7 +34,7 @@ def fill(client: Client, **overrides: str):
 def test_the_notice_is_generated_from_the_policy_in_force(p1, people):
     page = Client().get("/portal/").content.decode()
     assert "四级服务投诉处理制度" in page
-    assert "初次对应" in page and "重大投诉：10 分钟" in page and "不满意：30 分钟" in page
+    assert "与您第一次联系" in page and "重大投诉：10分钟" in page and "不满意：30分钟" in page
     assert "电话" in page and "意见箱" in page
     assert "协调工作单交部门经理" not in page  # internal hand-offs are not promises to the customer
 

@@ -119,7 +119,7 @@ def test_handling_steps_are_forms_on_the_detail_page_and_go_through_the_rules(p1
 def test_the_policy_and_the_calendar_read_as_tables(p1, people):
     admin = client_for(people["admin"])
     page = admin.get("/policy/").content.decode()
-    for text in ("重大投诉", "初次对应", "10m", "专案呈核", "超时扣罚"):
+    for text in ("重大投诉", "初次对应", "10分钟", "专案呈核", "超时扣罚"):
         assert text in page
     assert "2026" in admin.get("/calendar/").content.decode()
     assert client_for(people["wangkf"]).get("/policy/").status_code == 403

@@ -45,6 +45,27 @@ class Duration:
     def as_calendar_timedelta(self) -> timedelta:
         return timedelta(days=self.days, hours=self.hours, minutes=self.minutes)
 
+    def spoken(self, lang: str = "zh-hans", working: bool = False) -> str:
+        """As a person reads it: 「20分钟」「1天4小时」「3个工作日」, "20 minutes", "3 working days"."""
+        en = lang.startswith("en")
+        parts = []
+        for value, unit in ((self.days, "d"), (self.hours, "h"), (self.minutes, "m")):
+            if not value:
+                continue
+            if en:
+                word = {"d": "day", "h": "hour", "m": "minute"}[unit]
+                if working and unit != "m":
+                    word = f"working {word}"
+                parts.append(f"{value} {word}{'' if value == 1 else 's'}")
+            else:
+                word = {"d": "天", "h": "小时", "m": "分钟"}[unit]
+                if working and unit != "m":
+                    word = {"d": "个工作日", "h": "个工作小时"}[unit]
+                parts.append(f"{value}{word}")
+        if not parts:
+            return "0 minutes" if en else "0分钟"
+        return " ".join(parts) if en else "".join(parts)
+
     def __str__(self) -> str:
         out = "".join(f"{v}{u}" for v, u in ((self.days, "d"), (self.hours, "h"), (self.minutes, "m")) if v)
         return out or "0m"

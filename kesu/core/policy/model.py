@@ -68,6 +68,16 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def named(thing: Any, lang: str, field: str = "name") -> str:
+    """A policy item's name in the reader's language: ``name_en`` (``label_en``, ``unit_en`` …) in
+    English when the policy gives one, else the policy's own (Chinese) wording."""
+    if lang.startswith("en"):
+        english = getattr(thing, f"{field}_en", "")
+        if english:
+            return str(english)
+    return str(getattr(thing, field))
+
+
 class Level(_Doc):
     """A severity level (P1: 不满意 / 非常不满意 / 重大投诉 / 危机事件)."""
 
@@ -78,6 +88,7 @@ class Level(_Doc):
     contact_attempts: int | None = Field(default=None, ge=1)  # 对应次数; None = 视情形而定
     penalty: Money = Decimal(0)  # 超时扣罚, yuan
     description: str = ""
+    description_en: str = ""
 
 
 class Clock(_Doc):
@@ -95,6 +106,12 @@ class Clock(_Doc):
     penalty: bool = False  # a breach books the level's 超时扣罚 for the responsible person
     escalate_to: str | None = None  # role notified at breach (default: the manager above)
     description: str = ""
+    name_en: str = ""
+    # A promise to the customer (受理 24 小时内, 3 个工作日内答复): listed in the public notice and on
+    # the portal. Internal clocks (a hand-off, the follow-up specialist's progress call) are not.
+    customer_facing: bool = False
+    customer_name: str = ""  # how the notice words it for the customer (else ``name``)
+    customer_name_en: str = ""
 
 
 class Category(_Doc):
@@ -107,6 +124,7 @@ class Category(_Doc):
 class ValidityKind(_Doc):
     code: Literal["valid", "enquiry", "help", "venting", "malicious"]
     name: Name
+    name_en: str = ""
 
 
 class RoutingCondition(_Doc):
@@ -128,6 +146,7 @@ class RoutingRule(_Doc):
     when: RoutingCondition = RoutingCondition()
     department: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     unit: str = ""  # the policy's name for the processing unit (一级处理单位 …)
+    unit_en: str = ""
 
 
 class ApprovalThreshold(_Doc):
@@ -135,6 +154,7 @@ class ApprovalThreshold(_Doc):
     approver: str
     finance_review: bool = False
     label: str = ""
+    label_en: str = ""
 
 
 class Approvals(_Doc):
@@ -154,6 +174,9 @@ class FollowUp(_Doc):
     escalate_to: str = "gm"
     objection_reviewer: str = "gm"  # 复审 by the level above
     callback_required: bool = True
+    # F8/F10 复审: how long after the case is closed (客服经理签字) the customer may still object —
+    # archived or not. Kesu's default where a policy names none.
+    objection_within: DurationField = Duration.parse("30d")
 
 
 class Handling(_Doc):
@@ -215,6 +238,7 @@ class RecordField(_Doc):
 
     code: Code
     name: Name
+    name_en: str = ""
     type: Literal["text", "number", "date", "choice"] = "text"
     required: bool = False
     choices: list[str] = []
@@ -337,6 +361,19 @@ class Crisis(_Doc):
     escalate_to: list[Target] = ["gm"]
 
 
+class Organisation(_Doc):
+    """Who the customer is dealing with (SPEC F10 客户投诉须知): the company, its complaint hotline
+    and address, as the public notice and the portal show them."""
+
+    name: str = ""
+    name_en: str = ""
+    hotline: Annotated[str, StringConstraints(max_length=40)] = ""
+    address: str = ""
+    address_en: str = ""
+    hours: str = ""  # when the hotline answers (周一至周日 8:30–18:00)
+    hours_en: str = ""
+
+
 class Policy(_Doc):
     """One complete complaint-handling policy (客户投诉处理制度)."""
 
@@ -348,6 +385,8 @@ class Policy(_Doc):
     source: str = ""
     effective_date: date | None = None
     description: str = ""
+    description_en: str = ""
+    organisation: Organisation = Organisation()
     channels: list[str]
     levels: list[Level] = Field(min_length=1)
     clocks: list[Clock] = []

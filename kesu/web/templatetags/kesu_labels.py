@@ -1,15 +1,139 @@
-"""Domain labels in the reader's language (the core keeps zh/en pairs, not gettext)."""
+"""Domain labels in the reader's language (the core keeps zh/en pairs, not gettext): states,
+events, roles, channels, validity kinds, the policy's own names (``name_en``) and durations. A
+page shows these, never a code (registered, dept_manager, @complained, 20m)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.conf import settings
 from django.utils.translation import get_language
 
-from kesu.core.lifecycle import state_label
+from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS
+from kesu.core.lifecycle import event_label, state_label
+from kesu.core.policy.durations import Duration
+from kesu.core.policy.model import named
+from kesu.core.roles import ROLE_CODES, role_label
 
 register = template.Library()
+
+# Who a policy names beside the roles: the person in a position on the complaint.
+POSITIONS: dict[str, tuple[str, str]] = {
+    "owner": ("当前处理人", "Current handler"),
+    "receiver": ("受理人", "Receiver"),
+    "manager": ("部门经理或其责任代理人", "Department manager or deputy"),
+    "anyone": ("可查看本投诉的人员", "Anyone who may see the complaint"),
+}
+# Where a routing rule sends a complaint when it names no department code (kesu.core.routing).
+DEPARTMENT_REFS: dict[str, tuple[str, str]] = {
+    "@complained": ("被投诉部门", "The department complained about"),
+    "@location": ("发生地点所在单位", "The unit where it happened"),
+    "@receiver": ("首问受理人所在部门", "The first receiver's department"),
+}
+# Each language named in itself (not 「英语」 in Chinese): the menu reads the same in every language.
+LANGUAGE_NAMES = {"zh-hans": "中文", "en": "English"}
+
+
+def _lang() -> str:
+    return get_language() or settings.LANGUAGE_CODE
+
+
+def _pair(pair: tuple[str, str]) -> str:
+    return pair[1] if _lang().startswith("en") else pair[0]
 
 
 @register.filter
 def state_name(value: str) -> str:
-    return state_label(value, get_language() or "zh-hans")
+    return state_label(value, _lang())
+
+
+@register.filter
+def event_name(value: str) -> str:
+    return event_label(value, _lang())
+
+
+@register.filter
+def role_name(value: str) -> str:
+    """A role code or a position (owner, receiver) as its label."""
+    if value in ROLE_CODES:
+        return role_label(value, _lang())
+    return _pair(POSITIONS[value]) if value in POSITIONS else value
+
+
+@register.filter
+def channel_name(value: str) -> str:
+    return _pair(CHANNELS[value]) if value in CHANNELS else value
+
+
+@register.filter
+def validity_name(value: Any) -> str:
+    """A validity kind of the policy (its ``name_en``, else the catalogue's English) or a code."""
+    code = getattr(value, "code", value)
+    if hasattr(value, "name") and not (_lang().startswith("en") and not value.name_en):
+        return named(value, _lang())
+    return _pair(VALIDITY_KINDS[code]) if code in VALIDITY_KINDS else str(code)
+
+
+@register.filter
+def demand_name(value: str) -> str:
+    return _pair(DEMANDS[value]) if value in DEMANDS else value
+
+
+@register.filter
+def department_ref(value: str) -> str:
+    """A routing target: @complained / @location / @receiver as words; a department code as is."""
+    return _pair(DEPARTMENT_REFS[value]) if value in DEPARTMENT_REFS else value
+
+
+@register.filter(name="named")
+def named_filter(thing: Any, field: str = "name") -> str:
+    """The policy item's ``name`` — or its ``name_en`` (``label_en`` …) in English."""
+    if thing is None or thing == "":
+        return ""
+    return named(thing, _lang(), field)
+
+
+@register.filter
+def duration(value: Any, working: Any = False) -> str:
+    """A policy duration (20m, 1d4h) as words: 20分钟, 1天4小时 / 20 minutes, 1 day 4 hours."""
+    if value in (None, ""):
+        return ""
+    try:
+        d = Duration.parse(value if isinstance(value, Duration) else str(value))
+    except ValueError:
+        return str(value)
+    return d.spoken(_lang(), working in (True, "working"))
+
+
+@register.simple_tag
+def language_names() -> list[tuple[str, str]]:
+    """The language menu: each language by its own name, untranslated."""
+    return [(code, LANGUAGE_NAMES.get(code, name)) for code, name in settings.LANGUAGES]
+
+
+@register.filter
+def clock_name(k: Any, policy: Any = None) -> str:
+    """A complaint's clock by the name its policy gives it (``name_en`` in English)."""
+    if not _lang().startswith("en"):
+        return str(k.name)
+    if not policy:
+        from kesu.policies.services import policy_of
+
+        policy = policy_of(k.complaint.policy_version)
+    clock = next((x for x in policy.clocks if x.code == k.code), None)
+    return clock.name_en if clock is not None and clock.name_en else str(k.name)
+
+
+@register.filter
+def threshold_name(approval: Any, policy: Any = None) -> str:
+    """An approval's threshold (权限核决表 row) as the policy names it: ``label_en`` in English."""
+    label = str(approval.threshold_label or "")
+    if not label or not _lang().startswith("en"):
+        return label
+    if not policy:
+        from kesu.policies.services import policy_of
+
+        policy = policy_of(approval.complaint.policy_version)
+    row = next((t for t in policy.approvals.compensation if t.label == label), None)
+    return row.label_en if row is not None and row.label_en else label
