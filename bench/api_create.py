@@ -76,7 +76,11 @@ def main() -> None:
         results["hey"] = hey(port, token, args.creates, args.clients, work)
     finally:
         server.terminate()
-        server.wait(20)
+        try:  # background work still running in a worker (the in-process tasks) can hold it up
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
         log.close()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results"
