@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kesu import tasks
@@ -132,6 +133,13 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = Settings
         fields = ["min_confidence", "retrain_hours", "repeat_threshold", "duplicate_threshold"]
+        # the page's words in the reader's language (the model's own names are the admin's, in Chinese)
+        labels = {"min_confidence": _lazy("建议最低置信度"), "retrain_hours": _lazy("自动重新训练间隔（小时）"),
+                  "repeat_threshold": _lazy("同一问题相似度阈值"),
+                  "duplicate_threshold": _lazy("重复投诉（可合并）相似度阈值")}
+        help_texts = {"min_confidence": _lazy("低于此置信度的建议不显示（0–1）"),
+                      "repeat_threshold": _lazy("意思相近的程度（0–1），达到即视为同一问题"),
+                      "duplicate_threshold": _lazy("用字相同的程度（0–1），达到即视为同一投诉再次提出，可合并")}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

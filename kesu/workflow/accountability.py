@@ -47,12 +47,8 @@ class Amounts:
 @dataclass
 class Case(Amounts):
     number: str = ""
-    status: str = ""
+    closed: bool = False  # signed off or later: its penalties can no longer be waived on the case
     reasons: list[str] = field(default_factory=list)
-
-    @property
-    def closed(self) -> bool:
-        return self.status in FINAL
 
 
 @dataclass
@@ -102,7 +98,7 @@ def discipline_list(year: int, month: int) -> DisciplineList:
         dept = out.departments.setdefault(dept_name, DepartmentTotal(name=dept_name))
         person = dept.people.setdefault(person_name, Person(name=person_name, department=dept_name))
         case = person.cases.setdefault(e.complaint.number, Case(number=e.complaint.number,
-                                                                status=e.complaint.status))
+                                                                closed=e.complaint.status in FINAL))
         case.reasons.append(e.reason)
         for totals in (out, dept, person, case):
             totals.add(e)

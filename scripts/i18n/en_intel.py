@@ -75,3 +75,13 @@ EN = {
     "并入重复投诉": "A duplicate merged into this case",
     "撤销并入的重复投诉": "Merge of a duplicate undone",
 }
+
+EN.update({
+    "建议最低置信度": "Lowest confidence shown", "自动重新训练间隔（小时）": "Retrain every (hours)",
+    "同一问题相似度阈值": "Same-problem similarity threshold",
+    "重复投诉（可合并）相似度阈值": "Duplicate (mergeable) similarity threshold",
+    "低于此置信度的建议不显示（0–1）": "Suggestions below this confidence are not shown (0–1)",
+    "意思相近的程度（0–1），达到即视为同一问题": "How close in meaning (0–1) counts as the same problem",
+    "用字相同的程度（0–1），达到即视为同一投诉再次提出，可合并":
+        "How alike in wording (0–1) counts as the same complaint made again (to combine into one)",
+})

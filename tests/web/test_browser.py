@@ -114,9 +114,11 @@ def test_p2_tier2_case_with_a_voucher_by_clicks_and_what_each_role_may_not_do(li
         assert "尚有 2 项审批未完成" in centre.text()  # the rule holds, whatever the page offered
 
         gm = Desk(browser, base, "zhangzong")
-        assert gm.page.locator("header nav .badge").inner_text(timeout=5000) == "2"  # the unread count, live
+        # the unread count, live: the two approvals waiting, and P2's crisis alert (a 二级客诉 is a crisis by
+        # the preset's crisis.levels, and the GM is on the crisis team)
+        assert gm.page.locator("header nav .badge").inner_text(timeout=5000) == "3"
         gm.page.goto(f"{base}/notices/")
-        assert f"投诉 {number} 待您审批" in gm.text()
+        assert f"投诉 {number} 待您审批" in gm.text() and f"危机预警：投诉 {number}" in gm.text()
         gm.shot("notices")
         gm.decide(number)
         gm.decide(number)
