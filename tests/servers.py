@@ -43,6 +43,13 @@ def redis_server(tmp: Path) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
+    with private_redis(tmp) as url:
+        yield url
+
+
+@contextmanager
+def private_redis(tmp: Path) -> Iterator[str]:
+    """A redis-server of this test's own on a free loopback port, stopped on exit."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is not installed: the test command (scripts/test.sh) installs it"
     port = free_port()

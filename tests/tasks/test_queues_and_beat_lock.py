@@ -9,7 +9,7 @@ import time
 import pytest
 
 from kesu.tasks import DEFAULT_QUEUE, QUEUES, discover, queue_for
-from tests.topology.cluster import private_redis
+from tests.servers import private_redis
 
 pytestmark = pytest.mark.django_db
 

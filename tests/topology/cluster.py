@@ -8,11 +8,9 @@ import email
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
@@ -54,27 +52,6 @@ def postgres_cluster() -> Iterator[str]:
         subprocess.run(_as_postgres([str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(home, ignore_errors=True)
-
-
-@contextmanager
-def private_redis(tmp: Path) -> Iterator[str]:
-    """A redis-server of this test's own (the beat lock and the queues must not meet another test's)."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed: the test command (scripts/test.sh) installs it"
-    port = free_port()
-    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 class SmtpSink:

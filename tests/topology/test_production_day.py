@@ -26,8 +26,8 @@ import psycopg
 import pytest
 
 from tests.mailin.imap import PASSWORD, USER
-from tests.servers import ROOT, dovecot_server, free_port, wait_for
-from tests.topology.cluster import SmtpSink, Topology, postgres_cluster, private_redis
+from tests.servers import ROOT, dovecot_server, free_port, private_redis, wait_for
+from tests.topology.cluster import SmtpSink, Topology, postgres_cluster
 
 pytestmark = [pytest.mark.slow]
 
