@@ -44,7 +44,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
         yield os.environ["REDIS_URL"]
         return
     with private_redis(tmp) as url:
-        yield url
+        yield f"{url}/0"
 
 
 @contextmanager
@@ -62,7 +62,7 @@ def private_redis(tmp: Path) -> Iterator[str]:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
