@@ -15,7 +15,9 @@ def _mobile() -> re.Pattern[str]:
     """The library's own pattern of mainland mobile numbers (its metadata for CN)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     assert metadata is not None and metadata.mobile is not None
-    return re.compile(metadata.mobile.national_number_pattern)
+    pattern = metadata.mobile.national_number_pattern
+    assert pattern is not None
+    return re.compile(pattern)
 
 
 def normalise_phone(raw: str, *, field: str = "customer_phone") -> str:

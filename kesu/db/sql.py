@@ -48,24 +48,35 @@ class Insert(Generic[M]):
                               f"RETURNING {q(self.model._meta.pk.column)}")
         return self._sql[key]
 
-    def __call__(self, objs: Sequence[M]) -> Sequence[M]:
+    def row(self, obj: M, alias: str | None = None) -> list[Any]:
+        """The parameters of ``obj``'s row, in the statement's order (worked out ahead of the
+        transaction by a caller that then patches what only the transaction knows; see ``index``)."""
+        connection = connections[alias or router.db_for_write(self.model)]
+        values = obj.__dict__
+        params: list[Any] = []
+        for f, attname, as_is in self._plan:
+            if f.is_relation and values.get(attname) is None and f.is_cached(obj):
+                related = f.get_cached_value(obj)
+                if related is not None:  # assigned before it was saved
+                    setattr(obj, attname, related.pk)
+            value = values.get(attname, f) if as_is else f
+            if value is not f and type(value) in _AS_IS_VALUES:
+                params.append(value)
+            else:
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        return params
+
+    def index(self, attname: str) -> int:
+        """Where a field's value is in ``row``."""
+        return next(i for i, (_f, name, _as_is) in enumerate(self._plan) if name == attname)
+
+    def __call__(self, objs: Sequence[M], rows: Sequence[list[Any]] | None = None) -> Sequence[M]:
+        """Insert ``objs`` (their ``rows`` when the caller made them already) and set their keys."""
         if not objs:
             return objs
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        params: list[Any] = []
-        for obj in objs:
-            values = obj.__dict__
-            for f, attname, as_is in self._plan:
-                if f.is_relation and values.get(attname) is None and f.is_cached(obj):
-                    related = f.get_cached_value(obj)
-                    if related is not None:  # assigned before it was saved
-                        setattr(obj, attname, related.pk)
-                value = values.get(attname, f) if as_is else f
-                if value is not f and type(value) in _AS_IS_VALUES:
-                    params.append(value)
-                else:
-                    params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        params = [v for r in (rows if rows is not None else [self.row(o, alias) for o in objs]) for v in r]
         with connection.cursor() as cursor:
             cursor.execute(self.sql(alias, len(objs)), params)
             ids = [row[0] for row in cursor.fetchall()]
