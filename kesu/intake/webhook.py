@@ -187,10 +187,11 @@ def received(src: WebhookSource, p: Mapping[str, Any]) -> intake.Received:
     contact, ``fields`` any other field of the record template."""
     fields = dict(p.get("fields") or {})
     department = fields.pop("complained_department", None)
+    unit = fields.pop("unit", None) or p.get("unit")  # F16: the business unit's code, if the sender names one
     customer = p.get("customer") or {}
     fields.update(customer_words=p["text"], customer_name=customer.get("name", ""),
                   customer_phone=customer.get("phone", ""), customer_email=customer.get("email", ""))
-    return intake.Received(src.channel, fields, complained_department=department)
+    return intake.Received(src.channel, fields, complained_department=department, unit=unit)
 
 
 def _register(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> Complaint:
