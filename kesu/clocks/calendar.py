@@ -36,10 +36,7 @@ def calendar_for(department_id: int | None, unit_id: int | None = None) -> WorkC
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    years = {
-        row.year: YearTable(row.year, frozenset(_dates(row.holidays)), frozenset(_dates(row.workdays)))
-        for row in HolidayYear.objects.all()
-    }
+    years = _years()
     rows = list(BusinessHours.objects.filter(Q(department__isnull=True) | Q(department_id=department_id)))
     chosen = next((bh for bh in rows if department_id is not None and bh.department_id == department_id), None)
     if chosen is None:
@@ -54,8 +51,24 @@ def calendar_for(department_id: int | None, unit_id: int | None = None) -> WorkC
     return cal
 
 
+_years_cache: list[tuple[float, dict[int, YearTable]]] = []
+
+
+def _years() -> dict[int, YearTable]:
+    """The holiday year table, read once for every calendar (F16: a calendar per unit and department)."""
+    if _years_cache and time.monotonic() - _years_cache[0][0] < CACHE_SECONDS:
+        return _years_cache[0][1]
+    years = {
+        row.year: YearTable(row.year, frozenset(_dates(row.holidays)), frozenset(_dates(row.workdays)))
+        for row in HolidayYear.objects.all()
+    }
+    _years_cache[:] = [(time.monotonic(), years)]
+    return years
+
+
 def forget_calendars() -> None:
     _cache.clear()
+    _years_cache.clear()
 
 
 def _dates(values: list[str]) -> list[date]:

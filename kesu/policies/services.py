@@ -127,13 +127,24 @@ def forget_cached_policies() -> None:
     """Drop parsed versions. Published rows never change, so only tests (which roll the database
     back and reuse ids) need this."""
     _parsed.cache_clear()
+    _parsed_document.cache_clear()
     _published_row.cache_clear()
     units.forget_units()
 
 
 @lru_cache(maxsize=256)  # 50 units × their versions in use (issue 18): the sweep and pages re-parse less
 def _parsed(version_id: int) -> Policy:
-    return policy_from_data(PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id))
+    document = PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id)
+    return _parsed_document(canonical(document))
+
+
+@lru_cache(maxsize=64)
+def _parsed_document(text: str) -> Policy:
+    """One parse per distinct document: units that publish the group's policy unchanged (F16)
+    share it, rather than each version paying the parse again."""
+    import json
+
+    return policy_from_data(json.loads(text))
 
 
 def export_text(version: PolicyVersion) -> str:

@@ -1,0 +1,30 @@
+"""English for business units (issue 18, SPEC F16): the unit on pages, reports rolled up by unit,
+the administration's unit and business-hours forms."""
+
+EN = {
+    "业务单位": "Business unit",
+    "全部（含下级单位）": "All (with the units below)",
+    "含下级单位": "With the units below",
+    "本单位": "This unit",
+    "按业务单位": "By unit",
+    "按业务单位（含下级单位）": "By business unit (with the units below)",
+    "您只能查看本单位及下级单位的报告": "You may see only the reports of your unit and the units below it",
+    "上级单位不能是本单位或其下级单位": "The unit above cannot be this unit or one below it",
+    "营业时间属于一个部门或一个业务单位，不能同时选两者": "Business hours belong to a department or to a business unit, not both",
+    # the models' labels, as the administration shows them
+    "单位编码": "Unit code",
+    "单位名称": "Unit name",
+    "英文名称": "English name",
+    "单位类型": "Kind of unit",
+    "上级单位": "Unit above",
+    "上报上级单位": "Pass up to the unit above",
+    "下派下级单位": "Pass down to a unit below",
+    "下级单位": "Unit below",
+    "下派说明": "Why",
+    "上报说明（处理结果）": "Note (the result)",
+    "集团": "Group",
+    "区域": "Region",
+    "门店": "Store",
+    "分公司/网点": "Branch",
+    "转运中心": "Hub",
+}
