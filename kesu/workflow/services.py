@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from kesu.clocks.calendar import calendar_for
@@ -187,8 +188,10 @@ def pass_up(c: Complaint, *, actor: Staff, now: datetime, reason: str,
             raise KesuError("no_parent_unit", field="unit", value=node.name if node else "—")
         k.unit_id = above.id
 
-    return lifecycle.perform_activity(c, "pass_up", actor=actor, now=now, reason=reason,
-                                      expected_version=expected_version, change=change)
+    k = lifecycle.perform_activity(c, "pass_up", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    _tell_unit(k, actor=actor, now=now, reason=reason)
+    return k
 
 
 def pass_down(c: Complaint, *, actor: Staff, now: datetime, to_unit: Any, reason: str,
@@ -207,8 +210,24 @@ def pass_down(c: Complaint, *, actor: Staff, now: datetime, to_unit: Any, reason
             raise KesuError("not_a_child_unit", field="unit", value=target.name)
         k.unit_id = target.id
 
-    return lifecycle.perform_activity(c, "pass_down", actor=actor, now=now, reason=reason,
-                                      expected_version=expected_version, change=change)
+    k = lifecycle.perform_activity(c, "pass_down", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    _tell_unit(k, actor=actor, now=now, reason=reason)
+    return k
+
+
+def _tell_unit(k: Complaint, *, actor: Staff, now: datetime, reason: str) -> None:
+    """The receiving unit's customer service (its CS agents and managers, of that unit itself; for
+    the top unit, those of the group) hear of the case passed to it."""
+    node = units.node(k.unit_id)
+    if node is None:
+        return
+    top = node.parent_id is None
+    people = Staff.objects.filter(is_active=True, role_rows__role__in=[Role.CS_AGENT, Role.CS_MANAGER]).filter(
+        Q(unit_id=node.id) | (Q(unit__isnull=True) if top else Q(pk__in=[])))
+    notify(recipients=list(people.distinct()), kind="unit_passed", now=now, complaint=k,
+           params={"number": k.number, "unit": node.name, "sender": actor.display_name or actor.username,
+                   "reason": reason}, dedupe_key=f"unit_passed:{k.pk}:{k.version}")
 
 
 def units_below(c: Complaint) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from kesu.complaints.selectors import get_visible, visible_complaints
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import State
 from kesu.core.policy.io import PRESETS_DIR
+from kesu.notifications.models import Notification
 from kesu.ops.demo import load_demo_units
 from kesu.org.models import Department, Unit
 from kesu.policies.models import PolicyVersion
@@ -172,6 +173,8 @@ def test_the_group_passes_a_case_down_to_a_store_below_it_and_nowhere_else(group
     assert refused.value.code == "no_parent_unit"
     c = workflow.pass_down(c, actor=people["wangkf"], now=now, to_unit="store_east", reason="通过OMS传递给4S店")
     assert c.unit_id == group["store_east"].pk and c in visible_complaints(people["dongkf"], now)
+    told = Notification.objects.filter(kind="unit_passed", complaint=c)
+    assert set(told.values_list("recipient__username", flat=True)) == {"dongdz", "dongkf"}  # the store's CS
     with pytest.raises(KesuError) as sideways:
         workflow.pass_down(c, actor=people["wangkf"], now=now, to_unit="store_west", reason="转西区")
     assert sideways.value.code == "not_a_child_unit"
