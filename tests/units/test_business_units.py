@@ -235,3 +235,23 @@ def test_a_stores_registration_asks_the_database_no_more_than_the_groups(group, 
         counts.append(len(q.captured_queries))
     assert counts[0] == counts[1]
 
+
+
+def test_the_monthly_report_gives_a_stores_manager_their_store_and_the_group_everything(group, people, now):
+    from kesu.reports.tasks import deliver_reports
+
+    for who in ("dongkf", "dongkf", "xidz", "wangkf"):
+        intake.register(received(), actor=people[who], now=now)
+    deliver_reports(now=now.replace(month=4, day=2))
+    monthly = {n.recipient.username: n.params["received"]
+               for n in Notification.objects.filter(kind="report_monthly").select_related("recipient")}
+    assert monthly["dongdz"] == 2 and monthly["xidz"] == 1 and monthly["zhoujl"] == 4
+
+
+def test_the_dashboard_of_a_stores_cs_manager_counts_their_store(group, people, now):
+    from kesu.web.workbench import dashboard_figures
+
+    for who in ("dongkf", "xidz", "wangkf"):
+        intake.register(received(), actor=people[who], now=now)
+    assert dashboard_figures(now, unit_ids=frozenset({group["store_east"].pk}))["open_total"] == 1
+    assert dashboard_figures(now)["open_total"] == 3
