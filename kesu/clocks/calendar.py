@@ -40,9 +40,9 @@ def calendar_for(department_id: int | None, unit_id: int | None = None) -> WorkC
     rows = list(BusinessHours.objects.filter(Q(department__isnull=True) | Q(department_id=department_id)))
     chosen = next((bh for bh in rows if department_id is not None and bh.department_id == department_id), None)
     if chosen is None:
-        if unit_id is None and department_id is not None:
-            unit_id = Department.objects.filter(pk=department_id).values_list("unit_id", flat=True).first()
         by_unit = {bh.unit_id: i for i, bh in enumerate(rows) if bh.department_id is None}
+        if unit_id is None and department_id is not None and len(by_unit) > 1:  # some unit has hours of its own
+            unit_id = Department.objects.filter(pk=department_id).values_list("unit_id", flat=True).first()
         found = units.tree().nearest(unit_id, by_unit) if unit_id is not None else by_unit.get(None)
         chosen = rows[found] if found is not None else None
     hours = (Hours.parse(chosen.weekly, open_on_holidays=chosen.open_on_holidays) if chosen else DEFAULT_HOURS)
