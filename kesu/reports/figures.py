@@ -124,7 +124,7 @@ class Report:
     penalties_by_person: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
     compensation: list[tuple[str, Decimal]] = field(default_factory=list)
     # F16: the units the report covers (None: the whole organisation), and per unit in tree order
-    # (depth, unit name, its own cases, with the units below it rolled up)
+    # (depth, unit code, its own cases, with the units below it rolled up)
     unit_ids: frozenset[int] | None = None
     by_unit: list[tuple[int, str, int, int]] = field(default_factory=list)
 
@@ -211,7 +211,7 @@ def _by_unit(received: QuerySet[Any], unit_ids: frozenset[int] | None) -> list[t
         return []
     own: dict[int | None, int] = dict(received.values_list("unit").annotate(n=Count("id")).values_list("unit", "n"))
     rolled = tree.rolled_up(own)
-    rows = [(depth, node.name, own.get(node.id, 0), rolled[node.id]) for depth, node in tree.walk()
+    rows = [(depth, node.code, own.get(node.id, 0), rolled[node.id]) for depth, node in tree.walk()
             if unit_ids is None or node.id in unit_ids]
     if unit_ids is None and own.get(None):
         rows.insert(0, (0, "—", own[None], own[None]))

@@ -69,8 +69,14 @@ def _units(request: HttpRequest, staff: Staff) -> tuple[frozenset[int] | None, s
 
 def _unit_choices(staff: Staff) -> list[tuple[str, str]]:
     scope = units.scope_of(staff)
-    return [(node.code, "\u3000" * depth + node.name) for depth, node in units.tree().walk()
+    lang = get_language() or "zh-hans"
+    return [(node.code, "\u00a0\u00a0" * depth + node.shown(lang)) for depth, node in units.tree().walk()
             if node.is_active and (scope is None or node.id in scope)]
+
+
+def _unit_shown(code: str) -> str:
+    node = units.tree().by_code(code)
+    return node.shown(get_language() or "zh-hans") if node is not None else _("未指定业务单位")
 
 
 @dataclass
@@ -103,7 +109,8 @@ def sections(r: figures.Report) -> list[Section]:
     if r.by_unit:  # F16: rolled up from the stores to the group
         out.append(Section("unit", _("按业务单位（含下级单位）"), _("按业务单位"),
                            [_("业务单位"), _("本单位"), _("含下级单位")], ["", "", ""],
-                           [["\u3000" * depth + name, own, rolled] for depth, name, own, rolled in r.by_unit]))
+                           [["\u00a0\u00a0" * depth + _unit_shown(code), own, rolled]
+                            for depth, code, own, rolled in r.by_unit]))
     out.append(Section("on_time", _("时限按时率"), _("时限按时率"),
                        [_("时限"), _("按时"), _("超时"), _("合计"), _("按时率"), _("平均用时（分钟）")],
                        ["", "", "", "", "%", ""],

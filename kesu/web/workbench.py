@@ -31,10 +31,11 @@ from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, event_label, state_label
 from kesu.core.policy.model import named
+from kesu.core.units import UNIT_KINDS
 from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
-from kesu.policies.services import active_version, policy_of
+from kesu.policies.services import active_version, policy_of, versions_in_force
 from kesu.workflow import steps as registry
 from kesu.workflow.accountability import discipline_list
 from kesu.workflow.models import Approval
@@ -262,7 +263,12 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     Editing and publishing a new version happen in the administration (a draft, then publish)."""
     if not may_open("policy", roles_of(_staff(request))):
         raise PermissionDenied(_("制度配置仅限系统管理员、客服部经理、总经理与稽核查看"))
-    version = active_version_or_none()
+    staff = _staff(request)
+    unit_rows, chosen = _units_and_versions(staff, (request.GET.get("unit") or "")[:60])
+    try:  # F16: the policy in force for the unit chosen, else the person's own unit's
+        version = active_version(chosen.id if chosen else staff.unit_id)
+    except KesuError:
+        version = None
     if version is None:
         return render(request, "web/policy.html", {"version": None})
     policy = policy_of(version)
@@ -287,7 +293,34 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
                 "locations": [departments.get(x, x) for x in r.when.locations],
                 "department": departments.get(r.department, r.department)} for r in policy.routing]
     return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,
-                                               "routing": routing})
+                                               "routing": routing, "unit_rows": unit_rows,
+                                               "unit": chosen.code if chosen else ""})
+
+
+def _units_and_versions(staff: Staff, code: str) -> tuple[list[dict[str, Any]], Any]:
+    """F16: the person's units in tree order, each with the version in force there and whether it
+    is the unit's own (one query for the published versions; the tree is cached); and the unit
+    chosen by ``code`` (within the person's units), or None."""
+    tree = units.tree()
+    if not tree:
+        return [], None
+    scope = units.scope_of(staff)
+    own = versions_in_force()
+    ids = {u: v.pk for u, v in own.items()}
+    by_id = {v.pk: v for v in own.values()}
+    lang = get_language() or "zh-hans"
+    rows = []
+    for depth, node in tree.walk():
+        if scope is not None and node.id not in scope:
+            continue
+        found = tree.nearest(node.id, ids)
+        rows.append({"depth": range(depth), "code": node.code, "name": node.shown(lang),
+                     "kind": UNIT_KINDS.get(node.kind, (node.kind, node.kind))[1 if lang.startswith("en") else 0],
+                     "version": by_id.get(found) if found else None, "own": node.id in own})
+    chosen = tree.by_code(code) if code else None
+    if chosen is not None and scope is not None and chosen.id not in scope:
+        chosen = None
+    return rows, chosen
 
 
 @login_required

@@ -11,6 +11,12 @@ EN = {
     "您只能查看本单位及下级单位的报告": "You may see only the reports of your unit and the units below it",
     "上级单位不能是本单位或其下级单位": "The unit above cannot be this unit or one below it",
     "营业时间属于一个部门或一个业务单位，不能同时选两者": "Business hours belong to a department or to a business unit, not both",
+    "业务单位与各自的现行制度": "Business units and the policy in force in each",
+    "现行制度": "Policy in force",
+    "（本单位发布）": " (its own)",
+    "（沿用上级）": " (the unit above's)",
+    "在管理后台管理业务单位": "Manage the business units in the administration",
+    "未指定业务单位": "No business unit",
     # the models' labels, as the administration shows them
     "单位编码": "Unit code",
     "单位名称": "Unit name",

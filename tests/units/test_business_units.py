@@ -190,9 +190,9 @@ def test_reports_roll_up_from_the_stores_to_the_group(group, people, now):
     period = figures.Period(now.date(), now.date() + timedelta(days=1))
     whole = figures.build(period)
     rows = {name: (own, rolled) for _depth, name, own, rolled in whole.by_unit}
-    assert rows["华安汽车集团"] == (1, 6) and rows["华安东区 4S 店"] == (2, 2) and rows["华安西区 4S 店"] == (3, 3)
+    assert rows["huaan_group"] == (1, 6) and rows["store_east"] == (2, 2) and rows["store_west"] == (3, 3)
     east = figures.build(period, unit_ids=frozenset({group["store_east"].pk}))
-    assert east.received == 2 and [r[1] for r in east.by_unit] == ["华安东区 4S 店"]
+    assert east.received == 2 and [r[1] for r in east.by_unit] == ["store_east"]
 
 
 def test_a_stores_business_hours_time_its_cases_and_others_keep_the_companys(group, now):
@@ -255,3 +255,17 @@ def test_the_dashboard_of_a_stores_cs_manager_counts_their_store(group, people, 
         intake.register(received(), actor=people[who], now=now)
     assert dashboard_figures(now, unit_ids=frozenset({group["store_east"].pk}))["open_total"] == 1
     assert dashboard_figures(now)["open_total"] == 3
+
+
+def test_the_policy_page_shows_each_units_version_in_force_and_a_store_its_own(group, people):
+    from django.test import Client
+
+    west_version = active_version(group["store_west"].pk)
+    head = Client()
+    head.force_login(people["zhoujl"])
+    page = head.get("/policy/").content.decode()
+    assert "华安西区 4S 店" in page and f"v{west_version.number}" in page
+    store = Client()
+    store.force_login(people["xidz"])
+    own = store.get("/policy/").content.decode()
+    assert f"v{west_version.number}" in own and "华安东区 4S 店" not in own  # their unit's, not the others'
