@@ -12,7 +12,7 @@ from kesu.db.sql import fetch
 from kesu.org.models import Staff, StaffRole
 
 # The owner arrives with these fields; any other is loaded on first use (Django's deferred fields).
-FIELDS = {"id", "username", "is_active", "is_superuser"}
+FIELDS = {"id", "username", "is_active", "is_superuser", "unit_id"}  # unit: F16, the registration's unit
 # ... and with its roles (kesu.org.services.roles_of, which every API view asks next), in the same
 # statement: one row per role.
 JOIN = (f'JOIN "{Token._meta.db_table}" k ON k."user_id" = t."id" '

@@ -135,3 +135,10 @@ def column_values(sql: str, params: Sequence[Any], *, model: type[Model]) -> lis
     with connections[router.db_for_read(model)].cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def rows_of(sql: str, params: Sequence[Any], *, model: type[Model]) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` as a tuple (read on ``model``'s database)."""
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]

@@ -7,6 +7,31 @@ from django.db import models
 from django.db.models import Q
 
 from kesu.core.roles import ROLE_LABELS
+from kesu.core.units import UNIT_KINDS
+
+
+class Unit(models.Model):
+    """A business unit (SPEC F16): the group, a region, a store, a branch, a hub — a tree. Each
+    unit is under its own published policy version and business hours (falling back on the unit
+    above, then the installation's own); complaints belong to one. An installation without units
+    works as before."""
+
+    code = models.SlugField("单位编码", max_length=60, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    name_en = models.CharField("英文名称", max_length=100, blank=True)
+    kind = models.CharField("单位类型", max_length=12, choices=[(k, zh) for k, (zh, _en) in UNIT_KINDS.items()],
+                            default="store")
+    parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "业务单位"
+        verbose_name_plural = "业务单位"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Department(models.Model):
@@ -19,6 +44,8 @@ class Department(models.Model):
         "Staff", verbose_name="部门经理", null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
     )
     is_location = models.BooleanField("营业场所（门店等）", default=False)
+    unit = models.ForeignKey(Unit, verbose_name="业务单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="departments")
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -36,6 +63,10 @@ class Staff(AbstractUser):
     display_name = models.CharField("姓名", max_length=60, blank=True)
     phone = models.CharField("电话", max_length=20, blank=True)
     departments = models.ManyToManyField(Department, verbose_name="所属部门", blank=True, related_name="members")
+    # F16: the unit this person works in: they register for it and see its cases (and those of the
+    # units below it); empty, or the top unit, sees the whole organisation as before.
+    unit = models.ForeignKey(Unit, verbose_name="业务单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="staff")
 
     class Meta:
         verbose_name = "员工"
