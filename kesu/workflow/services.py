@@ -28,6 +28,7 @@ from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.policy import Duration, Policy
 from kesu.core.roles import Role, role_label
+from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import managed_department_ids, member_department_ids
@@ -322,6 +323,7 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
                           compensation_kind=compensation_kind, amount=money, charge_to=_charge_to(k, policy))
         made.append(Approval.objects.create(complaint=k, kind=kind, plan=plan, requested_by=actor,
                                             requested_at=now, **fields))
+        _approval_waiting(k, policy, made[-1], now=now, stage="approver")
 
     k = lifecycle.perform_activity(c, "request_approval", actor=actor, now=now, reason=plan,
                                    expected_version=expected_version, change=change)
@@ -332,7 +334,29 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
     return a
 
 
-def _what(a: Approval) -> str:
+def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetime, stage: str) -> None:
+    """Issue 16: an approval now waiting for its approver (``stage`` approver) or for finance review
+    leaves one dispatch in the step's transaction when the policy routes ``approval_waiting``; the
+    routes' ``@approver`` is whoever may decide it now."""
+    if not outbox.wants(policy, "approval_waiting", k.level):
+        return
+    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE)) if stage == "finance"
+                                       else _approvers(k, a.approver_role, now)) if p is not None})
+    # the step's own notice (待审批 to the approvers; to finance, the approval's decision) follows it in
+    # the inbox and by e-mail: the routes add only what it lacks (SMS, robots, other people)
+    outbox.record("approval_waiting", complaint_id=k.pk, now=now, params={
+        "approval": a.pk, "stage": stage, "approvers": approvers, "told": approvers,
+        "what": _what(a), "what_en": _what(a, "en"), "threshold": a.threshold_label, "plan": a.plan[:500],
+        "threshold_en": "solution approval" if a.kind == Approval.Kind.SOLUTION else next(
+            (t.label_en or t.label for t in policy.approvals.compensation if t.label == a.threshold_label),
+            a.threshold_label)})
+
+
+def _what(a: Approval, lang: str = "zh-hans") -> str:
+    if lang == "en":
+        if a.kind == Approval.Kind.SOLUTION:
+            return "the solution"
+        return f"{COMPENSATION_KINDS[a.compensation_kind][1]} {a.amount} yuan"
     if a.kind == Approval.Kind.SOLUTION:
         return "处理方案"
     return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
@@ -365,6 +389,8 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         r.decided_by, r.decided_at, r.decision_note = actor, now, note
         r.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         decided.append(r)
+        if r.state == Approval.State.FINANCE:
+            _approval_waiting(k, policy, r, now=now, stage="finance")
 
     k = lifecycle.perform_activity(a.complaint, "approval_decided", actor=actor, now=now, reason=note,
                                    expected_version=expected_version, change=change,

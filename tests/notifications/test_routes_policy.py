@@ -34,3 +34,28 @@ def test_an_unknown_recipient_event_or_level_is_named_by_its_field():
     errors = {e.field: e.code for e in refused.value.errors}
     assert errors["notifications.routes[3].event"] == "unknown_notice_event"
     assert errors["crisis.team[2]"] == "unknown_target"
+
+
+def test_approval_waiting_and_report_ready_are_route_events_with_recipients_that_fit_them():
+    routes = """notifications:
+  routes:
+  - {event: approval_waiting, to: ["@approver", cs_manager, "robot:desk"], channels: [inapp, sms]}
+  - {event: report_ready, to: [gm, "department:legal", "robot:desk"], channels: [inapp, email]}
+"""
+    text = dump_policy(load_preset("p1_four_level")).replace("notifications:\n  routes:\n", routes, 1)
+    policy = load_policy(text)
+    assert [r.event for r in policy.notifications.routes][:2] == ["approval_waiting", "report_ready"]
+
+    wrong = """notifications:
+  routes:
+  - {event: registered, to: ["@approver"]}
+  - {event: report_ready, to: ["@customer", gm], levels: [major]}
+"""
+    with pytest.raises(ValidationFailed) as refused:
+        load_policy(dump_policy(load_preset("p1_four_level")).replace("notifications:\n  routes:\n", wrong, 1))
+    errors = {e.field: e.code for e in refused.value.errors}
+    assert errors["notifications.routes[1].to[1]"] == "target_not_for_event"  # the approver of no approval
+    assert errors["notifications.routes[2].to[1]"] == "target_not_for_event"  # a report has no customer
+    assert errors["notifications.routes[2].levels"] == "levels_not_for_event"
+    message = next(e for e in refused.value.errors if e.field == "notifications.routes[2].levels").message("en")
+    assert "concerns no complaint" in message
