@@ -815,9 +815,11 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
     from kesu.notifications.services import notify
 
     recipients = set(with_role(policy.follow_up.escalate_to)) | set(manager_above(c.department, c.owner))
-    notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c,
-           params={"number": c.number, "rounds": rounds, "limit": limit},
+    params = {"number": c.number, "rounds": rounds, "limit": limit}
+    notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")
+    outbox.route_event("unsatisfied_limit_exceeded", policy=policy, complaint_id=c.pk, level=c.level, now=now,
+                       params=params, told=recipients)
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime,

@@ -102,6 +102,17 @@ def record(event: str, *, complaint_id: int | None, now: datetime, params: dict[
     return d
 
 
+def route_event(event: str, *, policy: Policy, complaint_id: int, level: str, now: datetime,
+                params: dict[str, Any], told: Iterable[Any] = ()) -> Dispatch | None:
+    """A system event (a breach, an automatic escalation) in its cause's transaction: one dispatch
+    when the policy routes it. ``told``: the people its built-in notice reaches in the inbox and by
+    e-mail — the routes add only what they lack."""
+    if not wants(policy, event, level):
+        return None
+    ids = sorted({getattr(p, "pk", p) for p in told if p is not None})
+    return record(event, complaint_id=complaint_id, now=now, params={**params, "told": ids})
+
+
 def routes_for(policy: Policy, event: str, level: str = "") -> list[Any]:
     return [r for r in policy.notifications.routes if r.event == event and (not r.levels or level in r.levels)]
 

@@ -12,9 +12,10 @@ from datetime import timedelta
 
 import pytest
 
+from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.core.policy.io import PRESETS_DIR
 from kesu.core.lifecycle import State
+from kesu.core.policy.io import PRESETS_DIR
 from kesu.notifications import outbox
 from kesu.notifications.messages import render
 from kesu.notifications.models import Delivery, Dispatch, Notification, Robot
@@ -182,3 +183,40 @@ def test_a_report_ready_reads_in_english(routed, now):
     assert subject == "[Kesu] monthly report ready: 2026-02-01 to 2026-02-28"
     assert body.startswith("The monthly report (2026-02-01 to 2026-02-28): 2 received; resolution 50.0%;")
     assert "1 repeat complaints" in body
+
+
+def test_an_automatic_escalation_is_a_route_event_too(people, now, receivers, sms_file):
+    """Issue 16 names escalation among the route events: past the contact limit (对应次数), the
+    policy's escalation role is told by its built-in notice, and the route adds its people, channels
+    and robot — the GM, already told in the inbox, gets only the SMS."""
+    group = receivers(WeComRobot(key="escalations"))
+    group.clock = lambda: now.timestamp()
+    Robot.objects.create(code="escalations", name="升级群", platform="wecom", webhook_url=group.url())
+    text = (PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8").replace(
+        "notifications:\n  routes:\n", "notifications:\n  routes:\n"
+        '    - {event: contact_limit_exceeded, to: [gm, cs_manager, "robot:escalations"], channels: [inapp, sms]}\n')
+    import_and_publish(text=text, actor=None, now=now)
+    for i, login in enumerate(("zhangzong", "zhoujl")):
+        people[login].phone = f"1390000030{i}"
+        people[login].save(update_fields=["phone"])
+    c = bring_to(State.HANDLING, people, now)
+    for minute in (1, 2, 3):  # P1: two contacts a level; the third is past the limit
+        c = lifecycle.record_contact(c, actor=people["lijl"], now=now + timedelta(minutes=minute), note="未接通")
+    assert Dispatch.objects.filter(event="contact_limit_exceeded").count() == 1
+    run_outbox(now + timedelta(minutes=3))
+    told = Notification.objects.filter(kind="contact_limit_exceeded", complaint=c)
+    assert sorted(n.recipient.username for n in told) == ["zhangzong", "zhoujl"]  # each once
+    assert len(sms_to(sms_file, people, "zhangzong")) == 1 and len(sms_to(sms_file, people, "zhoujl")) == 1
+    assert len(group.received) == 1 and "超过本级别上限 2 次" in group.texts()[0]
+
+
+def test_every_route_event_beside_the_lifecycle_is_written_somewhere():
+    """A route the checker accepts must be able to fire: each such event has its dispatch written."""
+    from pathlib import Path
+
+    import kesu
+    from kesu.core.policy.checks import NOTICE_EVENTS
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(kesu.__file__).parent.rglob("*.py"))
+    for event in NOTICE_EVENTS:
+        assert re.search(rf'(record|route_event)\(\s*"{event}"', source), event

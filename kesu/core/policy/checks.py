@@ -223,9 +223,12 @@ def _personal_data(p: Policy) -> Iterator[KesuError]:
 
 
 # Events a route may name besides the lifecycle's: the crisis alert and its escalation, the clocks' breach,
-# an approval waiting for its approver (at the request, and again at finance review), a scheduled report
-# generated (weekly, monthly, yearly: it concerns no complaint).
-NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached", "approval_waiting", "report_ready")
+# the automatic escalations (past the contact limit, unsatisfied past the limit, a transfer not acknowledged
+# or help not given in time), an approval waiting for its approver (at the request, and again at finance
+# review), a scheduled report generated (weekly, monthly, yearly: it concerns no complaint).
+ESCALATION_EVENTS = ("contact_limit_exceeded", "unsatisfied_limit_exceeded", "transfer_overdue", "assist_overdue")
+NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached", *ESCALATION_EVENTS, "approval_waiting",
+                 "report_ready")
 TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@customer", "@approver")
 # Targets that are people in a position on one complaint (or its customer): a report has none.
 COMPLAINT_TARGETS = ("@owner", "@receiver", "@department", "@customer", "@approver")
