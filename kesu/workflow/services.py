@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from kesu.clocks.calendar import calendar_for
@@ -68,6 +69,7 @@ def _managers(department: Department | None, now: datetime) -> list[Staff]:
 # --- F5: transfer (转交处理联系单), acknowledgement, help (协办), raising the level ------------------
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Department | str | int | None, reason: str,
              to_owner: Staff | None = None, expected_version: int | None = None) -> Transfer:
     """Hand the case to another department; its manager (or deputy) must acknowledge it within the
@@ -115,6 +117,7 @@ def acknowledge_transfer(c: Complaint, *, actor: Staff, now: datetime, note: str
     return signed[0]
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Department | str | int | None,
                    matter: str, within: str | None = None, expected_version: int | None = None) -> AssistRequest:
     """协办: ask another department for help, due in ``within`` (the policy's default otherwise)."""
@@ -144,6 +147,7 @@ def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Dep
     return a
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str,
                   expected_version: int | None = None) -> AssistRequest:
     """The helping department records what it did; only its own staff (or manager/deputy) may —
@@ -285,6 +289,7 @@ def _charge_to(k: Complaint, policy: Policy) -> Department | None:
     return k.responsible_department or k.department
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, plan: str,
                      compensation_kind: str = "", amount: Any = None,
                      expected_version: int | None = None) -> Approval:
@@ -368,6 +373,7 @@ def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
     return list(with_role(role))
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
                     expected_version: int | None = None) -> Approval:
     """The approver the threshold names decides — never the person who asked; a rejection says
@@ -404,6 +410,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
     return r
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
                    expected_version: int | None = None) -> Approval:
     """财务审核 of an approved expense (P2: by the 财会部 before the voucher is issued)."""
