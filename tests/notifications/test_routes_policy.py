@@ -15,12 +15,15 @@ SIGNALS = ["媒体", "记者", "曝光", "律师", "起诉", "12315", "消协", 
 
 
 @pytest.mark.parametrize("path", preset_paths(), ids=lambda p: p.stem)
-def test_every_preset_has_crisis_rules_from_the_seeds_and_a_receipt_for_the_customer(path):
+def test_every_preset_has_crisis_rules_from_the_seeds_a_receipt_and_a_rating_link_for_the_customer(path):
     policy = load_preset(path.stem)
     assert check_policy(policy) == []
     assert policy.crisis is not None and set(SIGNALS) <= set(policy.crisis.keywords)
     assert policy.crisis.raise_to and "legal" in policy.crisis.legal and "gm" in policy.crisis.team
     assert any(r.event == "registered" and "@customer" in r.to for r in policy.notifications.routes)
+    # and the rating link after the return visit (issue 16, Deliver 4), by SMS or e-mail as they gave
+    assert any(r.template == "customer_rating" and "@customer" in r.to and {"sms", "email"} <= set(r.channels)
+               for r in policy.notifications.routes)
     hit = detect(policy, "你们再不处理我就找律师起诉，还要打12315、找记者曝光", level=policy.levels[0].code)
     assert hit.raise_to == policy.crisis.raise_to and "律师" in hit.words
     assert load_policy(dump_policy(policy)) == policy  # exported and imported unchanged
