@@ -252,6 +252,10 @@ def resolve(targets: Iterable[str], subj: Subject | None, *, approvers: Iterable
             customer = True
         elif t == "@approver":
             ids |= set(approvers)
+        elif t == "@department_robot":  # the group robots an administrator set for the complaint's department
+            if subj and subj.department_id:
+                for robot in Robot.objects.filter(department_id=subj.department_id, is_active=True):
+                    robots[robot.pk] = robot
         elif t in ("@owner", "@receiver"):
             pid = (subj.owner_id if t == "@owner" else subj.receiver_id) if subj else None
             if pid:

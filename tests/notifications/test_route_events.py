@@ -20,6 +20,7 @@ from kesu.notifications import outbox
 from kesu.notifications.messages import render
 from kesu.notifications.models import Delivery, Dispatch, Notification, Robot
 from kesu.notifications.services import deliver
+from kesu.org.models import Department
 from kesu.policies.services import import_and_publish
 from kesu.reports.tasks import deliver_reports
 from kesu.workflow import services as workflow
@@ -220,3 +221,25 @@ def test_every_route_event_beside_the_lifecycle_is_written_somewhere():
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path(kesu.__file__).parent.rglob("*.py"))
     for event in NOTICE_EVENTS:
         assert re.search(rf'(record|route_event)\(\s*"{event}"', source), event
+
+
+def test_a_route_to_the_department_robot_posts_to_the_group_of_the_complaints_own_department(
+        people, now, receivers):
+    after_sales = receivers(WeComRobot(key="after-sales"))
+    sales = receivers(DingTalkRobot(secret="sales-secret", key="sales-token"))
+    for receiver in (after_sales, sales):
+        receiver.clock = lambda: now.timestamp()
+    Robot.objects.create(code="after-sales", name="售后群", platform="wecom", webhook_url=after_sales.url(),
+                         department=Department.objects.get(code="after_sales"))
+    Robot.objects.create(code="sales", name="销售群", platform="dingtalk", webhook_url=sales.url(),
+                         secret="sales-secret", department=Department.objects.get(code="sales"))
+    text = (PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8").replace(
+        "notifications:\n  routes:\n",
+        'notifications:\n  routes:\n    - {event: registered, to: ["@department_robot"]}\n')
+    import_and_publish(text=text, actor=None, now=now)
+    repair = register(people, now, complained="after_sales", customer_phone="13900000041")
+    promise = register(people, now, complained="sales", customer_phone="13900000042",
+                       customer_words="销售顾问承诺送的脚垫一直没给")
+    run_outbox(now)
+    assert len(after_sales.received) == 1 and repair.number in after_sales.texts()[0]
+    assert len(sales.received) == 1 and promise.number in sales.texts()[0]

@@ -229,9 +229,9 @@ def _personal_data(p: Policy) -> Iterator[KesuError]:
 ESCALATION_EVENTS = ("contact_limit_exceeded", "unsatisfied_limit_exceeded", "transfer_overdue", "assist_overdue")
 NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached", *ESCALATION_EVENTS, "approval_waiting",
                  "report_ready")
-TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@customer", "@approver")
-# Targets that are people in a position on one complaint (or its customer): a report has none.
-COMPLAINT_TARGETS = ("@owner", "@receiver", "@department", "@customer", "@approver")
+TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@department_robot", "@customer", "@approver")
+# Targets that are positions on one complaint (its people, its department's robot, its customer): a report has none.
+COMPLAINT_TARGETS = ("@owner", "@receiver", "@department", "@department_robot", "@customer", "@approver")
 NO_COMPLAINT_EVENTS = ("report_ready",)
 TARGET_PREFIXES = ("person:", "department:", "robot:")
 
