@@ -334,7 +334,8 @@ class Notifications(_Doc):
 
 
 class CrisisRepeat(_Doc):
-    """A repeated complaint: ``count`` complaints by the same customer (the same phone) within ``within``."""
+    """A repeated complaint: ``count`` complaints by the same customer within ``within`` — the same
+    phone, e-mail address or member number (their blind indexes, as kesu.intelligence matches them)."""
 
     count: int = Field(default=2, ge=2)
     within: DurationField
