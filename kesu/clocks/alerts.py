@@ -49,8 +49,8 @@ def announce_breach(c: Complaint, k: ComplaintClock, *, person: Staff | None, es
     notify(recipients=list(recipients), kind="clock_breached", now=now, complaint=c,
            params={**_params(c, k), "late_minutes": late}, dedupe_key=f"clock_breached:{k.pk}",
            fold_after=policy.notifications.breach_digest_after)
-    if outbox.wants(policy, "clock_breached", c.level):
-        outbox.record("clock_breached", complaint_id=c.pk, now=now, params={**_params(c, k), "late_minutes": late})
+    outbox.route_event("clock_breached", policy=policy, complaint_id=c.pk, level=c.level, now=now,
+                       params={**_params(c, k), "late_minutes": late}, told=recipients)
 
 
 def alert_uncovered_calendar(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
@@ -61,9 +61,11 @@ def alert_uncovered_calendar(c: Complaint, k: ComplaintClock, *, now: datetime) 
 
 def alert_contact_limit(c: Complaint, *, contacts: int, limit: int, escalate_to: str, now: datetime) -> None:
     recipients = set(with_role(escalate_to)) | set(manager_above(c.department, c.owner))
-    notify(recipients=list(recipients), kind="contact_limit_exceeded", now=now, complaint=c,
-           params={"number": c.number, "contacts": contacts, "limit": limit},
+    params = {"number": c.number, "contacts": contacts, "limit": limit}
+    notify(recipients=list(recipients), kind="contact_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"contact_limit:{c.pk}:{contacts}")
+    outbox.route_event("contact_limit_exceeded", policy=policy_of(c.policy_version), complaint_id=c.pk,
+                       level=c.level, now=now, params=params, told=recipients)
 
 
 def report_broken_row(*, what: str, row_id: int, error: str, now: datetime) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
+
 from kesu.clocks import services
 from kesu.clocks.models import ComplaintClock, ExtensionRequest
 from kesu.clocks.people import with_role
@@ -29,6 +31,7 @@ def _clock_code(code: str) -> str:
     return str(code).strip()
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_extension(
     c: Complaint, *, clock_code: str, actor: Staff, now: datetime, reason: str, kind: str = "pause",
     extension: str = "", expected_version: int | None = None,
@@ -66,6 +69,7 @@ def request_extension(
     return req
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def decide_extension(
     req: ExtensionRequest, *, actor: Staff, now: datetime, approve: bool, note: str = "",
     expected_version: int | None = None,

@@ -113,7 +113,8 @@ def prepare_registration(
     if screening.level:
         data = replace(data, level=screening.level)
     crisis = crisis_rules.detect(policy, data.customer_words, level=data.level,
-                                 repeats=_recent_complaints(policy, data.customer_phone, now))
+                                 repeats=_recent_complaints(policy, now, phone=data.customer_phone,
+                                                            email=data.customer_email, ref=data.customer_ref))
     if crisis.raise_to:
         data = replace(data, level=crisis.raise_to)
     return Prepared(
@@ -223,20 +224,28 @@ def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachm
     return complaint
 
 
-def _recent_complaints(policy: Policy, phone: str, now: datetime) -> int:
-    """F13 repeated complaint: the same customer's complaints (by the phone's blind index) within
-    the policy's crisis window — read before the registering transaction, and only when asked."""
+def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email: str = "", ref: str = "") -> int:
+    """F13 repeated complaint: the same customer's complaints within the policy's crisis window — the
+    same customer as kesu.intelligence finds them, by the blind index of the phone, the e-mail address
+    or the member number — read before the registering transaction, and only when asked (one query;
+    a customer who gave a phone only is asked for by the phone's index alone, as before)."""
+    from kesu.complaints.fields import blind
+
     rule = policy.crisis.repeat if policy.crisis is not None else None
-    if rule is None or not phone:
+    if rule is None:
+        return 0
+    keys = [(column, blind(kind, value)) for column, kind, value in
+            (("phone_index", "phone", phone), ("email_index", "email", email), ("ref_index", "ref", ref)) if value]
+    keys = [(column, index) for column, index in keys if index]
+    if not keys:
         return 0
     from django.db import connections, router
 
-    from kesu.complaints.fields import blind
-
     since = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(
         now - rule.within.as_calendar_timedelta())
-    return int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE "phone_index" = %s '
-                             'AND "registered_at" >= %s', [blind("phone", phone), since], model=Complaint)[0])
+    same = " OR ".join(f'"{column}" = %s' for column, _index in keys)
+    return int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE ({same}) '
+                             'AND "registered_at" >= %s', [*(index for _c, index in keys), since], model=Complaint)[0])
 
 
 def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
@@ -853,9 +862,11 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
     from kesu.notifications.services import notify
 
     recipients = set(with_role(policy.follow_up.escalate_to)) | set(manager_above(c.department, c.owner))
-    notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c,
-           params={"number": c.number, "rounds": rounds, "limit": limit},
+    params = {"number": c.number, "rounds": rounds, "limit": limit}
+    notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")
+    outbox.route_event("unsatisfied_limit_exceeded", policy=policy, complaint_id=c.pk, level=c.level, now=now,
+                       params=params, told=recipients)
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime,

@@ -55,6 +55,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有可通知的事件「{value}」，可用事件：{allowed}",
         "no event '{value}' to notify of; known events: {allowed}",
     ),
+    "target_not_for_event": (
+        "通知对象「{value}」不适用于事件「{event}」（@approver 仅用于 approval_waiting；"
+        "report_ready 不涉及具体投诉，只能通知角色、人员、部门或群机器人）",
+        "recipient '{value}' does not apply to the event '{event}' (@approver is for approval_waiting only; "
+        "report_ready concerns no complaint: name roles, persons, departments or robots)",
+    ),
+    "levels_not_for_event": (
+        "事件「{event}」不涉及具体投诉，不能按级别限定",
+        "the event '{event}' concerns no complaint and cannot be limited to levels",
+    ),
     "clock_same_event": ("开始事件与结束事件不能相同（「{value}」）", "start and stop events must differ ('{value}')"),
     "clock_no_target": ("至少需要一个时限目标", "at least one target is required"),
     "clock_level_missing": (

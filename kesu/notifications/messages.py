@@ -120,6 +120,21 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("【客诉】投诉 {number} 待您审批", "投诉 {number} 提交{what}审批（{threshold}）：{plan}"),
         ("[Kesu] {number}: approval needed", "{number} asks for approval of {what} ({threshold}): {plan}"),
     ),
+    # issue 16: the routes of "approval_waiting" (at the request, and at finance review) and "report_ready"
+    "approval_waiting": (
+        ("【客诉】投诉 {number} 待审批：{what}", "投诉 {number}（{level}）的{what}（{threshold}）{stage_text}：{plan}。"
+                                         "请审批：{site}/approvals/"),
+        ("[Kesu] {number}: approval waiting ({what_en})", "{what_en} on complaint {number} ({level}, {threshold_en}) "
+                                                         "waits for {stage_text}: {plan}. Decide: {site}/approvals/"),
+    ),
+    "report_ready": (
+        ("【客诉】投诉分析{report_name}已生成：{start} 至 {end}",
+         "投诉分析{report_name}（{start} 至 {end}）：受理 {received} 件，解决率 {resolution}，满意率 {satisfaction}，"
+         "重复投诉 {repeats} 件。详见 {site}/reports/?start={start}&end={end}"),
+        ("[Kesu] {report_name} ready: {start} to {end}",
+         "The {report_name} ({start} to {end}): {received} received; resolution {resolution}; satisfied "
+         "{satisfaction}; {repeats} repeat complaints. {site}/reports/?start={start}&end={end}"),
+    ),
     "approval_decided": (
         ("【客诉】投诉 {number} 审批结果", "投诉 {number} 的{what}审批：{verdict}。{note}"),
         ("[Kesu] {number}: approval decided", "{what} on {number}: {verdict}. {note}"),
@@ -179,6 +194,11 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 }
 
 
+STAGES = {"approver": ("等待审批", "its approver"), "finance": ("等待财务审核", "finance review")}
+REPORT_NAMES = {"weekly": ("周报", "weekly report"), "monthly": ("月报", "monthly report"),
+                "yearly": ("年报", "yearly report")}
+
+
 def render(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple[str, str]:
     """(subject, body) for a notification; unknown kinds fall back to the kind code (a lifecycle
     event routed by the policy reads as the event's name)."""
@@ -206,6 +226,10 @@ def _render_texts(kind: str, subject: str, body: str, params: Mapping[str, Any],
         values["late"] = duration_words(int(values["late_minutes"]), lang)
     if isinstance(values.get("numbers"), list):
         values["numbers"] = ("、" if not en else ", ").join(values["numbers"])
+    if "stage" in values:  # approval_waiting: whom the approval waits for now
+        values["stage_text"] = STAGES.get(str(values["stage"]), STAGES["approver"])[1 if en else 0]
+    if "report" in values:  # report_ready: which scheduled report
+        values["report_name"] = REPORT_NAMES.get(str(values["report"]), ("报告", "report"))[1 if en else 0]
     if "approved" in values:
         values.setdefault("verdict", ("approved" if values["approved"] else "rejected") if lang.startswith("en")
                           else ("批准" if values["approved"] else "驳回"))

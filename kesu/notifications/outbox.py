@@ -102,6 +102,17 @@ def record(event: str, *, complaint_id: int | None, now: datetime, params: dict[
     return d
 
 
+def route_event(event: str, *, policy: Policy, complaint_id: int, level: str, now: datetime,
+                params: dict[str, Any], told: Iterable[Any] = ()) -> Dispatch | None:
+    """A system event (a breach, an automatic escalation) in its cause's transaction: one dispatch
+    when the policy routes it. ``told``: the people its built-in notice reaches in the inbox and by
+    e-mail — the routes add only what they lack."""
+    if not wants(policy, event, level):
+        return None
+    ids = sorted({getattr(p, "pk", p) for p in told if p is not None})
+    return record(event, complaint_id=complaint_id, now=now, params={**params, "told": ids})
+
+
 def routes_for(policy: Policy, event: str, level: str = "") -> list[Any]:
     return [r for r in policy.notifications.routes if r.event == event and (not r.levels or level in r.levels)]
 
@@ -123,6 +134,10 @@ class Plan:
     quiet: bool
     params: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)  # a crisis: why, for its alert record
+    approvers: list[int] = field(default_factory=list)  # approval_waiting: who "@approver" names
+    # people the cause's own notice already reached in the inbox and by e-mail (the approvers' 待审批
+    # notice, the report's readers): the route adds only the channels they lack
+    told: list[int] = field(default_factory=list)
 
 
 def expand(*, now: datetime, limit: int = 200, budget: float | None = None) -> int:
@@ -140,7 +155,7 @@ def expand(*, now: datetime, limit: int = 200, budget: float | None = None) -> i
             break  # the periodic run yields to the requests; the next run carries on
         try:
             subj = subject(d.complaint_id) if d.complaint_id else None
-            policy = policy_of(subj.version) if subj else None
+            policy = policy_of(subj.version) if subj else _policy_without_complaint(d)
             plans = plans_for(d, subj, policy, now)
             work = [_plan_rows(d, plan, subj, now) for plan in plans]
         except Exception as exc:
@@ -168,11 +183,31 @@ def expand(*, now: datetime, limit: int = 200, budget: float | None = None) -> i
     return done
 
 
+def _policy_without_complaint(d: Dispatch) -> Policy | None:
+    """An event of no complaint (report_ready) carries the policy version in force when it happened."""
+    from kesu.policies.models import PolicyVersion
+    from kesu.policies.services import policy_of
+
+    version = PolicyVersion.objects.filter(pk=d.params.get("version")).first() if d.params.get("version") else None
+    return policy_of(version) if version is not None else None
+
+
 def plans_for(d: Dispatch, subj: Subject | None, policy: Policy | None, now: datetime) -> list[Plan]:
-    if policy is None or subj is None:
+    if policy is None:
         return []
+    if subj is None:  # an event of no complaint (report_ready): its routes alone
+        if d.complaint_id is not None:
+            return []  # the complaint is gone
+        params = {k: v for k, v in d.params.items() if k not in ("version", "told")}
+        told = [int(pk) for pk in d.params.get("told") or []]
+        return [Plan(r.template or d.event, list(r.to), list(r.channels),
+                     r.within.as_calendar_timedelta() if r.within else None,
+                     quiet=r.quiet and policy.notifications.quiet_hours, params=params, told=told)
+                for r in routes_for(policy, d.event)]
     base = {"number": subj.number, "level": subj.level_name, "level_en": subj.level_en, **d.params}
     base.pop("crisis", None)
+    approvers = [int(pk) for pk in base.pop("approvers", None) or []]
+    told = [int(pk) for pk in base.pop("told", None) or []]
     plans = []
     crisis = policy.crisis
     if crisis is not None and (d.event == "crisis" or d.params.get("crisis")):
@@ -190,7 +225,7 @@ def plans_for(d: Dispatch, subj: Subject | None, policy: Policy | None, now: dat
         plans.append(Plan(r.template or d.event, list(r.to), list(r.channels),
                           r.within.as_calendar_timedelta() if r.within else None,
                           quiet=r.quiet and policy.notifications.quiet_hours,
-                          params=base))
+                          params=base, approvers=approvers, told=told))
     return plans
 
 
@@ -204,8 +239,10 @@ def _open_crisis(d: Dispatch, subj: Subject, policy: Policy, reasons: list[str],
         alert.team.set(people)
 
 
-def resolve(targets: Iterable[str], subj: Subject | None) -> tuple[list[Staff], list[Robot], bool]:
-    """The persons, robots and whether the customer, that a route's ``to`` names."""
+def resolve(targets: Iterable[str], subj: Subject | None, *, approvers: Iterable[int] = ()
+            ) -> tuple[list[Staff], list[Robot], bool]:
+    """The persons, robots and whether the customer, that a route's ``to`` names (``approvers``:
+    who may decide the approval an ``approval_waiting`` dispatch is about)."""
     people: dict[int, Staff] = {}
     robots: dict[int, Robot] = {}
     customer = False
@@ -213,6 +250,12 @@ def resolve(targets: Iterable[str], subj: Subject | None) -> tuple[list[Staff], 
     for t in targets:
         if t == "@customer":
             customer = True
+        elif t == "@approver":
+            ids |= set(approvers)
+        elif t == "@department_robot":  # the group robots an administrator set for the complaint's department
+            if subj and subj.department_id:
+                for robot in Robot.objects.filter(department_id=subj.department_id, is_active=True):
+                    robots[robot.pk] = robot
         elif t in ("@owner", "@receiver"):
             pid = (subj.owner_id if t == "@owner" else subj.receiver_id) if subj else None
             if pid:
@@ -248,15 +291,16 @@ def people_with_role(role: str) -> list[Staff]:
 def _plan_rows(d: Dispatch, plan: Plan, subj: Subject | None, now: datetime
                ) -> tuple[list[Notification], list[Delivery]]:
     """The inbox notices and deliveries of one plan, built (not written): reads only."""
-    people, robots, customer = resolve(plan.targets, subj)
+    people, robots, customer = resolve(plan.targets, subj, approvers=plan.approvers)
     notes: list[Notification] = []
     complaint_id = subj.id if subj else None
     due = now + plan.within if plan.within else None
     stem = f"d{d.pk}:{plan.kind}"
     sms_on = sms_channel.backend() is not None
+    told = set(plan.told)
     if "inapp" in plan.channels and people:
         notes = [Notification(recipient=p, kind=plan.kind, complaint_id=complaint_id, params=plan.params,
-                              created_at=now, dedupe_key=f"{stem}:{p.pk}") for p in people]
+                              created_at=now, dedupe_key=f"{stem}:{p.pk}") for p in people if p.pk not in told]
     rows = []
     quiet = {q.staff_id: q for q in QuietHours.objects.filter(staff__in=people)} if plan.quiet and people else {}
     for p in people:
@@ -264,6 +308,8 @@ def _plan_rows(d: Dispatch, plan: Plan, subj: Subject | None, now: datetime
             address = p.email if channel == "email" else p.phone
             if channel not in plan.channels or not address or (channel == "sms" and not sms_on):
                 continue
+            if channel == "email" and p.pk in told:
+                continue  # the cause's own notice has e-mailed them
             start = _after_quiet(quiet.get(p.pk), channel, now)
             rows.append(Delivery(key=f"{stem}:{channel}:p{p.pk}", dispatch=d, complaint_id=complaint_id,
                                  channel=channel, recipient=p, kind=plan.kind, params=plan.params, created_at=now,

@@ -14,6 +14,9 @@ gives each definition).
   known; a penalty in the period it was incurred);
 * ratings: the customers' own ratings (portal, 1–5) given in the period, and their average;
 * repeated: customers (by phone) with two or more complaints in the period;
+* repeat complaints: complaints registered in the period that kesu.intelligence flagged as repeating
+  an earlier one within the policy's window (the same customer by blind index, or the same problem) —
+  each complaint once, by kind, by category and by department: the flags the complaint's page shows;
 * carried over: complaints registered before the period and still open now.
 """
 
@@ -118,6 +121,11 @@ class Report:
     ratings: int = 0  # the customers' own ratings (portal, 1–5) given in the period
     average_rating: float | None = None
     repeated_customers: int = 0
+    repeats: int = 0  # complaints flagged as repeats (kesu.intelligence), each once
+    repeats_same_customer: int = 0
+    repeats_same_problem: int = 0
+    repeats_by_category: list[tuple[str, int]] = field(default_factory=list)
+    repeats_by_department: list[tuple[str, int]] = field(default_factory=list)
     carried_over: int = 0
     # (responsible department, entries, amount) and (person, department, entries, amount); "" = not named
     penalties: list[tuple[str, int, Decimal]] = field(default_factory=list)
@@ -182,6 +190,11 @@ class Report:
             Figure("ratings", _lazy("客户评价"), self.ratings),
             Figure("average_rating", _lazy("平均评分（1–5 分）"), self.average_rating),
             Figure("repeated_customers", _lazy("重复投诉客户"), self.repeated_customers, dimension="repeated"),
+            Figure("repeats", _lazy("重复投诉"), self.repeats, dimension="repeats"),
+            Figure("repeats_same_customer", _lazy("其中同一客户"), self.repeats_same_customer,
+                   dimension="repeats_customer"),
+            Figure("repeats_same_problem", _lazy("其中同一问题"), self.repeats_same_problem,
+                   dimension="repeats_problem"),
             Figure("carried_over", _lazy("上期结转未结"), self.carried_over, dimension="carried_over"),
             Figure("clocks_met", _lazy("时限按时"), clocks["met"]),
             Figure("clocks_missed", _lazy("时限超时"), clocks["missed"]),
@@ -253,6 +266,12 @@ def build(period: Period, *, department_id: int | None = None, unit_ids: frozens
     # a customer by the phone's keyed blind index (the phone itself is encrypted)
     r.repeated_customers = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
                             .filter(n__gte=2).count())
+    flagged = repeats(received)
+    r.repeats = flagged.count()
+    r.repeats_same_customer = repeats(received, "customer").count()
+    r.repeats_same_problem = repeats(received, "problem").count()
+    r.repeats_by_category = _counts(flagged, "category")
+    r.repeats_by_department = _counts(flagged, "department__name")
     r.carried_over = Complaint.objects.filter(scope, registered_at__lt=start,
                                               status__in=[s.value for s in OPEN_STATES]).count()
     penalties = penalties_incurred(start, end)
@@ -282,6 +301,18 @@ def build(period: Period, *, department_id: int | None = None, unit_ids: frozens
     return r
 
 
+def repeats(complaints: QuerySet[Complaint], kind: str = "") -> QuerySet[Complaint]:
+    """Those of ``complaints`` that kesu.intelligence flagged as repeating an earlier complaint
+    (``kind``: customer or problem; either when empty), each once."""
+    from kesu.intelligence.models import Repeat
+
+    flags = Repeat.objects.filter(complaint_id=OuterRef("pk"))
+    return complaints.filter(Exists(flags.filter(kind=kind) if kind else flags))
+
+
+REPEAT_DIMENSIONS = {"repeats": "", "repeats_customer": "customer", "repeats_problem": "problem",
+                     "repeats_category": "", "repeats_department": ""}
+
 DIMENSIONS = {"level": "level", "category": "category", "channel": "channel", "department": "department__name",
               "location": "location__name"}
 
@@ -302,10 +333,16 @@ def behind(period: Period, *, department_id: int | None, dimension: str, value: 
         phones = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
                   .filter(n__gte=2).values("phone_index"))
         qs = received.filter(phone_index__in=phones)
+    elif dimension in REPEAT_DIMENSIONS:  # the complaints flagged as repeats, as counted
+        qs = repeats(received, REPEAT_DIMENSIONS[dimension])
+        if dimension in ("repeats_category", "repeats_department"):
+            key = DIMENSIONS[dimension.removeprefix("repeats_")]
+            qs = qs.filter(**({f"{key}__isnull": True} if value == "—" else {key: value}))
     elif dimension in DIMENSIONS:
         key = DIMENSIONS[dimension]
         qs = received.filter(**({f"{key}__isnull": True} if value == "—" else {key: value}))
     else:
         raise KesuError("not_one_of", field="dimension", value=dimension,
-                        allowed=", ".join(["received", "resolved", "carried_over", "repeated", *DIMENSIONS]))
+                        allowed=", ".join(["received", "resolved", "carried_over", "repeated", *REPEAT_DIMENSIONS,
+                                           *DIMENSIONS]))
     return qs.select_related("department").order_by("-id")

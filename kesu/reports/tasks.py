@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from kesu.clocks.people import with_role
 from kesu.core.roles import Role
+from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org import units
 from kesu.reports import figures
@@ -39,27 +41,64 @@ def due_reports(today: date) -> list[tuple[str, figures.Period]]:
     ]
 
 
+def _in_force() -> tuple[Any, Any]:
+    from kesu.core.errors import KesuError
+    from kesu.policies.services import active_version, policy_of
+
+    try:
+        version = active_version()
+    except KesuError:
+        return None, None
+    return version, policy_of(version)
+
+
 @register("reports.deliver", every_seconds=3600)
 def deliver_reports(*, now: datetime) -> dict[str, int]:
+    """Each report due is generated once: its readers' notices (inbox and e-mail) and, when the
+    policy in force routes ``report_ready``, one dispatch of the outbox in the same transaction —
+    the routes' people, channels and robots are worked out after commit like every other route's.
+    A report delivered to its readers before a route existed is not announced afterwards."""
     today = timezone.localtime(now).date()
     people = readers()
-    sent = 0
+    version, policy = _in_force()
+    routed = policy is not None and outbox.wants(policy, "report_ready")
+    sent = announced = 0
     for kind, period in due_reports(today):
         key = f"report:{kind}:{period.start.isoformat()}"
-        if all(_already(key, person.pk) for person in people):
+        told = bool(people) and all(_already(key, person.pk) for person in people)
+        tell = bool(people) and not told
+        announce = routed and not told and not _announced(key)
+        if not tell and not announce:
             continue  # delivered before: nothing is computed again
         last_day = period.end - timedelta(days=1)
         by_scope: dict[frozenset[int] | None, list[Any]] = {}
         for person in people:  # F16: each reader the figures of their own units (the group: all)
             by_scope.setdefault(units.scope_of(person), []).append(person)
-        for scope, readers_of_scope in by_scope.items():
-            r = figures.build(period, unit_ids=scope)
-            made = notify(recipients=readers_of_scope, kind=f"report_{kind}", now=now, dedupe_key=key, params={
-                "start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
-                "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
-                "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%"})
-            sent += len(made)
-    return {"sent": sent}
+        with transaction.atomic():
+            if tell:
+                for scope, readers_of_scope in by_scope.items():
+                    params = _params(figures.build(period, unit_ids=scope), period, last_day)
+                    sent += len(notify(recipients=readers_of_scope, kind=f"report_{kind}", now=now, dedupe_key=key,
+                                       params=params))
+            if announce:  # the routes' announcement carries the whole installation's figures
+                outbox.record("report_ready", complaint_id=None, now=now, urgent=True,
+                              params={**_params(figures.build(period), period, last_day), "report": kind, "key": key,
+                                      "version": version.pk, "told": [p.pk for p in people] if tell else []})
+                announced += 1
+    return {"sent": sent, "announced": announced}
+
+
+def _params(r: Any, period: Any, last_day: date) -> dict[str, Any]:
+    return {"start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
+            "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
+            "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%",
+            "repeats": r.repeats}
+
+
+def _announced(key: str) -> bool:
+    from kesu.notifications.models import Dispatch
+
+    return Dispatch.objects.filter(event="report_ready", params__key=key).exists()
 
 
 def _already(key: str, person_id: int) -> bool:

@@ -105,7 +105,10 @@ def sections(r: figures.Report) -> list[Section]:
                ("category", _("按类别（最常见的问题）"), _("按类别"), _("类别"), r.by_category),
                ("channel", _("按渠道"), _("按渠道"), _("渠道"), r.by_channel),
                ("department", _("按部门"), _("按部门"), _("部门"), r.by_department),
-               ("location", _("按地点"), _("按地点"), _("地点"), r.by_location))]
+               ("location", _("按地点"), _("按地点"), _("地点"), r.by_location),
+               ("repeats_category", _("重复投诉 · 按类别"), _("重复投诉按类别"), _("类别"), r.repeats_by_category),
+               ("repeats_department", _("重复投诉 · 按部门"), _("重复投诉按部门"), _("部门"),
+                r.repeats_by_department))]
     if r.by_unit:  # F16: rolled up from the stores to the group
         out.append(Section("unit", _("按业务单位（含下级单位）"), _("按业务单位"),
                            [_("业务单位"), _("本单位"), _("含下级单位")], ["", "", ""],
@@ -267,6 +270,7 @@ def _named(r: figures.Report) -> figures.Report:
     levels = {lv.code: _in(lang, lv.name, lv.name_en) for lv in policy.levels}
     r.by_level = [(levels.get(code, code), n) for code, n in r.by_level]
     r.by_category = [(_category(policy, code, lang) or code, n) for code, n in r.by_category]
+    r.repeats_by_category = [(_category(policy, code, lang) or code, n) for code, n in r.repeats_by_category]
     r.by_channel = [(label(CHANNELS, code, lang), n) for code, n in r.by_channel]
     return r
 
@@ -290,7 +294,7 @@ def _code_for(dimension: str, value: str) -> str:
         return value
     if dimension == "level":
         return next((lv.code for lv in policy.levels if value in (lv.name, lv.name_en)), value)
-    if dimension == "category":
+    if dimension in ("category", "repeats_category"):
         return next((c for c in policy.category_codes()
                      if value in (_category(policy, c, "zh-hans"), _category(policy, c, "en"))), value)
     if dimension == "channel":

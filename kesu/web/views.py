@@ -34,6 +34,7 @@ from kesu.core.errors import KesuError, StaleUpdate, ValidationFailed
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.messages import render as render_message
 from kesu.core.policy.model import named
+from kesu.notifications.crisis import crisis_view
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 from kesu.web import finding, steps
@@ -207,6 +208,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
         "unit_name": _unit_name(c.unit_id, lang),
+        # issue 16: the crisis team, who acknowledged, the crisis's timeline — for those it concerns
+        "crisis": crisis_view(c.pk, reader=staff, now=now, lang=lang),
     })
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.policy import Duration, Policy
 from kesu.core.roles import Role, role_label
+from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff
@@ -69,6 +71,7 @@ def _managers(department: Department | None, now: datetime) -> list[Staff]:
 # --- F5: transfer (转交处理联系单), acknowledgement, help (协办), raising the level ------------------
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Department | str | int | None, reason: str,
              to_owner: Staff | None = None, expected_version: int | None = None) -> Transfer:
     """Hand the case to another department; its manager (or deputy) must acknowledge it within the
@@ -116,6 +119,7 @@ def acknowledge_transfer(c: Complaint, *, actor: Staff, now: datetime, note: str
     return signed[0]
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Department | str | int | None,
                    matter: str, within: str | None = None, expected_version: int | None = None) -> AssistRequest:
     """协办: ask another department for help, due in ``within`` (the policy's default otherwise)."""
@@ -145,6 +149,7 @@ def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Dep
     return a
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str,
                   expected_version: int | None = None) -> AssistRequest:
     """The helping department records what it did; only its own staff (or manager/deputy) may —
@@ -349,6 +354,7 @@ def _charge_to(k: Complaint, policy: Policy) -> Department | None:
     return k.responsible_department or k.department
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, plan: str,
                      compensation_kind: str = "", amount: Any = None,
                      expected_version: int | None = None) -> Approval:
@@ -387,6 +393,7 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
                           compensation_kind=compensation_kind, amount=money, charge_to=_charge_to(k, policy))
         made.append(Approval.objects.create(complaint=k, kind=kind, plan=plan, requested_by=actor,
                                             requested_at=now, **fields))
+        _approval_waiting(k, policy, made[-1], now=now, stage="approver")
 
     k = lifecycle.perform_activity(c, "request_approval", actor=actor, now=now, reason=plan,
                                    expected_version=expected_version, change=change)
@@ -397,7 +404,29 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
     return a
 
 
-def _what(a: Approval) -> str:
+def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetime, stage: str) -> None:
+    """Issue 16: an approval now waiting for its approver (``stage`` approver) or for finance review
+    leaves one dispatch in the step's transaction when the policy routes ``approval_waiting``; the
+    routes' ``@approver`` is whoever may decide it now."""
+    if not outbox.wants(policy, "approval_waiting", k.level):
+        return
+    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE)) if stage == "finance"
+                                       else _approvers(k, a.approver_role, now)) if p is not None})
+    # the step's own notice (待审批 to the approvers; to finance, the approval's decision) follows it in
+    # the inbox and by e-mail: the routes add only what it lacks (SMS, robots, other people)
+    outbox.record("approval_waiting", complaint_id=k.pk, now=now, params={
+        "approval": a.pk, "stage": stage, "approvers": approvers, "told": approvers,
+        "what": _what(a), "what_en": _what(a, "en"), "threshold": a.threshold_label, "plan": a.plan[:500],
+        "threshold_en": "solution approval" if a.kind == Approval.Kind.SOLUTION else next(
+            (t.label_en or t.label for t in policy.approvals.compensation if t.label == a.threshold_label),
+            a.threshold_label)})
+
+
+def _what(a: Approval, lang: str = "zh-hans") -> str:
+    if lang == "en":
+        if a.kind == Approval.Kind.SOLUTION:
+            return "the solution"
+        return f"{COMPENSATION_KINDS[a.compensation_kind][1]} {a.amount} yuan"
     if a.kind == Approval.Kind.SOLUTION:
         return "处理方案"
     return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
@@ -409,6 +438,7 @@ def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
     return list(with_role(role))
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
                     expected_version: int | None = None) -> Approval:
     """The approver the threshold names decides — never the person who asked; a rejection says
@@ -430,6 +460,8 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         r.decided_by, r.decided_at, r.decision_note = actor, now, note
         r.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         decided.append(r)
+        if r.state == Approval.State.FINANCE:
+            _approval_waiting(k, policy, r, now=now, stage="finance")
 
     k = lifecycle.perform_activity(a.complaint, "approval_decided", actor=actor, now=now, reason=note,
                                    expected_version=expected_version, change=change,
@@ -443,6 +475,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
     return r
 
 
+@transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
                    expected_version: int | None = None) -> Approval:
     """财务审核 of an approved expense (P2: by the 财会部 before the voucher is issued)."""

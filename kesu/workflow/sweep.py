@@ -20,6 +20,7 @@ from kesu.clocks import alerts
 from kesu.clocks.people import manager_above, with_role
 from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import append_event
+from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.policies.services import policy_of
 from kesu.workflow.models import AssistRequest, Transfer
@@ -77,11 +78,14 @@ def _transfer(pk: int, complaint_id: int, now: datetime, result: OverdueResult) 
         append_event(c, actor=None, now=now, kind="transfer_overdue",
                      changes={"department": [None, t.to_department.name]})
         c.save(update_fields=["event_seq"])
-        role = policy_of(c.policy_version).handling.transfer_escalate_to
-        recipients = set(with_role(role)) | set(manager_above(t.to_department, t.to_owner))
-        notify(recipients=list(recipients), kind="transfer_overdue", now=now, complaint=c,
-               params={"number": c.number, "department": t.to_department.name, "due": _when(t.acknowledge_due_at)},
+        policy = policy_of(c.policy_version)
+        recipients = set(with_role(policy.handling.transfer_escalate_to)) | set(manager_above(t.to_department,
+                                                                                              t.to_owner))
+        params = {"number": c.number, "department": t.to_department.name, "due": _when(t.acknowledge_due_at)}
+        notify(recipients=list(recipients), kind="transfer_overdue", now=now, complaint=c, params=params,
                dedupe_key=f"transfer_overdue:{t.pk}")
+        outbox.route_event("transfer_overdue", policy=policy, complaint_id=c.pk, level=c.level, now=now,
+                           params=params, told=recipients)
         result.transfers += 1
 
 
@@ -98,7 +102,9 @@ def _assist(pk: int, complaint_id: int, now: datetime, result: OverdueResult) ->
                      changes={"department": [None, a.department.name]})
         c.save(update_fields=["event_seq"])
         recipients = {a.requested_by, *manager_above(a.department, None)}
-        notify(recipients=list(recipients), kind="assist_overdue", now=now, complaint=c,
-               params={"number": c.number, "department": a.department.name, "matter": a.matter,
-                       "due": _when(a.due_at)}, dedupe_key=f"assist_overdue:{a.pk}")
+        params = {"number": c.number, "department": a.department.name, "matter": a.matter, "due": _when(a.due_at)}
+        notify(recipients=list(recipients), kind="assist_overdue", now=now, complaint=c, params=params,
+               dedupe_key=f"assist_overdue:{a.pk}")
+        outbox.route_event("assist_overdue", policy=policy_of(c.policy_version), complaint_id=c.pk, level=c.level,
+                           now=now, params=params, told=recipients)
         result.assists += 1

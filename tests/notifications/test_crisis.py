@@ -159,3 +159,16 @@ def test_registration_writes_one_outbox_row_and_delivers_nothing_inside_its_tran
                and "notifications_" in q["sql"]]
     assert len(inserts) == 1 and "notifications_dispatch" in inserts[0]
     assert Dispatch.objects.get().complaint_id == c.pk and not Delivery.objects.exists()
+
+
+def test_a_customer_who_complains_again_by_email_or_member_number_is_a_repeat_too(p1, reachable, now):
+    """The same customer as the repeat detection finds them (issue 17): the blind index of the
+    e-mail address or the member number counts as the phone's does."""
+    register(reachable, now, customer_phone="", customer_email="Li.Wei@Example.com")
+    again = register(reachable, now + timedelta(days=3), customer_phone="", customer_email="li.wei@example.com")
+    assert "重复投诉：同一客户第 2 次投诉" in again.events.get(kind="crisis_flagged").reason
+    register(reachable, now, customer_phone="13811113333", customer_ref="VIP-0042")
+    card = register(reachable, now + timedelta(days=5), customer_phone="13922224444", customer_ref="VIP-0042")
+    assert card.events.filter(kind="crisis_flagged").exists()
+    stranger = register(reachable, now + timedelta(days=5), customer_phone="13755556666", customer_ref="VIP-0043")
+    assert not stranger.events.filter(kind="crisis_flagged").exists()

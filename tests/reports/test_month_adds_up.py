@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from kesu import tasks
 from kesu.clocks import ledger
 from kesu.clocks.models import PenaltyEntry
 from kesu.clocks.sweep import sweep
@@ -110,6 +111,8 @@ def march(p1, people):  # type: ignore[no-untyped-def]
                      ("2026-03-31 23:55", "assign", "wangkf", {"department": "after_sales"}),
                      ("2026-03-31 23:56", "accept", "@manager", {})])
     sweep(now=at("2026-04-01 01:00"))
+    # what the task does after each registration commits: B repeats A (the same caller, 3 days on)
+    tasks.run("intelligence.registered", complaint_ids=[x.pk for x in (d, a, b, c, f, e)])
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}
 
 
@@ -129,6 +132,9 @@ EXPECTED = {
     "ratings": 1,
     "average_rating": 4.0,
     "repeated_customers": 1,  # A and B
+    "repeats": 1,  # B, flagged as repeating A (kesu.intelligence)
+    "repeats_same_customer": 1,
+    "repeats_same_problem": 0,
     "carried_over": 1,  # D
     # met: A 9 (handoff, first contact, plan, 2 progress calls, 2 results, 2 second contacts),
     # B 1 (handoff), C 5, E 1 (handoff at 23:55); missed: B first contact and plan, C second contact

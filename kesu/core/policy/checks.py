@@ -222,19 +222,38 @@ def _personal_data(p: Policy) -> Iterator[KesuError]:
                                     allowed=", ".join(allowed))
 
 
-# Events a route may name besides the lifecycle's: the crisis alert and its escalation, the clocks' breach.
-NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached")
-TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@customer")
+# Events a route may name besides the lifecycle's: the crisis alert and its escalation, the clocks' breach,
+# the automatic escalations (past the contact limit, unsatisfied past the limit, a transfer not acknowledged
+# or help not given in time), an approval waiting for its approver (at the request, and again at finance
+# review), a scheduled report generated (weekly, monthly, yearly: it concerns no complaint).
+ESCALATION_EVENTS = ("contact_limit_exceeded", "unsatisfied_limit_exceeded", "transfer_overdue", "assist_overdue")
+NOTICE_EVENTS = ("crisis", "crisis_unacknowledged", "clock_breached", *ESCALATION_EVENTS, "approval_waiting",
+                 "report_ready")
+TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@department_robot", "@customer", "@approver")
+# Targets that are positions on one complaint (its people, its department's robot, its customer): a report has none.
+COMPLAINT_TARGETS = ("@owner", "@receiver", "@department", "@department_robot", "@customer", "@approver")
+NO_COMPLAINT_EVENTS = ("report_ready",)
 TARGET_PREFIXES = ("person:", "department:", "robot:")
 
 
 def _targets(where: str, targets: list[str], *, customer: bool = True) -> Iterator[KesuError]:
     allowed = ", ".join((*ROLE_CODES, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
     for i, t in enumerate(targets, 1):
-        ok = (t in ROLE_CODES or (t in TARGET_SPECIAL and (customer or t != "@customer"))
+        ok = (t in ROLE_CODES or (t in TARGET_SPECIAL and (customer or t not in ("@customer", "@approver")))
               or any(t.startswith(pre) and len(t) > len(pre) for pre in TARGET_PREFIXES))
         if not ok:
             yield KesuError("unknown_target", field=f"{where}[{i}]", value=t, allowed=allowed)
+
+
+def _route_fits_event(at: str, event: str, to: list[str], levels: list[str]) -> Iterator[KesuError]:
+    """``@approver`` is the approver of an approval waiting; a report concerns no complaint, so its
+    route names no level and nobody in a position on a complaint (nor its customer)."""
+    for i, t in enumerate(to, 1):
+        if (t == "@approver" and event != "approval_waiting") or (event in NO_COMPLAINT_EVENTS
+                                                                  and t in COMPLAINT_TARGETS):
+            yield KesuError("target_not_for_event", field=f"{at}.to[{i}]", value=t, event=event)
+    if event in NO_COMPLAINT_EVENTS and levels:
+        yield KesuError("levels_not_for_event", field=f"{at}.levels", event=event)
 
 
 def _notifications(p: Policy) -> Iterator[KesuError]:
@@ -249,6 +268,7 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
             if lv not in levels:
                 yield KesuError("unknown_level", field=f"{at}.levels[{j}]", value=lv)
         yield from _targets(f"{at}.to", r.to)
+        yield from _route_fits_event(at, r.event, r.to, r.levels)
     c = p.crisis
     if c is None:
         return

@@ -298,8 +298,11 @@ class PersonalData(_Doc):
 # Whom a route or a crisis alert reaches: a role code (every active holder), ``@owner`` /
 # ``@receiver`` (the person in that position on the complaint), ``@department`` (the manager of the
 # complaint's department, or of the one complained about before routing), ``@customer`` (by SMS or
-# e-mail as they gave it, in their language), ``person:<login>``, ``department:<code>`` (its
-# manager) or ``robot:<code>`` (a group robot of 企业微信 / 钉钉 / 飞书 configured by an administrator).
+# e-mail as they gave it, in their language), ``@department_robot`` (the group robots configured for
+# the complaint's department), ``@approver`` (who may decide the approval waiting:
+# event ``approval_waiting`` only), ``person:<login>``, ``department:<code>`` (its manager) or
+# ``robot:<code>`` (a group robot of 企业微信 / 钉钉 / 飞书 configured by an administrator). The event
+# ``report_ready`` (a scheduled report generated) concerns no complaint: roles, persons, departments, robots.
 PersonChannel = Literal["inapp", "email", "sms"]
 Target = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
@@ -331,7 +334,8 @@ class Notifications(_Doc):
 
 
 class CrisisRepeat(_Doc):
-    """A repeated complaint: ``count`` complaints by the same customer (the same phone) within ``within``."""
+    """A repeated complaint: ``count`` complaints by the same customer within ``within`` — the same
+    phone, e-mail address or member number (their blind indexes, as kesu.intelligence matches them)."""
 
     count: int = Field(default=2, ge=2)
     within: DurationField
