@@ -711,13 +711,14 @@ def approval_stage(a: Any, policy: Policy) -> tuple[list[str], Any, list[str]]:
 
 def fallback_active(a: Any, c: Complaint, policy: Policy, now: datetime | None) -> bool:
     """The stage's fallback may decide: its time has come (fallback_after), or every person the
-    stage names is marked absent (分管合伙人不在) — or there is nobody to decide at all."""
+    stage names (but the requester) is marked absent (分管合伙人不在) — or there is nobody else at all."""
     approvers, _committee, fallback = approval_stage(a, policy)
     if not fallback or now is None:
         return False
     if a.fallback_at is not None and now >= a.fallback_at:
         return True
-    people = [p for name in approvers for p in holders_of(name, c, now)]
+    # the requester is no one to wait for: nobody decides their own request
+    people = [p for name in approvers for p in holders_of(name, c, now) if p.pk != a.requested_by_id]
     if not people:
         return True
     absent = set(Staff.objects.filter(pk__in=[p.pk for p in people], absences__starts_at__lte=now).filter(

@@ -37,6 +37,12 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     mine = department_ids_of(staff, now)
     seen = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
         complaint_id=OuterRef("pk"), department_id__in=mine)))
+    # Issue 18: the owner and the supervisor of a corrective action, and a person an approval stage
+    # names by login (a partner of the partners' meeting), see the case they act on.
+    seen |= Q(Exists(_record("CorrectiveAction").filter(Q(owner=staff) | Q(verifier=staff),
+                                                        complaint_id=OuterRef("pk"))))
+    seen |= Q(Exists(_record("Approval").filter(state="pending", deciders__contains=f" person:{staff.username} ",
+                                                complaint_id=OuterRef("pk"))))
     if Role.FINANCE in roles:  # finance opens the cases whose compensation it reviews
         seen |= Q(Exists(_finance_reviewed().filter(complaint_id=OuterRef("pk"))))
     # Least access (issue 14; kesu.core.visibility.SCOPED_ROLES): what archive, HR and legal file or judge.
@@ -56,6 +62,10 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
 
 def _finance_reviewed() -> QuerySet[Any]:
     return apps.get_model("workflow", "Approval").objects.filter(finance_review=True)  # type: ignore[no-any-return]
+
+
+def _record(model: str) -> QuerySet[Any]:
+    return apps.get_model("workflow", model).objects.all()  # type: ignore[no-any-return]
 
 
 def _assists() -> QuerySet[Any]:

@@ -136,7 +136,7 @@ def verify(a: CorrectiveAction, *, actor: Staff, now: datetime, effective: bool,
     verified: list[CorrectiveAction] = []
 
     def change(k: Complaint, policy: Policy) -> None:
-        r = CorrectiveAction.objects.select_for_update().get(pk=a.pk)
+        r = CorrectiveAction.objects.select_for_update().select_related("verifier").get(pk=a.pk)
         if r.effective is True:
             raise KesuError("capa_not_open", field="capa", state="确认有效")
         if r.done_at is None:
@@ -146,7 +146,8 @@ def verify(a: CorrectiveAction, *, actor: Staff, now: datetime, effective: bool,
         who = lifecycle.actor_facts(actor, k, now)
         allowed = [f"{rules.PERSON}{r.verifier.username}"] if r.verifier is not None else list(policy.capa.verifiers)
         if not any(who.plays(name) for name in allowed):
-            raise TransitionRefused("capa_not_verifier", roles="、".join(approver_name(n) for n in allowed))
+            names = [_name(r.verifier)] if r.verifier is not None else [approver_name(n) for n in allowed]
+            raise TransitionRefused("capa_not_verifier", roles="、".join(names))
         rules.decision_note_required(effective, note, action="确认措施无效")
         r.verified_by, r.verified_at, r.verification_note = actor, now, note
         if effective:

@@ -142,6 +142,9 @@ class Approval(models.Model):
     fallback_at = models.DateTimeField("替补审批起始", null=True, blank=True)
     fallback_told_at = models.DateTimeField("已通知替补审批人", null=True, blank=True)
     payload = models.JSONField("批准后执行", default=dict, blank=True)
+    # who the stage names, space-separated with a space either side (" person:hehuo1 gm "): people named
+    # by login see the case and find it in their approvals inbox, as holders of a role do already
+    deciders = models.CharField("本环节审批人", max_length=500, blank=True)
     unattributable = models.BooleanField("费用无法明确归属部门", default=False)
 
     class Meta:

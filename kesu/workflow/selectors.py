@@ -22,6 +22,12 @@ def approvals_waiting_for(staff: Staff, now: datetime) -> QuerySet[Approval]:
         q |= Q(state=Approval.State.PENDING, approver_role=Role.DEPT_MANAGER, complaint__department_id__in=managed)
     if Role.FINANCE in roles:
         q |= Q(state=Approval.State.FINANCE)
+    # Issue 18: a chain's stage names people by login, committees, fallbacks: what this person may decide now.
+    chained = Approval.objects.filter(state=Approval.State.PENDING).exclude(chain="").exclude(
+        requested_by=staff).select_related("complaint__policy_version", "complaint__department")
+    mine = [a.pk for a in chained if _may_decide(staff, a, now)]
+    if mine:
+        q |= Q(pk__in=mine)
     return (Approval.objects.filter(q).exclude(requested_by=staff)
             .select_related("complaint", "requested_by", "charge_to").order_by("requested_at", "pk"))
 
@@ -35,3 +41,14 @@ def extensions_waiting_for(staff: Staff) -> QuerySet[ExtensionRequest]:
 
     keep = [r.pk for r in pending if policy_of(r.complaint.policy_version).workflow.extension_approver in roles]
     return pending.filter(pk__in=keep)
+
+
+def _may_decide(staff: Staff, a: Approval, now: datetime) -> bool:
+    from kesu.complaints import lifecycle
+    from kesu.policies.services import policy_of
+
+    c = a.complaint
+    who = lifecycle.actor_facts(staff, c, now)
+    deciders = lifecycle.approval_deciders(a, c, policy_of(c.policy_version), now)
+    voted = a.votes.filter(stage=a.stage, voter=staff).exists()
+    return not voted and any(who.plays(name) for name in deciders)

@@ -98,7 +98,7 @@ def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Depart
             approval = Approval(complaint=k, kind=Approval.Kind.TRANSFER, plan=reason, requested_by=actor,
                                 requested_at=now, threshold_label=chain.name[:60],
                                 payload={"department": department.pk, "owner": owner.pk if owner else None})
-            _enter_stage(approval, chain, 0, now)
+            _enter_stage(approval, policy, chain, 0, now)
             approval.save()
             made.append(approval)
             return
@@ -374,7 +374,7 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
         chain = (policy.approvals.chain_for("special", k.level, trail) if approval.special else None) \
             or policy.approvals.chain_for(kind, k.level, trail)
         if chain is not None:
-            _enter_stage(approval, chain, 0, now)
+            _enter_stage(approval, policy, chain, 0, now)
         approval.save()
         made.append(approval)
 
@@ -405,7 +405,7 @@ def _tell_deciders(k: Complaint, a: Approval, now: datetime) -> None:
            dedupe_key=f"approval_requested:{a.pk}:{a.stage}")
 
 
-def _enter_stage(a: Approval, chain: ApprovalChain, index: int, now: datetime) -> None:
+def _enter_stage(a: Approval, policy: Policy, chain: ApprovalChain, index: int, now: datetime) -> None:
     """The approval moves to stage ``index`` of its chain: who decides, and from when the fallback may."""
     stage = chain.stages[index]
     a.chain, a.stage, a.stage_started_at = chain.code, index, now
@@ -413,6 +413,9 @@ def _enter_stage(a: Approval, chain: ApprovalChain, index: int, now: datetime) -
     a.threshold_label = a.threshold_label or chain.name[:60]
     a.fallback_at = now + stage.fallback_after.as_calendar_timedelta() if stage.fallback_after else None
     a.fallback_told_at = None
+    committee = policy.approvals.committee(stage.committee) if stage.committee else None
+    names = [*(committee.members if committee else [stage.approver or ""]), *stage.fallback]
+    a.deciders = f" {' '.join(n for n in names if n)} "[:500]
 
 
 def _apply_granted(r: Approval, k: Complaint, policy: Policy, *, actor: Staff, now: datetime) -> Any:
@@ -464,7 +467,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         if verdict is True:
             chain = next((ch for ch in policy.approvals.chains if ch.code == r.chain), None) if r.chain else None
             if chain is not None and r.stage + 1 < len(chain.stages):
-                _enter_stage(r, chain, r.stage + 1, now)
+                _enter_stage(r, policy, chain, r.stage + 1, now)
             else:
                 r.state = Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED
         elif verdict is False:
@@ -571,13 +574,14 @@ def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: st
                 raise KesuError("reward_staff_off", field="to")
             if staff is None:
                 raise KesuError("required", field="staff")
-        chain = policy.approvals.chain_for("reward", k.level, policy.category_trail(k.category))
+        chain = policy.approvals.chain_for("reward", k.level, policy.category_trail(k.category)) \
+            if to == Reward.To.STAFF else None  # 七、奖惩: the committee resolves rewards to staff
         if chain is not None:
             approval = Approval(complaint=k, kind=Approval.Kind.REWARD, plan=reason, requested_by=actor,
                                 requested_at=now, threshold_label=chain.name[:60], payload={
                                     "to": to, "form": form, "amount": str(value) if value is not None else None,
                                     "staff": staff.pk if staff is not None and to == Reward.To.STAFF else None})
-            _enter_stage(approval, chain, 0, now)
+            _enter_stage(approval, policy, chain, 0, now)
             approval.save()
             made.append(approval)
             return
@@ -610,7 +614,7 @@ def request_acceptance(c: Complaint, *, actor: Staff, now: datetime, reason: str
             raise KesuError("bad_value", field="reason", detail="已呈报，等待裁定")
         approval = Approval(complaint=k, kind=Approval.Kind.ACCEPTANCE, plan=reason, requested_by=actor,
                             requested_at=now, threshold_label=chain.name[:60])
-        _enter_stage(approval, chain, 0, now)
+        _enter_stage(approval, policy, chain, 0, now)
         approval.save()
         made.append(approval)
 
