@@ -384,6 +384,10 @@ def _capa_for_owner(f: Facts, a: ActorFacts) -> str | None:
     return None if a.staff_id in f.capa_owners else "只有措施负责人可以登记落实情况"
 
 
+def _acceptance_wanted(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.acceptance_missing else "本制度不要求对此投诉裁定是否受理，或已裁定受理"
+
+
 def _capa_to_verify(f: Facts, a: ActorFacts) -> str | None:
     return None if f.capa_awaiting_verification else "没有待确认效果的纠正预防措施"
 
@@ -439,7 +443,7 @@ ACTIVITIES: tuple[Activity, ...] = (
              needs_reason=True, label=("免除扣罚", "Waive a penalty"), available=_unwaived_penalty),
     # Issue 18. 呈报上级主管裁定是否受理 (manufacturer 第七条): the ruling is an approval (approval_decided).
     Activity("request_acceptance", frozenset({_S.CLASSIFIED}), (*_CS, RECEIVER, DEPT_MANAGER), needs_reason=True,
-             label=("呈报裁定是否受理", "Ask a supervisor to rule on accepting it")),
+             label=("呈报裁定是否受理", "Ask a supervisor to rule on accepting it"), available=_acceptance_wanted),
     # 向相关管理部门通报 and 书面形式回复 (law firm), required by the policy for some levels/categories.
     Activity("external_notified", _HANDLEABLE, (*_CS, Role.GM.value, Role.LEGAL.value, OWNER, DEPT_MANAGER),
              needs_reason=True, label=("通报相关管理部门", "Notify the authorities")),

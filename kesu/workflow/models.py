@@ -136,16 +136,16 @@ class Approval(models.Model):
     # from when its fallback may decide (分管合伙人不在 → 主任或其他合伙人) and when they were told; what
     # the approval does once granted (a transfer's department, a reward's form); a cost no department
     # can be charged with (无法明确归属部门者，以专案呈报).
-    chain = models.CharField("审批流程", max_length=40, blank=True)
-    stage = models.PositiveSmallIntegerField("审批环节", default=0)
+    chain = models.CharField("审批流程", max_length=40, blank=True, default="", db_default="")
+    stage = models.PositiveSmallIntegerField("审批环节", default=0, db_default=0)
     stage_started_at = models.DateTimeField("本环节开始", null=True, blank=True)
     fallback_at = models.DateTimeField("替补审批起始", null=True, blank=True)
     fallback_told_at = models.DateTimeField("已通知替补审批人", null=True, blank=True)
-    payload = models.JSONField("批准后执行", default=dict, blank=True)
+    payload = models.JSONField("批准后执行", default=dict, blank=True, null=True)
     # who the stage names, space-separated with a space either side (" person:hehuo1 gm "): people named
     # by login see the case and find it in their approvals inbox, as holders of a role do already
-    deciders = models.CharField("本环节审批人", max_length=500, blank=True)
-    unattributable = models.BooleanField("费用无法明确归属部门", default=False)
+    deciders = models.CharField("本环节审批人", max_length=500, blank=True, default="", db_default="")
+    unattributable = models.BooleanField("费用无法明确归属部门", default=False, db_default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "审批"
