@@ -187,3 +187,14 @@ def test_the_steps_and_the_report_reach_the_pages_and_the_api(p1, people, now):
     assert "机电维修班组" in page.get("/reports/capa/").content.decode()
     page.force_login(people["qianyg"])  # a front-line employee reads no reports
     assert page.get("/reports/capa/").status_code == 403
+
+
+def test_where_the_policy_says_so_only_the_general_manager_approves_and_assigns_the_measures(people, now):
+    publish_p1_with(now, opened_by="gm")  # 4S 第三条: 总经理 批准预防纠正措施并指派人员进行监督
+    c = bring_to(State.HANDLING, people, now)
+    with pytest.raises(TransitionRefused, match="总经理"):
+        capa.open_action(c, actor=people["lijl"], now=now, kind="preventive", measure="增加路试复检",
+                         owner=people["sunsf"])
+    a = capa.open_action(c, actor=people["zhangzong"], now=now, kind="preventive", measure="增加路试复检",
+                         owner=people["sunsf"], verifier=people["zhoujl"])
+    assert a.opened_by == people["zhangzong"]
