@@ -205,6 +205,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
+        "capas": c.corrective_actions.select_related("owner", "verifier"),  # 纠正预防措施 (issue 18)
     })
 
 

@@ -414,8 +414,19 @@ def _enter_stage(a: Approval, policy: Policy, chain: ApprovalChain, index: int, 
     a.fallback_at = now + stage.fallback_after.as_calendar_timedelta() if stage.fallback_after else None
     a.fallback_told_at = None
     committee = policy.approvals.committee(stage.committee) if stage.committee else None
-    names = [*(committee.members if committee else [stage.approver or ""]), *stage.fallback]
-    a.deciders = f" {' '.join(n for n in names if n)} "[:500]
+    a.deciders = _names(committee.members if committee else [stage.approver or ""])
+
+
+def _names(names: list[str]) -> str:
+    """``deciders`` as stored: names with a space either side, so a LIKE finds each exactly."""
+    return f" {' '.join(n for n in names if n)} "[:500]
+
+
+def open_to_fallback(a: Approval, fallback: list[str]) -> None:
+    """The stage's fallback may decide now (absent or late approver): they find it in their inbox."""
+    missing = [n for n in fallback if f" {n} " not in a.deciders]
+    if missing:
+        a.deciders = _names([*a.deciders.split(), *missing])
 
 
 def _apply_granted(r: Approval, k: Complaint, policy: Policy, *, actor: Staff, now: datetime) -> Any:
@@ -653,6 +664,15 @@ def mark_absent(person: Staff, *, actor: Staff, now: datetime, starts_at: dateti
 
     absence = ApproverAbsence.objects.create(staff=person, starts_at=starts_at or now, ends_at=ends_at,
                                              reason=reason[:200], marked_by=actor, marked_at=now)
+    # Stages waiting for this person alone go to their fallback now (the inbox shows them there).
+    for a in Approval.objects.filter(state=Approval.State.PENDING).exclude(chain="").select_related(
+            "complaint__policy_version", "complaint__department"):
+        policy = policy_of(a.complaint.policy_version)
+        if lifecycle.fallback_active(a, a.complaint, policy, starts_at or now):
+            before = a.deciders
+            open_to_fallback(a, lifecycle.approval_stage(a, policy)[2])
+            if a.deciders != before:
+                a.save(update_fields=["deciders"])
     audit.record("workflow.approver_absent", actor=actor, now=now, target=("staff", person.pk),
            data={"starts_at": (starts_at or now).isoformat(), "ends_at": ends_at.isoformat() if ends_at else None})
     return absence

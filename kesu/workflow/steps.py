@@ -12,7 +12,7 @@ to both surfaces.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class Ctx:
     policy: Policy
     actor: Staff
     now: datetime
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)  # choices read once per page
 
 
 Choices = Callable[[Ctx], list[tuple[str, str]]]
@@ -83,12 +84,17 @@ class Step:
 # --- choices ----------------------------------------------------------------------------------------
 
 def _departments(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(d.code, d.name) for d in Department.objects.filter(is_active=True).order_by("code")]
+    if "departments" not in ctx.cache:  # several inputs name a department (transfer, help, responsible)
+        active = Department.objects.filter(is_active=True).order_by("code")
+        ctx.cache["departments"] = [(d.code, d.name) for d in active]
+    return list(ctx.cache["departments"])
 
 
 def _staff(ctx: Ctx) -> list[tuple[str, str]]:
-    people = Staff.objects.filter(is_active=True).exclude(password__startswith="!")  # not the channels' accounts
-    return [(s.username, s.display_name or s.username) for s in people.order_by("username")]
+    if "staff" not in ctx.cache:  # several inputs name a person (responsible, reward, CAPA owner and verifier)
+        people = Staff.objects.filter(is_active=True).exclude(password__startswith="!")  # not the channels' accounts
+        ctx.cache["staff"] = [(s.username, s.display_name or s.username) for s in people.order_by("username")]
+    return list(ctx.cache["staff"])
 
 
 def _levels(ctx: Ctx) -> list[tuple[str, str]]:

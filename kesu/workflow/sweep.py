@@ -157,7 +157,7 @@ def _capa_overdue(pk: int, complaint_id: int, now: datetime, result: OverdueResu
 
 
 def _fallback(pk: int, complaint_id: int, now: datetime, result: OverdueResult) -> None:
-    from kesu.workflow.services import _what
+    from kesu.workflow.services import _what, open_to_fallback
 
     with transaction.atomic():
         c = Complaint.objects.select_for_update(of=("self",)).select_related("policy_version").get(pk=complaint_id)
@@ -168,6 +168,8 @@ def _fallback(pk: int, complaint_id: int, now: datetime, result: OverdueResult) 
         a = Approval.objects.get(pk=pk)
         policy = policy_of(c.policy_version)
         _approvers, _committee, fallback = approval_stage(a, policy)
+        open_to_fallback(a, fallback)
+        a.save(update_fields=["deciders"])
         append_event(c, actor=None, now=now, kind="approval_fallback",
                      changes={"approval": [None, a.pk], "stage": [a.stage, a.stage]})
         c.save(update_fields=["event_seq"])

@@ -22,3 +22,18 @@ EN = {
 EN["各部分及示例见 docs/policy.md（审批流程、委员会、纠正预防措施、通报与书面回复、报告时间表）"] = (
     "Every section, with examples, is in docs/policy.md (approval chains and committees, corrective actions, "
     "required notices and written replies, report schedules)")
+EN.update({
+    # the steps' fixed choices: a written reply's means, a verdict on a measure's effect
+    "信函": "Letter",
+    "电子邮件": "E-mail",
+    "传真": "Fax",
+    "当面送达": "Handed over in person",
+    "无效，重新落实": "Not effective: carry it out again",
+    # the corrective actions among the handling records of the detail page
+    "负责人": "Owner",
+    "，监督确认人": ", supervised by",
+    "，期限": ", due",
+    "已落实，待确认效果": "carried out, awaiting verification",
+    "待落实": "to be carried out",
+    "已逾期": "overdue",
+})
