@@ -103,7 +103,7 @@ def record_done(a: CorrectiveAction, *, actor: Staff, now: datetime, note: str,
     done: list[CorrectiveAction] = []
 
     def change(k: Complaint, policy: Policy) -> None:
-        r = CorrectiveAction.objects.select_for_update().select_related("owner").get(pk=a.pk)
+        r = CorrectiveAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=a.pk)
         if r.done_at is not None or r.effective is True:
             raise KesuError("capa_not_open", field="capa", state="落实" if r.effective is None else "确认有效")
         if r.owner_id != actor.pk:
@@ -136,7 +136,7 @@ def verify(a: CorrectiveAction, *, actor: Staff, now: datetime, effective: bool,
     verified: list[CorrectiveAction] = []
 
     def change(k: Complaint, policy: Policy) -> None:
-        r = CorrectiveAction.objects.select_for_update().select_related("verifier").get(pk=a.pk)
+        r = CorrectiveAction.objects.select_for_update(of=("self",)).select_related("verifier").get(pk=a.pk)
         if r.effective is True:
             raise KesuError("capa_not_open", field="capa", state="确认有效")
         if r.done_at is None:
