@@ -19,9 +19,11 @@ from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, Validati
 from kesu.core.limits import BODY
 from kesu.core.messages import render
 
-FORBIDDEN_CODES = {"role_not_allowed", "self_approval", "not_visible", "not_assisting_department"}
+FORBIDDEN_CODES = {"role_not_allowed", "self_approval", "not_visible", "not_assisting_department",
+                   "capa_not_owner", "capa_own_verification", "capa_not_verifier"}
 CONFLICT_CODES = {"transition_not_allowed", "guard_failed", "approval_not_pending", "not_finance_stage",
-                  "assist_answered", "no_pending_transfer", "top_level"}
+                  "assist_answered", "no_pending_transfer", "top_level", "already_voted", "capa_not_open",
+                  "capa_not_done"}
 
 
 class BodyRefused(exceptions.APIException):

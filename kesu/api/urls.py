@@ -11,4 +11,5 @@ urlpatterns = [
     path("v1/complaints/<str:number>/", views.ComplaintDetail.as_view(), name="complaint"),
     path("v1/complaints/<str:number>/actions/", views.ActionList.as_view(), name="actions"),
     path("v1/complaints/<str:number>/actions/<str:action>/", views.ActionRun.as_view(), name="action"),
+    path("v1/capa/", views.CapaReport.as_view(), name="capa"),
 ]

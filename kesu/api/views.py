@@ -38,7 +38,7 @@ from kesu.api.serializers import (
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import get_visible, searchable, visible_complaints
-from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import ActorFacts
 from kesu.core.limits import load_json
 from kesu.core.messages import render
@@ -369,3 +369,24 @@ class ActionRun(View):
             return Response({"number": c.number, "status": c.status, "version": c.version}, status=200)
         return Response(ComplaintDetailSerializer(c, context={"lang": _lang(), "sees_personal_data": _sees(
             _staff(request), now)}).data)
+
+
+class CapaReport(View):
+    """纠正预防措施报告 (issue 18): per department, of the complaints the caller may see."""
+
+    @extend_schema(operation_id="capa_report", responses={200: OpenApiResponse(description="rows per department"),
+                                                          **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        from kesu.core.access import may_open
+        from kesu.workflow.capa import capa_report
+
+        now = timezone.now()
+        staff = _staff(request)
+        if not may_open("reports", roles_of(staff), manages=bool(managed_department_ids(staff, now))):
+            raise TransitionRefused("role_not_allowed", action="纠正预防措施报告",
+                                    roles="客服部经理、总经理、稽核、部门经理")
+        rows = capa_report(now, complaints=visible_complaints(staff, now))
+        return Response({"departments": [
+            {"department": r.department, "open": r.open, "overdue": r.overdue,
+             "awaiting_verification": r.awaiting_verification, "verified": r.verified, "reopened": r.reopened,
+             "overdue_complaints": r.numbers} for r in rows]})

@@ -55,7 +55,8 @@ EVENT_FIELDS = ("complaint_id", "seq", "at", "actor_id", "kind", "from_status", 
 # ``record.saved`` with the digest of all its columns; a row changed, inserted or deleted by SQL
 # no longer matches its newest entry.
 RECORDS = ("workflow.transfer", "workflow.assistrequest", "workflow.investigationreport", "workflow.approval",
-           "workflow.reward", "clocks.penaltyentry", "clocks.extensionrequest")
+           "workflow.reward", "workflow.approvalvote", "workflow.correctiveaction", "clocks.penaltyentry",
+           "clocks.extensionrequest")
 # Privacy steps after which verify accepts a redaction of a case's earlier events and records.
 REDACTING_STEPS = frozenset({"retention_anonymised", "customer_erased"})
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kesu import tasks
@@ -629,6 +630,7 @@ def actor_facts(staff: Staff, complaint: Complaint, now: datetime, *,
         is_owner=complaint.owner_id == staff.pk,
         is_receiver=complaint.receiver_id == staff.pk,
         department_ids=s.managed | s.members,
+        login=staff.username,
     )
 
 
@@ -636,6 +638,8 @@ def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
     steps = {"sign_off": policy.workflow.sign_off, "archive": policy.workflow.archive,
              "objection_reviewer": policy.follow_up.objection_reviewer,
              "extension_approver": policy.workflow.extension_approver}
+    if policy.capa.opened_by:
+        steps["capa_opener"] = policy.capa.opened_by
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
     return rules.WorkflowRoles(steps)
@@ -669,6 +673,17 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: dateti
         if c.level in policy.handling.investigation_levels:
             reports = c.investigations.all() if since is None else c.investigations.filter(written_at__gte=since)
             investigation_missing = not reports.exists()
+    acceptance_missing = False
+    required_missing: frozenset[tuple[str, str]] = frozenset()
+    capa_unsettled = False
+    if c.pk and status in (State.CLASSIFIED, State.HANDLING, State.SOLUTION_AGREED, State.SATISFIED):
+        trail = policy.category_trail(c.category)
+        if status == State.CLASSIFIED and policy.approvals.chain_for("acceptance", c.level, trail):
+            acceptance_missing = not c.approvals.filter(kind="acceptance", state="approved").exists()
+        required_missing = _required_missing(c, policy, status, trail)
+        if status == State.SATISFIED and c.level in policy.capa.required_levels:
+            actions = list(c.corrective_actions.values_list("effective", flat=True))
+            capa_unsettled = not actions or not all(e is True for e in actions)
     facts = rules.Facts(
         status=status, level=c.level or None, category=c.category or None, validity=c.validity or None,
         department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
@@ -676,9 +691,85 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: dateti
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
         pending_transfer=pending_transfer,
         objection_window_over=_objection_window_over(c, policy, now),
+        acceptance_missing=acceptance_missing, required_missing=required_missing, capa_unsettled=capa_unsettled,
         **_unit_facts(c.unit_id),
     )
-    return _with_records(c, facts) if records and c.pk else facts
+    return _with_records(c, facts, policy, now) if records and c.pk else facts
+
+
+# The step each required step must come before, by the state in which that step is taken.
+_BEFORE_FROM = {"agree_solution": State.HANDLING, "return_result": State.SOLUTION_AGREED, "sign_off": State.SATISFIED}
+
+
+def _required_missing(c: Complaint, policy: Policy, status: State, trail: list[str]) -> frozenset[tuple[str, str]]:
+    """Issue 18: the steps the policy requires of this complaint (通报相关管理部门, 书面回复) that are
+    not yet on its timeline, with the step they must come before — read only in that step's state."""
+    out = set()
+    for step, rule in (("external_notified", policy.handling.external_notice),
+                       ("written_reply", policy.handling.written_reply)):
+        if rule is None or _BEFORE_FROM[rule.before] != status or not rule.applies(c.level, trail):
+            continue
+        if not c.events.filter(kind=step).exists():
+            out.add((step, rule.before))
+    return frozenset(out)
+
+
+def holders_of(name: str, c: Complaint, now: datetime) -> list[Staff]:
+    """Who a policy's approver name stands for on this complaint: ``person:<login>``, the manager of
+    the complaint's department (and an acting deputy) for ``dept_manager``, else the role's holders."""
+    from kesu.clocks.people import with_role
+    from kesu.org.models import DeputyDesignation
+
+    if name.startswith(rules.PERSON):
+        return list(Staff.objects.filter(username=name[len(rules.PERSON):], is_active=True))
+    if name == rules.DEPT_MANAGER:
+        d = c.department
+        if d is None:
+            return []
+        people = [d.manager] if d.manager else []
+        return people + [x.deputy for x in DeputyDesignation.objects.filter(
+            DeputyDesignation.active_q(now), department=d).select_related("deputy")]
+    return list(with_role(name))
+
+
+def approval_stage(a: Any, policy: Policy) -> tuple[list[str], Any, list[str]]:
+    """(approvers, committee or None, fallback) of the stage deciding approval ``a`` now: its chain's
+    current stage (policy.approvals.chains), or the one approver it was put to."""
+    chain = next((ch for ch in policy.approvals.chains if ch.code == a.chain), None) if a.chain else None
+    if chain is None or a.stage >= len(chain.stages):
+        return [a.approver_role], None, []
+    stage = chain.stages[a.stage]
+    if stage.committee:
+        committee = policy.approvals.committee(stage.committee)
+        return list(committee.members) if committee else [], committee, list(stage.fallback)
+    return [stage.approver or a.approver_role], None, list(stage.fallback)
+
+
+def fallback_active(a: Any, c: Complaint, policy: Policy, now: datetime | None) -> bool:
+    """The stage's fallback may decide: its time has come (fallback_after), or every person the
+    stage names (but the requester) is marked absent (分管合伙人不在) — or there is nobody else at all."""
+    approvers, _committee, fallback = approval_stage(a, policy)
+    if not fallback or now is None:
+        return False
+    if a.fallback_at is not None and now >= a.fallback_at:
+        return True
+    # the requester is no one to wait for: nobody decides their own request
+    people = [p for name in approvers for p in holders_of(name, c, now) if p.pk != a.requested_by_id]
+    if not people:
+        return True
+    absent = set(Staff.objects.filter(pk__in=[p.pk for p in people], absences__starts_at__lte=now).filter(
+        Q(absences__ends_at__isnull=True) | Q(absences__ends_at__gt=now)).values_list("pk", flat=True))
+    return all(p.pk in absent for p in people)
+
+
+def approval_deciders(a: Any, c: Complaint, policy: Policy, now: datetime | None) -> frozenset[str]:
+    """Who may decide approval ``a`` now: the stage's approver or committee members, and its fallback
+    once that applies (role codes and ``person:<login>``)."""
+    approvers, _committee, fallback = approval_stage(a, policy)
+    out = set(approvers)
+    if fallback and fallback_active(a, c, policy, now):
+        out |= set(fallback)
+    return frozenset(out)
 
 
 def _unit_facts(unit_id: int | None) -> dict[str, bool]:
@@ -699,14 +790,18 @@ def _objection_window_over(c: Complaint, policy: Policy, now: datetime | None) -
     return rules.objection_window_over(closed_at, now, policy.follow_up.objection_within.as_calendar_timedelta())
 
 
-def _with_records(c: Complaint, facts: rules.Facts) -> rules.Facts:
+def _with_records(c: Complaint, facts: rules.Facts, policy: Policy, now: datetime | None) -> rules.Facts:
     from kesu.clocks.models import ExtensionRequest, PenaltyEntry
 
     clocks = list(c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True).values_list("paused_at",
                                                                                                    flat=True))
-    waiting = list(c.approvals.filter(state="pending").values_list("approver_role", "requested_by_id"))
+    waiting = [(role, a.requested_by_id) for a in c.approvals.filter(state="pending")
+               for role in approval_deciders(a, c, policy, now)]
+    capas = list(c.corrective_actions.exclude(effective=True).values_list("owner_id", "done_at"))
     return replace(
         facts, records_loaded=True,
+        capa_owners=frozenset(owner for owner, done in capas if done is None),
+        capa_awaiting_verification=any(done is not None for _owner, done in capas),
         running_clock=any(p is None for p in clocks), paused_clock=any(p is not None for p in clocks),
         pending_extension=ExtensionRequest.objects.filter(complaint=c, state="pending").exists(),
         approver_roles=frozenset(r for r, _ in waiting), approval_requesters=frozenset(b for _, b in waiting),

@@ -41,6 +41,12 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     mine = department_ids_of(staff, now)
     personal = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
         complaint_id=OuterRef("pk"), department_id__in=mine)))
+    # Issue 18: the owner and the supervisor of a corrective action, and a person an approval stage
+    # names by login (a partner of the partners' meeting), see the case they act on.
+    personal |= Q(Exists(_record("CorrectiveAction").filter(Q(owner=staff) | Q(verifier=staff),
+                                                        complaint_id=OuterRef("pk"))))
+    personal |= Q(Exists(_record("Approval").filter(state="pending", deciders__contains=f" person:{staff.username} ",
+                                                complaint_id=OuterRef("pk"))))
     if sees_all(roles):
         return Complaint.objects.filter(Q(unit_id__in=sorted(scope or ())) | personal)
     seen = Q()
@@ -65,6 +71,10 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
 
 def _finance_reviewed() -> QuerySet[Any]:
     return apps.get_model("workflow", "Approval").objects.filter(finance_review=True)  # type: ignore[no-any-return]
+
+
+def _record(model: str) -> QuerySet[Any]:
+    return apps.get_model("workflow", model).objects.all()  # type: ignore[no-any-return]
 
 
 def _assists() -> QuerySet[Any]:

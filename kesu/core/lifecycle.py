@@ -65,6 +65,7 @@ OWNER = "owner"
 RECEIVER = "receiver"
 ANYONE = "anyone"  # anyone who may see the complaint (visibility is checked by the kernel)
 DEPT_MANAGER = Role.DEPT_MANAGER.value
+PERSON = "person:"  # an approver or committee member named by login (person:zhangls)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,14 @@ class Facts:
     # F16: the case's business unit has a unit above it / units below it (routing up and back down)
     unit_above: bool = False
     units_below: bool = False
+    # Issue 18: the supervisor's ruling that the complaint is accepted (呈报上级主管裁定是否受理) is
+    # still missing; the steps the policy requires (通报, 书面回复) not yet taken, as (step, before);
+    # corrective actions the policy wants opened and verified before sign-off.
+    acceptance_missing: bool = False
+    required_missing: frozenset[tuple[str, str]] = frozenset()
+    capa_unsettled: bool = False
+    capa_owners: frozenset[int] = frozenset()  # owners of the corrective actions not yet carried out
+    capa_awaiting_verification: bool = False
 
 
 def objection_window_over(closed_at: datetime | None, now: datetime, within: timedelta) -> bool:
@@ -118,10 +127,13 @@ class ActorFacts:
     is_owner: bool = False
     is_receiver: bool = False
     department_ids: frozenset[int] = frozenset()  # member of, or managing (also as deputy)
+    login: str = ""  # for approvers and committee members named ``person:<login>``
 
     def plays(self, role: str) -> bool:
         if role == ANYONE:
             return True
+        if role.startswith(PERSON):
+            return bool(self.login) and role[len(PERSON):] == self.login
         if role == DEPT_MANAGER:
             return self.manages_department
         if role == OWNER:
@@ -189,6 +201,26 @@ def _objection_in_time(f: Facts, c: Change) -> str | None:
     return "已超过制度规定的提出异议期限" if f.objection_window_over else None
 
 
+def _acceptance_ruled(f: Facts, c: Change) -> str | None:
+    return "须先呈报上级主管裁定是否受理" if f.acceptance_missing else None
+
+
+REQUIRED_STEP_NAMES = {"external_notified": "通报相关管理部门", "written_reply": "书面回复"}
+
+
+def _required_before(action: str) -> Guard:
+    def guard(f: Facts, c: Change) -> str | None:
+        missing = sorted(step for step, before in f.required_missing if before == action)
+        if missing:
+            return f"本制度要求先{'、'.join(REQUIRED_STEP_NAMES[m] for m in missing)}"
+        return None
+    return guard
+
+
+def _capa_settled(f: Facts, c: Change) -> str | None:
+    return "本级别须制定纠正预防措施并确认其效果" if f.capa_unsettled else None
+
+
 def _review_done_or_skipped(f: Facts, c: Change) -> str | None:
     if f.status == State.SIGNED_OFF and f.has_review_step:
         return "须先经总经理审阅"
@@ -224,21 +256,24 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("answer_invalid", frozenset({_S.CLASSIFIED}), _S.INVALID_ANSWERED,
                _CS, guards=(_not_valid,), needs_reason=True, label=("答复非有效投诉", "Answer as not valid")),
     Transition("assign", frozenset({_S.CLASSIFIED, _S.ASSIGNED, _S.REOPENED}), _S.ASSIGNED,
-               (*_CS, DEPT_MANAGER, RECEIVER), guards=(_valid, _has_department, _recusal),
+               (*_CS, DEPT_MANAGER, RECEIVER), guards=(_valid, _has_department, _recusal, _acceptance_ruled),
                label=("分派", "Assign")),
     Transition("accept", frozenset({_S.ASSIGNED, _S.REOPENED}), _S.HANDLING,
                (DEPT_MANAGER, OWNER), guards=(_recusal, _no_pending_transfer), label=("接手处理", "Accept")),
     Transition("agree_solution", frozenset({_S.HANDLING}), _S.SOLUTION_AGREED,
-               (DEPT_MANAGER, OWNER), guards=(_solution_cleared, _no_pending_transfer), needs_reason=True,
+               (DEPT_MANAGER, OWNER), guards=(_solution_cleared, _no_pending_transfer,
+                                              _required_before("agree_solution")), needs_reason=True,
                label=("达成初步协议", "Agree a solution")),
     Transition("return_result", frozenset({_S.SOLUTION_AGREED}), _S.FOLLOW_UP,
-               (DEPT_MANAGER, OWNER), needs_reason=True, label=("交回处理结果", "Return the result")),
+               (DEPT_MANAGER, OWNER), guards=(_required_before("return_result"),), needs_reason=True,
+               label=("交回处理结果", "Return the result")),
     Transition("record_satisfied", frozenset({_S.FOLLOW_UP}), _S.SATISFIED,
                _CS, needs_reason=True, label=("回访：客户满意", "Return visit: satisfied")),
     Transition("record_unsatisfied", frozenset({_S.FOLLOW_UP}), _S.REOPENED,
                _CS, needs_reason=True, label=("回访：客户不满意", "Return visit: not satisfied")),
     Transition("sign_off", frozenset({_S.SATISFIED}), _S.SIGNED_OFF,
-               (Role.CS_MANAGER.value,), policy_role="sign_off", label=("客服经理签字", "Sign off")),
+               (Role.CS_MANAGER.value,), policy_role="sign_off",
+               guards=(_required_before("sign_off"), _capa_settled), label=("客服经理签字", "Sign off")),
     Transition("review", frozenset({_S.SIGNED_OFF}), _S.REVIEWED,
                (Role.GM.value,), policy_role="review", guards=(_review_step,), label=("总经理审阅", "Review")),
     Transition("archive", frozenset({_S.SIGNED_OFF, _S.REVIEWED, _S.INVALID_ANSWERED}), _S.ARCHIVED,
@@ -353,6 +388,19 @@ def _unit_above(f: Facts, a: ActorFacts) -> str | None:
 def _units_below(f: Facts, a: ActorFacts) -> str | None:
     return None if f.units_below else "本单位没有下级单位"
 
+def _capa_for_owner(f: Facts, a: ActorFacts) -> str | None:
+    if not f.capa_owners:
+        return "没有待落实的纠正预防措施"
+    return None if a.staff_id in f.capa_owners else "只有措施负责人可以登记落实情况"
+
+
+def _acceptance_wanted(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.acceptance_missing else "本制度不要求对此投诉裁定是否受理，或已裁定受理"
+
+
+def _capa_to_verify(f: Facts, a: ActorFacts) -> str | None:
+    return None if f.capa_awaiting_verification else "没有待确认效果的纠正预防措施"
+
 
 # Steps on an open case; closed cases (signed off and after) change only through a recorded reopening.
 _HANDLEABLE = frozenset(State) - CLOSED_STATES - {State.INVALID_ANSWERED, State.MERGED}
@@ -409,6 +457,24 @@ ACTIVITIES: tuple[Activity, ...] = (
              label=("协办回复", "Give the help asked for"), available=_assist_for_actor),
     Activity("penalty_waived", frozenset(State), (Role.HR.value, Role.CS_MANAGER.value, Role.GM.value),
              needs_reason=True, label=("免除扣罚", "Waive a penalty"), available=_unwaived_penalty),
+    # Issue 18. 呈报上级主管裁定是否受理 (manufacturer 第七条): the ruling is an approval (approval_decided).
+    Activity("request_acceptance", frozenset({_S.CLASSIFIED}), (*_CS, RECEIVER, DEPT_MANAGER), needs_reason=True,
+             label=("呈报裁定是否受理", "Ask a supervisor to rule on accepting it"), available=_acceptance_wanted),
+    # 向相关管理部门通报 and 书面形式回复 (law firm), required by the policy for some levels/categories.
+    Activity("external_notified", _HANDLEABLE, (*_CS, Role.GM.value, Role.LEGAL.value, OWNER, DEPT_MANAGER),
+             needs_reason=True, label=("通报相关管理部门", "Notify the authorities")),
+    Activity("written_reply", _HANDLEABLE, (*_CS, OWNER, DEPT_MANAGER), needs_reason=True,
+             label=("书面回复", "Reply in writing")),
+    # Corrective and preventive actions (纠正预防措施): opened while the case is handled or after it is
+    # signed off, carried out by their owner and verified by someone else — closed cases too, as
+    # 执行效果跟踪和确认 outlasts the case (a record beside it, like a penalty waiver).
+    Activity("capa_opened", _HANDLEABLE | {_S.SIGNED_OFF, _S.REVIEWED},
+             (OWNER, DEPT_MANAGER, Role.CS_MANAGER.value, Role.GM.value), needs_reason=True,
+             policy_role="capa_opener", label=("制定纠正预防措施", "Open a corrective action")),
+    Activity("capa_done", frozenset(State) - {_S.MERGED}, (ANYONE,), needs_reason=True,
+             label=("登记措施落实", "Record the action carried out"), available=_capa_for_owner),
+    Activity("capa_verified", frozenset(State) - {_S.MERGED}, (ANYONE,),
+             label=("确认措施效果", "Verify the action's effect"), available=_capa_to_verify),
 )
 
 ACTIVITY_BY_ACTION: dict[str, Activity] = {a.action: a for a in ACTIVITIES}
@@ -453,6 +519,12 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "customer_erased": ("应客户请求删除个人信息", "Personal data erased at the customer's request"),
     "legal_hold_set": ("设置法律保全", "Legal hold set"),
     "legal_hold_cleared": ("解除法律保全", "Legal hold cleared"),
+    # issue 18: approval chains and committees, transfers and rewards awaiting approval, CAPA
+    "transfer_requested": ("转交待审批", "Transfer awaiting approval"),
+    "reward_requested": ("奖励待审批", "Reward awaiting approval"),
+    "approval_voted": ("委员会表决", "Committee vote"),
+    "approval_fallback": ("审批人不在或逾时未审批，转由替补审批", "Approver absent or late: the fallback may decide"),
+    "capa_overdue": ("纠正预防措施逾期未落实", "Corrective action overdue"),
 }
 
 
@@ -562,6 +634,8 @@ def available_actions(facts: Facts, actor: ActorFacts,
 
 
 def _role_name(role: str) -> str:
+    if role.startswith(PERSON):
+        return role[len(PERSON):]
     if role == OWNER:
         return "当前处理人"
     if role == RECEIVER:

@@ -183,6 +183,46 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("[Kesu] yearly report {start} to {end}",
          "{received} received; resolution {resolution}; satisfied {satisfaction}. /reports/?start={start}&end={end}"),
     ),
+    # issue 18: corrective and preventive actions (CAPA), an approval's fallback, the CAPA report
+    "capa_assigned": (
+        ("【客诉】投诉 {number} 纠正预防措施待您落实", "请于 {due} 前落实投诉 {number} 的措施：{measure}"),
+        ("[Kesu] {number}: a corrective action for you", "Carry out by {due} on complaint {number}: {measure}"),
+    ),
+    "capa_supervise": (
+        ("【客诉】投诉 {number} 纠正预防措施请您监督", "{owner} 须于 {due} 前落实投诉 {number} 的措施：{measure}。"
+                                          "落实后请确认效果。"),
+        ("[Kesu] {number}: supervise a corrective action", "{owner} is to carry out by {due} on complaint {number}: "
+                                                            "{measure}. Verify its effect once done."),
+    ),
+    "capa_to_verify": (
+        ("【客诉】投诉 {number} 纠正预防措施待确认效果",
+         "{owner} 已落实投诉 {number} 的措施「{measure}」：{note}。请确认效果。"),
+        ("[Kesu] {number}: verify a corrective action", "{owner} carried out '{measure}' on complaint {number}: "
+                                                         "{note}. Please verify its effect."),
+    ),
+    "capa_due_soon": (
+        ("【客诉】投诉 {number} 纠正预防措施即将到期",
+         "投诉 {number} 的措施「{measure}」将于 {due} 到期，请及时落实。"),
+        ("[Kesu] {number}: corrective action nearly due",
+         "'{measure}' on complaint {number} is due at {due}."),
+    ),
+    "capa_overdue": (
+        ("【客诉】投诉 {number} 纠正预防措施逾期", "{owner} 未在 {due} 前落实投诉 {number} 的措施：{measure}。"),
+        ("[Kesu] {number}: corrective action overdue", "{owner} did not carry out '{measure}' on complaint {number} "
+                                                       "by {due}."),
+    ),
+    "approval_fallback": (
+        ("【客诉】投诉 {number} 待您替补审批", "投诉 {number} 的{what}审批（{threshold}）审批人不在或逾时未审批，"
+                                     "现由您审批：{plan}"),
+        ("[Kesu] {number}: approval falls to you", "The approver of {what} on {number} ({threshold}) is absent or "
+                                                   "late; you may decide it now: {plan}"),
+    ),
+    "report_capa": (
+        ("【客诉】纠正预防措施报告 {end}", "未落实 {open} 项（其中逾期 {overdue} 项），待确认效果 {waiting} 项，"
+                                   "已确认有效 {verified} 项。详见 /reports/capa/"),
+        ("[Kesu] corrective actions report {end}", "{open} open ({overdue} overdue), {waiting} awaiting "
+                                                   "verification, {verified} verified. /reports/capa/"),
+    ),
     "sweep_error": (
         ("【客诉】后台任务遇到错误数据", "{what} 处理第 {id} 条记录时出错：{error}。其余记录已继续处理。"),
         ("[Kesu] background task met a broken row", "{what} failed on row {id}: {error}. The rest carried on."),

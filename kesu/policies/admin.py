@@ -21,6 +21,7 @@ class PolicyVersionForm(forms.ModelForm):
     source_text = forms.CharField(
         label=_lazy("制度文件（YAML）"),
         widget=forms.Textarea(attrs={"rows": 40, "cols": 110, "style": "font-family:monospace"}),
+        help_text=_lazy("各部分及示例见 docs/policy.md（审批流程、委员会、纠正预防措施、通报与书面回复、报告时间表）"),
     )
     upload = forms.FileField(label=_lazy("或导入制度文件"), required=False,
                              help_text=_lazy("上传 .yaml 文件，将替换上面的内容"))

@@ -6,4 +6,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report, name="report"),
     path("complaints/", views.complaints_behind, name="behind"),
+    path("capa/", views.capa, name="capa"),
 ]

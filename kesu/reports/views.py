@@ -300,3 +300,19 @@ def _code_for(dimension: str, value: str) -> str:
     if dimension == "channel":
         return next((code for code, names in CHANNELS.items() if value in names), value)
     return value
+
+
+@login_required
+def capa(request: HttpRequest) -> HttpResponse:
+    """纠正预防措施报告 (issue 18): open, overdue, awaiting verification and verified corrective
+    actions per department, of the complaints the reader may see (a manager: their departments')."""
+    from kesu.complaints.selectors import visible_complaints
+    from kesu.workflow.capa import capa_report
+
+    staff: Staff = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    roles = roles_of(staff)
+    if not may_open("reports", roles, manages=bool(managed_department_ids(staff, now))):
+        raise PermissionDenied(_("纠正预防措施报告仅限客服部经理、总经理、稽核与部门经理查看"))
+    rows = capa_report(now, complaints=visible_complaints(staff, now))
+    return render(request, "reports/capa.html", {"rows": rows})

@@ -18,7 +18,10 @@ from kesu.workflow.steps import Ctx, Input, Step, category_choices
 # The registry's fixed choices, as it words them; their English is in the catalogue.
 FIXED_CHOICES = (_lazy("同意"), _lazy("驳回"), _lazy("成立"), _lazy("不成立"), _lazy("处理方案"), _lazy("补偿"),
                  _lazy("客户"), _lazy("员工"), _lazy("积分"), _lazy("优惠券"), _lazy("礼品"), _lazy("现金"),
-                 _lazy("通报表扬"), _lazy("奖金"), _lazy("暂停计时（至恢复）"), _lazy("延长时限"))
+                 _lazy("通报表扬"), _lazy("奖金"), _lazy("暂停计时（至恢复）"), _lazy("延长时限"),
+                 # issue 18: the unattributable cost, a written reply's means, CAPA kinds and verdicts
+                 _lazy("是"), _lazy("否"), _lazy("信函"), _lazy("电子邮件"), _lazy("传真"), _lazy("当面送达"),
+                 _lazy("纠正措施"), _lazy("预防措施"), _lazy("有效"), _lazy("无效，重新落实"))
 
 
 def _shown(i: Input, ctx: Ctx, choices: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:

@@ -210,6 +210,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "unit_name": _unit_name(c.unit_id, lang),
         # issue 16: the crisis team, who acknowledged, the crisis's timeline — for those it concerns
         "crisis": crisis_view(c.pk, reader=staff, now=now, lang=lang),
+        "capas": c.corrective_actions.select_related("owner", "verifier"),  # 纠正预防措施 (issue 18)
     })
 
 

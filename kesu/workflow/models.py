@@ -101,6 +101,9 @@ class Approval(models.Model):
     class Kind(models.TextChoices):
         SOLUTION = "solution", _("处理方案")
         COMPENSATION = "compensation", _("补偿")
+        TRANSFER = "transfer", _("转交")
+        ACCEPTANCE = "acceptance", _("受理裁定")
+        REWARD = "reward", _("奖励")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审批")
@@ -116,7 +119,7 @@ class Approval(models.Model):
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
     charge_to = models.ForeignKey(Department, verbose_name="费用承担部门", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    approver_role = models.CharField("审批角色", max_length=20)
+    approver_role = models.CharField("审批角色", max_length=90)  # a role, person:<login> or committee:<code>
     threshold_label = models.CharField("审批档", max_length=60, blank=True)
     special = models.BooleanField("专案呈核", default=False)
     finance_review = models.BooleanField("须财务审核", default=False)
@@ -129,10 +132,26 @@ class Approval(models.Model):
     finance_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     finance_at = models.DateTimeField("财务审核时间", null=True, blank=True)
     finance_note = models.TextField("财务意见", blank=True)
+    # Issue 18: a chain of approvers (policy.approvals.chains) — the stage deciding now, when it began,
+    # from when its fallback may decide (分管合伙人不在 → 主任或其他合伙人) and when they were told; what
+    # the approval does once granted (a transfer's department, a reward's form); a cost no department
+    # can be charged with (无法明确归属部门者，以专案呈报).
+    chain = models.CharField("审批流程", max_length=40, blank=True, default="", db_default="")
+    stage = models.PositiveSmallIntegerField("审批环节", default=0, db_default=0)
+    stage_started_at = models.DateTimeField("本环节开始", null=True, blank=True)
+    fallback_at = models.DateTimeField("替补审批起始", null=True, blank=True)
+    fallback_told_at = models.DateTimeField("已通知替补审批人", null=True, blank=True)
+    payload = models.JSONField("批准后执行", default=dict, blank=True, null=True)
+    # who the stage names, space-separated with a space either side (" person:hehuo1 gm "): people named
+    # by login see the case and find it in their approvals inbox, as holders of a role do already
+    deciders = models.CharField("本环节审批人", max_length=500, blank=True, default="", db_default="")
+    unattributable = models.BooleanField("费用无法明确归属部门", default=False, db_default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "审批"
         ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["fallback_at"], name="approval_fallback_due",
+                                condition=Q(state="pending", fallback_told_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.state}"
@@ -161,3 +180,88 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.to} {self.form}"
+
+
+class ApprovalVote(models.Model):
+    """One committee member's vote on one stage of an approval (合伙人会议, 人评会)."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.PROTECT, related_name="votes")
+    stage = models.PositiveSmallIntegerField("审批环节")
+    voter = models.ForeignKey(STAFF, verbose_name="表决人", on_delete=models.PROTECT, related_name="+")
+    approve = models.BooleanField("赞成")
+    note = models.TextField("意见", blank=True)
+    at = models.DateTimeField("表决时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "委员会表决"
+        constraints = [models.UniqueConstraint(fields=["approval", "stage", "voter"], name="uniq_approval_vote")]
+
+    def __str__(self) -> str:
+        return f"{self.approval_id}/{self.stage} {self.voter_id} {'+' if self.approve else '-'}"
+
+
+class ApproverAbsence(models.Model):
+    """A person marked absent (不在岗) for approvals: while it holds, a stage they would decide goes
+    to the stage's fallback (分管合伙人不在，则由主任或其他合伙人处理)."""
+
+    staff = models.ForeignKey(STAFF, verbose_name="审批人", on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField("起始")
+    ends_at = models.DateTimeField("截止", null=True, blank=True)
+    reason = models.CharField("原因", max_length=200, blank=True)
+    marked_by = models.ForeignKey(STAFF, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审批人不在岗"
+        indexes = [models.Index(fields=["staff", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} 不在岗"
+
+    @staticmethod
+    def active_q(now: object) -> Q:
+        return Q(starts_at__lte=now) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class CorrectiveAction(models.Model):
+    """纠正预防措施 (CAPA): a measure with an owner and a due date on the owner's department's working
+    calendar, carried out by the owner and its effect verified by someone else (4S: 总经理批准预防纠正
+    措施并指派人员进行监督; manufacturer: 执行效果跟踪和确认). Not effective → open again, due anew."""
+
+    class Kind(models.TextChoices):
+        CORRECTIVE = "corrective", _("纠正措施")
+        PREVENTIVE = "preventive", _("预防措施")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="corrective_actions")
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    measure = models.TextField("措施内容")
+    owner = models.ForeignKey(STAFF, verbose_name="负责人", on_delete=models.PROTECT, related_name="capa_owned")
+    department = models.ForeignKey(Department, verbose_name="负责部门", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    verifier = models.ForeignKey(STAFF, verbose_name="监督确认人", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="capa_verifying")
+    due_at = models.DateTimeField("完成期限")
+    opened_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField("制定时间")
+    rounds = models.PositiveSmallIntegerField("轮次", default=1)
+    done_at = models.DateTimeField("落实时间", null=True, blank=True)
+    done_note = models.TextField("落实情况", blank=True)
+    verified_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField("效果确认时间", null=True, blank=True)
+    effective = models.BooleanField("措施有效", null=True, blank=True)
+    verification_note = models.TextField("效果确认意见", blank=True)
+    warn_at = models.DateTimeField("提醒时间", null=True, blank=True)
+    warned_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
+    overdue_at = models.DateTimeField("逾期上报时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "纠正预防措施"
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["due_at"], name="capa_open_due", condition=Q(done_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.measure[:20]}"
+
+    @property
+    def settled(self) -> bool:
+        return self.effective is True

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kesu.clocks.models import ExtensionRequest
 from kesu.core.roles import Role
 from kesu.org.models import Staff
 from kesu.org.services import managed_department_ids, roles_of
-from kesu.workflow.models import Approval
+from kesu.workflow.models import Approval, ApprovalVote
 
 
 def approvals_waiting_for(staff: Staff, now: datetime) -> QuerySet[Approval]:
@@ -22,7 +22,16 @@ def approvals_waiting_for(staff: Staff, now: datetime) -> QuerySet[Approval]:
         q |= Q(state=Approval.State.PENDING, approver_role=Role.DEPT_MANAGER, complaint__department_id__in=managed)
     if Role.FINANCE in roles:
         q |= Q(state=Approval.State.FINANCE)
-    return (Approval.objects.filter(q).exclude(requested_by=staff)
+    # Issue 18: a chain's stage names people by login, committees and (once it applies) the fallback,
+    # kept in ``deciders``; a committee member who has voted on this stage has nothing left to decide.
+    pending = Q(state=Approval.State.PENDING)
+    q |= pending & Q(deciders__contains=f" person:{staff.username} ")
+    for role in roles - {Role.DEPT_MANAGER}:
+        q |= pending & Q(deciders__contains=f" {role} ")
+    if managed:
+        q |= pending & Q(deciders__contains=f" {Role.DEPT_MANAGER} ", complaint__department_id__in=managed)
+    voted = ApprovalVote.objects.filter(approval_id=OuterRef("pk"), stage=OuterRef("stage"), voter=staff)
+    return (Approval.objects.filter(q).exclude(requested_by=staff).exclude(Exists(voted))
             .select_related("complaint", "requested_by", "charge_to").order_by("requested_at", "pk"))
 
 
@@ -35,3 +44,4 @@ def extensions_waiting_for(staff: Staff) -> QuerySet[ExtensionRequest]:
 
     keep = [r.pk for r in pending if policy_of(r.complaint.policy_version).workflow.extension_approver in roles]
     return pending.filter(pk__in=keep)
+

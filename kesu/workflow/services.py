@@ -26,16 +26,27 @@ from kesu.clocks.people import with_role
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
+from kesu.core.approvals import approver_name, committee_decides
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.policy import Duration, Policy
-from kesu.core.roles import Role, role_label
+from kesu.core.policy.model import ApprovalChain
+from kesu.core.roles import Role
 from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import managed_department_ids, member_department_ids
-from kesu.workflow.models import Approval, AssistRequest, InvestigationReport, Reward, Transfer
+from kesu.policies.services import policy_of
+from kesu.workflow.models import (
+    Approval,
+    ApprovalVote,
+    ApproverAbsence,
+    AssistRequest,
+    InvestigationReport,
+    Reward,
+    Transfer,
+)
 
 
 def _when(at: datetime) -> str:
@@ -73,11 +84,13 @@ def _managers(department: Department | None, now: datetime) -> list[Staff]:
 
 @transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Department | str | int | None, reason: str,
-             to_owner: Staff | None = None, expected_version: int | None = None) -> Transfer:
+             to_owner: Staff | None = None, expected_version: int | None = None) -> Transfer | Approval:
     """Hand the case to another department; its manager (or deputy) must acknowledge it within the
-    policy's time, or the policy's escalation role is told."""
+    policy's time, or the policy's escalation role is told. Where the policy puts transfers to an
+    approval chain (喜临门: 经总经理审批后转交), the transfer waits for it: an approval is returned,
+    and the case moves when the chain grants it."""
     department = _department(to_department)
-    made: list[Transfer] = []
+    made: list[Transfer | Approval] = []
 
     def change(k: Complaint, policy: Policy) -> None:
         if k.department_id == department.pk:
@@ -85,20 +98,46 @@ def transfer(c: Complaint, *, actor: Staff, now: datetime, to_department: Depart
         owner = to_owner or lifecycle.default_owner(department, k.complained_staff_id, now)
         if owner is not None and owner.pk == k.complained_staff_id:
             raise KesuError("recusal", field="owner", person=owner.display_name or owner.username)
-        due = calendar_for(department.pk).add(now, policy.handling.transfer_acknowledge_within, "calendar").due
-        made.append(Transfer.objects.create(
-            complaint=k, from_department=k.department, to_department=department, from_owner=k.owner, to_owner=owner,
-            reason=reason, requested_by=actor, requested_at=now, acknowledge_due_at=due))
-        k.department, k.owner = department, owner
+        chain = policy.approvals.chain_for("transfer", k.level, policy.category_trail(k.category))
+        if chain is not None:
+            approval = Approval(complaint=k, kind=Approval.Kind.TRANSFER, plan=reason, requested_by=actor,
+                                requested_at=now, threshold_label=chain.name[:60],
+                                payload={"department": department.pk, "owner": owner.pk if owner else None})
+            _enter_stage(approval, policy, chain, 0, now)
+            approval.save()
+            made.append(approval)
+            return
+        made.append(_move(k, policy, department, owner, actor=actor, reason=reason, now=now))
 
     k = lifecycle.perform_activity(c, "transfer", actor=actor, now=now, reason=reason,
-                                   expected_version=expected_version, change=change)
-    t = made[0]
+                                   expected_version=expected_version, change=change,
+                                   event=lambda: "transfer_requested" if isinstance(made[0], Approval) else "transfer",
+                                   extra=lambda: {"department": [None, department.name]}
+                                   if isinstance(made[0], Approval) else {})
+    if isinstance(made[0], Approval):
+        _tell_deciders(k, made[0], now)
+        return made[0]
+    _tell_transfer(k, made[0], actor, now)
+    return made[0]
+
+
+def _move(k: Complaint, policy: Policy, department: Department, owner: Staff | None, *, actor: Staff, reason: str,
+          now: datetime) -> Transfer:
+    """The transfer itself: the 转交处理联系单 written and the case with the new department and owner."""
+    due = calendar_for(department.pk).add(now, policy.handling.transfer_acknowledge_within, "calendar").due
+    t = Transfer.objects.create(
+        complaint=k, from_department=k.department, to_department=department, from_owner=k.owner, to_owner=owner,
+        reason=reason, requested_by=actor, requested_at=now, acknowledge_due_at=due)
+    k.department, k.owner = department, owner
+    return t
+
+
+def _tell_transfer(k: Complaint, t: Transfer, actor: Staff, now: datetime) -> None:
+    department = t.to_department
     recipients = [t.to_owner, *_managers(department, now)]
     notify(recipients=recipients, kind="transfer_sent", now=now, complaint=k,
            params={"number": k.number, "sender": actor.display_name or actor.username, "department": department.name,
-                   "reason": reason, "due": _when(t.acknowledge_due_at)}, dedupe_key=f"transfer_sent:{t.pk}")
-    return t
+                   "reason": t.reason, "due": _when(t.acknowledge_due_at)}, dedupe_key=f"transfer_sent:{t.pk}")
 
 
 def acknowledge_transfer(c: Complaint, *, actor: Staff, now: datetime, note: str = "",
@@ -356,13 +395,16 @@ def _charge_to(k: Complaint, policy: Policy) -> Department | None:
 
 @transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, plan: str,
-                     compensation_kind: str = "", amount: Any = None,
+                     compensation_kind: str = "", amount: Any = None, unattributable: bool = False,
                      expected_version: int | None = None) -> Approval:
     """Put a solution (where the policy reserves it) or a compensation to the approver the policy
     names for it; a compensation goes to the threshold its amount falls in (权限核决表), above the
-    top limit to special approval (专案呈核)."""
-    if kind not in Approval.Kind.values:
-        raise KesuError("not_one_of", field="kind", value=kind, allowed=", ".join(Approval.Kind.values))
+    top limit to special approval (专案呈核). A cost no department can be charged with
+    (``unattributable``; mall: 无法明确归属部门者，以专案呈报处理) goes to special approval too, where the
+    policy says so. An approval chain for the matter (approvals.chains) replaces the single approver."""
+    if kind not in (Approval.Kind.SOLUTION, Approval.Kind.COMPENSATION):
+        raise KesuError("not_one_of", field="kind", value=kind,
+                        allowed=", ".join((Approval.Kind.SOLUTION, Approval.Kind.COMPENSATION)))
     money = _money(amount, "amount") if kind == Approval.Kind.COMPENSATION else None
     made: list[Approval] = []
 
@@ -380,6 +422,11 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
                 raise KesuError("required", field="amount")
             table = policy.approvals.compensation
             at = next((i for i, t in enumerate(table) if t.up_to is None or money <= t.up_to), None)
+            special_instead = unattributable and policy.approvals.unattributable == "special_approval"
+            if special_instead:
+                at = next((i for i, t in enumerate(table) if t.up_to is None), None)
+                if at is None:  # the table has no open threshold: the top one decides
+                    at = len(table) - 1 if table else None
             if at is None:
                 raise KesuError("too_large", field="amount", limit=table[-1].up_to if table else 0)
             # Nobody approves their own request: when the requester holds this threshold's approver
@@ -389,18 +436,24 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
                 at += 1
             threshold = table[at]
             fields.update(approver_role=threshold.approver, threshold_label=threshold.label,
-                          special=threshold.up_to is None, finance_review=threshold.finance_review,
-                          compensation_kind=compensation_kind, amount=money, charge_to=_charge_to(k, policy))
-        made.append(Approval.objects.create(complaint=k, kind=kind, plan=plan, requested_by=actor,
-                                            requested_at=now, **fields))
-        _approval_waiting(k, policy, made[-1], now=now, stage="approver")
+                          special=threshold.up_to is None or special_instead,
+                          finance_review=threshold.finance_review, compensation_kind=compensation_kind,
+                          amount=money, unattributable=unattributable,
+                          charge_to=None if unattributable else _charge_to(k, policy))
+        approval = Approval(complaint=k, kind=kind, plan=plan, requested_by=actor, requested_at=now, **fields)
+        trail = policy.category_trail(k.category)
+        chain = (policy.approvals.chain_for("special", k.level, trail) if approval.special else None) \
+            or policy.approvals.chain_for(kind, k.level, trail)
+        if chain is not None:
+            _enter_stage(approval, policy, chain, 0, now)
+        approval.save()
+        made.append(approval)
+        _approval_waiting(k, policy, approval, now=now, stage="approver")
 
     k = lifecycle.perform_activity(c, "request_approval", actor=actor, now=now, reason=plan,
                                    expected_version=expected_version, change=change)
     a = made[0]
-    notify(recipients=_approvers(k, a.approver_role, now), kind="approval_requested", now=now, complaint=k,
-           params={"number": k.number, "what": _what(a), "threshold": a.threshold_label, "plan": plan},
-           dedupe_key=f"approval_requested:{a.pk}")
+    _tell_deciders(k, a, now)
     return a
 
 
@@ -423,55 +476,144 @@ def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetim
 
 
 def _what(a: Approval, lang: str = "zh-hans") -> str:
+    if a.kind == Approval.Kind.COMPENSATION:
+        if lang == "en":
+            return f"{COMPENSATION_KINDS[a.compensation_kind][1]} {a.amount} yuan"
+        return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
     if lang == "en":
-        if a.kind == Approval.Kind.SOLUTION:
-            return "the solution"
-        return f"{COMPENSATION_KINDS[a.compensation_kind][1]} {a.amount} yuan"
-    if a.kind == Approval.Kind.SOLUTION:
-        return "处理方案"
-    return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
+        return {"solution": "the solution", "transfer": "the transfer", "acceptance": "acceptance",
+                "reward": "the reward"}[a.kind]
+    return {"solution": "处理方案", "transfer": "转交", "acceptance": "是否受理", "reward": "奖励"}[a.kind]
 
 
 def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
-    if role == Role.DEPT_MANAGER:
-        return _managers(k.department, now)
-    return list(with_role(role))
+    return lifecycle.holders_of(role, k, now)
+
+
+def _tell_deciders(k: Complaint, a: Approval, now: datetime) -> None:
+    """Everyone who may decide the approval's current stage is told (the fallback once it applies)."""
+    policy = policy_of(k.policy_version)
+    people = {p.pk: p for name in lifecycle.approval_deciders(a, k, policy, now) for p in _approvers(k, name, now)}
+    people.pop(a.requested_by_id, None)
+    notify(recipients=list(people.values()), kind="approval_requested", now=now, complaint=k,
+           params={"number": k.number, "what": _what(a), "threshold": a.threshold_label, "plan": a.plan},
+           dedupe_key=f"approval_requested:{a.pk}:{a.stage}")
+
+
+def _enter_stage(a: Approval, policy: Policy, chain: ApprovalChain, index: int, now: datetime) -> None:
+    """The approval moves to stage ``index`` of its chain: who decides, and from when the fallback may."""
+    stage = chain.stages[index]
+    a.chain, a.stage, a.stage_started_at = chain.code, index, now
+    a.approver_role = stage.approver or f"committee:{stage.committee}"
+    a.threshold_label = a.threshold_label or chain.name[:60]
+    a.fallback_at = now + stage.fallback_after.as_calendar_timedelta() if stage.fallback_after else None
+    a.fallback_told_at = None
+    committee = policy.approvals.committee(stage.committee) if stage.committee else None
+    a.deciders = _names(committee.members if committee else [stage.approver or ""])
+
+
+def _names(names: list[str]) -> str:
+    """``deciders`` as stored: names with a space either side, so a LIKE finds each exactly."""
+    return f" {' '.join(n for n in names if n)} "[:500]
+
+
+def open_to_fallback(a: Approval, fallback: list[str]) -> None:
+    """The stage's fallback may decide now (absent or late approver): they find it in their inbox."""
+    missing = [n for n in fallback if f" {n} " not in a.deciders]
+    if missing:
+        a.deciders = _names([*a.deciders.split(), *missing])
+
+
+def _apply_granted(r: Approval, k: Complaint, policy: Policy, *, actor: Staff, now: datetime) -> Any:
+    """What an approval does once granted: a transfer moves the case, a reward is written."""
+    if r.kind == Approval.Kind.TRANSFER:
+        department = Department.objects.get(pk=r.payload["department"])
+        owner = Staff.objects.filter(pk=r.payload.get("owner")).first() if r.payload.get("owner") else None
+        return _move(k, policy, department, owner, actor=r.requested_by, reason=r.plan, now=now)
+    if r.kind == Approval.Kind.REWARD:
+        p = r.payload
+        return Reward.objects.create(complaint=k, to=p["to"], staff_id=p.get("staff"), form=p["form"],
+                                     amount=Decimal(p["amount"]) if p.get("amount") else None, reason=r.plan,
+                                     granted_by=actor, granted_at=now)
+    return None
 
 
 @transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
 def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, note: str = "",
                     expected_version: int | None = None) -> Approval:
-    """The approver the threshold names decides — never the person who asked; a rejection says
-    why. An approval that needs finance review waits for it."""
+    """The approver the threshold or the chain's current stage names decides — never the person who
+    asked; a rejection says why. A chain goes on to its next stage; a committee's member votes, and
+    the stage is decided once its quorum has voted, by its majority; the stage's fallback decides
+    alone once the approver is absent or late. Granted: an approval that needs finance review waits
+    for it; a transfer or a reward put to approval takes effect."""
     decided: list[Approval] = []
+    outcome: dict[str, Any] = {}
 
     def change(k: Complaint, policy: Policy) -> None:
         r = Approval.objects.select_for_update().get(pk=a.pk)
         if r.state != Approval.State.PENDING:
             raise KesuError("approval_not_pending", field="state", state=r.get_state_display())
         who = lifecycle.actor_facts(actor, k, now)
-        if not who.plays(r.approver_role):
+        approvers, committee, _fallback = lifecycle.approval_stage(r, policy)
+        deciders = lifecycle.approval_deciders(r, k, policy, now)
+        if not any(who.plays(name) for name in deciders):
             raise TransitionRefused("role_not_allowed", action=f"审批{_what(r)}（{r.threshold_label}）",
-                                    roles=role_label(r.approver_role))
+                                    roles="、".join(approver_name(n) for n in sorted(deciders)))
         rules.not_own_request(r.requested_by_id, who)
         rules.decision_note_required(approve, note, action="驳回审批")
-        r.state = (Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED) if approve \
-            else Approval.State.REJECTED
-        r.decided_by, r.decided_at, r.decision_note = actor, now, note
-        r.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        stage_before = r.stage
+        verdict: bool | None = approve
+        if committee is not None and any(who.plays(m) for m in approvers):
+            if r.votes.filter(stage=r.stage, voter=actor).exists():
+                raise KesuError("already_voted")
+            ApprovalVote.objects.create(approval=r, stage=r.stage, voter=actor, approve=approve, note=note, at=now)
+            yes = r.votes.filter(stage=r.stage, approve=True).count()
+            no = r.votes.filter(stage=r.stage, approve=False).count()
+            verdict = committee_decides(committee.majority, committee.quorum, yes, no)
+            outcome["vote"] = [committee.name, f"{yes}:{no}"]
+        if verdict is True:
+            chain = next((ch for ch in policy.approvals.chains if ch.code == r.chain), None) if r.chain else None
+            if chain is not None and r.stage + 1 < len(chain.stages):
+                _enter_stage(r, policy, chain, r.stage + 1, now)
+            else:
+                r.state = Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED
+        elif verdict is False:
+            r.state = Approval.State.REJECTED
+        if verdict is not None:
+            r.decided_by, r.decided_at, r.decision_note = actor, now, note
+        r.save()
+        outcome.update(verdict=verdict, stage=[stage_before, r.stage])
+        if r.state == Approval.State.APPROVED:
+            outcome["granted"] = _apply_granted(r, k, policy, actor=actor, now=now)
         decided.append(r)
         if r.state == Approval.State.FINANCE:
             _approval_waiting(k, policy, r, now=now, stage="finance")
 
+    def extra() -> dict[str, Any]:
+        r = decided[0]
+        out: dict[str, Any] = {"approval": [None, _what(r)], "state": ["pending", r.state]}
+        if r.chain:
+            out["stage"] = outcome["stage"]
+        if "vote" in outcome:
+            out["vote"] = outcome["vote"]
+        return out
+
     k = lifecycle.perform_activity(a.complaint, "approval_decided", actor=actor, now=now, reason=note,
                                    expected_version=expected_version, change=change,
-                                   extra=lambda: {"approval": [None, _what(decided[0])],
-                                                  "state": ["pending", decided[0].state]})
+                                   event=lambda: "approval_voted" if outcome["verdict"] is None else "approval_decided",
+                                   extra=extra)
     r = decided[0]
+    if outcome["verdict"] is None:
+        return r
+    if r.state == Approval.State.PENDING:  # on to the chain's next stage
+        _tell_deciders(k, r, now)
+        return r
     recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
     notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
-           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
-           dedupe_key=f"approval_decided:{r.pk}")
+           params={"number": k.number, "what": _what(r), "approved": r.state != Approval.State.REJECTED,
+                   "note": note}, dedupe_key=f"approval_decided:{r.pk}")
+    if isinstance(outcome.get("granted"), Transfer):
+        _tell_transfer(k, outcome["granted"], r.requested_by, now)
     return r
 
 
@@ -492,6 +634,8 @@ def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, n
         r.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
         r.finance_by, r.finance_at, r.finance_note = actor, now, note
         r.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])
+        if r.state == Approval.State.APPROVED:
+            _apply_granted(r, k, policy, actor=actor, now=now)
         reviewed.append(r)
 
     k = lifecycle.perform_activity(a.complaint, "finance_reviewed", actor=actor, now=now, reason=note,
@@ -516,9 +660,12 @@ def inform_customer(c: Complaint, *, actor: Staff, now: datetime, message: str,
 
 
 def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: str, reason: str,
-                 amount: Any = None, staff: Staff | None = None, expected_version: int | None = None) -> Reward:
+                 amount: Any = None, staff: Staff | None = None,
+                 expected_version: int | None = None) -> Reward | Approval:
     """A reward to staff (saved a major loss, public praise) or to the customer whose feedback was
-    valid, in a form the policy offers."""
+    valid, in a form the policy offers. Where the policy puts rewards to an approval chain (mall:
+    经稽核处提报人评会决议，并呈上级予以奖励), an approval is returned and the reward is written once
+    the chain grants it."""
     if to not in Reward.To.values:
         raise KesuError("not_one_of", field="to", value=to, allowed=", ".join(Reward.To.values))
     value = _money(amount, "amount")
@@ -537,9 +684,94 @@ def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: st
                 raise KesuError("reward_staff_off", field="to")
             if staff is None:
                 raise KesuError("required", field="staff")
+        chain = policy.approvals.chain_for("reward", k.level, policy.category_trail(k.category)) \
+            if to == Reward.To.STAFF else None  # 七、奖惩: the committee resolves rewards to staff
+        if chain is not None:
+            approval = Approval(complaint=k, kind=Approval.Kind.REWARD, plan=reason, requested_by=actor,
+                                requested_at=now, threshold_label=chain.name[:60], payload={
+                                    "to": to, "form": form, "amount": str(value) if value is not None else None,
+                                    "staff": staff.pk if staff is not None and to == Reward.To.STAFF else None})
+            _enter_stage(approval, policy, chain, 0, now)
+            approval.save()
+            made.append(approval)
+            return
         made.append(Reward.objects.create(complaint=k, to=to, staff=staff if to == Reward.To.STAFF else None,
                                           form=form, amount=value, reason=reason, granted_by=actor, granted_at=now))
 
-    lifecycle.perform_activity(c, "grant_reward", actor=actor, now=now, reason=reason,
-                               expected_version=expected_version, change=change)
+    k = lifecycle.perform_activity(c, "grant_reward", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change,
+                                   event=lambda: "reward_requested" if isinstance(made[0], Approval)
+                                   else "grant_reward")
+    if isinstance(made[0], Approval):
+        _tell_deciders(k, made[0], now)
     return made[0]
+
+
+# --- issue 18: the supervisor's ruling on accepting a complaint, notices to outside bodies, written replies
+
+
+def request_acceptance(c: Complaint, *, actor: Staff, now: datetime, reason: str,
+                       expected_version: int | None = None) -> Approval:
+    """呈报上级主管裁定是否受理 (manufacturer 第七条): the store states whether the complaint's grounds
+    hold and puts it to the chain the policy names for acceptance; assigning waits for its ruling."""
+    made: list[Approval] = []
+
+    def change(k: Complaint, policy: Policy) -> None:
+        chain = policy.approvals.chain_for("acceptance", k.level, policy.category_trail(k.category))
+        if chain is None:
+            raise KesuError("bad_value", field="reason", detail="本制度不要求对此类投诉裁定是否受理")
+        if k.approvals.filter(kind=Approval.Kind.ACCEPTANCE, state=Approval.State.PENDING).exists():
+            raise KesuError("bad_value", field="reason", detail="已呈报，等待裁定")
+        approval = Approval(complaint=k, kind=Approval.Kind.ACCEPTANCE, plan=reason, requested_by=actor,
+                            requested_at=now, threshold_label=chain.name[:60])
+        _enter_stage(approval, policy, chain, 0, now)
+        approval.save()
+        made.append(approval)
+
+    k = lifecycle.perform_activity(c, "request_acceptance", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    _tell_deciders(k, made[0], now)
+    return made[0]
+
+
+def notify_authorities(c: Complaint, *, actor: Staff, now: datetime, body: str, content: str,
+                       expected_version: int | None = None) -> Complaint:
+    """向相关管理部门通报: which outside body was told, and what (on the timeline)."""
+    if not body.strip():
+        raise ValidationFailed([KesuError("required", field="body")])
+    return lifecycle.perform_activity(c, "external_notified", actor=actor, now=now, reason=content,
+                                      expected_version=expected_version,
+                                      extra=lambda: {"body": [None, body.strip()[:60]]})
+
+
+def reply_in_writing(c: Complaint, *, actor: Staff, now: datetime, reply: str, means: str,
+                     expected_version: int | None = None) -> Complaint:
+    """书面形式回复: the written reply sent to the complainant, and how (letter, e-mail, fax …)."""
+    if not means.strip():
+        raise ValidationFailed([KesuError("required", field="means")])
+    return lifecycle.perform_activity(c, "written_reply", actor=actor, now=now, reason=reply,
+                                      expected_version=expected_version,
+                                      extra=lambda: {"means": [None, means.strip()[:40]]})
+
+
+def mark_absent(person: Staff, *, actor: Staff, now: datetime, starts_at: datetime | None = None,
+                ends_at: datetime | None = None, reason: str = "") -> ApproverAbsence:
+    """Mark ``person`` absent for approvals (不在岗): the stages they would decide go to their fallback."""
+    if ends_at is not None and ends_at <= (starts_at or now):
+        raise ValidationFailed([KesuError("too_small", field="ends_at", limit=_when(starts_at or now))])
+    from kesu import audit
+
+    absence = ApproverAbsence.objects.create(staff=person, starts_at=starts_at or now, ends_at=ends_at,
+                                             reason=reason[:200], marked_by=actor, marked_at=now)
+    # Stages waiting for this person alone go to their fallback now (the inbox shows them there).
+    for a in Approval.objects.filter(state=Approval.State.PENDING).exclude(chain="").select_related(
+            "complaint__policy_version", "complaint__department"):
+        policy = policy_of(a.complaint.policy_version)
+        if lifecycle.fallback_active(a, a.complaint, policy, starts_at or now):
+            before = a.deciders
+            open_to_fallback(a, lifecycle.approval_stage(a, policy)[2])
+            if a.deciders != before:
+                a.save(update_fields=["deciders"])
+    audit.record("workflow.approver_absent", actor=actor, now=now, target=("staff", person.pk),
+           data={"starts_at": (starts_at or now).isoformat(), "ends_at": ends_at.isoformat() if ends_at else None})
+    return absence

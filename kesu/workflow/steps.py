@@ -12,7 +12,7 @@ to both surfaces.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,10 @@ from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
 from kesu.org.models import Department, Staff
 from kesu.policies.services import policy_of
+from kesu.workflow import capa
 from kesu.workflow import services as workflow
-from kesu.workflow.models import Approval, AssistRequest
+from kesu.workflow.capa import open_q as capa_open_q
+from kesu.workflow.models import Approval, AssistRequest, CorrectiveAction
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Ctx:
     policy: Policy
     actor: Staff
     now: datetime
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)  # choices read once per page
 
 
 Choices = Callable[[Ctx], list[tuple[str, str]]]
@@ -81,12 +84,17 @@ class Step:
 # --- choices ----------------------------------------------------------------------------------------
 
 def _departments(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(d.code, d.name) for d in Department.objects.filter(is_active=True).order_by("code")]
+    if "departments" not in ctx.cache:  # several inputs name a department (transfer, help, responsible)
+        active = Department.objects.filter(is_active=True).order_by("code")
+        ctx.cache["departments"] = [(d.code, d.name) for d in active]
+    return list(ctx.cache["departments"])
 
 
 def _staff(ctx: Ctx) -> list[tuple[str, str]]:
-    people = Staff.objects.filter(is_active=True).exclude(password__startswith="!")  # not the channels' accounts
-    return [(s.username, s.display_name or s.username) for s in people.order_by("username")]
+    if "staff" not in ctx.cache:  # several inputs name a person (responsible, reward, CAPA owner and verifier)
+        people = Staff.objects.filter(is_active=True).exclude(password__startswith="!")  # not the channels' accounts
+        ctx.cache["staff"] = [(s.username, s.display_name or s.username) for s in people.order_by("username")]
+    return list(ctx.cache["staff"])
 
 
 def _levels(ctx: Ctx) -> list[tuple[str, str]]:
@@ -151,6 +159,16 @@ def _finance_approvals(ctx: Ctx) -> list[tuple[str, str]]:
 def _open_assists(ctx: Ctx) -> list[tuple[str, str]]:
     return [(str(a.pk), f"{a.department.name}：{a.matter}") for a in ctx.complaint.assists.filter(
         answered_at__isnull=True).select_related("department").order_by("requested_at")]
+
+
+def _open_capas(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(str(a.pk), f"{a.measure[:40]}（{a.owner.display_name or a.owner.username}）") for a in
+            ctx.complaint.corrective_actions.filter(capa_open_q()).select_related("owner").order_by("due_at")]
+
+
+def _capas_to_verify(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(str(a.pk), f"{a.measure[:40]}：{a.done_note[:40]}") for a in
+            ctx.complaint.corrective_actions.filter(done_at__isnull=False).exclude(effective=True).order_by("done_at")]
 
 
 def _penalties(ctx: Ctx) -> list[tuple[str, str]]:
@@ -292,10 +310,12 @@ STEPS: dict[str, Step] = {s.code: s for s in (
               _fixed(("solution", "处理方案"), ("compensation", "补偿"))),
         _text("plan", "方案说明", "Plan"),
         Input("compensation_kind", ("补偿方式", "Compensation"), "choice", False, _compensation_kinds),
-        Input("amount", ("金额（元）", "Amount (yuan)"), "line")),
+        Input("amount", ("金额（元）", "Amount (yuan)"), "line"),
+        Input("unattributable", ("费用无法明确归属部门（专案呈核）", "No department can be charged (special approval)"),
+              "choice", False, _fixed(("0", "否"), ("1", "是")))),
         lambda ctx, v, ver: workflow.request_approval(
             ctx.complaint, kind=v["kind"], plan=v["plan"], compensation_kind=v.get("compensation_kind", ""),
-            amount=v.get("amount") or None, **_kw(ctx, ver))),
+            amount=v.get("amount") or None, unattributable=v.get("unattributable") == "1", **_kw(ctx, ver))),
     _step("inform_customer", _reasoned(workflow.inform_customer, "message", "message", ("告知内容", "Message"))),
     Step("grant_reward", (
         Input("to", ("奖励对象", "To"), "choice", True, _fixed(("customer", "客户"), ("staff", "员工"))),
@@ -339,6 +359,40 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                              _text("answer", "协办回复", "What was done")),
          lambda ctx, v, ver: workflow.answer_assist(_obj(AssistRequest, ctx, v["assist"]), answer=v["answer"],
                                                     **_kw(ctx, ver))),
+    # issue 18: the ruling on accepting a complaint, notices to outside bodies, written replies, CAPA
+    _step("request_acceptance", _reasoned(workflow.request_acceptance, "reason", label=(
+        "投诉理由是否成立（呈报上级主管裁定）", "Whether the grounds hold (for the supervisor's ruling)"))),
+    Step("external_notified", (Input("body", ("通报单位", "Body notified"), "line", True, limit=60),
+                               _text("content", "通报内容", "What was reported")),
+         lambda ctx, v, ver: workflow.notify_authorities(ctx.complaint, body=v["body"], content=v["content"],
+                                                         **_kw(ctx, ver))),
+    Step("written_reply", (_text("reply", "书面回复内容", "The written reply"),
+                           Input("means", ("送达方式", "Sent by"), "choice", True, _fixed(
+                               ("letter", "信函"), ("email", "电子邮件"), ("fax", "传真"), ("in_person", "当面送达")))),
+         lambda ctx, v, ver: workflow.reply_in_writing(ctx.complaint, reply=v["reply"], means=v["means"],
+                                                       **_kw(ctx, ver))),
+    Step("capa_opened", (
+        Input("kind", ("类型", "Kind"), "choice", True, _fixed(("corrective", "纠正措施"), ("preventive", "预防措施"))),
+        _text("measure", "措施内容", "The measure"),
+        Input("owner", ("负责人", "Owner"), "choice", True, _staff),
+        Input("verifier", ("监督确认人（可空：按制度的确认角色）", "Verifier (empty: the policy's verifier roles)"),
+              "choice", False, _staff),
+        Input("within", ("完成期限（如 10d；留空按制度默认）", "Due within (e.g. 10d; empty: the policy's)"), "line",
+              limit=20)),
+        lambda ctx, v, ver: capa.open_action(ctx.complaint, kind=v["kind"], measure=v["measure"],
+                                             owner=_who(v.get("owner")), verifier=_who(v.get("verifier")),
+                                             within=v.get("within") or None, **_kw(ctx, ver))),
+    Step("capa_done", (_record("capa", "纠正预防措施", "Corrective action", _open_capas),
+                       _text("note", "落实情况", "What was done")),
+         lambda ctx, v, ver: capa.record_done(_obj(CorrectiveAction, ctx, v["capa"]), note=v["note"],
+                                              **_kw(ctx, ver))),
+    Step("capa_verified", (_record("capa", "纠正预防措施", "Corrective action", _capas_to_verify),
+                           Input("effective", ("效果", "Effect"), "choice", True,
+                                 _fixed(("1", "有效"), ("0", "无效，重新落实"))),
+                           _text("note", "确认意见（无效须说明）", "Comment (required when not effective)",
+                                 required=False)),
+         lambda ctx, v, ver: capa.verify(_obj(CorrectiveAction, ctx, v["capa"]), effective=v["effective"] == "1",
+                                         note=v.get("note", ""), **_kw(ctx, ver))),
     Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),
                             _text("reason", "免除原因", "Why", limit=200)),  # PenaltyEntry.waive_reason: 200
          lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
@@ -370,7 +424,7 @@ def context(c: Complaint, actor: Staff, now: datetime) -> Ctx:
 def available(ctx: Ctx) -> list[Step]:
     """The steps ``ctx.actor`` may take on the complaint now (the rulebook's judgement)."""
     c = ctx.complaint
-    codes = rules.available_actions(lifecycle.facts_of(c, ctx.policy, records=True),
+    codes = rules.available_actions(lifecycle.facts_of(c, ctx.policy, records=True, now=ctx.now),
                                     lifecycle.actor_facts(ctx.actor, c, ctx.now), lifecycle.workflow_roles(ctx.policy))
     return [STEPS[code] for code in codes if code in STEPS]
 

@@ -17,7 +17,9 @@ from kesu.workflow.sweep import sweep_overdue
 @register("workflow.overdue", every_seconds="KESU_SWEEP_SECONDS")
 def overdue_task(*, now: datetime) -> dict[str, int]:
     overdue = sweep_overdue(now=now)
-    return {"overdue_transfers": overdue.transfers, "overdue_assists": overdue.assists, "failed": overdue.failed}
+    return {"overdue_transfers": overdue.transfers, "overdue_assists": overdue.assists, "failed": overdue.failed,
+            "capa_warned": overdue.capa_warned, "capa_overdue": overdue.capa_overdue,
+            "approval_fallbacks": overdue.fallbacks}
 
 
 # Hourly: from the 1st of a month, last month's discipline list (seed 000: due by the 10th) is sent

@@ -37,9 +37,9 @@ def descriptions(value: Any) -> list[str]:
 # ---- every preset -----------------------------------------------------------------------------
 
 
-def test_the_five_presets_ship_with_the_product():
+def test_the_presets_ship_with_the_product():
     assert PRESETS == ["p1_four_level", "p2_mall_three_tier", "p3_rapid_response", "p4_public_commitment",
-                       "p5_property_management"]
+                       "p5_property_management", "p7_pharma_distributor"]
 
 
 @pytest.mark.parametrize("stem", PRESETS)

@@ -93,3 +93,19 @@ def test_the_admin_shows_which_field_of_a_broken_file_is_wrong(p1, admin_client_
     body = response.content.decode()
     assert "clocks[1].targetz" in body and "不是可识别的字段" in body
     assert PolicyVersion.objects.count() == 1
+
+
+def test_the_admin_editor_takes_approval_chains_committees_capa_and_report_schedules(p1, admin_client_zh):
+    """Issue 18: the new parts are written in the editor like every other section."""
+    from kesu.core.policy.io import PRESETS_DIR
+
+    text = (PRESETS_DIR / "p7_pharma_distributor.yaml").read_text(encoding="utf-8")
+    page = admin_client_zh.get("/admin/policies/policyversion/add/").content.decode()
+    assert "docs/policy.md" in page and "纠正预防措施" in page
+    response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": text, "note": "医药"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft = PolicyVersion.objects.get(state="draft")
+    assert services.policy_of(draft).approvals.chains[0].code == "adverse_reaction_solution"
+    broken = text.replace("fallback: [cs_manager]", "fallback: [deputy_director]")
+    response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": broken, "note": ""})
+    assert response.status_code == 200 and "approvals.chains[1].stages[1].fallback[1]" in response.content.decode()

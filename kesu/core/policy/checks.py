@@ -39,6 +39,10 @@ def check_policy(p: Policy) -> list[KesuError]:
         *_retention(p),
         *_personal_data(p),
         *_notifications(p),
+        *_chains(p),
+        *_required_steps(p),
+        *_capa(p),
+        *_schedules(p),
     ]
 
 
@@ -279,3 +283,92 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
         yield KesuError("unknown_level", field="crisis.raise_to", value=c.raise_to)
     for name in ("team", "legal", "brand", "escalate_to"):
         yield from _targets(f"crisis.{name}", getattr(c, name), customer=False)
+
+
+# ---- issue 18: approval chains and committees, required steps, CAPA, report schedules -----------
+
+APPROVER_PREFIX = "person:"
+
+
+def _approver_ok(name: str) -> bool:
+    return name in ROLE_CODES or (name.startswith(APPROVER_PREFIX) and len(name) > len(APPROVER_PREFIX))
+
+
+def _approvers(where: str, names: list[str]) -> Iterator[KesuError]:
+    allowed = ", ".join((*ROLE_CODES, "person:…"))
+    for i, name in enumerate(names, 1):
+        if not _approver_ok(name):
+            yield KesuError("unknown_role", field=f"{where}[{i}]", value=name, allowed=allowed)
+
+
+def _scope(where: str, levels: list[str], categories: list[str], p: Policy) -> Iterator[KesuError]:
+    known_levels, known_categories = {lv.code for lv in p.levels}, p.category_codes()
+    for j, lv in enumerate(levels, 1):
+        if lv not in known_levels:
+            yield KesuError("unknown_level", field=f"{where}.levels[{j}]", value=lv)
+    for j, cat in enumerate(categories, 1):
+        if cat not in known_categories:
+            yield KesuError("unknown_category", field=f"{where}.categories[{j}]", value=cat)
+
+
+def _chains(p: Policy) -> Iterator[KesuError]:
+    a = p.approvals
+    yield from _duplicates("approvals.committees", (c.code for c in a.committees))
+    yield from _duplicates("approvals.chains", (c.code for c in a.chains))
+    for i, committee in enumerate(a.committees, 1):
+        at = f"approvals.committees[{i}]"
+        yield from _approvers(f"{at}.members", committee.members)
+        people = [m for m in committee.members if m.startswith(APPROVER_PREFIX)]
+        if len(people) == len(committee.members) and committee.quorum > len(people):
+            yield KesuError("too_large", field=f"{at}.quorum", limit=len(people))
+    committees = {c.code for c in a.committees}
+    for i, chain in enumerate(a.chains, 1):
+        at = f"approvals.chains[{i}]"
+        yield from _scope(at, chain.levels, chain.categories, p)
+        for j, stage in enumerate(chain.stages, 1):
+            st = f"{at}.stages[{j}]"
+            if (stage.approver is None) == (stage.committee is None):
+                yield KesuError("stage_one_decider", field=st)
+            if stage.approver is not None and not _approver_ok(stage.approver):
+                yield KesuError("unknown_role", field=f"{st}.approver", value=stage.approver,
+                                allowed=", ".join((*ROLE_CODES, "person:…")))
+            if stage.committee is not None and stage.committee not in committees:
+                yield KesuError("unknown_committee", field=f"{st}.committee", value=stage.committee,
+                                allowed=", ".join(sorted(committees)) or "（未定义委员会）")
+            yield from _approvers(f"{st}.fallback", stage.fallback)
+            if stage.fallback_after is not None and not stage.fallback:
+                yield KesuError("required", field=f"{st}.fallback")
+
+
+def _required_steps(p: Policy) -> Iterator[KesuError]:
+    for name in ("external_notice", "written_reply"):
+        rule = getattr(p.handling, name)
+        if rule is not None:
+            yield from _scope(f"handling.{name}", rule.levels, rule.categories, p)
+    yield from _duplicates("handling.external_bodies", p.handling.external_bodies)
+
+
+def _capa(p: Policy) -> Iterator[KesuError]:
+    c = p.capa
+    levels = {lv.code for lv in p.levels}
+    for j, lv in enumerate(c.required_levels, 1):
+        if lv not in levels:
+            yield KesuError("unknown_level", field=f"capa.required_levels[{j}]", value=lv)
+    yield from _approvers("capa.verifiers", c.verifiers)
+    for where, role in (("capa.escalate_to", c.escalate_to), ("capa.opened_by", c.opened_by)):
+        if role is not None and role not in ROLE_CODES:
+            yield KesuError("unknown_role", field=where, value=role, allowed=", ".join(ROLE_CODES))
+    for where, d in (("capa.due_within", c.due_within), ("capa.warn_before", c.warn_before)):
+        if d is not None and c.time == "working" and d.minutes:
+            yield KesuError("working_unit_minutes", field=where)
+
+
+def _schedules(p: Policy) -> Iterator[KesuError]:
+    yield from _duplicates("reporting.schedules", (s.report for s in p.reporting.schedules))
+    for i, s in enumerate(p.reporting.schedules, 1):
+        at = f"reporting.schedules[{i}]"
+        yield from _approvers(f"{at}.recipients", s.recipients)
+        if s.by_day is not None and s.by_day < s.day:
+            yield KesuError("too_small", field=f"{at}.by_day", limit=s.day)
+        if s.report == "weekly" and (s.day > 7 or (s.by_day or 1) > 7):
+            yield KesuError("too_large", field=f"{at}.day", limit=7)

@@ -157,6 +157,54 @@ class ApprovalThreshold(_Doc):
     label_en: str = ""
 
 
+# Whom an approval stage or a committee names: a role code, or ``person:<login>`` (one person).
+Approver = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+# What an approval chain approves (issue 18): a solution, a compensation, special approval (专案呈核),
+# a transfer (喜临门: 经总经理审批后转交), whether a complaint is accepted at all (manufacturer: 呈报上级
+# 主管裁定是否受理), a reward (mall: 人评会决议，并呈上级予以奖励).
+ChainFor = Literal["solution", "compensation", "special", "transfer", "acceptance", "reward"]
+
+
+class Committee(_Doc):
+    """A body that decides by vote (law firm: 合伙人会议 / 所务会议; mall: 人评会). ``members`` are roles
+    (every holder votes) or ``person:<login>``; a decision needs ``quorum`` votes, and then the
+    ``majority`` of the votes cast in favour (``simple``: more than half, ``two_thirds``, ``unanimous``)."""
+
+    code: Code
+    name: Name
+    name_en: str = ""
+    members: Annotated[list[Approver], Field(min_length=1)]
+    quorum: int = Field(default=1, ge=1)
+    majority: Literal["simple", "two_thirds", "unanimous"] = "simple"
+
+
+class ApprovalStage(_Doc):
+    """One step of a chain: a role (``approver``) or a committee decides; when the approver is marked
+    absent, or has not decided within ``fallback_after``, the ``fallback`` roles may decide instead
+    (law firm: 分管合伙人不在，则由主任或其他合伙人处理)."""
+
+    approver: Approver | None = None
+    committee: str | None = None
+    fallback: list[Approver] = []
+    fallback_after: DurationField | None = None
+    label: str = ""
+    label_en: str = ""
+
+
+class ApprovalChain(_Doc):
+    """Approvers in order for one kind of matter (``applies_to``) of the ``levels`` and ``categories``
+    named (every one when empty; a category covers those below it). The first chain that matches
+    applies; its stages replace the single approver the section names otherwise."""
+
+    code: Code
+    name: Name
+    name_en: str = ""
+    applies_to: ChainFor
+    levels: list[str] = []
+    categories: list[str] = []
+    stages: Annotated[list[ApprovalStage], Field(min_length=1)]
+
+
 class Approvals(_Doc):
     solution_levels: list[str] = []  # levels whose solution the solution_approver must approve
     solution_approver: str = "gm"
@@ -165,6 +213,26 @@ class Approvals(_Doc):
     charge_to: Literal["responsible_department", "originating_department_pr", "company"] = (
         "responsible_department"
     )
+    # A cost no department can be charged with (mall: 无法明确归属部门者，以专案呈报处理): to the
+    # table's open, last threshold (special approval), or simply to the company.
+    unattributable: Literal["special_approval", "company"] = "special_approval"
+    chains: list[ApprovalChain] = []
+    committees: list[Committee] = []
+
+    def chain_for(self, kind: str, level: str | None, category_path: list[str]) -> ApprovalChain | None:
+        """The first chain for ``kind`` that names the complaint's level and category (or none)."""
+        for chain in self.chains:
+            if chain.applies_to != kind:
+                continue
+            if chain.levels and level not in chain.levels:
+                continue
+            if chain.categories and not set(chain.categories) & set(category_path):
+                continue
+            return chain
+        return None
+
+    def committee(self, code: str) -> Committee | None:
+        return next((c for c in self.committees if c.code == code), None)
 
 
 class FollowUp(_Doc):
@@ -179,6 +247,20 @@ class FollowUp(_Doc):
     objection_within: DurationField = Duration.parse("30d")
 
 
+class RequiredStep(_Doc):
+    """A step the policy requires for complaints of ``levels`` / ``categories`` (all when both are
+    empty; a category covers those below it) before the complaint may take the ``before`` step."""
+
+    levels: list[str] = []
+    categories: list[str] = []
+    before: Literal["agree_solution", "return_result", "sign_off"] = "sign_off"
+
+    def applies(self, level: str | None, category_path: list[str]) -> bool:
+        if self.levels and level not in self.levels:
+            return False
+        return not self.categories or bool(set(self.categories) & set(category_path))
+
+
 class Handling(_Doc):
     """F5/F7/F9 handling rules beyond the clocks (Kesu's defaults where the seeds name no time)."""
 
@@ -188,6 +270,27 @@ class Handling(_Doc):
     assist_time: TimeMode = "calendar"
     investigation_levels: list[str] = []  # levels whose solution needs an investigation report first
     finding_penalties: bool = True  # investigation findings may book penalties (F9)
+    # Issue 18: 向相关管理部门通报 and 书面形式回复, required for some levels/categories before a step.
+    external_notice: RequiredStep | None = None
+    external_bodies: list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] = []
+    written_reply: RequiredStep | None = None
+
+
+class Capa(_Doc):
+    """Corrective and preventive actions (纠正预防措施; 4S: 总经理批准预防纠正措施并指派人员进行监督，
+    检查预防纠正措施的落实; manufacturer: 改善方案的提出、执行效果跟踪和确认): each has an owner, a
+    due date ``due_within`` after it is opened (on the calendar ``time``), a warning ``warn_before``
+    and, when overdue, ``escalate_to`` is told; the effect is verified by someone other than the
+    owner, holding one of ``verifiers`` (or named as the action's verifier). ``required_levels``:
+    a case of these levels cannot be signed off before an action was opened and every one verified."""
+
+    opened_by: str | None = None  # the role that opens them (default: owner, manager, CS manager, GM)
+    verifiers: list[Approver] = ["cs_manager", "gm"]
+    due_within: DurationField = Duration.parse("10d")
+    time: TimeMode = "working"
+    warn_before: DurationField | None = Duration.parse("1d")
+    escalate_to: str = "gm"
+    required_levels: list[str] = []
 
 
 class Rewards(_Doc):
@@ -207,11 +310,27 @@ class KeywordRule(_Doc):
     note: str = ""
 
 
+class ReportSchedule(_Doc):
+    """When one report is delivered and to whom (seed 002: 每月 5 日前呈报董事长). The weekly report
+    goes out from ``day`` of the week (1 = Monday), the monthly from ``day`` of the month, the
+    yearly from ``day`` of January; ``by_day`` is the deadline it is due by (shown, and the task
+    delivers at the latest then). ``recipients``: roles or ``person:<login>`` (else the section's)."""
+
+    report: Literal["weekly", "monthly", "yearly", "capa"]
+    day: int = Field(default=1, ge=1, le=28)
+    by_day: int | None = Field(default=None, ge=1, le=28)
+    recipients: list[Approver] = []
+
+
 class Reporting(_Doc):
     """F11: who receives the weekly, monthly and yearly analysis reports (seed 000 第八条: 总经理;
     seed 002: the monthly report reaches the top by the 5th)."""
 
     recipients: Annotated[list[str], Field(min_length=1)] = ["cs_manager", "gm"]
+    schedules: list[ReportSchedule] = []
+
+    def schedule(self, report: str) -> ReportSchedule | None:
+        return next((s for s in self.schedules if s.report == report), None)
 
 
 class Repeats(_Doc):
@@ -412,6 +531,7 @@ class Policy(_Doc):
     personal_data: PersonalData = PersonalData()
     notifications: Notifications = Notifications()
     crisis: Crisis | None = None
+    capa: Capa = Capa()
 
     # ---- lookups used by the rest of the product -------------------------------------------
     def level(self, code: str) -> Level | None:
@@ -450,6 +570,10 @@ class Policy(_Doc):
             out.append(node.code)
             stack.extend(node.children)
         return out
+
+    def category_trail(self, code: str | None) -> list[str]:
+        """The category's code and its ancestors' (a rule naming a category covers those below it)."""
+        return [c.code for c in self.category_path(code)] if code else []
 
     def clocks_for(self, level: str, channel: str = "") -> list[tuple[Clock, Duration]]:
         """Each clock that runs for ``level`` (and ``channel``), with its target there."""

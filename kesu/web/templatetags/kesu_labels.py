@@ -136,4 +136,7 @@ def threshold_name(approval: Any, policy: Any = None) -> str:
 
         policy = policy_of(approval.complaint.policy_version)
     row = next((t for t in policy.approvals.compensation if t.label == label), None)
+    if row is None and getattr(approval, "chain", ""):  # an approval chain (issue 18): its English name
+        chain = next((c for c in policy.approvals.chains if c.code == approval.chain), None)
+        return chain.name_en if chain is not None and chain.name_en and chain.name == label else label
     return row.label_en if row is not None and row.label_en else label

@@ -1,0 +1,39 @@
+"""English for approval chains and committees, corrective and preventive actions (CAPA) and their
+report (issue 18, helper capa)."""
+
+EN = {
+    # approvals: what a chain approves
+    "受理裁定": "Ruling on acceptance",
+    "奖励": "Reward",
+    # the corrective-actions report
+    "纠正预防措施报告": "Corrective actions report",
+    "纠正预防措施报告仅限客服部经理、总经理、稽核与部门经理查看":
+        "The corrective actions report is for the CS manager, the general manager, audit and department managers",
+    "返回分析报告": "Back to the analysis report",
+    "负责部门": "Department",
+    "未落实": "Open",
+    "其中逾期": "Of which overdue",
+    "待确认效果": "Awaiting verification",
+    "已确认有效": "Verified effective",
+    "曾判无效": "Found not effective before",
+    "逾期的投诉": "Overdue complaints",
+    "没有纠正预防措施。": "No corrective actions.",
+}
+EN["各部分及示例见 docs/policy.md（审批流程、委员会、纠正预防措施、通报与书面回复、报告时间表）"] = (
+    "Every section, with examples, is in docs/policy.md (approval chains and committees, corrective actions, "
+    "required notices and written replies, report schedules)")
+EN.update({
+    # the steps' fixed choices: a written reply's means, a verdict on a measure's effect
+    "信函": "Letter",
+    "电子邮件": "E-mail",
+    "传真": "Fax",
+    "当面送达": "Handed over in person",
+    "无效，重新落实": "Not effective: carry it out again",
+    # the corrective actions among the handling records of the detail page
+    "负责人": "Owner",
+    "，监督确认人": ", supervised by",
+    "，期限": ", due",
+    "已落实，待确认效果": "carried out, awaiting verification",
+    "待落实": "to be carried out",
+    "已逾期": "overdue",
+})
