@@ -9,6 +9,7 @@ writes, with seed 17 every time:
 * shop_train200.csv — at most 200 per category drawn from shop_train.csv (the test set is the same);
 * atec_combiner.tsv / atec_test.tsv — ATEC pairs: rows 10,000–19,999 may train the repeat detector's
   combiner; 2,000 pairs drawn from rows 0–9,999 are the test, never trained on;
+* atec_train.tsv — every ATEC pair but the 2,000 test pairs (18,000): what the pair model learns from;
 * near_dups.tsv — 1,000 reviews of shop_test.csv each paired with a lightly edited copy of itself
   (label 1: a character or two dropped, swapped or changed, punctuation and spacing changed, a few
   words added) and 3,000 pairs of two different reviews of the same category and close length
@@ -96,7 +97,9 @@ def main() -> None:
         atec = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
     combiner, pool = atec[10_000:], atec[:10_000]
     sample = rng.sample(pool, 2000)
-    for name, rows in (("atec_combiner.tsv", combiner), ("atec_test.tsv", sample)):
+    chosen = {id(r) for r in sample}
+    rest = [r for r in atec if id(r) not in chosen]  # no draw: the files above stay as they were
+    for name, rows in (("atec_combiner.tsv", combiner), ("atec_test.tsv", sample), ("atec_train.tsv", rest)):
         with open(out / name, "w", encoding="utf-8") as fh:
             fh.writelines("\t".join(r) + "\n" for r in rows)
 

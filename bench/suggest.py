@@ -9,6 +9,14 @@ kernel (lifecycle.classify), so it is confirmed history; the model learned by th
 Prints macro-F1, accuracy, per-class F1, the p50 / p99 suggestion latency, and what suggesting
 adds to a registration (the after-commit task's work per complaint, off the request).
 Options: --db sqlite|postgres (--pg-url), --limit N (training rows).
+
+Meaning vectors: each training complaint gets its vector as the periodic pass stores it
+(similarity.embed_complaints, float16), and each test row is suggested twice — from its words
+alone (while typing, at registration) and with its vector (once made, after commit). Embedding runs
+at ~5–45 texts/s on this machine, so ``--vectors FILE`` keeps the vectors by text between runs (a
+pickle; made by the same function, never by anything else). ``--no-vectors``: words alone.
+``--direct``: learn with kesu.intelligence.learn.train (what the retrain task calls) on the rows
+without registering them — for files too large to register in a session; say so with its figures.
 """
 
 from __future__ import annotations
@@ -59,6 +67,9 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--pg-url")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training rows")
+    ap.add_argument("--vectors", help="a pickle of vectors by text, read and extended (see above)")
+    ap.add_argument("--no-vectors", action="store_true", help="the words alone")
+    ap.add_argument("--direct", action="store_true", help="learn.train on the rows, no database (see above)")
     args = ap.parse_args()
     train = read_rows(args.train, args.text_col, args.label_col, args.format)
     test = read_rows(args.test, args.text_col, args.label_col, args.format)
@@ -67,6 +78,10 @@ def main() -> None:
     labels = sorted({lab for _, lab in train})
     code = {lab: f"t{i + 1}" for i, lab in enumerate(labels)}
     name = {v: k for k, v in code.items()}
+
+    vectors = None if args.no_vectors else Vectors(args.vectors)
+    if args.direct:
+        return direct(train, test, vectors)
 
     setup(args.db, args.pg_url)
     from django.db import transaction
@@ -107,6 +122,18 @@ def main() -> None:
     print(f"{len(train)} training rows registered in {registered:.1f} s and classified in {classified:.1f} s "
           f"({len(labels)} labels)")
 
+    if vectors is not None:  # each complaint's vector as the periodic pass stores it
+        from kesu.intelligence import similarity
+        from kesu.intelligence.models import Vector
+
+        t0 = time.perf_counter()
+        for start in range(0, len(made), 500):
+            chunk = made[start:start + 500]
+            got = vectors.of([c.customer_words for c in chunk])
+            Vector.objects.bulk_create([Vector(complaint=c, vector=similarity.to_bytes(v), made_at=now)
+                                        for c, v in zip(chunk, got, strict=True)])
+        print(f"vectors of the training complaints stored in {time.perf_counter() - t0:.1f} s")
+
     t0 = time.perf_counter()
     number = tasks.run("intelligence.retrain", force=True)
     print(f"model v{number} learned in {time.perf_counter() - t0:.1f} s")
@@ -121,12 +148,16 @@ def main() -> None:
     live = policy_of(active_version())
     services.current_bundle(fresh=True)
     departments = services._departments()
-    latencies, predicted = [], []
-    for text, _ in test:
+    latencies, predicted, with_vector = [], [], []
+    test_vectors = vectors.of([t for t, _ in test]) if vectors is not None else None
+    for i, (text, _) in enumerate(test):
         t0 = time.perf_counter()
         got = services.suggest(live, text, departments=departments)
         latencies.append(time.perf_counter() - t0)
         predicted.append(name.get(got["category"].value, "") if "category" in got else "")
+        if test_vectors is not None:
+            got = services.suggest(live, text, departments=departments, vector=test_vectors[i])
+            with_vector.append(name.get(got["category"].value, "") if "category" in got else "")
 
     # What suggesting adds to a registration: the after-commit task's work, per complaint.
     sample = made[-200:]
@@ -136,22 +167,86 @@ def main() -> None:
         services.after_registration([c.pk], now)
         added.append(time.perf_counter() - t0)
 
-    from sklearn.metrics import accuracy_score, f1_score
-
-    truth = [lab for _, lab in test]
-    known = sorted(set(truth) | set(labels))
-    per = f1_score(truth, predicted, labels=known, average=None, zero_division=0)
-    print(f"test rows: {len(test)}")
-    print(f"macro-F1: {f1_score(truth, predicted, labels=known, average='macro', zero_division=0):.4f}")
-    print(f"accuracy: {accuracy_score(truth, predicted):.4f}")
-    for lab, f in zip(known, per, strict=True):
-        print(f"  F1 {lab}: {f:.4f}")
+    q = ModelVersion.objects.get(number=number).quality.get("category+meaning")
+    if q:
+        print(f"  with the meaning, held out by the product itself: macro-F1 {q.get('macro_f1')}")
+    report(test, labels, predicted, with_vector)
     ms = [x * 1000 for x in latencies]
     print(f"suggestion latency: p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms, "
           f"mean {statistics.mean(ms):.2f} ms")
     ms = [x * 1000 for x in added]
     print(f"after-commit work per registration (suggestions stored, same customer checked): "
           f"p50 {percentile(ms, 50):.2f} ms, p99 {percentile(ms, 99):.2f} ms")
+
+
+class Vectors:
+    """The complaints' vectors by text, as kesu.intelligence.similarity.embed_complaints makes them
+    (float16 as stored), kept in a pickle between runs when a file is given."""
+
+    def __init__(self, path: str | None) -> None:
+        import pickle
+
+        self.path = path
+        self.known: dict = {}
+        if path and Path(path).exists():
+            self.known = pickle.loads(Path(path).read_bytes())
+
+    def of(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        import pickle
+
+        import numpy as np
+
+        from kesu.intelligence import similarity
+
+        missing = sorted({t for t in texts if t not in self.known}, key=len)
+        for at in range(0, len(missing), 64):
+            chunk = missing[at:at + 64]
+            self.known.update(zip(chunk, similarity.embed_complaints(chunk), strict=True))
+            if self.path and ((at // 64) % 16 == 15 or at + 64 >= len(missing)):
+                Path(self.path).write_bytes(pickle.dumps(self.known))
+        return np.vstack([similarity.from_bytes(similarity.to_bytes(self.known[t])) for t in texts])
+
+
+def report(test: list[tuple[str, str]], labels: list[str], predicted: list[str], with_vector: list[str]) -> None:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    truth = [lab for _, lab in test]
+    known = sorted(set(truth) | set(labels))
+    print(f"test rows: {len(test)}")
+    for title, got in (("words alone (while typing, at registration)", predicted),
+                       ("with the meaning vector (once made, after commit)", with_vector)):
+        if not got:
+            continue
+        per = f1_score(truth, got, labels=known, average=None, zero_division=0)
+        print(f"{title}: macro-F1 {f1_score(truth, got, labels=known, average='macro', zero_division=0):.4f}, "
+              f"accuracy {accuracy_score(truth, got):.4f}")
+        print("  " + ", ".join(f"{lab} {f:.3f}" for lab, f in zip(known, per, strict=True)))
+
+
+def direct(train: list[tuple[str, str]], test: list[tuple[str, str]], vectors: Vectors | None) -> None:
+    from kesu.intelligence import learn
+
+    labels = sorted({lab for _, lab in train})
+    t0 = time.perf_counter()
+    held = {"category": list(vectors.of([t for t, _ in train]))} if vectors is not None else None
+    print(f"vectors ready in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    bundle, quality = learn.train({"category": ([t for t, _ in train], [lab for _, lab in train])}, vectors=held)
+    assert bundle is not None
+    meaning = quality.get("category+meaning")
+    print(f"learned (learn.train, no database) in {time.perf_counter() - t0:.1f} s; held out by the product: "
+          f"{quality['category'].macro_f1}, with the meaning {meaning.macro_f1 if meaning else None}")
+    texts = [t for t, _ in test]
+    predicted = bundle.predict("category", texts)
+    with_vector = bundle.predict("category", texts, vectors.of(texts)) if vectors is not None else []
+    report(test, labels, predicted, with_vector)
+    latencies = []
+    for text in texts[:2000]:
+        t0 = time.perf_counter()
+        bundle.guess(text)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    print(f"suggestion latency (Bundle.guess, words alone, 2,000 texts): p50 {percentile(latencies, 50):.2f} ms, "
+          f"p99 {percentile(latencies, 99):.2f} ms")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,12 @@ and a linear classifier per field (category, level, validity, department). A lin
 which of the words in the text pushed it to its answer: each n-gram's weight times its TF-IDF value
 — those are the "words that drove it" shown beside the suggestion.
 
+Where a complaint's meaning vector exists (multilingual-e5-small, made once per complaint after
+commit), a second classifier per field reads the n-grams and the vector together (the vector
+scaled by MEANING_WEIGHT beside the TF-IDF row): it knows that 停水 and 没有热水 tell one thing.
+The n-grams alone answer while the vector is not made yet (while typing, at registration); the
+words shown are always the n-grams' share of the decision.
+
 Confidence is the classifier's probability for its answer (a softmax of the linear scores,
 calibrated by one temperature fitted on held-out rows), so the administrator's threshold means
 the same thing for every field.
@@ -95,32 +101,56 @@ class FieldModel:
         return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
-class Bundle:
-    """What one training run learned: the character n-gram features (shared) and a classifier per
-    field. ``guess`` transforms the text once and asks every field."""
+MEANING_WEIGHT = 1.5  # the meaning vector's scale beside a TF-IDF row (both of length 1): chosen by
+# cross-validation on the training rows of bench/intel_split.py, never on the test rows
 
-    def __init__(self, vectorizer: Any, fields: dict[str, FieldModel]) -> None:
+
+def with_meaning(X: Any, vectors: np.ndarray) -> Any:
+    """The n-gram rows with the meaning vectors beside them (one sparse matrix)."""
+    import scipy.sparse as sp
+
+    return sp.hstack([X, sp.csr_matrix(np.asarray(vectors, dtype=np.float32) * MEANING_WEIGHT)], format="csr")
+
+
+class Bundle:
+    """What one training run learned: the character n-gram features (shared), a classifier per
+    field, and per field one that reads the meaning vector too. ``guess`` transforms the text
+    once and asks every field."""
+
+    def __init__(self, vectorizer: Any, fields: dict[str, FieldModel],
+                 meaning: dict[str, FieldModel] | None = None) -> None:
         self.vectorizer = vectorizer
         self.fields = fields
+        self.meaning = meaning or {}
         self._names: np.ndarray | None = None
 
     def features(self, texts: Sequence[str]) -> Any:
         return self.vectorizer.transform([normalise(t) for t in texts])
 
-    def predict(self, name: str, texts: Sequence[str]) -> list[str]:
+    def predict(self, name: str, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[str]:
+        X = self.features(texts)
+        if vectors is not None and name in self.meaning:
+            model = self.meaning[name]
+            return [model.labels[i] for i in model.scores(with_meaning(X, vectors)).argmax(axis=1)]
         model = self.fields[name]
-        return [model.labels[i] for i in model.scores(self.features(texts)).argmax(axis=1)]
+        return [model.labels[i] for i in model.scores(X).argmax(axis=1)]
 
-    def guess(self, text: str, *, words: int = 5) -> dict[str, Guess]:
+    def guess(self, text: str, *, vector: np.ndarray | None = None, words: int = 5) -> dict[str, Guess]:
         X = self.features([text]).tocsr()
+        both = with_meaning(X, np.asarray(vector).reshape(1, -1)) if vector is not None and self.meaning else None
         out = {}
         for name, model in self.fields.items():
-            p = model.probabilities(model.scores(X))[0]
+            row = X
+            if both is not None and name in self.meaning:
+                model, row = self.meaning[name], both
+            p = model.probabilities(model.scores(row))[0]
             best = int(p.argmax())
             out[name] = Guess(model.labels[best], round(float(p[best]), 4), self._drivers(X, model, best, words))
         return out
 
     def _drivers(self, row: Any, model: FieldModel, label: int, n: int) -> tuple[str, ...]:
+        """The n-grams of ``row`` (the text's own, never the meaning vector's columns) that pushed
+        the model to ``label`` most."""
         if row.nnz == 0:
             return ()
         contribution = row.data * model.weights(label)[row.indices]
@@ -145,6 +175,7 @@ class Bundle:
     def loads(blob: bytes) -> Bundle:
         bundle = pickle.loads(zlib.decompress(blob))  # written by train() into our own database
         assert isinstance(bundle, Bundle)
+        bundle.__dict__.setdefault("meaning", {})  # a version learned before the meaning models
         return bundle
 
 
@@ -225,10 +256,12 @@ def train_field(X: Any, labels: Sequence[str], *, seed: int = 17,
     return model, quality
 
 
-def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *,
-          seed: int = 17) -> tuple[Bundle | None, dict[str, Quality]]:
+def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *, seed: int = 17,
+          vectors: dict[str, Sequence[np.ndarray | None]] | None = None) -> tuple[Bundle | None, dict[str, Quality]]:
     """Learn every field of ``rows`` (field → its confirmed texts and labels) with one set of
-    features fitted on all their texts."""
+    features fitted on all their texts. ``vectors`` (field → each row's meaning vector, or None
+    where it is not made) adds, per field, the classifier that reads the vector too, learned from
+    the rows that have one; its held-out quality is ``quality[field + "+meaning"]``."""
     every: dict[str, None] = {}
     for texts, _ in rows.values():
         every.update(dict.fromkeys(normalise(t) for t in texts))
@@ -239,14 +272,25 @@ def train(rows: dict[str, tuple[Sequence[str], Sequence[str]]], *,
     vec.fit(list(every))
     vec.__dict__.pop("stop_words_", None)  # the n-grams left out: only for introspection, and large
     fields: dict[str, FieldModel] = {}
+    meaning: dict[str, FieldModel] = {}
     for name, (texts, labels) in rows.items():
         if len(texts) < MIN_EXAMPLES:
             qualities[name] = Quality(len(texts), 0, None, None)
             continue
-        model, qualities[name] = train_field(vec.transform([normalise(t) for t in texts]), labels, seed=seed)
-        if model is not None:
-            fields[name] = model
-    return (Bundle(vec, fields) if fields else None), qualities
+        X = vec.transform([normalise(t) for t in texts])
+        model, qualities[name] = train_field(X, labels, seed=seed)
+        if model is None:
+            continue
+        fields[name] = model
+        held = (vectors or {}).get(name)
+        if held is not None:
+            have = [i for i, v in enumerate(held) if v is not None]
+            if len(have) >= MIN_EXAMPLES:
+                both = with_meaning(X[have], np.vstack([held[i] for i in have]))
+                m2, qualities[name + "+meaning"] = train_field(both, [labels[i] for i in have], seed=seed)
+                if m2 is not None:
+                    meaning[name] = m2
+    return (Bundle(vec, fields, meaning) if fields else None), qualities
 
 
 # --- the cold start: the policy's own words ---------------------------------------------------------

@@ -149,3 +149,18 @@ class Case(models.Model):
     @property
     def text(self) -> str:
         return "\n".join(t for t in (self.problem, self.cause, self.solution, self.outcome) if t)
+
+
+class Mark(models.Model):
+    """How far a background pass has read (a high-water mark): the case library's pass reads the
+    timeline written since its last run, never every complaint from the oldest again."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "处理进度"
+        verbose_name_plural = "处理进度"
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

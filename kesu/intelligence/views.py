@@ -66,7 +66,8 @@ def panel(request: HttpRequest, number: str) -> HttpResponse:
     ctx = registry.context(c, staff, now)
     available = {s.code for s in registry.available(ctx)}
     stored = list(Suggestion.objects.filter(complaint=c))
-    items = stored or list(services.suggest(policy, c.customer_words).values())  # missed at registration: now
+    items = stored or list(services.suggest(policy, c.customer_words,  # missed at registration: now
+                                            vector=services.vector_of(c.pk)).values())
     suggestions = _rows(services.shown(items), policy, _lang(request))
     values = {r["field"]: r["value"] for r in suggestions}
     found = services.repeats_of(c)

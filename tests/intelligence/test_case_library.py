@@ -87,3 +87,52 @@ def test_an_erased_customers_case_leaves_the_library(p1, people, now):
     services.build_library(now)
     services.forget(c.pk)
     assert not Case.objects.exists()
+
+
+# --- the library's pass at scale: it reads the timeline since its last run, never every complaint --------
+
+
+def test_a_case_closed_late_joins_the_library_though_its_number_is_older(p1, people, now):
+    older = bring_to(State.SATISFIED, people, now, customer_words="热水器漏水，师傅上门两次才修好")
+    newer = bring_to(State.ARCHIVED, people, now, customer_words=LEAK)
+    assert services.build_library(now) == 1 and Case.objects.get().pk == newer.pk
+    from kesu.complaints import lifecycle
+
+    lifecycle.sign_off(older, actor=people["zhoujl"], now=now + timedelta(days=3))
+    assert services.build_library(now + timedelta(days=3)) == 1
+    assert set(Case.objects.values_list("pk", flat=True)) == {older.pk, newer.pk}
+
+
+def test_each_run_reads_from_where_the_last_one_stopped(p1, people, now, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kesu.complaints.models import ComplaintEvent
+    from kesu.intelligence.models import Mark
+
+    monkeypatch.setattr(services, "LIBRARY_LAG", 0)  # no re-read behind the mark, so the bound is the mark
+    bring_to(State.ARCHIVED, people, now, customer_words=LEAK)
+    services.build_library(now)
+    top = ComplaintEvent.objects.latest("pk").pk
+    assert Mark.objects.get(name=services.LIBRARY_MARK).value == top
+    with CaptureQueriesContext(connection) as seen:
+        assert services.build_library(now) == 0
+    reads = [q["sql"] for q in seen.captured_queries if "complaintevent" in q["sql"] and "to_status" in q["sql"]]
+    assert len(reads) == 1 and "NOT IN" not in reads[0].upper()
+    assert f'"id" > {top}' in reads[0]  # the primary key's range after the mark, nothing older
+
+
+def test_a_run_takes_a_batch_and_the_next_run_the_rest(p1, people, now):
+    for words in ("热水器漏水", "空调不制冷", "冰箱异响"):
+        bring_to(State.ARCHIVED, people, now, customer_words=words)
+    assert [services.build_library(now, batch=2) for _ in range(3)] == [2, 1, 0]
+    assert Case.objects.count() == 3
+
+
+def test_a_case_reopened_and_closed_again_stays_one_entry(p1, people, now):
+    from kesu.complaints import lifecycle
+
+    c = bring_to(State.SIGNED_OFF, people, now, customer_words=LEAK)
+    services.build_library(now)
+    c = lifecycle.reopen(c, actor=people["zhoujl"], now=now, reason="客户再次来电")
+    assert services.build_library(now) == 0 and Case.objects.count() == 1

