@@ -209,9 +209,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "assists": c.assists.select_related("department", "answered_by"),
         "unit_name": _unit_name(c.unit_id, lang),
         # issue 16: the crisis team, who acknowledged, the crisis's timeline — for those it concerns
-        # (only a case flagged at registration has an alert: the others' page asks nothing more)
-        "crisis": crisis_view(c.pk, reader=staff, now=now, lang=lang)
-        if any(e.kind == "crisis_flagged" for e in timeline) else None,
+        "crisis": crisis_view(c.pk, reader=staff, now=now, lang=lang),
         "capas": c.corrective_actions.select_related("owner", "verifier"),  # 纠正预防措施 (issue 18)
     })
 
