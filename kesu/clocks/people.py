@@ -10,13 +10,13 @@ from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import OWNER, RECEIVER
 from kesu.core.roles import Role
 from kesu.org.models import Department, Staff
-from kesu.org.services import roles_of
+from kesu.org.services import holder_codes, roles_of
 
 
 def with_role(role: str) -> QuerySet[Staff]:
     """The active people holding ``role``: not the service accounts the intake channels act as
     (portal, mail, webhook), which cannot sign in and so have nobody to read a notice."""
-    return (Staff.objects.filter(role_rows__role=role, is_active=True)
+    return (Staff.objects.filter(role_rows__role__in=holder_codes(role), is_active=True)
             .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 

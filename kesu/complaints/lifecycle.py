@@ -116,7 +116,8 @@ def prepare_registration(
         data = replace(data, level=crisis.raise_to)
     return Prepared(
         policy=policy, version=version, data=data, screening=screening, crisis=crisis,
-        clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now),
+        clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now,
+                                                    category=data.category),
         next_shift=_next_shift(complained_department or location, now), location=location,
         complained_department=complained_department, complained_staff=complained_staff, files=files)
 
@@ -603,7 +604,7 @@ def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
              "extension_approver": policy.workflow.extension_approver}
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
-    return rules.WorkflowRoles(steps)
+    return rules.WorkflowRoles(steps, names={r.code: r.name for r in policy.roles})
 
 
 # A new round of handling starts when the customer is not satisfied, the case is reopened or an
@@ -635,7 +636,8 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: dateti
             reports = c.investigations.all() if since is None else c.investigations.filter(written_at__gte=since)
             investigation_missing = not reports.exists()
     facts = rules.Facts(
-        status=status, level=c.level or None, category=c.category or None, validity=c.validity or None,
+        status=status, level=c.level or None, category=c.category or None,
+        validity=policy.validity_kind(c.validity),  # the policy's own kinds (抱怨类) count as a built-in one
         department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
         has_review_step=policy.workflow.review is not None, pending_approvals=pending,
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
@@ -763,17 +765,25 @@ def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, ac
     after = _snapshot(c)
     diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
     diff.update(extra or {})
+    early = clock_services.too_early(c, policy, event=kind, at=now)
+    if early:  # issue 18: recorded, but too early to complete a "not before" clock
+        diff["too_early"] = [None, early]
     c.version += 1
     c.updated_at, c.updated_by = now, actor
     append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
                  reason=reason)
     search.on_change(c, diff, reason)
-    if before["level"] != c.level:
+    if before["level"] != c.level or (before["category"] != c.category and _category_clocks(policy)):
         clock_services.on_level_change(c, policy, at=now)
     clock_services.on_event(c, policy, event=kind, at=now)
     c.save()
     _tell_routes(c, policy, kind=kind, level_before=before["level"], reason=reason, now=now)
     return c
+
+
+def _category_clocks(policy: Policy) -> bool:
+    """Whether the policy times some complaints by their category (issue 18)."""
+    return any(k.categories or k.category_targets for k in policy.clocks)
 
 
 def _tell_routes(c: Complaint, policy: Policy, *, kind: str, level_before: str, reason: str, now: datetime) -> None:

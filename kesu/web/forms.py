@@ -46,7 +46,9 @@ def record_field(f: Any) -> forms.Field:
     """A form field for one of the policy's record fields (房号 …): required ones are marked, but it
     is the door, not the form, that refuses them empty — with the same message on every channel."""
     label = f"{named(f, get_language())}{_('（必填）') if f.required else ''}"
-    attrs: dict[str, Any] = {"required": "required"} if f.required else {}
+    if f.categories:  # issue 18: a category's own form (药品不良反应登记表): filled for that category only
+        label += f"（{named(f, get_language(), 'form') if f.form else _('仅限所属类别')}）"
+    attrs: dict[str, Any] = {"required": "required"} if f.required and not f.categories else {}
     if f.type == "choice":
         return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
                                  widget=forms.Select(attrs=attrs))

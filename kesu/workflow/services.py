@@ -27,10 +27,11 @@ from kesu.core import lifecycle as rules
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.policy import Duration, Policy
-from kesu.core.roles import Role, role_label
+from kesu.core.roles import Role
 from kesu.notifications.services import notify
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import managed_department_ids, member_department_ids
+from kesu.policies.services import policy_of
 from kesu.workflow.models import Approval, AssistRequest, InvestigationReport, Reward, Transfer
 
 
@@ -304,7 +305,7 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
             allowed = policy.approvals.compensation_kinds
             if compensation_kind not in allowed:
                 raise KesuError("not_one_of", field="compensation_kind", value=compensation_kind,
-                                allowed="、".join(COMPENSATION_KINDS[x][0] for x in allowed))
+                                allowed="、".join(policy.compensation_catalogue()[x][0] for x in allowed))
             if money is None:
                 raise KesuError("required", field="amount")
             table = policy.approvals.compensation
@@ -335,7 +336,8 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
 def _what(a: Approval) -> str:
     if a.kind == Approval.Kind.SOLUTION:
         return "处理方案"
-    return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
+    kinds = {**COMPENSATION_KINDS, **policy_of(a.complaint.policy_version).compensation_catalogue()}
+    return f"{kinds.get(a.compensation_kind, (a.compensation_kind,))[0]} {a.amount} 元"
 
 
 def _approvers(k: Complaint, role: str, now: datetime) -> list[Staff]:
@@ -357,7 +359,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         who = lifecycle.actor_facts(actor, k, now)
         if not who.plays(r.approver_role):
             raise TransitionRefused("role_not_allowed", action=f"审批{_what(r)}（{r.threshold_label}）",
-                                    roles=role_label(r.approver_role))
+                                    roles=policy.role_label(r.approver_role))
         rules.not_own_request(r.requested_by_id, who)
         rules.decision_note_required(approve, note, action="驳回审批")
         r.state = (Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED) if approve \
@@ -428,7 +430,7 @@ def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: st
 
     def change(k: Complaint, policy: Policy) -> None:
         if to == Reward.To.CUSTOMER:
-            if k.validity != "valid":
+            if policy.validity_kind(k.validity) != "valid":
                 raise KesuError("reward_needs_valid", field="to",
                                 value=VALIDITY_KINDS.get(k.validity, (k.validity or "未认定",))[0])
             if form not in policy.rewards.customer_kinds:

@@ -10,9 +10,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS
+from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS, DEMANDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import EVENTS, OWNER, RECEIVER
+from kesu.core.lifecycle import CLOCK_POSITIONS, EVENTS, OWNER, RECEIVER
 from kesu.core.personal import KINDS, POSITIONS
 from kesu.core.policy.model import Category, Policy
 from kesu.core.roles import ROLE_CODES
@@ -27,6 +27,7 @@ def check_policy(p: Policy) -> list[KesuError]:
     return [
         *_duplicates("levels", (lv.code for lv in p.levels)),
         *_level_order(p),
+        *_vocabulary(p),
         *_channels(p),
         *_categories(p),
         *_clocks(p),
@@ -56,8 +57,9 @@ def _level_order(p: Policy) -> Iterator[KesuError]:
 
 def _channels(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("channels", p.channels)
+    known = p.channel_catalogue()
     for i, ch in enumerate(p.channels, 1):
-        if ch not in CHANNELS:
+        if ch not in known:
             yield KesuError("unknown_channel", field=f"channels[{i}]", value=ch)
 
 
@@ -91,18 +93,42 @@ def _clocks(p: Policy) -> Iterator[KesuError]:
             if c.time == "working" and target.minutes:
                 yield KesuError("working_unit_minutes", field=f"{at}.targets.{key}")
         for key, target in c.channel_targets.items():
-            if key not in CHANNELS:
+            if key not in p.channel_catalogue():
                 yield KesuError("unknown_channel", field=f"{at}.channel_targets.{key}", value=key)
             if c.time == "working" and target.minutes:
                 yield KesuError("working_unit_minutes", field=f"{at}.channel_targets.{key}")
         if c.warn_before is not None and c.time == "working" and c.warn_before.minutes:
             yield KesuError("working_unit_minutes", field=f"{at}.warn_before")
+        categories = p.category_codes()
+        for j, cat in enumerate(c.categories, 1):
+            if cat not in categories:
+                yield KesuError("unknown_category", field=f"{at}.categories[{j}]", value=cat)
+        for key, target in c.category_targets.items():
+            if key not in categories:
+                yield KesuError("unknown_category", field=f"{at}.category_targets.{key}", value=key)
+            if c.time == "working" and target.minutes:
+                yield KesuError("working_unit_minutes", field=f"{at}.category_targets.{key}")
+        if c.not_before is not None:
+            if c.time == "working" and c.not_before.minutes:
+                yield KesuError("working_unit_minutes", field=f"{at}.not_before")
+            shortest = min([*c.targets.values(), *c.category_targets.values(), *c.channel_targets.values()],
+                           default=None)
+            if (shortest is not None and c.time == "calendar"
+                    and c.not_before.as_calendar_timedelta() >= shortest.as_calendar_timedelta()):
+                yield KesuError("clock_not_before_target", field=f"{at}.not_before", value=str(c.not_before),
+                                target=str(shortest))
 
 
 def _validity(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("validity", (v.code for v in p.validity))
     if "valid" not in {v.code for v in p.validity}:
         yield KesuError("validity_needs_valid", field="validity")
+    for i, v in enumerate(p.validity, 1):
+        if v.code not in VALIDITY_KINDS and v.counts_as is None:
+            yield KesuError("counts_as_required", field=f"validity[{i}].counts_as", value=v.code,
+                            allowed=", ".join(VALIDITY_KINDS))
+        if v.code == "valid" and v.counts_as not in (None, "valid"):
+            yield KesuError("not_one_of", field=f"validity[{i}].counts_as", value=v.counts_as, allowed="valid")
 
 
 def _routing(p: Policy) -> Iterator[KesuError]:
@@ -117,7 +143,7 @@ def _routing(p: Policy) -> Iterator[KesuError]:
             if cat not in categories:
                 yield KesuError("unknown_category", field=f"{at}.categories[{j}]", value=cat)
         for j, ch in enumerate(rule.when.channels, 1):
-            if ch not in CHANNELS:
+            if ch not in p.channel_catalogue():
                 yield KesuError("unknown_channel", field=f"{at}.channels[{j}]", value=ch)
         if rule.department.startswith("@") and rule.department not in ROUTING_SPECIAL:
             yield KesuError(
@@ -149,19 +175,21 @@ def _approvals(p: Policy) -> Iterator[KesuError]:
             yield KesuError("thresholds_ascending", field=f"{at}.up_to", value=t.up_to, previous=previous)
         if t.up_to is not None:
             previous = t.up_to
+    kinds = p.compensation_catalogue()
     for j, kind in enumerate(a.compensation_kinds, 1):
-        if kind not in COMPENSATION_KINDS:
+        if kind not in kinds:
             yield KesuError("not_one_of", field=f"approvals.compensation_kinds[{j}]", value=kind,
-                            allowed=", ".join(COMPENSATION_KINDS))
+                            allowed=", ".join(kinds))
 
 
 def _roles(p: Policy) -> Iterator[KesuError]:
-    contextual = (*ROLE_CODES, OWNER, RECEIVER)
+    roles = p.role_codes()
+    contextual = (*roles, OWNER, RECEIVER, *CLOCK_POSITIONS)
     for i, c in enumerate(p.clocks, 1):
         if c.responsible not in contextual:
             yield KesuError("unknown_role", field=f"clocks[{i}].responsible", value=c.responsible,
                             allowed=", ".join(contextual))
-    allowed = ", ".join(ROLE_CODES)
+    allowed = ", ".join(roles)
     named: list[tuple[str, str | None]] = [
         *((f"clocks[{i}].escalate_to", c.escalate_to) for i, c in enumerate(p.clocks, 1)),
         *((f"approvals.compensation[{i}].approver", t.approver)
@@ -177,7 +205,7 @@ def _roles(p: Policy) -> Iterator[KesuError]:
         *((f"reporting.recipients[{i}]", role) for i, role in enumerate(p.reporting.recipients, 1)),
     ]
     for where, role in named:
-        if role is not None and role not in ROLE_CODES:
+        if role is not None and role not in roles:
             yield KesuError("unknown_role", field=where, value=role, allowed=allowed)
 
 
@@ -199,9 +227,36 @@ def _numbering(p: Policy) -> Iterator[KesuError]:
 
 def _record_fields(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("record_fields", (f.code for f in p.record_fields))
+    categories = p.category_codes()
     for i, f in enumerate(p.record_fields, 1):
         if f.type == "choice" and not f.choices:
             yield KesuError("record_field_choices", field=f"record_fields[{i}].choices")
+        for j, cat in enumerate(f.categories, 1):
+            if cat not in categories:
+                yield KesuError("unknown_category", field=f"record_fields[{i}].categories[{j}]", value=cat)
+
+
+def _vocabulary(p: Policy) -> Iterator[KesuError]:
+    """Issue 18: the policy's own roles, channels, demands and compensation kinds — new codes (a
+    built-in one is not redefined), each counting as a built-in one where it says so."""
+    builtin_roles = ", ".join(ROLE_CODES)
+    yield from _duplicates("roles", (r.code for r in p.roles))
+    for i, r in enumerate(p.roles, 1):
+        if r.code in ROLE_CODES or r.code in (OWNER, RECEIVER, *CLOCK_POSITIONS):
+            yield KesuError("builtin_code", field=f"roles[{i}].code", value=r.code)
+        for j, power in enumerate(r.acts_as, 1):
+            if power not in ROLE_CODES:
+                yield KesuError("unknown_role", field=f"roles[{i}].acts_as[{j}]", value=power, allowed=builtin_roles)
+    for section, builtin in (("custom_channels", CHANNELS), ("custom_demands", DEMANDS),
+                             ("custom_compensation_kinds", COMPENSATION_KINDS)):
+        terms = getattr(p, section)
+        yield from _duplicates(section, (t.code for t in terms))
+        for i, t in enumerate(terms, 1):
+            if t.code in builtin:
+                yield KesuError("builtin_code", field=f"{section}[{i}].code", value=t.code)
+            if t.counts_as is not None and t.counts_as not in builtin:
+                yield KesuError("not_one_of", field=f"{section}[{i}].counts_as", value=t.counts_as,
+                                allowed=", ".join(builtin))
 
 
 def _retention(p: Policy) -> Iterator[KesuError]:
@@ -211,7 +266,7 @@ def _retention(p: Policy) -> Iterator[KesuError]:
 
 def _personal_data(p: Policy) -> Iterator[KesuError]:
     """Each kind's lists name roles or a position on the case (owner, manager), once each."""
-    allowed = (*ROLE_CODES, *POSITIONS)
+    allowed = (*p.role_codes(), *POSITIONS)
     for kind in KINDS:
         rule = p.personal_data.rule(kind)
         for which, names in (("full", rule.full), ("masked", rule.masked)):
@@ -228,10 +283,11 @@ TARGET_SPECIAL = ("@owner", "@receiver", "@department", "@customer")
 TARGET_PREFIXES = ("person:", "department:", "robot:")
 
 
-def _targets(where: str, targets: list[str], *, customer: bool = True) -> Iterator[KesuError]:
-    allowed = ", ".join((*ROLE_CODES, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
+def _targets(where: str, targets: list[str], *, customer: bool = True,
+             roles: tuple[str, ...] = ROLE_CODES) -> Iterator[KesuError]:
+    allowed = ", ".join((*roles, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
     for i, t in enumerate(targets, 1):
-        ok = (t in ROLE_CODES or (t in TARGET_SPECIAL and (customer or t != "@customer"))
+        ok = (t in roles or (t in TARGET_SPECIAL and (customer or t != "@customer"))
               or any(t.startswith(pre) and len(t) > len(pre) for pre in TARGET_PREFIXES))
         if not ok:
             yield KesuError("unknown_target", field=f"{where}[{i}]", value=t, allowed=allowed)
@@ -248,7 +304,7 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
         for j, lv in enumerate(r.levels, 1):
             if lv not in levels:
                 yield KesuError("unknown_level", field=f"{at}.levels[{j}]", value=lv)
-        yield from _targets(f"{at}.to", r.to)
+        yield from _targets(f"{at}.to", r.to, roles=p.role_codes())
     c = p.crisis
     if c is None:
         return
@@ -258,4 +314,4 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
     if c.raise_to is not None and c.raise_to not in levels:
         yield KesuError("unknown_level", field="crisis.raise_to", value=c.raise_to)
     for name in ("team", "legal", "brand", "escalate_to"):
-        yield from _targets(f"crisis.{name}", getattr(c, name), customer=False)
+        yield from _targets(f"crisis.{name}", getattr(c, name), customer=False, roles=p.role_codes())
