@@ -4,10 +4,10 @@ the manager above them (SPEC F6: warnings to the owner, breaches to the manager 
 from __future__ import annotations
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from kesu.complaints.models import Complaint
-from kesu.core.lifecycle import OWNER, RECEIVER
+from kesu.core.lifecycle import ASSISTING, OWNER, RECEIVER
 from kesu.core.roles import Role
 from kesu.org.models import Department, Staff
 from kesu.org.services import holder_codes, roles_of
@@ -27,18 +27,37 @@ def responsible_person(c: Complaint, role: str) -> Staff | None:
         return c.owner
     if role == RECEIVER:
         return c.receiver
+    if role == ASSISTING:  # issue 18: a clock on a help request (协办) — the department asked answers for it
+        department = assisting_department(c)
+        return department.manager if department else None
     if role == Role.DEPT_MANAGER:
         department = c.department or c.complained_department  # before routing: the one complained about
         return department.manager if department else None
     return c.receiver if role in roles_of(c.receiver) else None
 
 
-def responsible_department(c: Complaint, person: Staff | None) -> Department | None:
-    if c.department is not None or c.complained_department is not None:
-        return c.department or c.complained_department
-    if person is not None:
-        return person.departments.order_by("pk").first()
-    return None
+def assisting_department(c: Complaint) -> Department | None:
+    """The department of the complaint's help request (协办) still open, else of the latest one."""
+    ask = (c.assists.select_related("department").order_by(F("answered_at").asc(nulls_first=True), "-requested_at")
+           .first())
+    return ask.department if ask is not None else None
+
+
+def responsible_department(c: Complaint, person: Staff | None, role: str = "") -> Department | None:
+    """The department a clock's breach is booked to: the responsible person's (issue 18 — the CS
+    agent's missed call is customer service's, not the department complained about), i.e. the
+    complaint's department when they belong to it or manage it, else their own; with nobody
+    responsible, the complaint's department."""
+    if role == ASSISTING:
+        return assisting_department(c) or c.department
+    complaint_department = c.department or c.complained_department
+    if person is None:
+        return complaint_department
+    if complaint_department is not None and (
+            complaint_department.manager_id == person.pk
+            or person.departments.filter(pk=complaint_department.pk).exists()):
+        return complaint_department
+    return person.departments.order_by("pk").first() or complaint_department
 
 
 def manager_above(department: Department | None, person: Staff | None) -> list[Staff]:

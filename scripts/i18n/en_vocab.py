@@ -1,0 +1,7 @@
+"""English for the policy's own vocabulary, clocks per category and record fields per category
+(issue 18, helper vocab)."""
+
+EN = {
+    "角色": "Role",
+    "仅限所属类别": "for its category only",
+}
