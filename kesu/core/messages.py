@@ -99,7 +99,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "clock_not_before_target": ("最早时间 {value} 须早于时限 {target}",
                                 "the earliest time {value} must come before the target {target}"),
     "field_not_for_category": ("该项属于《{form}》，本投诉的类别不填写此项",
-                               "this item belongs to the form '{form}', which this complaint's category does not use"),
+                               "this item belongs to the form '{form_en}', which this complaint's category does not use"),
     "clock_too_early": ("「{clock}」最早于 {earliest} 起计，此前的记录不计为完成",
                         "'{clock}' counts only from {earliest}; a record before then does not complete it"),
     # registration

@@ -319,8 +319,9 @@ def _clean_extra(fields: list[RecordField], raw: dict[str, Any],
     forms = {f.code: f for f in others}
     for key in raw:
         if key in forms and key not in known and raw[key] not in (None, ""):
-            errors.append(KesuError("field_not_for_category", field=f"extra.{key}",
-                                    form=forms[key].form or forms[key].name))
+            f = forms[key]
+            errors.append(KesuError("field_not_for_category", field=f"extra.{key}", form=f.form or f.name,
+                                    form_en=f.form_en or f.form or f.name_en or f.name))
         elif key not in known and key not in forms:
             errors.append(KesuError("unknown_field", field=f"extra.{key}"))
     out: dict[str, Any] = {}

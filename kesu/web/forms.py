@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.intake import FileIn, Received
-from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
+from kesu.core.catalogues import VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.messages import render
 from kesu.core.policy import Policy
@@ -141,8 +141,9 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.policy = policy
         lang = get_language() or "zh-hans"
-        self.fields["demands"].choices = [(k, label(DEMANDS, k, lang)) for k in DEMANDS]
-        self.fields["channel"].choices = [(c, label(CHANNELS, c, lang)) for c in policy.channels]
+        demands = policy.demand_catalogue()
+        self.fields["demands"].choices = [(k, label(demands, k, lang)) for k in demands]
+        self.fields["channel"].choices = [(c, label(policy.channel_catalogue(), c, lang)) for c in policy.channels]
         levels = sorted(policy.levels, key=lambda lv: lv.order)
         self.fields["level"].choices = [("", _lazy("（稍后定级）")),
                                         *[(lv.code, level_name(lv, lang)) for lv in levels]]
