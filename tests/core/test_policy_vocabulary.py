@@ -103,6 +103,10 @@ def test_a_complaint_kind_of_its_own_counts_as_a_built_in_kind():
 def adr_policy() -> Any:
     """P1 with the pharmaceutical distributor's rule (seed 000 篇一 4.3.3): 技术部 answers an adverse drug
     reaction within 1 working day, on its own 《药品不良反应登记表》."""
+    return policy_from_data(adr_data())
+
+
+def adr_data() -> dict[str, Any]:
     data = p1_data()
     data["categories"].append({"code": "adverse_reaction", "name": "药品不良反应", "name_en": "Adverse drug reaction",
                                "children": [{"code": "dizziness", "name": "头晕", "name_en": "Dizziness"}]})
@@ -117,7 +121,7 @@ def adr_policy() -> Any:
         {"code": "dose", "name": "服用数量", "name_en": "Dose taken", "required": True,
          "categories": ["adverse_reaction"], "form": "药品不良反应登记表", "form_en": "Adverse drug reaction form"},
     ]
-    return policy_from_data(data)
+    return data
 
 
 def targets(p: Any, level: str, channel: str = "phone", category: str = "") -> dict[str, str]:
