@@ -99,9 +99,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "clock_not_before_target": ("最早时间 {value} 须早于时限 {target}",
                                 "the earliest time {value} must come before the target {target}"),
     "field_not_for_category": ("该项属于《{form}》，本投诉的类别不填写此项",
-                               "this item belongs to the form '{form_en}', which this complaint's category does not use"),
-    "clock_too_early": ("「{clock}」最早于 {earliest} 起计，此前的记录不计为完成",
-                        "'{clock}' counts only from {earliest}; a record before then does not complete it"),
+                               "this item belongs to the form '{form_en}', "
+                               "which this complaint's category does not use"),
     # registration
     "bad_email": ("电子邮件地址「{value}」无效", "'{value}' is not a valid email address"),
     "bad_phone": ("电话号码「{value}」无效（应为 11 位手机号或带区号的固话）", "'{value}' is not a valid phone number"),

@@ -103,7 +103,8 @@ def test_the_admin_takes_a_policy_in_its_own_words_and_offers_its_roles_to_give_
     response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": text, "note": "物流网络"})
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = PolicyVersion.objects.get(state="draft")
-    admin_client_zh.post("/admin/policies/policyversion/", {"action": "publish_selected", "_selected_action": [draft.pk]})
+    admin_client_zh.post("/admin/policies/policyversion/",
+                         {"action": "publish_selected", "_selected_action": [draft.pk]})
 
     form = admin_client_zh.get(f"/admin/org/staff/{people['wangkf'].pk}/change/").content.decode()
     assert 'value="president_office"' in form and "总裁办" in form

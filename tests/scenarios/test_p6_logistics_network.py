@@ -76,7 +76,8 @@ def test_p6_a_damaged_shipment_and_a_late_delivery_through_the_network(network):
 
     # 10:00 — the 400 hotline: contents broken on arrival at the 浦东网点, an insured shipment.
     damaged = intake.register(intake.Received("hotline_400", {
-        "customer_name": "货主刘先生", "customer_phone": "13900139000", "customer_words": "到货后内物破损两件，要求保价赔付",
+        "customer_name": "货主刘先生", "customer_phone": "13900139000",
+        "customer_words": "到货后内物破损两件，要求保价赔付",
         "level": "一般", "category": "内物破损", "demands": "理赔赔付", "extra.waybill_no": "YD20260310001",
         "extra.pieces_affected": "2", "extra.declared_value": "3000"}, location="branch_pd"), actor=kefu, now=wall.now
     ).complaint
