@@ -272,6 +272,10 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
                                         t.spoken(lang, k.time == "working")) for code, t in k.targets.items()],
                "channel_targets": [(label(policy.channel_catalogue(), ch, lang), t.spoken(lang, k.time == "working"))
                                    for ch, t in k.channel_targets.items()],
+               "category_targets": [(categories.get(code, code), t.spoken(lang, k.time == "working"))
+                                    for code, t in k.category_targets.items()],
+               "only": [categories.get(code, code) for code in k.categories],
+               "not_before": k.not_before.spoken(lang) if k.not_before else "",
                "start": event_label(k.start, lang), "stop": [event_label(e, lang) for e in k.stop]}
               for k in policy.clocks]
     routing = [{"rule": r, "levels": [level_name(x) for x in r.when.levels],
