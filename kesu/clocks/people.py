@@ -8,7 +8,7 @@ from django.db.models import F, QuerySet
 
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import ASSISTING, OWNER, RECEIVER
-from kesu.core.roles import Role
+from kesu.core.roles import ROLE_CODES, Role
 from kesu.org.models import Department, Staff
 from kesu.org.services import holder_codes, roles_of
 
@@ -22,7 +22,9 @@ def with_role(role: str) -> QuerySet[Staff]:
 
 def responsible_person(c: Complaint, role: str) -> Staff | None:
     """owner → the handler; receiver → who registered it; dept_manager → the department's manager;
-    another role → the receiver if they hold it (the CS agent who took the call), else nobody."""
+    assisting → the manager of the department asked for help; another role → the receiver if they
+    hold it (the CS agent who took the call), else — for a role of the policy's own — its holder when
+    one person holds it, else nobody."""
     if role == OWNER:
         return c.owner
     if role == RECEIVER:
@@ -33,7 +35,12 @@ def responsible_person(c: Complaint, role: str) -> Staff | None:
     if role == Role.DEPT_MANAGER:
         department = c.department or c.complained_department  # before routing: the one complained about
         return department.manager if department else None
-    return c.receiver if role in roles_of(c.receiver) else None
+    if role in roles_of(c.receiver):
+        return c.receiver
+    if role in ROLE_CODES:
+        return None
+    holders = list(with_role(role)[:2])  # a policy's role one person holds (the law firm's 专门负责人)
+    return holders[0] if len(holders) == 1 else None
 
 
 def assisting_department(c: Complaint) -> Department | None:

@@ -149,3 +149,22 @@ def test_the_chairman_the_policy_names_reviews_closed_cases_with_the_gms_powers(
         lifecycle.review(c, actor=people["zhangzong"], now=now + 60 * MIN)
     assert "董事长" in refused.value.message()
     assert lifecycle.review(c, actor=chairman, now=now + 60 * MIN).status == State.REVIEWED
+
+
+def test_the_law_firms_contact_clock_is_the_officer_in_charge_of_complaints_and_escalates_to_the_director(
+        people, now):
+    """律所 二(五): 应及时与投诉人联系 — the policy's own 专门负责人 answers for it (one person holds it); a
+    regulator's referral (司法行政机关、律师协会转来) is a channel of the firm's own."""
+    from kesu.complaints import intake
+    from kesu.notifications.models import Notification
+    from tests.core.test_policy_vocabulary import LAW_FIRM
+
+    import_and_publish(text=LAW_FIRM.read_text(encoding="utf-8"), actor=None, now=now)
+    officer, director = person("zhuanyuan", "complaint_officer"), person("zhuren", "director")
+    c = intake.register(intake.Received("regulator_referral", {
+        "customer_name": "律师协会转来", "customer_words": "当事人投诉承办律师未按约定出庭", "extra.lawyer": "某律师"}),
+        actor=people["wangkf"], now=now).complaint
+    assert c.channel == "regulator_referral" and clock(c, "contact").responsible_role == "complaint_officer"
+    sweep(now=now + timedelta(days=7))
+    told = set(Notification.objects.filter(kind="clock_breached", complaint=c).values_list("recipient", flat=True))
+    assert {officer.pk, director.pk} <= told
