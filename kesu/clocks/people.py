@@ -8,15 +8,18 @@ from django.db.models import F, QuerySet
 
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import ASSISTING, OWNER, RECEIVER
+from kesu.core.policy import Policy
 from kesu.core.roles import ROLE_CODES, Role
 from kesu.org.models import Department, Staff
 from kesu.org.services import holder_codes, roles_of
 
 
-def with_role(role: str) -> QuerySet[Staff]:
-    """The active people holding ``role``: not the service accounts the intake channels act as
-    (portal, mail, webhook), which cannot sign in and so have nobody to read a notice."""
-    return (Staff.objects.filter(role_rows__role__in=holder_codes(role), is_active=True)
+def with_role(role: str, policy: Policy | None = None) -> QuerySet[Staff]:
+    """The active people holding ``role`` — or a role of the policy's own carrying its powers — not
+    the service accounts the intake channels act as (portal, mail, webhook), which cannot sign in
+    and so have nobody to read a notice."""
+    powers = policy.powers() if policy is not None else None
+    return (Staff.objects.filter(role_rows__role__in=holder_codes(role, powers), is_active=True)
             .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 

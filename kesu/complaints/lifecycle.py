@@ -190,7 +190,7 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening.alarm:
-        _tell_screening(complaint, p.screening, now)
+        _tell_screening(complaint, p.screening, now, p.policy)
     if p.crisis or outbox.wants(p.policy, "registered", complaint.level):
         # issue 16: the receipt, the routes and the crisis alert in one row, expanded after commit
         outbox.record("registered", complaint_id=complaint.pk, now=now, urgent=bool(p.crisis), params={
@@ -215,14 +215,14 @@ def _recent_complaints(policy: Policy, phone: str, now: datetime) -> int:
                              'AND "registered_at" >= %s', [blind("phone", phone), since], model=Complaint)[0])
 
 
-def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
+def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, policy: Policy) -> None:
     """The CS managers are told of a complaint whose words match a warning rule (one with a level).
     Rules without a level (P1: 投诉、退款、赔偿) only note the words on the timeline: they match
     most complaints, and a notice for each would bury the ones that matter."""
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 
-    notify(recipients=list(with_role("cs_manager")), kind="keyword_flagged", now=now, complaint=c,
+    notify(recipients=list(with_role("cs_manager", policy)), kind="keyword_flagged", now=now, complaint=c,
            params={"number": c.number, "words": "、".join(hit.words)}, dedupe_key=f"keyword_flagged:{c.pk}")
 
 

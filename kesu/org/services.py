@@ -59,12 +59,14 @@ def roles_of(staff: Staff) -> frozenset[str]:
     return cached
 
 
-def holder_codes(role: str) -> list[str]:
+def holder_codes(role: str, powers: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """The role codes whose holders play ``role``: itself, and for a built-in role the policy's
-    own roles that carry its powers (总裁办 acting as the GM is told what the GM is told)."""
+    own roles that carry its powers (总裁办 acting as the GM is told what the GM is told).
+    ``powers``: the policy's, when the caller has it (no lookup of the policy in force)."""
     if role not in BUILTIN:
         return [role]
-    return [role, *sorted(code for code, acts in role_powers().items() if role in acts)]
+    powers = role_powers() if powers is None else powers
+    return [role, *sorted(code for code, acts in powers.items() if role in acts)]
 
 
 def active_department(code: str) -> Department | None:
