@@ -153,3 +153,22 @@ def test_p6_a_damaged_shipment_and_a_late_delivery_through_the_network(network):
     [entry] = fresh(late).penalties.all()
     assert (entry.staff, entry.department.code, entry.amount) == (hub, "hub_sh", Decimal(100))
     assert penalty_total(late) == Decimal(100)
+
+
+@pytest.mark.parametrize("channel", ["hotline_400", "web_message", "qq", "email"])
+def test_p6_a_damaged_goods_complaint_without_its_goods_exception_form_is_refused_by_label_on_every_channel(
+        network, channel):
+    """货物异常登记 belongs to damaged and missing goods: the pieces affected are required there, through
+    the one door, whichever channel the complaint came by — and nothing is written."""
+    from kesu.complaints.models import Complaint
+    from kesu.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        intake.register(intake.Received(channel, {
+            "customer_name": "货主", "customer_phone": "13900139000", "customer_words": "外包装破损",
+            "category": "outer_packaging", "extra.waybill_no": "YD1"}), actor=network["kefu"],
+            now=at("2026-03-10 10:00"))
+    [error] = refused.value.errors
+    assert (error.code, error.field_name(), error.field_name("en")) == (
+        "required", "受损或短少件数", "Pieces damaged or missing")
+    assert not Complaint.objects.exists()
