@@ -194,7 +194,7 @@ class RegistrationForm(forms.Form):
         return self._group([*self.DETAILS, *where, *([] if self.files_up_front() else ["files"])])
 
     def files_up_front(self) -> bool:
-        return self.current("channel") in WRITTEN_CHANNELS
+        return self.policy.channel_kind(self.current("channel") or "") in WRITTEN_CHANNELS
 
     def details_open(self) -> bool:
         return any(self[name].errors or self[name].value() for name in self.DETAILS)
