@@ -4,41 +4,70 @@ the manager above them (SPEC F6: warnings to the owner, breaches to the manager 
 from __future__ import annotations
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from kesu.complaints.models import Complaint
-from kesu.core.lifecycle import OWNER, RECEIVER
-from kesu.core.roles import Role
+from kesu.core.lifecycle import ASSISTING, OWNER, RECEIVER
+from kesu.core.policy import Policy
+from kesu.core.roles import ROLE_CODES, Role
 from kesu.org.models import Department, Staff
-from kesu.org.services import roles_of
+from kesu.org.services import holder_codes, roles_of
 
 
-def with_role(role: str) -> QuerySet[Staff]:
-    """The active people holding ``role``: not the service accounts the intake channels act as
-    (portal, mail, webhook), which cannot sign in and so have nobody to read a notice."""
-    return (Staff.objects.filter(role_rows__role=role, is_active=True)
+def with_role(role: str, policy: Policy | None = None) -> QuerySet[Staff]:
+    """The active people holding ``role`` — or a role of the policy's own carrying its powers — not
+    the service accounts the intake channels act as (portal, mail, webhook), which cannot sign in
+    and so have nobody to read a notice."""
+    powers = policy.powers() if policy is not None else None
+    return (Staff.objects.filter(role_rows__role__in=holder_codes(role, powers), is_active=True)
             .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 
 def responsible_person(c: Complaint, role: str) -> Staff | None:
     """owner → the handler; receiver → who registered it; dept_manager → the department's manager;
-    another role → the receiver if they hold it (the CS agent who took the call), else nobody."""
+    assisting → the manager of the department asked for help; another role → the receiver if they
+    hold it (the CS agent who took the call), else — for a role of the policy's own — its holder when
+    one person holds it, else nobody."""
     if role == OWNER:
         return c.owner
     if role == RECEIVER:
         return c.receiver
+    if role == ASSISTING:  # issue 18: a clock on a help request (协办) — the department asked answers for it
+        department = assisting_department(c)
+        return department.manager if department else None
     if role == Role.DEPT_MANAGER:
         department = c.department or c.complained_department  # before routing: the one complained about
         return department.manager if department else None
-    return c.receiver if role in roles_of(c.receiver) else None
+    if role in roles_of(c.receiver):
+        return c.receiver
+    if role in ROLE_CODES:
+        return None
+    holders = list(with_role(role)[:2])  # a policy's role one person holds (the law firm's 专门负责人)
+    return holders[0] if len(holders) == 1 else None
 
 
-def responsible_department(c: Complaint, person: Staff | None) -> Department | None:
-    if c.department is not None or c.complained_department is not None:
-        return c.department or c.complained_department
-    if person is not None:
-        return person.departments.order_by("pk").first()
-    return None
+def assisting_department(c: Complaint) -> Department | None:
+    """The department of the complaint's help request (协办) still open, else of the latest one."""
+    ask = (c.assists.select_related("department").order_by(F("answered_at").asc(nulls_first=True), "-requested_at")
+           .first())
+    return ask.department if ask is not None else None
+
+
+def responsible_department(c: Complaint, person: Staff | None, role: str = "") -> Department | None:
+    """The department a clock's breach is booked to: the responsible person's (issue 18 — the CS
+    agent's missed call is customer service's, not the department complained about), i.e. the
+    complaint's department when they belong to it or manage it, else their own; with nobody
+    responsible, the complaint's department."""
+    if role == ASSISTING:
+        return assisting_department(c) or c.department
+    complaint_department = c.department or c.complained_department
+    if person is None:
+        return complaint_department
+    if complaint_department is not None and (
+            complaint_department.manager_id == person.pk
+            or person.departments.filter(pk=complaint_department.pk).exists()):
+        return complaint_department
+    return person.departments.order_by("pk").first() or complaint_department
 
 
 def manager_above(department: Department | None, person: Staff | None) -> list[Staff]:

@@ -35,21 +35,37 @@ def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
     if not policy.clocks:
         return
     live = running(c)
-    plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel,
+    plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel, category=c.category,
                           running={code: as_running(k) for code, k in live.items()},
                           calendar=calendar_for(c.department_id, c.unit_id), closed=rules.runs_no_clocks(c.status))
     _apply(c, policy, plan, live, at)
 
 
-def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime,
+def too_early(c: Complaint, policy: Policy, *, event: str, at: datetime) -> list[dict[str, str]]:
+    """Issue 18 "not before": the running clocks ``event`` would stop but may not yet (P1: the
+    progress call 40 minutes after registration) — each with the time from which it counts. No
+    query unless the policy has such a clock stopped by this event."""
+    codes = [k.code for k in policy.clocks if k.not_before is not None and event in k.stop]
+    if not codes:
+        return []
+    out = []
+    for k in c.clocks.filter(code__in=codes, stopped_at__isnull=True, cancelled_at__isnull=True):
+        clock = next(cl for cl in policy.clocks if cl.code == k.code)
+        first = rules.earliest(clock, k.started_at)
+        if first is not None and at < first:
+            out.append({"clock": k.code, "earliest": first.isoformat()})
+    return out
+
+
+def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime, category: str = "",
                       unit_id: int | None = None) -> rules.Plan:
     """The clocks registration starts, worked out before the registering transaction (a new
     complaint has no running clocks and no department yet: its business unit's calendar, else the
     company's)."""
     if not policy.clocks:
         return rules.Plan(starts=(), stops=())
-    return rules.on_event(policy, event="registered", at=at, level=level, channel=channel, running={},
-                          calendar=calendar_for(None, unit_id))
+    return rules.on_event(policy, event="registered", at=at, level=level, channel=channel, category=category,
+                          running={}, calendar=calendar_for(None, unit_id))
 
 
 INSERT_CLOCKS = Insert(ComplaintClock)
@@ -64,7 +80,8 @@ def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) 
 
 
 def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
-    """Re-time running clocks for the new level, start those that now apply, cancel the rest."""
+    """Re-time running clocks for the new level or category, start those that now apply, cancel
+    the rest."""
     if not policy.clocks or rules.runs_no_clocks(c.status):
         return  # no clock runs on a closed case
     live = running(c)
@@ -77,7 +94,8 @@ def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
     round_started = max((at_ for kind, at_ in occurred.items() if kind in rules.ROUND_STARTS), default=None)
     plan = rules.on_level_change(policy, new_level=c.level, channel=c.channel, occurred=occurred,
                                  running={code: as_running(k) for code, k in live.items()}, finished=finished,
-                                 calendar=calendar_for(c.department_id, c.unit_id), round_started=round_started)
+                                 calendar=calendar_for(c.department_id, c.unit_id), round_started=round_started,
+                                 category=c.category)
     _apply(c, policy, plan, live, at)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -32,6 +33,7 @@ from kesu.clocks.people import responsible_department, responsible_person
 from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import append_event
 from kesu.core.clocks import runs_no_clocks
+from kesu.core.policy import Clock, Level
 from kesu.policies.services import policy_of
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,16 @@ def _closed(c: Complaint, clock_id: int, now: datetime) -> bool:
     return True
 
 
+def penalty_for(clock: Clock | None, level: Level | None) -> tuple[Decimal, str]:
+    """What a breach of ``clock`` costs (SPEC F6): the clock's own amount where the policy gives one
+    (issue 18), else the level's 超时扣罚 when the clock books it; and what the entry says."""
+    if clock is not None and clock.penalty_amount is not None:
+        return clock.penalty_amount, ""
+    if clock is not None and clock.penalty and level is not None:
+        return level.penalty, level.name
+    return Decimal(0), ""
+
+
 def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
     complaint_id = ComplaintClock.objects.values_list("complaint_id", flat=True).get(pk=clock_id)
     with transaction.atomic():
@@ -129,7 +141,7 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
         policy = policy_of(c.policy_version)
         clock = next((cl for cl in policy.clocks if cl.code == k.code), None)
         person = responsible_person(c, k.responsible_role)
-        department = responsible_department(c, person)
+        department = responsible_department(c, person, k.responsible_role)
         late = int((now - k.due_at).total_seconds())
         append_event(c, actor=None, now=now, kind="clock_breached",
                      changes={"clock": [None, k.code], "due_at": [None, k.due_at.isoformat()],
@@ -137,10 +149,11 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
                      reason=k.name)
         c.save(update_fields=["event_seq"])
         level = policy.level(c.level)
-        if clock is not None and clock.penalty and level is not None and level.penalty > 0:
+        amount, why = penalty_for(clock, level)
+        if amount > 0:
             PenaltyEntry.objects.create(
                 complaint=c, clock=k, kind=PenaltyEntry.Kind.CLOCK_BREACH, staff=person, department=department,
-                amount=level.penalty, booked_at=now, reason=f"{k.name}超时（{level.name}）",
+                amount=amount, booked_at=now, reason=f"{k.name}超时（{why}）" if why else f"{k.name}超时",
             )
             result.penalties += 1
         alerts.announce_breach(c, k, person=person, escalate_to=clock.escalate_to if clock else None, now=now)

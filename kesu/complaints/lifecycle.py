@@ -121,7 +121,7 @@ def prepare_registration(
     return Prepared(
         policy=policy, version=version, data=data, screening=screening, crisis=crisis,
         clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now,
-                                                    unit_id=unit_id),
+                                                    unit_id=unit_id, category=data.category),
         next_shift=_next_shift(complained_department or location, now, unit_id), location=location,
         complained_department=complained_department, complained_staff=complained_staff, files=files,
         unit_id=unit_id)
@@ -216,7 +216,7 @@ def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachm
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening.alarm:
-        _tell_screening(complaint, p.screening, now)
+        _tell_screening(complaint, p.screening, now, p.policy)
     if p.crisis or outbox.wants(p.policy, "registered", complaint.level):
         # issue 16: the receipt, the routes and the crisis alert in one row, expanded after commit
         outbox.record("registered", complaint_id=complaint.pk, now=now, urgent=bool(p.crisis), params={
@@ -249,14 +249,14 @@ def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email:
                              'AND "registered_at" >= %s', [*(index for _c, index in keys), since], model=Complaint)[0])
 
 
-def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> None:
+def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, policy: Policy) -> None:
     """The CS managers are told of a complaint whose words match a warning rule (one with a level).
     Rules without a level (P1: 投诉、退款、赔偿) only note the words on the timeline: they match
     most complaints, and a notice for each would bury the ones that matter."""
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 
-    notify(recipients=list(with_role("cs_manager")), kind="keyword_flagged", now=now, complaint=c,
+    notify(recipients=list(with_role("cs_manager", policy)), kind="keyword_flagged", now=now, complaint=c,
            params={"number": c.number, "words": "、".join(hit.words)}, dedupe_key=f"keyword_flagged:{c.pk}")
 
 
@@ -642,7 +642,7 @@ def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
         steps["capa_opener"] = policy.capa.opened_by
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
-    return rules.WorkflowRoles(steps)
+    return rules.WorkflowRoles(steps, names={r.code: r.name for r in policy.roles})
 
 
 # A new round of handling starts when the customer is not satisfied, the case is reopened or an
@@ -685,7 +685,8 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: dateti
             actions = list(c.corrective_actions.values_list("effective", flat=True))
             capa_unsettled = not actions or not all(e is True for e in actions)
     facts = rules.Facts(
-        status=status, level=c.level or None, category=c.category or None, validity=c.validity or None,
+        status=status, level=c.level or None, category=c.category or None,
+        validity=policy.validity_kind(c.validity),  # the policy's own kinds (抱怨类) count as a built-in one
         department_id=c.department_id, owner_id=c.owner_id, complained_staff_id=c.complained_staff_id,
         has_review_step=policy.workflow.review is not None, pending_approvals=pending,
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
@@ -905,17 +906,25 @@ def _save(c: Complaint, before: dict[str, Any], policy: Policy, *, kind: str, ac
     after = _snapshot(c)
     diff = {k: [_jsonable(before[k]), _jsonable(after[k])] for k in TRACKED if before[k] != after[k] and k != "status"}
     diff.update(extra or {})
+    early = clock_services.too_early(c, policy, event=kind, at=now)
+    if early:  # issue 18: recorded, but too early to complete a "not before" clock
+        diff["too_early"] = [None, early]
     c.version += 1
     c.updated_at, c.updated_by = now, actor
     append_event(c, actor=actor, now=now, kind=kind, from_status=before["status"], to_status=c.status, changes=diff,
                  reason=reason)
     search.on_change(c, diff, reason)
-    if before["level"] != c.level:
+    if before["level"] != c.level or (before["category"] != c.category and _category_clocks(policy)):
         clock_services.on_level_change(c, policy, at=now)
     clock_services.on_event(c, policy, event=kind, at=now)
     c.save()
     _tell_routes(c, policy, kind=kind, level_before=before["level"], reason=reason, now=now)
     return c
+
+
+def _category_clocks(policy: Policy) -> bool:
+    """Whether the policy times some complaints by their category (issue 18)."""
+    return any(k.categories or k.category_targets for k in policy.clocks)
 
 
 def _tell_routes(c: Complaint, policy: Policy, *, kind: str, level_before: str, reason: str, now: datetime) -> None:

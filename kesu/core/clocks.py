@@ -110,11 +110,27 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class Early:
+    """A stop event before the clock's ``not_before``: recorded, not counted; the clock runs on."""
+
+    code: str
+    earliest: datetime
+
+
+@dataclass(frozen=True)
 class Plan:
     starts: tuple[Start, ...] = ()
     stops: tuple[Stop, ...] = ()
     retimes: tuple[Retime, ...] = ()
     cancels: tuple[Cancel, ...] = ()
+    early: tuple[Early, ...] = ()
+
+
+def earliest(clock: Clock, started_at: datetime) -> datetime | None:
+    """When a "not before" clock's stop event first counts (calendar time from its start)."""
+    if clock.not_before is None:
+        return None
+    return started_at + clock.not_before.as_calendar_timedelta()
 
 
 def _warn_at(clock: Clock, deadline: Deadline) -> datetime | None:
@@ -130,16 +146,20 @@ def _start(clock: Clock, target: Duration, at: datetime, calendar: Calendar) -> 
 
 def on_event(
     policy: Policy, *, event: str, at: datetime, level: str, channel: str,
-    running: Mapping[str, RunningClock], calendar: Calendar, closed: bool = False,
+    running: Mapping[str, RunningClock], calendar: Calendar, closed: bool = False, category: str = "",
 ) -> Plan:
     """What ``event`` at ``at`` does to the complaint's clocks; ``closed``: the event leaves the
-    complaint in a state where no clock runs (``runs_no_clocks``)."""
-    applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(level, channel))
-    stops, cancels = [], []
+    complaint in a state where no clock runs (``runs_no_clocks``). A stop event before a "not
+    before" clock's earliest time leaves it running and is reported in ``early``."""
+    applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(level, channel, category))
+    stops, cancels, early = [], [], []
     ended = set()  # no longer running after this event: stopped or cancelled
     for code, rc in running.items():
         clock = next((c for c in policy.clocks if c.code == code), None)
-        if clock is not None and event in clock.stop:
+        first = earliest(clock, rc.started_at) if clock is not None else None
+        if clock is not None and event in clock.stop and not closed and first is not None and at < first:
+            early.append(Early(code, first))
+        elif clock is not None and event in clock.stop:
             stops.append(Stop(code, met=at <= rc.due_at, late_by=max(at - rc.due_at, timedelta(0))))
             ended.add(code)
         elif closed or (event in ROUND_STARTS and clock is not None and times_a_round(clock)):
@@ -152,22 +172,23 @@ def on_event(
         for code, (clock, target) in applicable.items()
         if clock.start == event and (code not in running or code in ended)
     ]
-    return Plan(starts=tuple(starts), stops=tuple(stops), cancels=tuple(cancels))
+    return Plan(starts=tuple(starts), stops=tuple(stops), cancels=tuple(cancels), early=tuple(early))
 
 
 def on_level_change(
     policy: Policy, *, new_level: str, channel: str, occurred: Mapping[str, datetime],
     running: Mapping[str, RunningClock], finished: frozenset[str], calendar: Calendar,
-    round_started: datetime | None = None,
+    round_started: datetime | None = None, category: str = "",
 ) -> Plan:
-    """Re-time, start and cancel clocks when the level is set or changed (see the module rule).
+    """Re-time, start and cancel clocks when the level — or the category, which may name its own
+    clocks and targets — is set or changed (see the module rule).
 
     ``occurred`` maps each event to when it last happened; ``finished`` holds the codes of
     clocks that already ran to their stop since their start event last happened;
     ``round_started`` is when the current handling round began (None: still the first), before
     which a round clock's start event belongs to a round that is over.
     """
-    applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(new_level, channel))
+    applicable = dict((c.code, (c, t)) for c, t in policy.clocks_for(new_level, channel, category))
     retimes, cancels, starts = [], [], []
     for code, rc in running.items():
         if code not in applicable:

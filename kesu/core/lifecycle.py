@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kesu.core.errors import TransitionRefused
-from kesu.core.roles import Role, role_label
+from kesu.core.roles import ROLE_CODES, Role, role_label
 
 
 class State(StrEnum):
@@ -64,6 +64,9 @@ RATEABLE_STATES: frozenset[State] = frozenset({State.SATISFIED, State.SIGNED_OFF
 OWNER = "owner"
 RECEIVER = "receiver"
 ANYONE = "anyone"  # anyone who may see the complaint (visibility is checked by the kernel)
+# Issue 18: who answers for a clock on a help request (协办): the manager of the department asked.
+ASSISTING = "assisting"
+CLOCK_POSITIONS: tuple[str, ...] = (ASSISTING,)
 DEPT_MANAGER = Role.DEPT_MANAGER.value
 PERSON = "person:"  # an approver or committee member named by login (person:zhangls)
 
@@ -550,6 +553,7 @@ class WorkflowRoles:
     """The roles a policy names for its sign-off steps (policy.workflow)."""
 
     by_step: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)  # the policy's own roles' names (issue 18)
 
 
 def allowed_roles(t: Transition | Activity, workflow: WorkflowRoles) -> tuple[str, ...]:
@@ -569,7 +573,7 @@ def permit(action: str, facts: Facts, actor: ActorFacts, change: Change,
         raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
     roles = allowed_roles(t, workflow)
     if not any(actor.plays(r) for r in roles):
-        names = "、".join(_role_name(r) for r in roles)
+        names = "、".join(_role_name(r, workflow.names) for r in roles)
         raise TransitionRefused("role_not_allowed", action=label, roles=names)
     if t.needs_reason and not change.reason.strip():
         raise TransitionRefused("reason_required", field="reason", action=label)
@@ -588,7 +592,8 @@ def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str,
         raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
     roles = allowed_roles(a, workflow)
     if not any(actor.plays(r) for r in roles):
-        raise TransitionRefused("role_not_allowed", action=label, roles="、".join(_role_name(r) for r in roles))
+        raise TransitionRefused("role_not_allowed", action=label,
+                                roles="、".join(_role_name(r, workflow.names) for r in roles))
     if a.available is not None and facts.records_loaded:
         why = a.available(facts, actor)
         if why:
@@ -633,7 +638,9 @@ def available_actions(facts: Facts, actor: ActorFacts,
     return out
 
 
-def _role_name(role: str) -> str:
+def _role_name(role: str, names: Mapping[str, str] | None = None) -> str:
+    if names and role in names:
+        return names[role]  # the policy's own role (总裁办, 合伙人 …)
     if role.startswith(PERSON):
         return role[len(PERSON):]
     if role == OWNER:
@@ -642,5 +649,5 @@ def _role_name(role: str) -> str:
         return "受理人"
     if role == ANYONE:
         return "可查看本投诉的人员"
-    return role_label(role)
+    return role_label(role) if role in ROLE_CODES else role
 

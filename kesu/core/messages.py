@@ -100,6 +100,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "numbering_token": ("编号规则中有未知占位符「{value}」", "unknown placeholder '{value}' in the numbering pattern"),
     "retention_min": ("档案保存期限不得少于 {limit} 年", "records must be kept at least {limit} years"),
     "record_field_choices": ("选择型字段必须列出可选项", "a choice field must list its choices"),
+    # issue 18: the policy's own vocabulary and clocks
+    "builtin_code": ("「{value}」是系统内置编码，自定义项须另取编码",
+                     "'{value}' is a built-in code; give the policy's own item a code of its own"),
+    "counts_as_required": ("自定义有效性分类「{value}」须用 counts_as 说明按哪一类计（{allowed}）",
+                           "the policy's own validity kind '{value}' must say which kind it counts as "
+                           "(counts_as: {allowed})"),
+    "clock_not_before_target": ("最早时间 {value} 须早于时限 {target}",
+                                "the earliest time {value} must come before the target {target}"),
+    "field_not_for_category": ("该项属于《{form}》，本投诉的类别不填写此项",
+                               "this item belongs to the form '{form_en}', "
+                               "which this complaint's category does not use"),
     # registration
     "bad_email": ("电子邮件地址「{value}」无效", "'{value}' is not a valid email address"),
     "bad_phone": ("电话号码「{value}」无效（应为 11 位手机号或带区号的固话）", "'{value}' is not a valid phone number"),

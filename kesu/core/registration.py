@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kesu.core.catalogues import CHANNELS, DEMANDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.phone import normalise_phone
 from kesu.core.policy.model import Policy, RecordField
@@ -70,7 +69,7 @@ def field_label(policy: Policy, name: str) -> tuple[str, str] | None:
     if name.startswith("extra."):
         code = name.split(".", 1)[1]
         f = next((f for f in policy.record_fields if f.code == code), None)
-        return (f.name, f.name) if f else None
+        return (f.name, f.name_en or f.name) if f else None
     base = name.split("[", 1)[0]
     return FIELD_LABELS.get(base)
 
@@ -135,7 +134,7 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
             errors.append(KesuError("bad_email", field="customer_email", value=data.customer_email))
         changes["customer_email"] = email
     contact = data.customer_name.strip() or data.customer_phone.strip() or data.customer_email.strip()
-    if not contact and data.channel not in ANONYMOUS_CHANNELS:
+    if not contact and policy.channel_kind(data.channel) not in ANONYMOUS_CHANNELS:
         errors.append(KesuError("required", field="customer_phone"))
     if data.customer_phone.strip():
         try:
@@ -145,9 +144,10 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
     for name, limit in LIMITS.items():
         if len(getattr(data, name)) > limit:
             errors.append(KesuError("too_large", field=name, limit=f"{limit} 字"))
+    demands = policy.demand_catalogue()
     for i, demand in enumerate(data.demands, 1):
-        if demand not in DEMANDS:
-            errors.append(KesuError("not_one_of", field=f"demands[{i}]", value=demand, allowed=", ".join(DEMANDS)))
+        if demand not in demands:
+            errors.append(KesuError("not_one_of", field=f"demands[{i}]", value=demand, allowed=", ".join(demands)))
     if data.amount_involved is not None and data.amount_involved < 0:
         errors.append(KesuError("too_small", field="amount_involved", limit=0))
     if data.occurred_at is not None:
@@ -158,7 +158,8 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
     if data.purchase_date is not None and data.purchase_date > now.date():
         errors.append(KesuError("bad_value", field="purchase_date", detail="购买日期不能晚于今天"))
 
-    extra, extra_errors = _clean_extra(policy.record_fields, data.extra)
+    # issue 18: the category's own form adds its fields (药品不良反应登记表); others' are refused
+    extra, extra_errors = _clean_extra(policy.fields_for(data.category), data.extra, others=policy.record_fields)
     errors += extra_errors
     changes["extra"] = extra
     if errors:
@@ -220,7 +221,7 @@ def _text(name: str) -> Any:
 
 def _read_channel(policy: Policy, raw: Any, tz: tzinfo) -> str:
     text: str = _text("channel")(policy, raw, tz)
-    return next((code for code, names in CHANNELS.items() if text in names), text)
+    return next((code for code, names in policy.channel_catalogue().items() if text in names), text)
 
 
 def _read_level(policy: Policy, raw: Any, tz: tzinfo) -> str:
@@ -244,7 +245,7 @@ def _read_demands(policy: Policy, raw: Any, tz: tzinfo) -> tuple[str, ...]:
     for item in items:
         text = str(item).strip()
         if text:
-            out.append(next((code for code, names in DEMANDS.items() if text in names), text))
+            out.append(next((code for code, names in policy.demand_catalogue().items() if text in names), text))
     return tuple(out)
 
 
@@ -312,11 +313,17 @@ _READERS: dict[str, Any] = {
 }
 
 
-def _clean_extra(fields: list[RecordField], raw: dict[str, Any]) -> tuple[dict[str, Any], list[KesuError]]:
+def _clean_extra(fields: list[RecordField], raw: dict[str, Any],
+                 others: Sequence[RecordField] = ()) -> tuple[dict[str, Any], list[KesuError]]:
     errors: list[KesuError] = []
     known = {f.code for f in fields}
+    forms = {f.code: f for f in others}
     for key in raw:
-        if key not in known:
+        if key in forms and key not in known and raw[key] not in (None, ""):
+            f = forms[key]
+            errors.append(KesuError("field_not_for_category", field=f"extra.{key}", form=f.form or f.name,
+                                    form_en=f.form_en or f.form or f.name_en or f.name))
+        elif key not in known and key not in forms:
             errors.append(KesuError("unknown_field", field=f"extra.{key}"))
     out: dict[str, Any] = {}
     for f in fields:

@@ -51,6 +51,7 @@ from kesu.notifications.models import (
     Robot,
 )
 from kesu.org.models import Department, Staff
+from kesu.org.services import holder_codes
 from kesu.tasks import enqueue
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ def resolve(targets: Iterable[str], subj: Subject | None, *, approvers: Iterable
 
 def people_with_role(role: str) -> list[Staff]:
     """Active people holding ``role``, not the intake channels' service accounts (no password)."""
-    return list(Staff.objects.filter(role_rows__role=role, is_active=True)
+    return list(Staff.objects.filter(role_rows__role__in=holder_codes(role), is_active=True)
                 .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
 
 

@@ -8,11 +8,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu import audit
+from kesu.core.roles import ROLE_LABELS
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole, Unit
+from kesu.org.services import policy_roles
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """Kesu's roles and the ones the policy in force names (总裁办 …, issue 18), by name."""
+    return [*((r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()),
+            *((r.code, f"{r.name}（{r.code}）") for r in policy_roles())]
+
+
+class StaffRoleForm(forms.ModelForm):
+    role = forms.ChoiceField(label=_lazy("角色"), choices=role_choices)
+
+    class Meta:
+        model = StaffRole
+        fields = ["role"]
 
 
 class StaffRoleInline(admin.TabularInline):
     model = StaffRole
+    form = StaffRoleForm
     extra = 1
 
 

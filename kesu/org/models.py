@@ -77,8 +77,11 @@ class Staff(AbstractUser):
 
 
 class StaffRole(models.Model):
+    """A role a person holds: a built-in one (kesu.core.roles) or one the policy in force names
+    (总裁办, 店长, 合伙人 … issue 18); the admin offers both."""
+
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="role_rows")
-    role = models.CharField("角色", max_length=20, choices=[(r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()])
+    role = models.CharField("角色", max_length=40)
 
     class Meta:
         verbose_name = "角色"
@@ -86,7 +89,8 @@ class StaffRole(models.Model):
         constraints = [models.UniqueConstraint(fields=["staff", "role"], name="uniq_staff_role")]
 
     def __str__(self) -> str:
-        return self.get_role_display()
+        zh = ROLE_LABELS.get(self.role, (self.role, self.role))[0]  # type: ignore[call-overload]
+        return str(zh)
 
 
 class DeputyDesignation(models.Model):

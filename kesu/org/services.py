@@ -2,26 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
 from kesu import audit
 from kesu.core.errors import KesuError
-from kesu.core.roles import Role
+from kesu.core.roles import ROLE_CODES, Role
 from kesu.db.sql import column_values, fetch
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
+BUILTIN = frozenset(ROLE_CODES)
+
+
+# Issue 18: the roles a policy names (总裁办, 店长, 合伙人 …) carry the powers of built-in roles. The
+# policies layer, above this one, tells which (kesu.policies.apps registers the policy in force).
+# ``lookup`` gives the policy's roles: objects with ``code``, ``name``, ``name_en`` and ``acts_as``.
+PolicyRoles = Callable[[], Sequence[Any]]
+_source: list[PolicyRoles] = []
+
+
+def carry_powers(lookup: PolicyRoles) -> None:
+    """Register where the policy's roles come from (one source; a later one replaces it)."""
+    _source[:] = [lookup]
+
+
+def policy_roles() -> Sequence[Any]:
+    """The roles the policy in force names; none without one."""
+    if not _source:
+        return ()
+    try:
+        return _source[0]()
+    except KesuError:  # no policy in force yet (a fresh installation)
+        return ()
+
+
+def role_powers() -> Mapping[str, frozenset[str]]:
+    """Each policy role → the built-in roles it acts as."""
+    return {r.code: frozenset(r.acts_as) for r in policy_roles()}
+
 
 def roles_of(staff: Staff) -> frozenset[str]:
-    """The staff member's global roles (cached on the instance for the request)."""
+    """The staff member's global roles (cached on the instance for the request): the roles they
+    hold, and for a policy's own role (总裁办 …) the built-in roles whose powers it carries."""
     cached: frozenset[str] | None = getattr(staff, "_kesu_roles", None)
     if cached is None:
         # asked on every request: one plain statement (see kesu.db.sql)
         cached = frozenset(column_values(f'SELECT "role" FROM "{StaffRole._meta.db_table}" WHERE "staff_id" = %s',
                                          [staff.pk], model=StaffRole))
+        if not cached <= BUILTIN:  # only a policy role asks the policy which powers it carries
+            powers = role_powers()
+            cached = cached.union(*(powers.get(code, frozenset()) for code in cached))
         staff._kesu_roles = cached  # type: ignore[attr-defined]
     return cached
+
+
+def holder_codes(role: str, powers: Mapping[str, frozenset[str]] | None = None) -> list[str]:
+    """The role codes whose holders play ``role``: itself, and for a built-in role the policy's
+    own roles that carry its powers (总裁办 acting as the GM is told what the GM is told).
+    ``powers``: the policy's, when the caller has it (no lookup of the policy in force)."""
+    if role not in BUILTIN:
+        return [role]
+    powers = role_powers() if powers is None else powers
+    return [role, *sorted(code for code, acts in powers.items() if role in acts)]
 
 
 def active_department(code: str) -> Department | None:

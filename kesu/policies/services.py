@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -115,6 +116,11 @@ def versions_in_force() -> dict[int | None, PolicyVersion]:
 @lru_cache(maxsize=1024)
 def _published_row(version_id: int) -> PolicyVersion:
     return PolicyVersion.objects.defer("document", "source_text").get(pk=version_id)
+
+
+def active_roles() -> list[Any]:
+    """Issue 18: the roles the policy in force names (总裁办 …), each with the powers it carries."""
+    return list(policy_of(active_version()).roles)
 
 
 def policy_of(version: PolicyVersion) -> Policy:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
-from kesu.core.catalogues import CHANNELS, label
+from kesu.core.catalogues import label
 from kesu.core.errors import KesuError
 from kesu.core.phone import normalise_phone
 from kesu.core.policy import Policy
@@ -46,7 +46,8 @@ def portal_actor() -> Staff:
 
 def portal_channel(policy: Policy) -> str | None:
     """The channel a portal complaint is registered under: the policy's own, or none (closed)."""
-    return next((c for c in ("portal", "web") if c in policy.channels), None)
+    return next((c for c in ("portal", "web") if c in policy.channels),
+                next((c for c in policy.channels if policy.channel_kind(c) in ("portal", "web")), None))
 
 
 # --- the notice -----------------------------------------------------------------------------------
@@ -71,14 +72,16 @@ def commitments(policy: Policy, lang: str = "zh-hans") -> list[Commitment]:
         working = clock.time == "working"
         targets = [(names.get(code, _("其他投诉")) if code != "*" else _("各级投诉"), t.spoken(lang, working))
                    for code, t in clock.targets.items()]
-        targets += [(label(CHANNELS, ch, lang), t.spoken(lang, working)) for ch, t in clock.channel_targets.items()]
+        channels = policy.channel_catalogue()
+        targets += [(label(channels, ch, lang), t.spoken(lang, working)) for ch, t in clock.channel_targets.items()]
         what = named(clock, lang, "customer_name") if clock.customer_name else named(clock, lang)
         out.append(Commitment(what, targets, working))
     return out
 
 
 def channel_names(policy: Policy, lang: str = "zh-hans") -> list[str]:
-    return [label(CHANNELS, c, lang) for c in policy.channels if c not in ("internal", "import")]
+    return [label(policy.channel_catalogue(), c, lang) for c in policy.channels
+            if policy.channel_kind(c) not in ("internal", "import")]
 
 
 # What the customer was told at each step (F10 tracking): the words of these steps were said to

@@ -67,7 +67,8 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.fields["demands"].choices = [(k, label(DEMANDS, k, get_language())) for k in DEMANDS]
+        self.fields["demands"].choices = [(k, label(policy.demand_catalogue(), k, get_language()))
+                                           for k in policy.demand_catalogue()]
         extra = extra_fields(policy)
         # the policy's own fields right after the complaint's words, before the optional details
         order = [*self.fields][:4]

@@ -29,7 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kesu.complaints.models import Complaint
-from kesu.core.catalogues import CHANNELS, DEMANDS, label
+from kesu.core.catalogues import DEMANDS, label
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.sinks import pdf_text
 from kesu.policies.services import policy_of
@@ -104,7 +104,7 @@ def _header(c: Complaint, phone: str) -> list[list[Any]]:
     level = policy.level(c.level)
     return [
         ["投诉编号", c.number, "受理时间", _when(c.registered_at)],
-        ["客户", f"{c.customer_name or '—'}　{phone or ''}", "渠道", label(CHANNELS, c.channel)],
+        ["客户", f"{c.customer_name or '—'}　{phone or ''}", "渠道", label(policy.channel_catalogue(), c.channel)],
         ["级别", level.name if level else "未定级", "状态", state_label(c.status)],
         ["被投诉部门", str(c.complained_department or "—"), "受理人", str(c.receiver)],
     ]

@@ -259,7 +259,7 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
 def _named(r: figures.Report) -> figures.Report:
     """Levels, categories and channels by the names the policy in force gives them, in English
     where the reader reads English and the policy has an English name."""
-    from kesu.core.catalogues import CHANNELS, label
+    from kesu.core.catalogues import label
     from kesu.policies.services import active_version, policy_of
 
     try:
@@ -271,7 +271,7 @@ def _named(r: figures.Report) -> figures.Report:
     r.by_level = [(levels.get(code, code), n) for code, n in r.by_level]
     r.by_category = [(_category(policy, code, lang) or code, n) for code, n in r.by_category]
     r.repeats_by_category = [(_category(policy, code, lang) or code, n) for code, n in r.repeats_by_category]
-    r.by_channel = [(label(CHANNELS, code, lang), n) for code, n in r.by_channel]
+    r.by_channel = [(label(policy.channel_catalogue(), code, lang), n) for code, n in r.by_channel]
     return r
 
 

@@ -82,8 +82,9 @@ class FilterForm(forms.Form):
         self.fields["category"].choices = anyone + (registry.category_choices(policy, lang) if policy else [])
         self.departments = list(Department.objects.filter(is_active=True).order_by("code"))
         self.fields["department"].choices = anyone + [(str(d.pk), d.name) for d in self.departments]
+        channels = policy.channel_catalogue() if policy else CHANNELS  # the policy's own too (QQ, 400 热线)
         self.fields["channel"].choices = anyone + [(code, en if english else zh)
-                                                   for code, (zh, en) in CHANNELS.items()]
+                                                   for code, (zh, en) in channels.items()]
         self.policy = policy
 
     def filters(self) -> Filters:

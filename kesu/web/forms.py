@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.intake import FileIn, Received
-from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
+from kesu.core.catalogues import VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.messages import render
 from kesu.core.policy import Policy
@@ -46,7 +46,9 @@ def record_field(f: Any) -> forms.Field:
     """A form field for one of the policy's record fields (房号 …): required ones are marked, but it
     is the door, not the form, that refuses them empty — with the same message on every channel."""
     label = f"{named(f, get_language())}{_('（必填）') if f.required else ''}"
-    attrs: dict[str, Any] = {"required": "required"} if f.required else {}
+    if f.categories:  # issue 18: a category's own form (药品不良反应登记表): filled for that category only
+        label += f"（{named(f, get_language(), 'form') if f.form else _('仅限所属类别')}）"
+    attrs: dict[str, Any] = {"required": "required"} if f.required and not f.categories else {}
     if f.type == "choice":
         return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
                                  widget=forms.Select(attrs=attrs))
@@ -139,8 +141,9 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.policy = policy
         lang = get_language() or "zh-hans"
-        self.fields["demands"].choices = [(k, label(DEMANDS, k, lang)) for k in DEMANDS]
-        self.fields["channel"].choices = [(c, label(CHANNELS, c, lang)) for c in policy.channels]
+        demands = policy.demand_catalogue()
+        self.fields["demands"].choices = [(k, label(demands, k, lang)) for k in demands]
+        self.fields["channel"].choices = [(c, label(policy.channel_catalogue(), c, lang)) for c in policy.channels]
         levels = sorted(policy.levels, key=lambda lv: lv.order)
         self.fields["level"].choices = [("", _lazy("（稍后定级）")),
                                         *[(lv.code, level_name(lv, lang)) for lv in levels]]
@@ -191,7 +194,7 @@ class RegistrationForm(forms.Form):
         return self._group([*self.DETAILS, *where, *([] if self.files_up_front() else ["files"])])
 
     def files_up_front(self) -> bool:
-        return self.current("channel") in WRITTEN_CHANNELS
+        return self.policy.channel_kind(self.current("channel") or "") in WRITTEN_CHANNELS
 
     def details_open(self) -> bool:
         return any(self[name].errors or self[name].value() for name in self.DETAILS)

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _lazy
 
-from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
+from kesu.core.catalogues import VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy.model import named
 from kesu.workflow.steps import Ctx, Input, Step, category_choices
@@ -39,8 +39,8 @@ def _shown(i: Input, ctx: Ctx, choices: list[tuple[str, str]], lang: str) -> lis
         elif i.name == "validity":
             kind = next((v for v in policy.validity if v.code == value), None)
             shown = kind.name_en if kind is not None and kind.name_en else VALIDITY_KINDS.get(value, ("", shown))[1]
-        elif i.name == "compensation_kind" and value in COMPENSATION_KINDS:
-            shown = COMPENSATION_KINDS[value][1]
+        elif i.name == "compensation_kind" and value in policy.compensation_catalogue():
+            shown = policy.compensation_catalogue()[value][1]
         elif i.name == "clock":
             clock = next((k for k in policy.clocks if k.code == value), None)
             shown = clock.name_en if clock is not None and clock.name_en else shown

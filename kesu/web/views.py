@@ -29,7 +29,7 @@ from kesu.clocks.models import ComplaintClock
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
-from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS, label
+from kesu.core.catalogues import VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, StaleUpdate, ValidationFailed
 from kesu.core.lifecycle import event_label, state_label
 from kesu.core.messages import render as render_message
@@ -196,9 +196,9 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     attachments = [(a, _ext(a.name) in IMAGE_TYPES) for a in c.attachments.select_related("uploaded_by")
                    .order_by("uploaded_at", "pk")]
     return render(request, "web/detail.html", {
-        "channel": label(CHANNELS, c.channel, lang), "category": category, "validity": validity,
+        "channel": label(policy.channel_catalogue(), c.channel, lang), "category": category, "validity": validity,
         "level_name": level_name(level, lang) if level else "",
-        "demands": [label(DEMANDS, d, lang) for d in c.demands or []],
+        "demands": [label(policy.demand_catalogue(), d, lang) for d in c.demands or []],
         "record": _record(c, policy, personal, lang), "ratings": _ratings(c, timeline, who), "attachments": attachments,
         "c": c, "policy": policy, "phone": personal.customer_phone, "personal": personal, "events": events,
         "clocks": clocks, "now": now, "status_label": state_label(c.status, lang), "level": level,
@@ -418,7 +418,8 @@ def register(request: HttpRequest) -> HttpResponse:
     facts["location"] = _department_of(form.current("location"))
     return render(request, "web/register.html", {
         "form": form, "history": history, "phone": phone, "lookup": lookup, "errors": error_summary(form),
-        "channels": [(c, label(CHANNELS, c, get_language())) for c in policy.channels if c != "internal"],
+        "channels": [(c, label(policy.channel_catalogue(), c, get_language())) for c in policy.channels
+                     if policy.channel_kind(c) != "internal"],
         "written": form.files_up_front(), "start": start, "channel": form.current("channel"),
         **_route_context(staff, facts, form.current("department") or ""),
     })

@@ -27,7 +27,7 @@ from kesu.clocks import ledger, outcomes
 from kesu.clocks.models import ComplaintClock, ExtensionRequest, PenaltyEntry
 from kesu.complaints.models import Complaint
 from kesu.core.access import may_open
-from kesu.core.catalogues import CHANNELS, label
+from kesu.core.catalogues import label
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, event_label, state_label
 from kesu.core.policy.model import named
@@ -283,13 +283,17 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
 
     clocks = [{"clock": k, "targets": [(_("各级") if list(k.targets) == ["*"] else level_name(code),
                                         t.spoken(lang, k.time == "working")) for code, t in k.targets.items()],
-               "channel_targets": [(label(CHANNELS, ch, lang), t.spoken(lang, k.time == "working"))
+               "channel_targets": [(label(policy.channel_catalogue(), ch, lang), t.spoken(lang, k.time == "working"))
                                    for ch, t in k.channel_targets.items()],
+               "category_targets": [(categories.get(code, code), t.spoken(lang, k.time == "working"))
+                                    for code, t in k.category_targets.items()],
+               "only": [categories.get(code, code) for code in k.categories],
+               "not_before": k.not_before.spoken(lang) if k.not_before else "",
                "start": event_label(k.start, lang), "stop": [event_label(e, lang) for e in k.stop]}
               for k in policy.clocks]
     routing = [{"rule": r, "levels": [level_name(x) for x in r.when.levels],
                 "categories": [categories.get(x, x) for x in r.when.categories],
-                "channels": [label(CHANNELS, x, lang) for x in r.when.channels],
+                "channels": [label(policy.channel_catalogue(), x, lang) for x in r.when.channels],
                 "locations": [departments.get(x, x) for x in r.when.locations],
                 "department": departments.get(r.department, r.department)} for r in policy.routing]
     return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,

@@ -417,7 +417,7 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
             allowed = policy.approvals.compensation_kinds
             if compensation_kind not in allowed:
                 raise KesuError("not_one_of", field="compensation_kind", value=compensation_kind,
-                                allowed="、".join(COMPENSATION_KINDS[x][0] for x in allowed))
+                                allowed="、".join(policy.compensation_catalogue()[x][0] for x in allowed))
             if money is None:
                 raise KesuError("required", field="amount")
             table = policy.approvals.compensation
@@ -477,9 +477,11 @@ def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetim
 
 def _what(a: Approval, lang: str = "zh-hans") -> str:
     if a.kind == Approval.Kind.COMPENSATION:
+        kinds = {**COMPENSATION_KINDS, **policy_of(a.complaint.policy_version).compensation_catalogue()}
+        names = kinds.get(a.compensation_kind, (a.compensation_kind, a.compensation_kind))
         if lang == "en":
-            return f"{COMPENSATION_KINDS[a.compensation_kind][1]} {a.amount} yuan"
-        return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
+            return f"{names[1] if len(names) > 1 else names[0]} {a.amount} yuan"
+        return f"{names[0]} {a.amount} 元"
     if lang == "en":
         return {"solution": "the solution", "transfer": "the transfer", "acceptance": "acceptance",
                 "reward": "the reward"}[a.kind]
@@ -673,7 +675,7 @@ def grant_reward(c: Complaint, *, actor: Staff, now: datetime, to: str, form: st
 
     def change(k: Complaint, policy: Policy) -> None:
         if to == Reward.To.CUSTOMER:
-            if k.validity != "valid":
+            if policy.validity_kind(k.validity) != "valid":
                 raise KesuError("reward_needs_valid", field="to",
                                 value=VALIDITY_KINDS.get(k.validity, (k.validity or "未认定",))[0])
             if form not in policy.rewards.customer_kinds:

@@ -21,7 +21,7 @@ from kesu.clocks.models import ExtensionRequest, PenaltyEntry
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
-from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
+from kesu.core.catalogues import VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy import Policy
 from kesu.org.models import Department, Staff
@@ -124,7 +124,8 @@ def _validity(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 def _compensation_kinds(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(k, COMPENSATION_KINDS[k][0]) for k in ctx.policy.approvals.compensation_kinds]
+    kinds = ctx.policy.compensation_catalogue()
+    return [(k, kinds[k][0]) for k in ctx.policy.approvals.compensation_kinds]
 
 
 def _fixed(*pairs: tuple[str, str]) -> Choices:

@@ -36,7 +36,9 @@ def test_customer_unreachable_the_gm_approves_a_pause_and_the_clock_resumes_exac
 
     decide_extension(req, actor=people["zhangzong"], now=now + 14 * MIN, approve=True, note="同意，待客户回电")
     assert first_response(c).paused_at == now + 14 * MIN
-    assert sweep(now=now + 60 * MIN).breached == 1  # only the (unpaused) hand-off clock; first response waits
+    sweep(now=now + 60 * MIN)  # the unpaused clocks breach; first response waits
+    breached = set(ComplaintClock.objects.filter(complaint=c, breached_at__isnull=False).values_list("code", flat=True))
+    assert breached == {"plan_agreement", "first_contact", "progress_call"}
 
     resume_clock(c, clock_code="first_response", actor=people["lijl"], now=now + 74 * MIN, reason="客户回电")
     clock = first_response(c)

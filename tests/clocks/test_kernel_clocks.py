@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -29,6 +30,18 @@ from tests.factories import bring_to, register
 
 pytestmark = pytest.mark.django_db
 MIN = timedelta(minutes=1)
+
+
+@pytest.fixture
+def p1(db, now):
+    """P1 with its progress call timed from the agreement, 40 minutes — a clock of the handling
+    round, which the round rules below need (the preset itself times it from registration, not
+    before 40 minutes: tests/clocks/test_not_before_clocks.py)."""
+    data = yaml.safe_load((PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8"))
+    call = next(k for k in data["clocks"] if k["code"] == "progress_call")
+    call.update(start="agree_solution", targets={"*": "40m"})
+    call.pop("not_before")
+    return import_and_publish(text=yaml.safe_dump(data, allow_unicode=True), actor=None, now=now)
 
 
 def at(text: str) -> datetime:
@@ -200,9 +213,9 @@ def test_the_overdue_sweep_locks_the_complaint_before_claiming_the_help_request(
 
 
 def test_the_clock_warning_locks_the_complaint_before_claiming_the_clock(p1, people, now):
-    register(people, now, level="very_dissatisfied")  # first response due in 20 min, warned 5 min before
+    register(people, now, level="very_dissatisfied")  # first response and contact due in 20 min, warned 5 before
     with CaptureQueriesContext(connection) as ctx:
-        assert sweep(now=now + 16 * MIN).warned == 1
+        assert sweep(now=now + 16 * MIN).warned == 2
     queries = [q["sql"] for q in ctx.captured_queries]
     table = ComplaintClock._meta.db_table
     assert _first(queries, _complaint_select) < _first(

@@ -122,8 +122,8 @@ CASES: list[tuple[str, str, Change, str, str]] = [
     ("an unknown channel", "p1", lambda d: d["channels"].append("carrier_pigeon"), "unknown_channel", "channels[6]"),
     ("validity without 'valid'", "p1", lambda d: d.update(validity=[{"code": "enquiry", "name": "咨询"}]),
      "validity_needs_valid", "validity"),
-    ("an unknown validity kind", "p1", lambda d: d["validity"].append({"code": "spam", "name": "垃圾"}),
-     "not_one_of", "validity[6].code"),
+    ("a policy's own validity kind that does not say what it counts as", "p1",
+     lambda d: d["validity"].append({"code": "spam", "name": "垃圾"}), "counts_as_required", "validity[6].counts_as"),
     # numbering
     ("numbering without a sequence", "p1", lambda d: d["numbering"].update(pattern="{yy}{mm}{dd}"),
      "numbering_no_seq", "numbering.pattern"),

@@ -39,7 +39,7 @@ def descriptions(value: Any) -> list[str]:
 
 def test_the_presets_ship_with_the_product():
     assert PRESETS == ["p1_four_level", "p2_mall_three_tier", "p3_rapid_response", "p4_public_commitment",
-                       "p5_property_management", "p7_pharma_distributor"]
+                       "p5_property_management", "p6_logistics_network", "p7_pharma_distributor"]
 
 
 @pytest.mark.parametrize("stem", PRESETS)
@@ -152,8 +152,16 @@ def test_p1_manager_agrees_a_plan_with_the_customer_within_10_minutes():
     assert target(P1, "plan_agreement", "dissatisfied")[0] == "10m"
 
 
-def test_p1_follow_up_specialist_calls_40_minutes_after_the_agreement():
-    assert target(P1, "progress_call", "major")[0] == "40m"
+def test_p1_follow_up_specialist_calls_40_minutes_after_registration_not_before():
+    call = next(k for k in load_preset(P1).clocks if k.code == "progress_call")
+    assert (call.start, str(call.not_before), call.stop) == ("registered", "40m", ["progress_call"])
+
+
+@pytest.mark.parametrize("level", ["dissatisfied", "very_dissatisfied", "major", "crisis"])
+def test_p1_first_telephone_contact_within_20_minutes_at_every_level_10_on_site(level):
+    p = load_preset(P1)
+    assert dict((k.code, str(t)) for k, t in p.clocks_for(level, "phone"))["first_contact"] == "20m"
+    assert dict((k.code, str(t)) for k, t in p.clocks_for(level, "walk_in"))["first_contact"] == "10m"
 
 
 def test_p1_result_returned_to_the_follow_up_specialist_within_12_hours():

@@ -109,3 +109,22 @@ def test_the_admin_editor_takes_approval_chains_committees_capa_and_report_sched
     broken = text.replace("fallback: [cs_manager]", "fallback: [deputy_director]")
     response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": broken, "note": ""})
     assert response.status_code == 200 and "approvals.chains[1].stages[1].fallback[1]" in response.content.decode()
+
+
+def test_the_admin_takes_a_policy_in_its_own_words_and_offers_its_roles_to_give_people(p1, admin_client_zh, people):
+    """Issue 18: the logistics network's file — 总裁办, 400 热线, 保价赔付 — is accepted as it is; once it
+    is in force, a person can be given its 总裁办 role in the staff admin; a role the file does not
+    declare is refused by its field."""
+    text = (PRESETS_DIR / "p6_logistics_network.yaml").read_text(encoding="utf-8")
+    response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": text, "note": "物流网络"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft = PolicyVersion.objects.get(state="draft")
+    admin_client_zh.post("/admin/policies/policyversion/",
+                         {"action": "publish_selected", "_selected_action": [draft.pk]})
+
+    form = admin_client_zh.get(f"/admin/org/staff/{people['wangkf'].pk}/change/").content.decode()
+    assert 'value="president_office"' in form and "总裁办" in form
+
+    broken = text.replace("solution_approver: president_office", "solution_approver: chairman")
+    response = admin_client_zh.post("/admin/policies/policyversion/add/", {"source_text": broken, "note": ""})
+    assert response.status_code == 200 and "approvals.solution_approver" in response.content.decode()

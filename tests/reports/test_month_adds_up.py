@@ -136,11 +136,13 @@ EXPECTED = {
     "repeats_same_customer": 1,
     "repeats_same_problem": 0,
     "carried_over": 1,  # D
-    # met: A 9 (handoff, first contact, plan, 2 progress calls, 2 results, 2 second contacts),
-    # B 1 (handoff), C 5, E 1 (handoff at 23:55); missed: B first contact and plan, C second contact
-    "clocks_met": 16,
-    "clocks_missed": 3,
-    "on_time_rate": 84.2,
+    # met: A 9 (handoff, first response, 20-minute first contact, plan ×2, the progress call 40 minutes
+    # after registration — once: it times the complaint, not a round —, 2 results, 2 second contacts),
+    # B 1 (handoff), C 6 (its progress call at 14:40, 40 minutes in, counts), E 1 (handoff at 23:55);
+    # missed: B first response, first contact, plan and progress call, C second contact
+    "clocks_met": 17,
+    "clocks_missed": 5,
+    "on_time_rate": 77.3,
     "penalty_count": 2,  # B's first contact (30) and B's finding (100); C's waived, D's February's, E's April's
     "penalty_total": Decimal("130.00"),
     "compensation_total": Decimal("200.00"),
@@ -151,8 +153,8 @@ def test_the_months_figures_are_its_facts(march):
     r = figures.build(MARCH)
     assert {f.key: f.value for f in r.headline()} == EXPECTED
     assert dict((row["code"], (row["met"], row["missed"])) for row in r.on_time) == {
-        "first_response": (2, 1), "second_response": (2, 1), "handoff": (4, 0), "plan_agreement": (2, 1),
-        "progress_call": (3, 0), "result_return": (3, 0)}
+        "first_response": (2, 1), "first_contact": (2, 1), "second_response": (2, 1), "handoff": (4, 0),
+        "plan_agreement": (2, 1), "progress_call": (2, 1), "result_return": (3, 0)}
     # the breach is the after-sales manager's; the finding names 孙师傅 of the repair team
     assert r.penalties == [("机电维修班组", 1, Decimal("100.00")), ("售后服务部", 1, Decimal("30.00"))]
     assert r.penalties_by_person == [("孙师傅", "机电维修班组", 1, Decimal("100.00")),
@@ -230,7 +232,7 @@ def test_the_dashboard_counts_each_late_complaint_once_and_a_running_breach_as_m
     on_the_5th = dashboard_figures(at("2026-03-05 12:00"))
     assert on_the_5th["breaches_today"] == 1  # B: first contact and plan agreement went late today — one complaint
     r = figures.build(MARCH)  # this month so far: the report's rule, B's breached clocks still running included
-    assert on_the_5th["finished"] == {"met": 16, "missed": 3, "total": 19, "rate": 84.2} == r.clocks
+    assert on_the_5th["finished"] == {"met": 17, "missed": 5, "total": 22, "rate": 77.3} == r.clocks
 
     on_april_1st = dashboard_figures(at("2026-04-01 09:00"))
     # open: A (signed off, awaiting review and archiving), B, C, D, E — F was answered as not valid
@@ -238,7 +240,8 @@ def test_the_dashboard_counts_each_late_complaint_once_and_a_running_breach_as_m
     assert on_april_1st["breaches_today"] == 1  # E, two clocks late at 00:05 and 00:10 — once
     assert on_april_1st["overdue"] == 4  # B, C, D, E with a breached clock still running, each once
     assert on_april_1st["breaches_today"] <= on_april_1st["overdue"] <= on_april_1st["open_total"]
-    assert on_april_1st["finished"] == {"met": 0, "missed": 2, "total": 2, "rate": 0.0}
+    # E's first response, 20-minute first contact, plan agreement and progress call (due by 00:50)
+    assert on_april_1st["finished"] == {"met": 0, "missed": 4, "total": 4, "rate": 0.0}
 
 
 def test_the_discipline_page_and_its_export_list_people_and_departments(march, people):

@@ -10,9 +10,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS
+from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS, DEMANDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError
-from kesu.core.lifecycle import EVENTS, OWNER, RECEIVER
+from kesu.core.lifecycle import CLOCK_POSITIONS, EVENTS, OWNER, RECEIVER
 from kesu.core.personal import KINDS, POSITIONS
 from kesu.core.policy.model import Category, Policy
 from kesu.core.roles import ROLE_CODES
@@ -27,6 +27,7 @@ def check_policy(p: Policy) -> list[KesuError]:
     return [
         *_duplicates("levels", (lv.code for lv in p.levels)),
         *_level_order(p),
+        *_vocabulary(p),
         *_channels(p),
         *_categories(p),
         *_clocks(p),
@@ -60,8 +61,9 @@ def _level_order(p: Policy) -> Iterator[KesuError]:
 
 def _channels(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("channels", p.channels)
+    known = p.channel_catalogue()
     for i, ch in enumerate(p.channels, 1):
-        if ch not in CHANNELS:
+        if ch not in known:
             yield KesuError("unknown_channel", field=f"channels[{i}]", value=ch)
 
 
@@ -95,18 +97,42 @@ def _clocks(p: Policy) -> Iterator[KesuError]:
             if c.time == "working" and target.minutes:
                 yield KesuError("working_unit_minutes", field=f"{at}.targets.{key}")
         for key, target in c.channel_targets.items():
-            if key not in CHANNELS:
+            if key not in p.channel_catalogue():
                 yield KesuError("unknown_channel", field=f"{at}.channel_targets.{key}", value=key)
             if c.time == "working" and target.minutes:
                 yield KesuError("working_unit_minutes", field=f"{at}.channel_targets.{key}")
         if c.warn_before is not None and c.time == "working" and c.warn_before.minutes:
             yield KesuError("working_unit_minutes", field=f"{at}.warn_before")
+        categories = p.category_codes()
+        for j, cat in enumerate(c.categories, 1):
+            if cat not in categories:
+                yield KesuError("unknown_category", field=f"{at}.categories[{j}]", value=cat)
+        for key, target in c.category_targets.items():
+            if key not in categories:
+                yield KesuError("unknown_category", field=f"{at}.category_targets.{key}", value=key)
+            if c.time == "working" and target.minutes:
+                yield KesuError("working_unit_minutes", field=f"{at}.category_targets.{key}")
+        if c.not_before is not None:
+            if c.time == "working" and c.not_before.minutes:
+                yield KesuError("working_unit_minutes", field=f"{at}.not_before")
+            shortest = min([*c.targets.values(), *c.category_targets.values(), *c.channel_targets.values()],
+                           default=None)
+            if (shortest is not None and c.time == "calendar"
+                    and c.not_before.as_calendar_timedelta() >= shortest.as_calendar_timedelta()):
+                yield KesuError("clock_not_before_target", field=f"{at}.not_before", value=str(c.not_before),
+                                target=str(shortest))
 
 
 def _validity(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("validity", (v.code for v in p.validity))
     if "valid" not in {v.code for v in p.validity}:
         yield KesuError("validity_needs_valid", field="validity")
+    for i, v in enumerate(p.validity, 1):
+        if v.code not in VALIDITY_KINDS and v.counts_as is None:
+            yield KesuError("counts_as_required", field=f"validity[{i}].counts_as", value=v.code,
+                            allowed=", ".join(VALIDITY_KINDS))
+        if v.code == "valid" and v.counts_as not in (None, "valid"):
+            yield KesuError("not_one_of", field=f"validity[{i}].counts_as", value=v.counts_as, allowed="valid")
 
 
 def _routing(p: Policy) -> Iterator[KesuError]:
@@ -121,7 +147,7 @@ def _routing(p: Policy) -> Iterator[KesuError]:
             if cat not in categories:
                 yield KesuError("unknown_category", field=f"{at}.categories[{j}]", value=cat)
         for j, ch in enumerate(rule.when.channels, 1):
-            if ch not in CHANNELS:
+            if ch not in p.channel_catalogue():
                 yield KesuError("unknown_channel", field=f"{at}.channels[{j}]", value=ch)
         if rule.department.startswith("@") and rule.department not in ROUTING_SPECIAL:
             yield KesuError(
@@ -153,19 +179,21 @@ def _approvals(p: Policy) -> Iterator[KesuError]:
             yield KesuError("thresholds_ascending", field=f"{at}.up_to", value=t.up_to, previous=previous)
         if t.up_to is not None:
             previous = t.up_to
+    kinds = p.compensation_catalogue()
     for j, kind in enumerate(a.compensation_kinds, 1):
-        if kind not in COMPENSATION_KINDS:
+        if kind not in kinds:
             yield KesuError("not_one_of", field=f"approvals.compensation_kinds[{j}]", value=kind,
-                            allowed=", ".join(COMPENSATION_KINDS))
+                            allowed=", ".join(kinds))
 
 
 def _roles(p: Policy) -> Iterator[KesuError]:
-    contextual = (*ROLE_CODES, OWNER, RECEIVER)
+    roles = p.role_codes()
+    contextual = (*roles, OWNER, RECEIVER, *CLOCK_POSITIONS)
     for i, c in enumerate(p.clocks, 1):
         if c.responsible not in contextual:
             yield KesuError("unknown_role", field=f"clocks[{i}].responsible", value=c.responsible,
                             allowed=", ".join(contextual))
-    allowed = ", ".join(ROLE_CODES)
+    allowed = ", ".join(roles)
     named: list[tuple[str, str | None]] = [
         *((f"clocks[{i}].escalate_to", c.escalate_to) for i, c in enumerate(p.clocks, 1)),
         *((f"approvals.compensation[{i}].approver", t.approver)
@@ -181,7 +209,7 @@ def _roles(p: Policy) -> Iterator[KesuError]:
         *((f"reporting.recipients[{i}]", role) for i, role in enumerate(p.reporting.recipients, 1)),
     ]
     for where, role in named:
-        if role is not None and role not in ROLE_CODES:
+        if role is not None and role not in roles:
             yield KesuError("unknown_role", field=where, value=role, allowed=allowed)
 
 
@@ -203,9 +231,36 @@ def _numbering(p: Policy) -> Iterator[KesuError]:
 
 def _record_fields(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("record_fields", (f.code for f in p.record_fields))
+    categories = p.category_codes()
     for i, f in enumerate(p.record_fields, 1):
         if f.type == "choice" and not f.choices:
             yield KesuError("record_field_choices", field=f"record_fields[{i}].choices")
+        for j, cat in enumerate(f.categories, 1):
+            if cat not in categories:
+                yield KesuError("unknown_category", field=f"record_fields[{i}].categories[{j}]", value=cat)
+
+
+def _vocabulary(p: Policy) -> Iterator[KesuError]:
+    """Issue 18: the policy's own roles, channels, demands and compensation kinds — new codes (a
+    built-in one is not redefined), each counting as a built-in one where it says so."""
+    builtin_roles = ", ".join(ROLE_CODES)
+    yield from _duplicates("roles", (r.code for r in p.roles))
+    for i, r in enumerate(p.roles, 1):
+        if r.code in ROLE_CODES or r.code in (OWNER, RECEIVER, *CLOCK_POSITIONS):
+            yield KesuError("builtin_code", field=f"roles[{i}].code", value=r.code)
+        for j, power in enumerate(r.acts_as, 1):
+            if power not in ROLE_CODES:
+                yield KesuError("unknown_role", field=f"roles[{i}].acts_as[{j}]", value=power, allowed=builtin_roles)
+    for section, builtin in (("custom_channels", CHANNELS), ("custom_demands", DEMANDS),
+                             ("custom_compensation_kinds", COMPENSATION_KINDS)):
+        terms = getattr(p, section)
+        yield from _duplicates(section, (t.code for t in terms))
+        for i, t in enumerate(terms, 1):
+            if t.code in builtin:
+                yield KesuError("builtin_code", field=f"{section}[{i}].code", value=t.code)
+            if t.counts_as is not None and t.counts_as not in builtin:
+                yield KesuError("not_one_of", field=f"{section}[{i}].counts_as", value=t.counts_as,
+                                allowed=", ".join(builtin))
 
 
 def _retention(p: Policy) -> Iterator[KesuError]:
@@ -215,7 +270,7 @@ def _retention(p: Policy) -> Iterator[KesuError]:
 
 def _personal_data(p: Policy) -> Iterator[KesuError]:
     """Each kind's lists name roles or a position on the case (owner, manager), once each."""
-    allowed = (*ROLE_CODES, *POSITIONS)
+    allowed = (*p.role_codes(), *POSITIONS)
     for kind in KINDS:
         rule = p.personal_data.rule(kind)
         for which, names in (("full", rule.full), ("masked", rule.masked)):
@@ -240,10 +295,11 @@ NO_COMPLAINT_EVENTS = ("report_ready",)
 TARGET_PREFIXES = ("person:", "department:", "robot:")
 
 
-def _targets(where: str, targets: list[str], *, customer: bool = True) -> Iterator[KesuError]:
-    allowed = ", ".join((*ROLE_CODES, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
+def _targets(where: str, targets: list[str], *, customer: bool = True,
+             roles: tuple[str, ...] = ROLE_CODES) -> Iterator[KesuError]:
+    allowed = ", ".join((*roles, *TARGET_SPECIAL, "person:…", "department:…", "robot:…"))
     for i, t in enumerate(targets, 1):
-        ok = (t in ROLE_CODES or (t in TARGET_SPECIAL and (customer or t not in ("@customer", "@approver")))
+        ok = (t in roles or (t in TARGET_SPECIAL and (customer or t not in ("@customer", "@approver")))
               or any(t.startswith(pre) and len(t) > len(pre) for pre in TARGET_PREFIXES))
         if not ok:
             yield KesuError("unknown_target", field=f"{where}[{i}]", value=t, allowed=allowed)
@@ -271,7 +327,7 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
         for j, lv in enumerate(r.levels, 1):
             if lv not in levels:
                 yield KesuError("unknown_level", field=f"{at}.levels[{j}]", value=lv)
-        yield from _targets(f"{at}.to", r.to)
+        yield from _targets(f"{at}.to", r.to, roles=p.role_codes())
         yield from _route_fits_event(at, r.event, r.to, r.levels)
     c = p.crisis
     if c is None:
@@ -282,7 +338,7 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
     if c.raise_to is not None and c.raise_to not in levels:
         yield KesuError("unknown_level", field="crisis.raise_to", value=c.raise_to)
     for name in ("team", "legal", "brand", "escalate_to"):
-        yield from _targets(f"crisis.{name}", getattr(c, name), customer=False)
+        yield from _targets(f"crisis.{name}", getattr(c, name), customer=False, roles=p.role_codes())
 
 
 # ---- issue 18: approval chains and committees, required steps, CAPA, report schedules -----------
@@ -290,14 +346,14 @@ def _notifications(p: Policy) -> Iterator[KesuError]:
 APPROVER_PREFIX = "person:"
 
 
-def _approver_ok(name: str) -> bool:
-    return name in ROLE_CODES or (name.startswith(APPROVER_PREFIX) and len(name) > len(APPROVER_PREFIX))
+def _approver_ok(name: str, roles: tuple[str, ...] = ROLE_CODES) -> bool:
+    return name in roles or (name.startswith(APPROVER_PREFIX) and len(name) > len(APPROVER_PREFIX))
 
 
-def _approvers(where: str, names: list[str]) -> Iterator[KesuError]:
-    allowed = ", ".join((*ROLE_CODES, "person:…"))
+def _approvers(where: str, names: list[str], roles: tuple[str, ...] = ROLE_CODES) -> Iterator[KesuError]:
+    allowed = ", ".join((*roles, "person:…"))
     for i, name in enumerate(names, 1):
-        if not _approver_ok(name):
+        if not _approver_ok(name, roles):
             yield KesuError("unknown_role", field=f"{where}[{i}]", value=name, allowed=allowed)
 
 
@@ -317,7 +373,7 @@ def _chains(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("approvals.chains", (c.code for c in a.chains))
     for i, committee in enumerate(a.committees, 1):
         at = f"approvals.committees[{i}]"
-        yield from _approvers(f"{at}.members", committee.members)
+        yield from _approvers(f"{at}.members", committee.members, p.role_codes())
         people = [m for m in committee.members if m.startswith(APPROVER_PREFIX)]
         if len(people) == len(committee.members) and committee.quorum > len(people):
             yield KesuError("too_large", field=f"{at}.quorum", limit=len(people))
@@ -329,13 +385,13 @@ def _chains(p: Policy) -> Iterator[KesuError]:
             st = f"{at}.stages[{j}]"
             if (stage.approver is None) == (stage.committee is None):
                 yield KesuError("stage_one_decider", field=st)
-            if stage.approver is not None and not _approver_ok(stage.approver):
+            if stage.approver is not None and not _approver_ok(stage.approver, p.role_codes()):
                 yield KesuError("unknown_role", field=f"{st}.approver", value=stage.approver,
-                                allowed=", ".join((*ROLE_CODES, "person:…")))
+                                allowed=", ".join((*p.role_codes(), "person:…")))
             if stage.committee is not None and stage.committee not in committees:
                 yield KesuError("unknown_committee", field=f"{st}.committee", value=stage.committee,
                                 allowed=", ".join(sorted(committees)) or "（未定义委员会）")
-            yield from _approvers(f"{st}.fallback", stage.fallback)
+            yield from _approvers(f"{st}.fallback", stage.fallback, p.role_codes())
             if stage.fallback_after is not None and not stage.fallback:
                 yield KesuError("required", field=f"{st}.fallback")
 
@@ -354,10 +410,10 @@ def _capa(p: Policy) -> Iterator[KesuError]:
     for j, lv in enumerate(c.required_levels, 1):
         if lv not in levels:
             yield KesuError("unknown_level", field=f"capa.required_levels[{j}]", value=lv)
-    yield from _approvers("capa.verifiers", c.verifiers)
+    yield from _approvers("capa.verifiers", c.verifiers, p.role_codes())
     for where, role in (("capa.escalate_to", c.escalate_to), ("capa.opened_by", c.opened_by)):
-        if role is not None and role not in ROLE_CODES:
-            yield KesuError("unknown_role", field=where, value=role, allowed=", ".join(ROLE_CODES))
+        if role is not None and role not in p.role_codes():
+            yield KesuError("unknown_role", field=where, value=role, allowed=", ".join(p.role_codes()))
     for where, d in (("capa.due_within", c.due_within), ("capa.warn_before", c.warn_before)):
         if d is not None and c.time == "working" and d.minutes:
             yield KesuError("working_unit_minutes", field=where)
@@ -367,7 +423,7 @@ def _schedules(p: Policy) -> Iterator[KesuError]:
     yield from _duplicates("reporting.schedules", (s.report for s in p.reporting.schedules))
     for i, s in enumerate(p.reporting.schedules, 1):
         at = f"reporting.schedules[{i}]"
-        yield from _approvers(f"{at}.recipients", s.recipients)
+        yield from _approvers(f"{at}.recipients", s.recipients, p.role_codes())
         if s.by_day is not None and s.by_day < s.day:
             yield KesuError("too_small", field=f"{at}.by_day", limit=s.day)
         if s.report == "weekly" and (s.day > 7 or (s.by_day or 1) > 7):

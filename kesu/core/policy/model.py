@@ -21,7 +21,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from kesu.core.catalogues import CHANNELS, COMPENSATION_KINDS, DEMANDS
 from kesu.core.policy.durations import Duration
+from kesu.core.roles import ROLE_CODES
+from kesu.core.roles import role_label as builtin_role_label
 
 POLICY_FORMAT = 1
 
@@ -104,6 +107,16 @@ class Clock(_Doc):
     responsible: str  # a role, or "owner" / "receiver" (the person in that position on the complaint)
     warn_before: DurationField | None = None
     penalty: bool = False  # a breach books the level's 超时扣罚 for the responsible person
+    # Issue 18: this clock's own amount (yuan), booked at breach whatever the level (implies a penalty)
+    penalty_amount: Money | None = None
+    # Issue 18: the clock runs only for complaints of these categories (and those below them); all when empty
+    categories: list[str] = []
+    # category → target that replaces the level's (the nearest category up the tree wins);
+    # ``channel_targets`` replace it again
+    category_targets: dict[str, DurationField] = {}
+    # Issue 18 "not before" (P1: 回访专员 40 分钟后致电): a stop event earlier than ``not_before`` after
+    # the start does not stop the clock — it is recorded, flagged as too early, and the clock stays due
+    not_before: DurationField | None = None
     escalate_to: str | None = None  # role notified at breach (default: the manager above)
     description: str = ""
     name_en: str = ""
@@ -121,10 +134,48 @@ class Category(_Doc):
     children: list[Category] = []
 
 
+BUILTIN_VALIDITY = Literal["valid", "enquiry", "help", "venting", "malicious"]
+
+
 class ValidityKind(_Doc):
-    code: Literal["valid", "enquiry", "help", "venting", "malicious"]
+    """A validity kind: one of Kesu's five, or the policy's own (抱怨类) saying which of the five it
+    counts as (``counts_as``) — the rulebook (only ``valid`` is handled as a complaint) and the
+    reports go by that."""
+
+    code: Code
     name: Name
     name_en: str = ""
+    counts_as: BUILTIN_VALIDITY | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.counts_as or self.code
+
+
+RoleCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=20)]
+
+
+class PolicyRole(_Doc):
+    """A role the policy names (总裁办, 店长, 合伙人, 董事长, 危机小组 …): people hold it as they hold a
+    built-in role, the policy names it wherever it names a role (clocks, approvals, workflow,
+    recipients), and it carries the powers of the built-in roles in ``acts_as``."""
+
+    code: RoleCode
+    name: Name
+    name_en: str = ""
+    acts_as: Annotated[list[str], BeforeValidator(_as_list)] = []
+    description: str = ""
+    description_en: str = ""
+
+
+class NamedTerm(_Doc):
+    """A word of the policy's own vocabulary — a channel (QQ, 400 热线, 12315 转办), a demand (减价), a
+    compensation kind (保价赔付) — with its names and, optionally, the built-in one it behaves as."""
+
+    code: Code
+    name: Name
+    name_en: str = ""
+    counts_as: str | None = None
 
 
 class RoutingCondition(_Doc):
@@ -365,6 +416,11 @@ class RecordField(_Doc):
     # The customer is known by it (plate, VIN, room): their other complaints with the same value are
     # part of their history (issue 12).
     identifies_customer: bool = False
+    # Issue 18: the field belongs to these categories' form (and those below them), e.g. the
+    # 《药品不良反应登记表》 of adverse-reaction complaints; every category's when empty
+    categories: list[str] = []
+    form: str = ""  # the paper form it belongs to (药品不良反应登记表)
+    form_en: str = ""
 
 
 class Attachments(_Doc):
@@ -511,6 +567,11 @@ class Policy(_Doc):
     description_en: str = ""
     organisation: Organisation = Organisation()
     channels: list[str]
+    # Issue 18: the policy's own vocabulary beside Kesu's built-in catalogues
+    roles: list[PolicyRole] = []
+    custom_channels: list[NamedTerm] = []
+    custom_demands: list[NamedTerm] = []
+    custom_compensation_kinds: list[NamedTerm] = []
     levels: list[Level] = Field(min_length=1)
     clocks: list[Clock] = []
     categories: list[Category] = Field(min_length=1)
@@ -575,11 +636,66 @@ class Policy(_Doc):
         """The category's code and its ancestors' (a rule naming a category covers those below it)."""
         return [c.code for c in self.category_path(code)] if code else []
 
-    def clocks_for(self, level: str, channel: str = "") -> list[tuple[Clock, Duration]]:
-        """Each clock that runs for ``level`` (and ``channel``), with its target there."""
+    def clocks_for(self, level: str, channel: str = "", category: str = "") -> list[tuple[Clock, Duration]]:
+        """Each clock that runs for ``level``, ``channel`` and ``category``, with its target there:
+        the level's, replaced by the nearest category target up the tree, replaced by the
+        channel's. A clock limited to categories runs only for those and the ones below them."""
         out = []
+        path = [c.code for c in self.category_path(category)] if category else []
         for clock in self.clocks:
+            if clock.categories and not set(clock.categories) & set(path):
+                continue
             target = clock.targets.get(level, clock.targets.get("*"))
+            for code in reversed(path):
+                if code in clock.category_targets:
+                    target = clock.category_targets[code]
+                    break
             if target is not None:
                 out.append((clock, clock.channel_targets.get(channel, target)))
         return out
+
+    # ---- the policy's own vocabulary (issue 18) --------------------------------------------------
+    def role_codes(self) -> tuple[str, ...]:
+        """Every role the policy may name: Kesu's and its own."""
+        return (*ROLE_CODES, *(r.code for r in self.roles))
+
+    def role(self, code: str) -> PolicyRole | None:
+        return next((r for r in self.roles if r.code == code), None)
+
+    def powers(self) -> dict[str, frozenset[str]]:
+        """Each policy role → the built-in roles whose powers it carries."""
+        return {r.code: frozenset(r.acts_as) for r in self.roles}
+
+    def role_label(self, code: str, lang: str = "zh-hans") -> str:
+        own = self.role(code)
+        if own is not None:
+            return named(own, lang)
+        return builtin_role_label(code, lang) if code in ROLE_CODES else code
+
+    def channel_catalogue(self) -> dict[str, tuple[str, str]]:
+        return {**CHANNELS, **{t.code: (t.name, t.name_en or t.name) for t in self.custom_channels}}
+
+    def channel_kind(self, code: str) -> str:
+        """The built-in channel a channel behaves as (itself, or a custom one's ``counts_as``)."""
+        own = next((t for t in self.custom_channels if t.code == code), None)
+        return (own.counts_as or code) if own is not None else code
+
+    def demand_catalogue(self) -> dict[str, tuple[str, str]]:
+        return {**DEMANDS, **{t.code: (t.name, t.name_en or t.name) for t in self.custom_demands}}
+
+    def compensation_catalogue(self) -> dict[str, tuple[str, str]]:
+        return {**COMPENSATION_KINDS,
+                **{t.code: (t.name, t.name_en or t.name) for t in self.custom_compensation_kinds}}
+
+    def validity_kind(self, code: str | None) -> str | None:
+        """The built-in kind a validity code counts as (抱怨类 → enquiry …); None when unset."""
+        if not code:
+            return None
+        own = next((v for v in self.validity if v.code == code), None)
+        return own.kind if own is not None else code
+
+    def fields_for(self, category: str = "") -> list[RecordField]:
+        """The record fields of a complaint of ``category``: every category's, and the ones that
+        belong to it or a category above it."""
+        path = {c.code for c in self.category_path(category)} if category else set()
+        return [f for f in self.record_fields if not f.categories or set(f.categories) & path]

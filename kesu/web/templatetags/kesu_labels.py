@@ -11,9 +11,10 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS
-from kesu.core.lifecycle import event_label, state_label
+from kesu.core.errors import KesuError
+from kesu.core.lifecycle import ASSISTING, event_label, state_label
 from kesu.core.policy.durations import Duration
-from kesu.core.policy.model import named
+from kesu.core.policy.model import Policy, named
 from kesu.core.roles import ROLE_CODES, role_label
 
 register = template.Library()
@@ -53,17 +54,39 @@ def event_name(value: str) -> str:
     return event_label(value, _lang())
 
 
+def _in_force() -> Policy | None:
+    """The policy in force, for the names of its own roles, channels and demands (issue 18); asked
+    only for a code that is not Kesu's own."""
+    from kesu.policies.services import active_version, policy_of
+
+    try:
+        return policy_of(active_version())
+    except KesuError:
+        return None
+
+
+def _own(catalogue: str, code: str) -> str:
+    policy = _in_force()
+    pair = getattr(policy, catalogue)().get(code) if policy is not None else None
+    return _pair(pair) if pair else code
+
+
 @register.filter
 def role_name(value: str) -> str:
-    """A role code or a position (owner, receiver) as its label."""
+    """A role code — Kesu's or the policy's own (总裁办) — or a position (owner, receiver) as its label."""
     if value in ROLE_CODES:
         return role_label(value, _lang())
-    return _pair(POSITIONS[value]) if value in POSITIONS else value
+    if value in POSITIONS:
+        return _pair(POSITIONS[value])
+    if value == ASSISTING:
+        return _pair(("被请求协办部门的经理", "Manager of the department asked for help"))
+    policy = _in_force()
+    return policy.role_label(value, _lang()) if policy is not None else value
 
 
 @register.filter
 def channel_name(value: str) -> str:
-    return _pair(CHANNELS[value]) if value in CHANNELS else value
+    return _pair(CHANNELS[value]) if value in CHANNELS else _own("channel_catalogue", value)
 
 
 @register.filter
@@ -77,7 +100,7 @@ def validity_name(value: Any) -> str:
 
 @register.filter
 def demand_name(value: str) -> str:
-    return _pair(DEMANDS[value]) if value in DEMANDS else value
+    return _pair(DEMANDS[value]) if value in DEMANDS else _own("demand_catalogue", value)
 
 
 @register.filter
