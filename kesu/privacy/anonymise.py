@@ -24,7 +24,10 @@ Taken away:
   that came in for it; the handling records' texts (transfers, help, investigation, approvals,
   rewards) scrubbed of the customer's data in both modes — they are the company's own record —
   each rewritten row's new digest an entry of the audit chain;
-* the case's search entry, written again from what is left.
+* the case's search entry, written again from what is left;
+* what the layers above keep of it (the signal ``anonymised``: kesu.intelligence forgets the
+  case's vector, library entry and suggestion words; an erasure also the repeat links and the
+  learned model that read the words).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from kesu.audit import services as audit_services
 from kesu.complaints import lifecycle, search
@@ -56,6 +60,13 @@ HANDLING_TEXTS = {
     "InvestigationReport": ("cause", "course", "conclusion", "corrective", "preventive"),
     "Approval": ("plan", "decision_note", "finance_note"), "Reward": ("reason",),
 }
+
+
+# Sent inside the anonymising transaction, after the case's own data is gone: what the layers above
+# keep of a case's text elsewhere (kesu.intelligence: its meaning vector, its case-library entry,
+# the words its suggestions quoted, a customer's repeat links, the learned model) goes with it.
+# Arguments: complaint, kind (retention_anonymised | customer_erased), mode, now.
+anonymised = Signal()
 
 
 class Aliases:
@@ -133,6 +144,7 @@ def anonymise(complaint: Complaint, *, kind: str, mode: Mode, actor: Staff | Non
             removed["emails"] = OutboundEmail.objects.filter(complaint=c, to_address__iexact=email).delete()[0]
         _scrub_records(c, known, actor=actor, now=now)
         search.refresh(c)
+        anonymised.send(sender=Complaint, complaint=c, kind=kind, mode=mode, now=now)
     return removed
 
 
