@@ -7,8 +7,9 @@ verify walks the whole chain (kesu.core.audit.walk), then holds the database aga
 * every complaint row matches the digest in its newest entry — a phone or status changed by SQL,
   a complaint inserted or deleted by hand, is named;
 * every handling record (transfer, help request, investigation, approval, reward, penalty,
-  extension request) matches its newest ``record.saved`` entry — changed, inserted or deleted by
-  SQL, it is named;
+  extension request), every clock of a complaint (its due and warning times, its state) and every
+  attachment's row matches its newest entry (``record.saved``, or the registration's event entry
+  that carried it) — changed, inserted or deleted by SQL, it is named;
 * an event rewritten by retention or a customer's erasure is held against the digest the
   ``complaint.redacted`` entry gave it, and such an entry counts only after that case's
   retention / erasure event;
@@ -130,6 +131,9 @@ def _verify(anchor_path: Path) -> Report:
             rows[cid] = (e.seq, e.key_id, str(data["row"]))
             if data.get("event") in REDACTING_STEPS:
                 redacting.add((cid, int(data["seq"])))
+            for label, digests in (data.get("records") or {}).items():  # registration's clocks and files
+                for pk, digest in digests.items():
+                    records[(str(label), str(pk))] = (e.seq, e.key_id, str(digest))
         elif e.kind == "complaint.baseline" and e.target_type == "complaint":  # data older than the chain
             cid = int(e.target_id)
             for event_seq, digest in data["events"].items():
