@@ -89,7 +89,7 @@ def _plain(field: models.Field[Any, Any], value: Any) -> Any:
 def _digest(key: bytes, obj: models.Model, names: Sequence[str]) -> str:
     converters, read = _converters(type(obj), tuple(names))
     values = {}
-    for (name, convert), value in zip(converters, read(obj)):
+    for (name, convert), value in zip(converters, read(obj), strict=True):
         if value is None or (convert is None and type(value) in (str, int)):
             values[name] = value
         else:

@@ -254,18 +254,28 @@ def _rows(qs: Any, problems: list[Problem], expected: dict[int, Any]) -> Iterato
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         try:
-            yield from list(qs.filter(pk__in=chunk))
+            yield from _opened(qs.filter(pk__in=chunk))
             continue
         except (ValueError, TypeError):
             pass
         for pk in chunk:
             try:
-                yield from list(qs.filter(pk=pk))
+                yield from _opened(qs.filter(pk=pk))
             except (ValueError, TypeError) as exc:
                 number = qs.model.objects.filter(pk=pk).values_list("number", flat=True).first()
                 seq = expected.pop(pk, (None,))[0]
                 problems.append(Problem("complaint_altered",
                                         f"投诉 {number or pk} 的内容无法读出（被 SQL 改动：{exc}）", seq))
+
+
+def _opened(qs: Any) -> list[Any]:
+    """The rows with their personal fields decrypted now (they are decrypted when read: a field
+    that does not decrypt must fail here, where it is reported, not in the digest)."""
+    rows = list(qs)
+    for row in rows:
+        for name in COMPLAINT_FIELDS:
+            getattr(row, name)
+    return rows
 
 
 def _anchors(path: Path) -> list[Anchor]:
