@@ -21,7 +21,8 @@ Taken away:
   in the audit chain as one ``complaint.redacted`` entry with the events' new digests;
 * the attachments (photos, recordings, documents: they cannot be scrubbed), files and rows;
 * the e-mails sent to the customer's address about the case; the raw copy and sender of mail
-  that came in for it; the handling records' texts (transfers, help, investigation, approvals,
+  that came in for it; the parameters of the notices and messages about it (a step's reason
+  quoted) scrubbed; the handling records' texts (transfers, help, investigation, approvals,
   rewards) scrubbed of the customer's data in both modes — they are the company's own record —
   each rewritten row's new digest an entry of the audit chain;
 * the case's search entry, written again from what is left;
@@ -176,6 +177,13 @@ def _scrub_records(c: Complaint, known: list[str], *, actor: Staff | None, now: 
     InboundMessage.objects.filter(complaint=c).update(raw=b"", from_address="")
     for message in InboundMessage.objects.filter(complaint=c).exclude(subject=""):
         InboundMessage.objects.filter(pk=message.pk).update(subject=scrub(message.subject, known))
+    from kesu.notifications.models import Delivery, Dispatch, Notification
+
+    for model in (Dispatch, Delivery, Notification):  # what was told about the case (a step's reason …)
+        for pk, params in model.objects.filter(complaint=c).exclude(params={}).values_list("pk", "params"):
+            cleaned = scrub_value(params, known)
+            if cleaned != params:
+                model.objects.filter(pk=pk).update(params=cleaned)
     for model_name, fields in HANDLING_TEXTS.items():
         model = getattr(workflow, model_name)
         for row in model.objects.filter(complaint=c).values("pk", *fields):
