@@ -145,10 +145,11 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
     the API's idempotency key) in the same transaction, so the two exist together or not at all."""
     stored: list[Attachment] = []
     made: list[Complaint] = []
+    pending = [_before_lock(p, actor=actor, now=now) for p in batch]  # all that needs no lock
     try:
         with transaction.atomic():
-            for p in batch:
-                complaint = _write_one(p, actor=actor, now=now, stored=stored)
+            for w in pending:
+                complaint = _write_one(w, actor=actor, now=now, stored=stored)
                 if within is not None:
                     within(complaint)
                 made.append(complaint)
@@ -162,10 +163,22 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
     return made
 
 
-def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachment]) -> Complaint:
-    number = next_number(p.policy, now)
+@dataclass
+class _Pending:
+    """A registration made ready outside the write transaction: the complaint without its number,
+    its first events, its row's values (encrypted, blind-indexed) and its search tokens — the write
+    lock (SQLite's single writer, PostgreSQL's numbering row) is then held for the writes only."""
+
+    prepared: Prepared
+    complaint: Complaint
+    timeline: list[ComplaintEvent]
+    row: list[Any]
+    search_rest: list[str]
+
+
+def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
     events: list[tuple[Staff | None, str, dict[str, Any]]] = [
-        (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
+        (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, ""]}})]
     if p.screening:  # a warning rule's words are an alarm; words only to be noted are just recorded
         kind = "keyword_flagged" if p.screening.alarm else "keyword_noted"
         events.append((None, kind, {"reason": "、".join(p.screening.words), "changes": {
@@ -178,14 +191,22 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     fields = asdict(p.data)
     fields["demands"] = list(fields["demands"])
     complaint = Complaint(
-        number=number, policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
+        number="", policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
         receiver=actor, location=p.location, complained_department=p.complained_department,
         complained_staff=p.complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
     )
-    timeline = build_events(complaint, now=now, events=events)
-    INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
+    timeline = build_events(complaint, now=now, events=events)  # event_seq now counts them
+    return _Pending(p, complaint, timeline, INSERT_COMPLAINT.row(complaint),
+                    search.document_rest(complaint, [e.reason for e in timeline if e.reason]))
+
+
+def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachment]) -> Complaint:
+    p, complaint, timeline = w.prepared, w.complaint, w.timeline
+    complaint.number = w.row[NUMBER_AT] = next_number(p.policy, now)
+    timeline[0].changes["number"] = [None, complaint.number]
+    INSERT_COMPLAINT([complaint], [w.row])
     INSERT_EVENTS(timeline)
-    search.add([(complaint, [e.reason for e in timeline if e.reason])])  # findable once committed
+    search.add_prepared([(complaint, w.search_rest)])  # findable once committed
     clocks = clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     files = _store_files(complaint, p.files, actor=actor, now=now, stored=stored, in_event=True)
     # the audit chain: one INSERT for all of them, the clocks' and files' rows carried by the first
@@ -229,6 +250,7 @@ def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> No
 
 INSERT_COMPLAINT = Insert(Complaint)
 INSERT_EVENTS = Insert(ComplaintEvent)
+NUMBER_AT = INSERT_COMPLAINT.index("number")
 
 
 def _next_shift(department: Department | None, now: datetime) -> datetime | None:
