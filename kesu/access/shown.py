@@ -45,13 +45,17 @@ def words(c: Any, who: ActorFacts, *, page: bool = True) -> str:
     return personal.words_for(c.customer_words, who, rules_of(c), page=page)
 
 
-def shown_to(c: Any, who: ActorFacts, *, page: bool = True) -> Shown:
+def shown_to(c: Any, who: ActorFacts, *, page: bool = True, only: tuple[str, ...] | None = None) -> Shown:
     """``page``: as a page shows it before any reveal (the policy's ``reveal`` kinds masked for
-    everyone); otherwise each value as the reader's access allows (the API)."""
+    everyone); otherwise each value as the reader's access allows (the API). ``only``: the
+    personal fields a list shows (search hits, a history): the others are left empty and never
+    decrypted (kesu.complaints.fields: a field is decrypted when read)."""
     rules = rules_of(c)
     look = personal.on_page if page else personal.access_of
 
     def one(name: str) -> str:
+        if only is not None and name not in only:
+            return ""
         kind = personal.FIELD_KINDS[name]
         return personal.shown(kind, getattr(c, name) or "", look(kind, who, rules))
 
@@ -60,6 +64,8 @@ def shown_to(c: Any, who: ActorFacts, *, page: bool = True) -> Shown:
                 extra=extra_for(c, personal.access_of(personal.IDENTIFIER_KIND, who, rules)))  # no reveal step
     if page:
         for name, kind in REVEALABLE.items():
+            if only is not None and name not in only and name != "customer_words":
+                continue
             if personal.access_of(kind, who, rules) == "full" and getattr(out, name) != (getattr(c, name) or ""):
                 out.revealable.append(name)
     return out

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,9 +55,12 @@ EVENT_FIELDS = ("complaint_id", "seq", "at", "actor_id", "kind", "from_status", 
 # The handling records (docs/workflow.md) and the penalty ledger: every saved row is an entry
 # ``record.saved`` with the digest of all its columns; a row changed, inserted or deleted by SQL
 # no longer matches its newest entry.
+# The complaint's clocks (due, warning and stop times, state) and its attachments' rows (name, size,
+# SHA-256 of the file) are held the same way; registration's are carried by its event entry
+# (``record_events(rows=…)``), so they add no entry and no statement to the hot path.
 RECORDS = ("workflow.transfer", "workflow.assistrequest", "workflow.investigationreport", "workflow.approval",
            "workflow.reward", "workflow.approvalvote", "workflow.correctiveaction", "clocks.penaltyentry",
-           "clocks.extensionrequest")
+           "clocks.extensionrequest", "clocks.complaintclock", "complaints.attachment")
 # Privacy steps after which verify accepts a redaction of a case's earlier events and records.
 REDACTING_STEPS = frozenset({"retention_anonymised", "customer_erased"})
 
@@ -83,20 +87,64 @@ def _plain(field: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _digest(key: bytes, obj: models.Model, names: Sequence[str]) -> str:
+    converters, read = _converters(type(obj), tuple(names))
     values = {}
-    for name, plain in _converters(type(obj), tuple(names)):
-        value = getattr(obj, name)
-        values[name] = value if plain and (value is None or type(value) in (str, int)) else _plain(
-            _fields(type(obj), (name,))[0], value)
+    for (name, convert), value in zip(converters, read(obj), strict=True):
+        if value is None or (convert is None and type(value) in (str, int)):
+            values[name] = value
+        else:
+            values[name] = (convert or _generic(type(obj), name))(value)
     return mac(key, canonical(values))
 
 
+@functools.lru_cache(maxsize=512)  # a registration stamps the same moment on the row, its events, its clocks
+def _moment(value: Any) -> Any:
+    """A DateTimeField's value as instant() gives it (the common case, an aware datetime, direct)."""
+    if type(value) is datetime and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return instant(models.DateTimeField().to_python(value))
+
+
+def _json(value: Any) -> Any:
+    """A JSONField's value as the database gives it back; the round trip only where it could differ
+    from what canonical() writes of the value as it is (a key that is not text)."""
+    return value if _textual_keys(value) else json.loads(json.dumps(value))
+
+
+def _textual_keys(value: Any) -> bool:
+    if type(value) in (str, int, bool, float):
+        return True
+    if type(value) in (list, tuple):
+        return all(_textual_keys(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _textual_keys(v) for k, v in value.items())
+    return False
+
+
+def _generic(model: type[models.Model], name: str) -> Any:
+    field = _fields(model, (name,))[0]
+    return lambda value: _plain(field, value)
+
+
 @functools.cache
-def _converters(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[str, bool]]:
-    """Each name with whether its field's value is used as it is (text, numbers, keys) when it is
-    a str, an int or None — the registration's hot path skips _plain for those (same result)."""
-    special = (models.JSONField, models.DateField, models.DecimalField, models.BooleanField)
-    return [(name, not isinstance(f, special)) for name, f in zip(names, _fields(model, names), strict=True)]
+def _converters(model: type[models.Model], names: tuple[str, ...]) -> tuple[list[tuple[str, Any]], Any]:
+    """Each name with how its value becomes what the database gives back: None for text, numbers
+    and keys (used as they are when a str, an int or None — most of a row), a direct conversion
+    for date-times and JSON, _plain for the rest. The same result as _plain for every value."""
+    out: list[tuple[str, Any]] = []
+    for name, f in zip(names, _fields(model, names), strict=True):
+        if isinstance(f, models.DateTimeField):
+            out.append((name, _moment))
+        elif isinstance(f, models.JSONField):
+            out.append((name, _json))
+        elif isinstance(f, models.FileField):  # the stored name (an attachment's file)
+            out.append((name, lambda value: getattr(value, "name", value) or ""))
+        elif isinstance(f, models.DateField | models.DecimalField | models.BooleanField):
+            out.append((name, functools.partial(_plain, f)))
+        else:
+            out.append((name, None))
+    read = operator.attrgetter(*names)  # every value in one call (a tuple: names are never one)
+    return out, read
 
 
 @functools.cache
@@ -225,18 +273,25 @@ def record(kind: str, *, actor: Any, now: datetime, target: tuple[str, object], 
     _append([(kind, actor_id, now, target, data)])
 
 
-def record_events(complaint: models.Model, events: Sequence[Any]) -> None:
+def record_events(complaint: models.Model, events: Sequence[Any], rows: Sequence[models.Model] = ()) -> None:
     """The kernel's timeline events, one entry each: the event's digest, and the digest of the
     complaint's row as the same transaction leaves it (the newest entry of a complaint must match
-    its row: a change by SQL shows)."""
+    its row: a change by SQL shows). ``rows``: records written with them (registration's clocks
+    and attachments), whose digests the first entry carries as ``records`` — held by verify like a
+    ``record.saved`` entry, at the cost of their digests only."""
     if not events:
         return
     current = keys.current()
     key = current[1]
     row = complaint_digest(key, complaint)
-    _append([("complaint.event", e.actor_id, e.at, ("complaint", complaint.pk),
-              {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events],
-            current)
+    items: list[Item] = [("complaint.event", e.actor_id, e.at, ("complaint", complaint.pk),
+                          {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events]
+    if rows:
+        carried: dict[str, dict[str, str]] = {}
+        for r in rows:
+            carried.setdefault(r._meta.label_lower, {})[str(r.pk)] = record_digest(key, r)
+        items[0][4]["records"] = carried
+    _append(items, current)
 
 
 def record_rows(model: type[models.Model], pks: Iterable[Any], *, actor: Any = None, now: datetime) -> None:
@@ -275,8 +330,11 @@ def _now() -> datetime:
     return timezone.now()
 
 
+IN_EVENT = "_audit_in_event"  # set on a row whose digest its step's event entry carries (record_events)
+
+
 def on_saved(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
-    if raw:  # loaddata
+    if raw or getattr(instance, IN_EVENT, False):  # loaddata; or carried by the step's own entry
         return
     record_rows(sender, [instance.pk], now=_now())
 
@@ -299,10 +357,13 @@ def baseline(*, now: datetime, chunk: int = 500) -> dict[str, int]:
     _kid, key = keys.current()
     known_complaints: set[str] = set()
     known_records: set[tuple[str, str]] = set()
-    for kind, target_type, target_id in AuditEntry.objects.values_list("kind", "target_type", "target_id").iterator(
-            chunk_size=5000):
+    for kind, target_type, target_id, data in AuditEntry.objects.values_list(
+            "kind", "target_type", "target_id", "data").iterator(chunk_size=5000):
         if target_type == "complaint" and kind.startswith("complaint."):
             known_complaints.add(target_id)
+            if '"records"' in data:  # a registration's clocks and files, carried by its event entry
+                for label, digests in (json.loads(data).get("records") or {}).items():
+                    known_records.update((label, pk) for pk in digests)
         elif kind.startswith("record."):
             known_records.add((target_type, target_id))
     done = {"complaints": 0, "records": 0}

@@ -7,8 +7,9 @@ verify walks the whole chain (kesu.core.audit.walk), then holds the database aga
 * every complaint row matches the digest in its newest entry — a phone or status changed by SQL,
   a complaint inserted or deleted by hand, is named;
 * every handling record (transfer, help request, investigation, approval, reward, penalty,
-  extension request) matches its newest ``record.saved`` entry — changed, inserted or deleted by
-  SQL, it is named;
+  extension request), every clock of a complaint (its due and warning times, its state) and every
+  attachment's row matches its newest entry (``record.saved``, or the registration's event entry
+  that carried it) — changed, inserted or deleted by SQL, it is named;
 * an event rewritten by retention or a customer's erasure is held against the digest the
   ``complaint.redacted`` entry gave it, and such an entry counts only after that case's
   retention / erasure event;
@@ -130,6 +131,9 @@ def _verify(anchor_path: Path) -> Report:
             rows[cid] = (e.seq, e.key_id, str(data["row"]))
             if data.get("event") in REDACTING_STEPS:
                 redacting.add((cid, int(data["seq"])))
+            for label, digests in (data.get("records") or {}).items():  # registration's clocks and files
+                for pk, digest in digests.items():
+                    records[(str(label), str(pk))] = (e.seq, e.key_id, str(digest))
         elif e.kind == "complaint.baseline" and e.target_type == "complaint":  # data older than the chain
             cid = int(e.target_id)
             for event_seq, digest in data["events"].items():
@@ -250,18 +254,28 @@ def _rows(qs: Any, problems: list[Problem], expected: dict[int, Any]) -> Iterato
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         try:
-            yield from list(qs.filter(pk__in=chunk))
+            yield from _opened(qs.filter(pk__in=chunk))
             continue
         except (ValueError, TypeError):
             pass
         for pk in chunk:
             try:
-                yield from list(qs.filter(pk=pk))
+                yield from _opened(qs.filter(pk=pk))
             except (ValueError, TypeError) as exc:
                 number = qs.model.objects.filter(pk=pk).values_list("number", flat=True).first()
                 seq = expected.pop(pk, (None,))[0]
                 problems.append(Problem("complaint_altered",
                                         f"投诉 {number or pk} 的内容无法读出（被 SQL 改动：{exc}）", seq))
+
+
+def _opened(qs: Any) -> list[Any]:
+    """The rows with their personal fields decrypted now (they are decrypted when read: a field
+    that does not decrypt must fail here, where it is reported, not in the digest)."""
+    rows = list(qs)
+    for row in rows:
+        for name in COMPLAINT_FIELDS:
+            getattr(row, name)
+    return rows
 
 
 def _anchors(path: Path) -> list[Anchor]:

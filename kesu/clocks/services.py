@@ -6,10 +6,12 @@ The rules themselves are in kesu.core.clocks; this module stores their outcome.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Max
 
+from kesu.audit.services import record_rows
 from kesu.clocks.calendar import calendar_for
 from kesu.clocks.models import ComplaintClock
 from kesu.complaints.models import Complaint
@@ -71,12 +73,14 @@ def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime,
 INSERT_CLOCKS = Insert(ComplaintClock)
 
 
-def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) -> None:
-    """Store a plan worked out by ``plan_registration`` for the complaint just inserted."""
+def store_plan(c: Complaint, policy: Policy, plan: rules.Plan, *, at: datetime) -> Sequence[ComplaintClock]:
+    """Store a plan worked out by ``plan_registration`` for the complaint just inserted; the clocks
+    made (one INSERT, no signal: the registration's event entry carries their digests)."""
     assert not (plan.stops or plan.retimes or plan.cancels), "a new complaint has no running clocks"
     made = INSERT_CLOCKS([_new_clock(c, start) for start in plan.starts])
     for k in made:
         _flag_uncovered(c, k, at)
+    return made
 
 
 def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
@@ -107,6 +111,8 @@ def _apply(c: Complaint, policy: Policy, plan: rules.Plan, live: dict[str, Compl
         k.save(update_fields=["stopped_at", "met", "late_seconds"])
     for cancel in plan.cancels:
         ComplaintClock.objects.filter(pk=live[cancel.code].pk).update(cancelled_at=at)
+    if plan.cancels:  # an UPDATE sends no signal: the rows' new digests (saves have theirs)
+        record_rows(ComplaintClock, [live[cancel.code].pk for cancel in plan.cancels], now=at)
     for retime in plan.retimes:
         k = live[retime.code]
         k.target, k.due_at, k.warn_at = str(retime.target), retime.deadline.due, retime.warn_at

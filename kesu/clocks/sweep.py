@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q
 
+from kesu.audit.services import record_rows
 from kesu.clocks import alerts
 from kesu.clocks.models import DUE_CANDIDATE, WARN_CANDIDATE, ComplaintClock, PenaltyEntry
 from kesu.clocks.people import responsible_department, responsible_person
@@ -98,6 +99,7 @@ def _warn(clock_id: int, now: datetime, result: SweepResult) -> None:
         claimed = ComplaintClock.objects.filter(WARN_CANDIDATE, pk=clock_id, warn_at__lte=now, due_at__gt=now)
         if not claimed.update(warned_at=now):
             return  # another sweep took it, or the clock stopped meanwhile
+        record_rows(ComplaintClock, [clock_id], now=now)  # the clock's new digest (audit chain)
         k = ComplaintClock.objects.get(pk=clock_id)
         alerts.warn_owner(c, k, now=now)
         result.warned += 1
@@ -110,6 +112,7 @@ def _closed(c: Complaint, clock_id: int, now: datetime) -> bool:
         return False
     if ComplaintClock.objects.filter(pk=clock_id, stopped_at__isnull=True, cancelled_at__isnull=True).update(
             cancelled_at=now):
+        record_rows(ComplaintClock, [clock_id], now=now)
         log.warning("clock sweep: clock %s was still running on closed complaint %s; cancelled", clock_id, c.pk)
     return True
 
@@ -137,6 +140,7 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
             return
         if not ComplaintClock.objects.filter(DUE_CANDIDATE, pk=clock_id, due_at__lte=now).update(breached_at=now):
             return
+        record_rows(ComplaintClock, [clock_id], now=now)
         k = ComplaintClock.objects.get(pk=clock_id)
         policy = policy_of(c.policy_version)
         clock = next((cl for cl in policy.clocks if cl.code == k.code), None)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact, IsNull
+from django.db.models.query_utils import DeferredAttribute
 
 TOKEN_PREFIX = "k1."  # then the key id, a dot, and base64 of nonce + ciphertext + tag
 
@@ -129,14 +130,91 @@ def blind(kind: str, value: str) -> str:
     return hmac.new(index_key(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+class Sealed:
+    """A personal field as read from the database, not yet decrypted: a page of 50 complaints that
+    shows one name decrypts 50 values, not 300 (``EncryptedAttribute`` opens it when it is read).
+    Never seen outside a model instance: ``values()`` / ``values_list()`` of complaints give the
+    clear text (``unsealed``)."""
+
+    __slots__ = ("column", "token")
+
+    def __init__(self, token: str, column: str) -> None:
+        self.token, self.column = token, column
+
+    def open(self) -> str:
+        return decrypt(self.token, self.column)
+
+    def __repr__(self) -> str:
+        return "<Sealed>"
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """The field's attribute on a model instance: a value loaded sealed is decrypted when first
+    read, then kept in clear; a deferred field is loaded first (Django's own DeferredAttribute)."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        data = instance.__dict__
+        name = self.field.attname
+        if name not in data:
+            super().__get__(instance, cls)  # a deferred field: loaded (sealed) by refresh_from_db
+        value = data[name]
+        if type(value) is Sealed:
+            value = data[name] = value.open()
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+def unsealed(value: Any) -> Any:
+    return value.open() if type(value) is Sealed else value
+
+
+class UnsealingQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """The manager of a model with encrypted fields: ``values()`` and ``values_list()`` give the
+    clear text, as they did when every value was decrypted on reading."""
+
+    def values(self, *fields: Any, **expressions: Any) -> Any:
+        clone = super().values(*fields, **expressions)
+        clone._iterable_class = _unsealing(clone._iterable_class)
+        return clone
+
+    def values_list(self, *fields: Any, flat: bool = False, named: bool = False) -> Any:
+        clone = super().values_list(*fields, flat=flat, named=named)
+        clone._iterable_class = _unsealing(clone._iterable_class)
+        return clone
+
+
+@functools.cache
+def _unsealing(iterable: type) -> type:
+    if getattr(iterable, "unseals", False):
+        return iterable
+
+    def __iter__(self: Any) -> Any:
+        for row in iterable.__iter__(self):
+            if type(row) is dict:
+                yield {k: unsealed(v) for k, v in row.items()}
+            elif isinstance(row, tuple):
+                values = [unsealed(v) for v in row]
+                yield type(row)._make(values) if hasattr(row, "_make") else tuple(values)
+            else:
+                yield unsealed(row)
+
+    return type(f"Unsealing{iterable.__name__}", (iterable,), {"__iter__": __iter__, "unseals": True})
+
+
 class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
     description = "text encrypted at rest (AES-256-GCM)"
+    descriptor_class = EncryptedAttribute
 
     def get_internal_type(self) -> str:
         return "TextField"  # a token is longer than the value: stored as text, max_length still checked
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        return decrypt(value, self.column) if isinstance(value, str) else value
+        # decrypted lazily, when the attribute is read (EncryptedAttribute; values() through unsealed)
+        return Sealed(value, self.column) if isinstance(value, str) and value else value
 
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
         value = super().get_db_prep_save(value, connection)

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kesu import tasks
+from kesu.audit import services as audit_services
 from kesu.audit.services import record_events
 from kesu.clocks import services as clock_services
 from kesu.complaints import search
@@ -211,10 +212,11 @@ def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachm
     timeline[0].changes["number"] = [None, complaint.number]
     INSERT_COMPLAINT([complaint], [w.row])
     INSERT_EVENTS(timeline)
-    record_events(complaint, timeline)  # the audit chain: one INSERT for all of them
     search.add_prepared([(complaint, w.search_rest)])  # findable once committed
-    clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
-    _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
+    clocks = clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
+    files = _store_files(complaint, p.files, actor=actor, now=now, stored=stored, in_event=True)
+    # the audit chain: one INSERT for all of them, the clocks' and files' rows carried by the first
+    record_events(complaint, timeline, [*clocks, *files])
     if p.screening.alarm:
         _tell_screening(complaint, p.screening, now, p.policy)
     if p.crisis or outbox.wants(p.policy, "registered", complaint.level):
@@ -475,7 +477,9 @@ def unmerge(duplicate: Complaint, *, actor: Staff, now: datetime, reason: str,
         d.status = State(merged.from_status) if merged.from_status else t.target
         from kesu.clocks.models import ComplaintClock
 
-        ComplaintClock.objects.filter(complaint=d, cancelled_at=merged.at).update(cancelled_at=None)
+        resumed = list(ComplaintClock.objects.filter(complaint=d, cancelled_at=merged.at).values_list("pk", flat=True))
+        ComplaintClock.objects.filter(pk__in=resumed).update(cancelled_at=None)
+        audit_services.record_rows(ComplaintClock, resumed, actor=actor, now=now)  # their new digests
         d = _save(d, before, policy, kind="unmerge", actor=actor, now=now, reason=reason,
                   extra={"merged_into": [s.number, None]})
         _save(s, _snapshot(s), policy_of(s.policy_version), kind="merge_undone", actor=actor, now=now,
@@ -974,16 +978,23 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
 
 
 def _store_files(c: Complaint, files: Sequence[FileIn], *, actor: Staff, now: datetime,
-                 stored: list[Attachment]) -> None:
+                 stored: list[Attachment], in_event: bool = False) -> list[Attachment]:
     """Write each file and its row; each file written is in ``stored`` at once, so the caller's
-    rollback takes it away even when a later file or row fails (no orphan on disk)."""
+    rollback takes it away even when a later file or row fails (no orphan on disk). Each row is an
+    entry of the audit chain (``record.saved``), or, ``in_event``, carried by the caller's event
+    entry (registration: ``record_events(rows=…)``)."""
+    made = []
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
         att = Attachment(complaint=c, name=f.name, size=len(f.content), sha256=digest, uploaded_by=actor,
                          uploaded_at=now)
         att.file.save(f.name, ContentFile(f.content), save=False)
         stored.append(att)
+        if in_event:
+            setattr(att, audit_services.IN_EVENT, True)
         att.save()
+        made.append(att)
+    return made
 
 
 def default_owner(department: Department, complained_staff_id: int | None, now: datetime) -> Staff | None:

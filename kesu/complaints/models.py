@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from kesu.complaints.fields import BlindIndexField, EncryptedCharField
+from kesu.complaints.fields import BlindIndexField, EncryptedCharField, UnsealingQuerySet
 from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
 from kesu.org.models import Department, Unit
@@ -96,6 +96,8 @@ class Complaint(models.Model):
     legal_hold_at = models.DateTimeField("保全时间", null=True, blank=True)
     legal_hold_reason = models.TextField("保全原因", blank=True)
     anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True)
+
+    objects = UnsealingQuerySet.as_manager()  # personal fields decrypted when read (kesu.complaints.fields)
 
     class Meta:
         verbose_name = "投诉"

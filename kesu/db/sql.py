@@ -5,8 +5,8 @@
 prepares each value exactly as Django's insert compiler does (``pre_save``, then
 ``get_db_prep_save`` for the connection), so adding a field to the model needs no change here.
 What it skips is what costs a registration most: compiling the statement on every call. It sends
-no model signals (Kesu connects none to these models) and, like ``bulk_create``, sets the primary
-keys it is given back.
+no model signals (the audit chain's signal on clocks: registration's event entry carries the
+digests of the clocks it inserts) and, like ``bulk_create``, sets the primary keys it is given back.
 """
 
 from __future__ import annotations

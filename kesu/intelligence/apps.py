@@ -5,3 +5,10 @@ class IntelligenceConfig(AppConfig):
     name = "kesu.intelligence"
     label = "intelligence"
     verbose_name = "智能建议与案例库"
+
+    def ready(self) -> None:
+        from kesu.intelligence import services
+        from kesu.privacy.anonymise import anonymised
+
+        # retention and a customer's erasure (kesu.privacy): what this app keeps of the case goes too
+        anonymised.connect(services.on_anonymised, dispatch_uid="kesu.intelligence.forget")

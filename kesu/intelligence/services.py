@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from kesu.complaints import search
 from kesu.complaints.models import Complaint
@@ -31,6 +31,7 @@ from kesu.intelligence import learn, similarity
 from kesu.intelligence.models import FIELDS, Case, Mark, ModelVersion, Repeat, Settings, Suggestion, Vector
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
+from kesu.tasks import enqueue
 
 
 def settings_row() -> Settings:
@@ -218,7 +219,7 @@ def training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]]
 
 def _training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]]], int, int,
                                             dict[str, list[int]]]:
-    qs = (Complaint.objects.exclude(category="").exclude(status=State.REGISTERED)
+    qs = (Complaint.objects.exclude(category="").exclude(status=State.REGISTERED).filter(anonymised_at__isnull=True)
           .order_by("-pk").values_list("pk", "customer_words", "category", "level", "validity", "department__code"))
     categories, levels = policy.category_codes(), {lv.code for lv in policy.levels}
     kinds = {v.code for v in policy.validity}
@@ -330,7 +331,8 @@ _CUSTOMER_KEYS = (("phone_index", "phone"), ("email_index", "email"), ("ref_inde
 
 def _earlier(c: Complaint, policy: Policy) -> Any:
     since = c.registered_at - policy.repeats.window.as_calendar_timedelta()
-    return Complaint.objects.filter(registered_at__gte=since, registered_at__lte=c.registered_at, pk__lt=c.pk)
+    return Complaint.objects.filter(registered_at__gte=since, registered_at__lte=c.registered_at, pk__lt=c.pk,
+                                    anonymised_at__isnull=True)  # an erased or expired case repeats nothing
 
 
 def same_customer(c: Complaint, policy: Policy) -> list[tuple[int, list[str]]]:
@@ -506,7 +508,7 @@ def build_library(now: datetime, *, batch: int = 200) -> int:
     room = 4 * batch  # a case's timeline may hold several closing steps (signed off, reviewed, archived)
     found = list(ComplaintEvent.objects
                  .filter(pk__gt=max(0, mark - LIBRARY_LAG), pk__lte=top, to_status__in=LIBRARY_STATES,
-                         complaint__status__in=LIBRARY_STATES)
+                         complaint__status__in=LIBRARY_STATES, complaint__anonymised_at__isnull=True)
                  .filter(~Exists(Case.objects.filter(complaint_id=OuterRef("complaint_id"))))
                  .order_by("pk").values_list("pk", "complaint_id")[:room])
     # everything read up to ``top`` when fewer than asked came back, else up to the last one taken
@@ -650,7 +652,30 @@ def catch_up(now: datetime, *, batch: int = 64, window: int = 20_000) -> int:
     return len(todo)
 
 
-def forget(complaint_id: int) -> None:
-    """A customer's erasure or retention (kesu.privacy): the complaint's vector and library entry go."""
+def forget(complaint_id: int, now: datetime, *, erased: bool = True) -> None:
+    """A case anonymised by a customer's erasure or by retention (kesu.privacy, in its transaction):
+    nothing this app keeps gives the customer's words back.
+
+    * the meaning vector goes (an empty one stays, so the periodic pass does not embed 〔已删除〕);
+    * the case-library entry goes (and :func:`build_library` takes no anonymised case);
+    * the suggestions keep their value and confidence (the acceptance figures) but not the words
+      they quoted from the text;
+    * an erasure (``erased``) also removes the repeat links to and from the case — they tie it to
+      the customer's other cases — and drops every learned model that read its words, a new one
+      being trained without them after commit (anonymised cases are no training rows). Retention
+      keeps the links: the reports count repeats, and the case is long closed.
+    """
     Vector.objects.filter(complaint_id=complaint_id).delete()
+    Vector.objects.create(complaint_id=complaint_id, vector=b"", made_at=now)
     Case.objects.filter(complaint_id=complaint_id).delete()
+    Suggestion.objects.filter(complaint_id=complaint_id).exclude(words=[]).update(words=[])
+    if not erased:
+        return
+    Repeat.objects.filter(Q(complaint_id=complaint_id) | Q(earlier_id=complaint_id)).delete()
+    if ModelVersion.objects.filter(blob__isnull=False, last_complaint_id__gte=complaint_id).update(blob=None):
+        transaction.on_commit(forget_loaded_model)
+        enqueue("intelligence.retrain", force=True)
+
+
+def on_anonymised(sender: Any, *, complaint: Complaint, kind: str, now: datetime, **kwargs: Any) -> None:
+    forget(complaint.pk, now, erased=kind == "customer_erased")

@@ -21,10 +21,14 @@ Taken away:
   in the audit chain as one ``complaint.redacted`` entry with the events' new digests;
 * the attachments (photos, recordings, documents: they cannot be scrubbed), files and rows;
 * the e-mails sent to the customer's address about the case; the raw copy and sender of mail
-  that came in for it; the handling records' texts (transfers, help, investigation, approvals,
+  that came in for it; the parameters of the notices and messages about it (a step's reason
+  quoted) scrubbed; the handling records' texts (transfers, help, investigation, approvals,
   rewards) scrubbed of the customer's data in both modes — they are the company's own record —
   each rewritten row's new digest an entry of the audit chain;
-* the case's search entry, written again from what is left.
+* the case's search entry, written again from what is left;
+* what the layers above keep of it (the signal ``anonymised``: kesu.intelligence forgets the
+  case's vector, library entry and suggestion words; an erasure also the repeat links and the
+  learned model that read the words).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from kesu.audit import services as audit_services
 from kesu.complaints import lifecycle, search
@@ -56,6 +61,13 @@ HANDLING_TEXTS = {
     "InvestigationReport": ("cause", "course", "conclusion", "corrective", "preventive"),
     "Approval": ("plan", "decision_note", "finance_note"), "Reward": ("reason",),
 }
+
+
+# Sent inside the anonymising transaction, after the case's own data is gone: what the layers above
+# keep of a case's text elsewhere (kesu.intelligence: its meaning vector, its case-library entry,
+# the words its suggestions quoted, a customer's repeat links, the learned model) goes with it.
+# Arguments: complaint, kind (retention_anonymised | customer_erased), mode, now.
+anonymised = Signal()
 
 
 class Aliases:
@@ -133,6 +145,7 @@ def anonymise(complaint: Complaint, *, kind: str, mode: Mode, actor: Staff | Non
             removed["emails"] = OutboundEmail.objects.filter(complaint=c, to_address__iexact=email).delete()[0]
         _scrub_records(c, known, actor=actor, now=now)
         search.refresh(c)
+        anonymised.send(sender=Complaint, complaint=c, kind=kind, mode=mode, now=now)
     return removed
 
 
@@ -164,6 +177,13 @@ def _scrub_records(c: Complaint, known: list[str], *, actor: Staff | None, now: 
     InboundMessage.objects.filter(complaint=c).update(raw=b"", from_address="")
     for message in InboundMessage.objects.filter(complaint=c).exclude(subject=""):
         InboundMessage.objects.filter(pk=message.pk).update(subject=scrub(message.subject, known))
+    from kesu.notifications.models import Delivery, Dispatch, Notification
+
+    for model in (Dispatch, Delivery, Notification):  # what was told about the case (a step's reason …)
+        for pk, params in model.objects.filter(complaint=c).exclude(params={}).values_list("pk", "params"):
+            cleaned = scrub_value(params, known)
+            if cleaned != params:
+                model.objects.filter(pk=pk).update(params=cleaned)
     for model_name, fields in HANDLING_TEXTS.items():
         model = getattr(workflow, model_name)
         for row in model.objects.filter(complaint=c).values("pk", *fields):

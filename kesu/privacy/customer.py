@@ -218,8 +218,18 @@ def erase(customer: Customer, *, actor: Staff, now: datetime, reason: str) -> Er
         raise KesuError("privacy_customer_unknown")
     aliases = Aliases()
     with transaction.atomic():
-        for number in plan.erased:
-            anonymise(Complaint.objects.get(number=number), kind="customer_erased", mode="purge", actor=actor,
+        # Every case locked first, by id, before anything is written: the first case's step appends
+        # to the audit chain (PostgreSQL: the chain's lock, held to commit), so locking the next
+        # case only then would wait for a step on it that waits for the chain — a deadlock. By id,
+        # as the kernel locks two cases (a merge), so two erasures over overlapping cases queue.
+        locked = list(Complaint.objects.select_for_update().filter(number__in=plan.erased).order_by("pk")
+                      .values_list("pk", "number", "anonymised_at", "legal_hold"))
+        for pk, number, anonymised_at, legal_hold in locked:  # as they are now, under the lock
+            if anonymised_at is not None or legal_hold:  # erased or held meanwhile (another request)
+                plan.erased.remove(number)
+                (plan.done_before if anonymised_at is not None else plan.held).append(number)
+                continue
+            anonymise(Complaint.objects.get(pk=pk), kind="customer_erased", mode="purge", actor=actor,
                       now=now, reason=reason, aliases=aliases)
         record("customer_erased", actor=actor, now=now, reason=reason, customer=customer.masked,
                cases=plan.erased, held=plan.held, open=plan.open, not_allowed=plan.not_allowed)

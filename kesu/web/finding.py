@@ -152,7 +152,8 @@ def _hits(staff: Staff, rows: list[Complaint], query: Query) -> list[Hit]:
     out = []
     for c in rows:
         policy = policies.setdefault(c.policy_version_id, policy_of(c.policy_version))
-        seen = shown_to(c, lifecycle.actor_facts(staff, c, now, standing=standing))  # masked before highlighting
+        seen = shown_to(c, lifecycle.actor_facts(staff, c, now, standing=standing),  # masked before highlighting
+                        only=("customer_name", "customer_phone"))  # what a hit shows: the rest stays sealed
         level = policy.level(c.level)
         out.append(Hit(c, marked(c.number, query), marked(seen.customer_name, query),
                        marked(seen.customer_phone, query), marked(snippet(seen.customer_words, query), query),

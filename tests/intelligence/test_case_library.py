@@ -85,7 +85,7 @@ def test_the_library_page(p1, people, now):
 def test_an_erased_customers_case_leaves_the_library(p1, people, now):
     c = bring_to(State.ARCHIVED, people, now, customer_words=LEAK)
     services.build_library(now)
-    services.forget(c.pk)
+    services.forget(c.pk, now)
     assert not Case.objects.exists()
 
 

@@ -62,3 +62,18 @@ def test_erasure_is_recorded_and_spares_held_and_open_cases(p1, people, now):
     assert Complaint.objects.get(pk=held.pk).customer_phone == "13812345678"
     assert ComplaintEvent.objects.filter(complaint=done, kind="customer_erased").exists()
     assert PrivacyRecord.objects.get(kind="customer_erased").details["cases"] == [done.number]
+
+
+def test_erasure_scrubs_what_the_notices_and_messages_about_the_case_quoted(p1, people, now):
+    from kesu.notifications.models import Dispatch, Notification
+
+    done = bring_to(State.ARCHIVED, people, now)
+    said = {"event": "return_result", "result": "已回访马先生 13812345678，客户满意"}
+    Dispatch.objects.create(event="return_result", complaint=done, params=said, created_at=now)
+    Notification.objects.create(recipient=people["lijl"], kind="return_result", complaint=done, params=said,
+                                created_at=now)
+    customer.erase(WHO, actor=people["zhoujl"], now=now + timedelta(days=1), reason="客户要求删除")
+    for params in [*Dispatch.objects.filter(complaint=done).values_list("params", flat=True),
+                   *Notification.objects.filter(complaint=done).values_list("params", flat=True)]:
+        assert "13812345678" not in json.dumps(params, ensure_ascii=False)
+        assert "马先生" not in json.dumps(params, ensure_ascii=False)
