@@ -483,6 +483,9 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
         raise KesuError("required", field="text")
 
     def once(c: Complaint, policy: Policy) -> None:  # checked under the row lock: two clicks rate once
+        if kind == "customer_added_info" and not rules.customer_may_add_info(c.status):
+            raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
+                                    state=rules.state_label(c.status))
         if kind == "customer_rating" and State(c.status) not in rules.RATEABLE_STATES:
             raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
                                     state=rules.state_label(c.status))

@@ -439,6 +439,17 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
 }
 
 
+# F10: the customer adds information to a case still being handled; once it is closed (signed off
+# and after), answered as not valid or merged, what they have to say is an objection (within the
+# policy's window) or a new complaint — the portal offers neither box nor takes the post.
+CUSTOMER_INFO_STATES: frozenset[State] = _HANDLEABLE
+
+
+def customer_may_add_info(status: str) -> bool:
+    """The portal offers 补充信息 exactly when the kernel would take it."""
+    return State(status) in CUSTOMER_INFO_STATES
+
+
 def customer_may_object(facts: Facts) -> bool:
     """The portal offers the objection exactly when the rulebook would take it."""
     t = BY_ACTION["object"]
