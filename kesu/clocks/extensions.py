@@ -17,6 +17,7 @@ from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.errors import KesuError
+from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.notifications.services import notify
 from kesu.org.models import Staff
@@ -48,9 +49,11 @@ def request_extension(
     def change(k: Complaint, policy: Policy) -> None:
         clock = k.clocks.filter(code=code, stopped_at__isnull=True, cancelled_at__isnull=True).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"没有正在计时的「{code}」")
+            raise KesuError("bad_value", field="clock", detail=Said(f"没有正在计时的「{code}」",
+                                                                    f"no '{code}' clock is running"))
         if clock.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
-            raise KesuError("bad_value", field="clock", detail="该时限已有待审批的延期申请")
+            raise KesuError("bad_value", field="clock", detail=Said("该时限已有待审批的延期申请",
+                                                                    "this clock has an extension request waiting"))
         made.append(ExtensionRequest.objects.create(complaint=k, clock=clock, kind=kind, extension=extension,
                                                     reason=reason, requested_by=actor, requested_at=now))
 
@@ -78,9 +81,9 @@ def decide_extension(
     def change(k: Complaint, policy: Policy) -> None:
         r = ExtensionRequest.objects.select_for_update().get(pk=req.pk)
         if r.state != ExtensionRequest.State.PENDING:
-            raise KesuError("bad_value", field="state", detail="该申请已审批")
+            raise KesuError("bad_value", field="state", detail=Said("该申请已审批", "this request was decided already"))
         rules.not_own_request(r.requested_by_id, lifecycle.actor_facts(actor, k, now))
-        rules.decision_note_required(approve, note, action="驳回延期申请")
+        rules.decision_note_required(approve, note, action=Said("驳回延期申请", "rejecting an extension"))
         clock = ComplaintClock.objects.get(pk=r.clock_id)
         r.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
         r.decided_by, r.decided_at, r.decision_note = actor, now, note
@@ -118,7 +121,8 @@ def pause_for_next_visit(c: Complaint, *, clock_code: str, actor: Staff, now: da
         clock = k.clocks.filter(code=code, stopped_at__isnull=True, cancelled_at__isnull=True,
                                 paused_at__isnull=True).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"没有正在计时的「{code}」")
+            raise KesuError("bad_value", field="clock", detail=Said(f"没有正在计时的「{code}」",
+                                                                    f"no '{code}' clock is running"))
         services.pause(k, clock, at=now)
         paused.append(clock)
 
@@ -138,7 +142,7 @@ def resume_clock(c: Complaint, *, clock_code: str, actor: Staff, now: datetime, 
     def change(k: Complaint, policy: Policy) -> None:
         clock = k.clocks.filter(code=code, paused_at__isnull=False).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"「{code}」没有暂停")
+            raise KesuError("bad_value", field="clock", detail=Said(f"「{code}」没有暂停", f"'{code}' is not paused"))
         paused_at = clock.paused_at
         shift = services.resume(k, clock, at=now)
         changes.update({"clock": [None, clock.code],

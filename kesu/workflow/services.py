@@ -26,6 +26,7 @@ from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.core.roles import Role, role_label
 from kesu.notifications.services import notify
@@ -50,7 +51,8 @@ def _department(value: Department | str | int | None, field: str = "department")
     elif isinstance(value, str) and value.strip():
         found = Department.objects.filter(code=value.strip(), is_active=True).first()
     if found is None:
-        raise KesuError("unknown_department", field=field, value=value if value not in (None, "") else "（空）")
+        raise KesuError("unknown_department", field=field, value=value if value not in (None, "") else Said("（空）",
+                                                                                                            "(empty)"))
     return found
 
 
@@ -202,11 +204,11 @@ def _money(value: Any, field: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise KesuError("bad_type", field=field, expected="金额", value=value) from None
+        raise KesuError("bad_type", field=field, expected=Said("金额", "an amount"), value=value) from None
     if not amount.is_finite() or amount <= 0:
         raise KesuError("too_small", field=field, limit="0.01")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise KesuError("bad_value", field=field, detail="金额最多两位小数")
+        raise KesuError("bad_value", field=field, detail=Said("金额最多两位小数", "at most two decimals"))
     if amount >= Decimal("100000000"):  # the smallest of the columns (10 digits, 2 after the point)
         raise KesuError("too_large", field=field, limit="99999999.99")
     return amount
@@ -332,9 +334,12 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
     return a
 
 
-def _what(a: Approval) -> str:
+def _what(a: Approval, lang: str = "zh-hans") -> str:
+    english = lang.startswith("en")
     if a.kind == Approval.Kind.SOLUTION:
-        return "处理方案"
+        return "the solution" if english else "处理方案"
+    if english:
+        return f"{COMPENSATION_KINDS[a.compensation_kind][1].lower()} of {a.amount} yuan"
     return f"{COMPENSATION_KINDS[a.compensation_kind][0]} {a.amount} 元"
 
 
@@ -356,10 +361,11 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
             raise KesuError("approval_not_pending", field="state", state=r.get_state_display())
         who = lifecycle.actor_facts(actor, k, now)
         if not who.plays(r.approver_role):
-            raise TransitionRefused("role_not_allowed", action=f"审批{_what(r)}（{r.threshold_label}）",
-                                    roles=role_label(r.approver_role))
+            raise TransitionRefused("role_not_allowed", action=Said(f"审批{_what(r)}（{r.threshold_label}）",
+                                                                    f"deciding {_what(r, 'en')} ({r.threshold_label})"),
+                                    roles=Said(role_label(r.approver_role), role_label(r.approver_role, "en")))
         rules.not_own_request(r.requested_by_id, who)
-        rules.decision_note_required(approve, note, action="驳回审批")
+        rules.decision_note_required(approve, note, action=Said("驳回审批", "rejecting an approval"))
         r.state = (Approval.State.FINANCE if r.finance_review else Approval.State.APPROVED) if approve \
             else Approval.State.REJECTED
         r.decided_by, r.decided_at, r.decision_note = actor, now, note
@@ -390,7 +396,7 @@ def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, n
         who = lifecycle.actor_facts(actor, k, now)
         rules.not_own_request(r.requested_by_id, who)
         rules.not_own_request(r.decided_by_id, who)
-        rules.decision_note_required(approve, note, action="财务驳回")
+        rules.decision_note_required(approve, note, action=Said("财务驳回", "a finance rejection"))
         r.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
         r.finance_by, r.finance_at, r.finance_note = actor, now, note
         r.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])

@@ -23,6 +23,7 @@ from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.org.models import Department, Staff
 from kesu.policies.services import policy_of
@@ -185,7 +186,13 @@ def _department_input(name: str, zh: str, en: str, required: bool = True,
 def _obj(model: Any, ctx: Ctx, pk: str) -> Any:
     found = model.objects.filter(pk=int(pk), complaint=ctx.complaint).first() if pk.isdigit() else None
     if found is None:
-        raise KesuError("bad_value", field="record", detail=f"本投诉没有编号为 {pk} 的{model._meta.verbose_name}")
+        from django.utils.translation import override
+
+        with override("zh-hans"):
+            zh = f"本投诉没有编号为 {pk} 的{model._meta.verbose_name}"
+        with override("en"):
+            en = f"this complaint has no {str(model._meta.verbose_name).lower()} numbered {pk}"
+        raise KesuError("bad_value", field="record", detail=Said(zh, en))
     return found
 
 
@@ -347,7 +354,8 @@ ELSEWHERE = frozenset({"edited", "attachment_added"})
 def _complaint(number: str) -> Complaint:
     found = Complaint.objects.filter(number=number.strip()).first()
     if found is None:
-        raise KesuError("bad_value", field="into", detail=f"没有编号为 {number} 的投诉")
+        raise KesuError("bad_value", field="into", detail=Said(f"没有编号为 {number} 的投诉",
+                                                               f"no complaint numbered {number}"))
     return found
 
 
@@ -382,7 +390,7 @@ def read(step: Step, ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, int | float):
             value = str(value)
         if value is not None and not isinstance(value, str):
-            problems.append(KesuError("bad_type", field=i.name, label=i.label, expected="字符串",
+            problems.append(KesuError("bad_type", field=i.name, label=i.label, expected=Said("字符串", "text"),
                                       value=type(value).__name__))
             continue
         value = (value or "").strip() if i.kind != "text" else (value or "")

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kesu.clocks.models import ExtensionRequest, PenaltyEntry
+from kesu.complaints.models import Complaint
 from kesu.clocks.sweep import sweep
 from kesu.core.lifecycle import State
 from kesu.workflow import services as workflow
@@ -84,3 +85,23 @@ def test_a_refusal_for_a_row_no_longer_shown_is_said_at_the_top(p1, people, db):
     page = signed_in(people["lijl"]).post(f"/approvals/{a.pk}/decide/", {"verdict": "approve"},
                                           follow=True).content.decode()
     assert "须由总经理执行" in page
+
+
+def test_in_english_a_refused_step_says_the_rule_in_english(p1, people, db):
+    """The rulebook's refusal follows the page's language: the step, the state and the reason."""
+    import html
+    import re
+
+    now = timezone.now()
+    c = bring_to(State.HANDLING, people, now)
+    a = workflow.request_approval(c, actor=people["lijl"], now=now, kind="solution", plan="免费返修")
+    gm = signed_in(people["zhangzong"], "en")
+    page = gm.post(f"/approvals/{a.pk}/decide/", {"stage": "pending", "verdict": "reject", "note": ""},
+                   follow=True).content.decode()
+    assert "field 'Comment (required when rejecting)': 'rejecting an approval' needs a reason" in beside(page, "note")
+    manager = signed_in(people["lijl"], "en")
+    page = manager.post(f"/c/{c.number}/act/agree_solution/", {"version": Complaint.objects.get(pk=c.pk).version, "plan": "返修"},
+                        follow=True).content.decode()
+    said = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "cannot 'Agree a solution': 1 approval(s) still waiting" in said
+    assert "尚有" not in said and "达成初步协议" not in said
