@@ -141,7 +141,7 @@ def _record(c: Complaint, policy: Any, personal: Any, lang: str) -> list[tuple[s
         (name("purchase_date"), c.purchase_date.isoformat() if c.purchase_date else ""),
         (name("amount_involved"), _("%(amount)s 元") % {"amount": c.amount_involved}
          if c.amount_involved is not None else ""),
-        *[(named(f, lang), str(personal.extra[f.code]))  # plates masked as the reader may see
+        *[(named(f, lang), f.choice_label(str(personal.extra[f.code]), lang))  # plates masked as the reader may see
           for f in policy.record_fields
           if c.extra.get(f.code) not in (None, "")],
         (name("is_internal"), _("是") if c.is_internal else ""),

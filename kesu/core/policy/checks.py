@@ -202,6 +202,9 @@ def _record_fields(p: Policy) -> Iterator[KesuError]:
     for i, f in enumerate(p.record_fields, 1):
         if f.type == "choice" and not f.choices:
             yield KesuError("record_field_choices", field=f"record_fields[{i}].choices")
+        if f.choices_en and len(f.choices_en) != len(f.choices):
+            yield KesuError("record_field_choices_en", field=f"record_fields[{i}].choices_en",
+                            count=len(f.choices), given=len(f.choices_en))
 
 
 def _retention(p: Policy) -> Iterator[KesuError]:
