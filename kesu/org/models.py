@@ -5,25 +5,26 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from kesu.core.roles import ROLE_LABELS
 
 
 class Department(models.Model):
-    code = models.SlugField("编码", max_length=60, unique=True)
-    name = models.CharField("名称", max_length=100)
+    code = models.SlugField(_("编码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name="上级部门", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("上级部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     manager = models.ForeignKey(
-        "Staff", verbose_name="部门经理", null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
+        "Staff", verbose_name=_("部门经理"), null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
     )
-    is_location = models.BooleanField("营业场所（门店等）", default=False)
-    is_active = models.BooleanField("启用", default=True)
+    is_location = models.BooleanField(_("营业场所（门店等）"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "部门"
-        verbose_name_plural = "部门"
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -33,13 +34,13 @@ class Department(models.Model):
 class Staff(AbstractUser):
     """A person with a staff account. Customers have none (SPEC F10)."""
 
-    display_name = models.CharField("姓名", max_length=60, blank=True)
-    phone = models.CharField("电话", max_length=20, blank=True)
-    departments = models.ManyToManyField(Department, verbose_name="所属部门", blank=True, related_name="members")
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    departments = models.ManyToManyField(Department, verbose_name=_("所属部门"), blank=True, related_name="members")
 
     class Meta:
-        verbose_name = "员工"
-        verbose_name_plural = "员工"
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -47,11 +48,11 @@ class Staff(AbstractUser):
 
 class StaffRole(models.Model):
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="role_rows")
-    role = models.CharField("角色", max_length=20, choices=[(r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()])
+    role = models.CharField(_("角色"), max_length=20, choices=[(r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()])
 
     class Meta:
-        verbose_name = "角色"
-        verbose_name_plural = "角色"
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
         constraints = [models.UniqueConstraint(fields=["staff", "role"], name="uniq_staff_role")]
 
     def __str__(self) -> str:
@@ -62,16 +63,16 @@ class DeputyDesignation(models.Model):
     """责任代理人: a department manager names a deputy who acts for them while designated."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="deputies")
-    deputy = models.ForeignKey(Staff, verbose_name="代理人", on_delete=models.CASCADE, related_name="deputy_for")
+    deputy = models.ForeignKey(Staff, verbose_name=_("代理人"), on_delete=models.CASCADE, related_name="deputy_for")
     designated_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField("起始")
-    ends_at = models.DateTimeField("截止", null=True, blank=True)
-    revoked_at = models.DateTimeField("撤销于", null=True, blank=True)
-    reason = models.CharField("原因", max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("起始"))
+    ends_at = models.DateTimeField(_("截止"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销于"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "责任代理人"
-        verbose_name_plural = "责任代理人"
+        verbose_name = _("责任代理人")
+        verbose_name_plural = _("责任代理人")
         indexes = [models.Index(fields=["department", "deputy"])]
 
     def __str__(self) -> str:

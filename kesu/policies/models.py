@@ -5,31 +5,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyVersion(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        PUBLISHED = "published", "现行"
-        SUPERSEDED = "superseded", "已被取代"
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("现行")
+        SUPERSEDED = "superseded", _("已被取代")
 
-    number = models.PositiveIntegerField("版本号", unique=True)
-    code = models.CharField("制度编码", max_length=40)
-    name = models.CharField("制度名称", max_length=100)
-    document = models.JSONField("制度内容")  # canonical form, as kesu.core.policy.io.policy_to_data
-    source_text = models.TextField("制度文件（YAML）")  # as the administrator wrote it, comments included
-    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
-    note = models.CharField("修订说明", max_length=200, blank=True)
+    number = models.PositiveIntegerField(_("版本号"), unique=True)
+    code = models.CharField(_("制度编码"), max_length=40)
+    name = models.CharField(_("制度名称"), max_length=100)
+    document = models.JSONField(_("制度内容"))  # canonical form, as kesu.core.policy.io.policy_to_data
+    source_text = models.TextField(_("制度文件（YAML）"))  # as the administrator wrote it, comments included
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True)
+    note = models.CharField(_("修订说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("创建时间")
+    created_at = models.DateTimeField(_("创建时间"))
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "制度版本"
-        verbose_name_plural = "制度版本"
+        verbose_name = _("制度版本")
+        verbose_name_plural = _("制度版本")
         ordering = ["-number"]
 
     def __str__(self) -> str:
