@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kesu.db.labels import choices
+
 REASONS = {
     "callback": ("回访客户", "Calling the customer back"),
     "verify": ("核实身份", "Verifying identity"),
@@ -22,7 +24,7 @@ class Reveal(models.Model):
     complaint = models.ForeignKey("complaints.Complaint", verbose_name=_("投诉"), on_delete=models.PROTECT,
                                   related_name="+")
     field = models.CharField(_("字段"), max_length=40)
-    reason = models.CharField(_("原因"), max_length=20, choices=[(k, zh) for k, (zh, _en) in REASONS.items()])
+    reason = models.CharField(_("原因"), max_length=20, choices=choices(REASONS))
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

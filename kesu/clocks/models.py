@@ -174,4 +174,4 @@ class BusinessHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.department or "全公司")
+        return str(self.department or _("全公司"))

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from kesu.complaints.fields import BlindIndexField, EncryptedCharField
 from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
+from kesu.db.labels import choices
 from kesu.org.models import Department
 from kesu.policies.models import PolicyVersion
 
-STATUS_CHOICES = [(s.value, zh) for s, (zh, _en) in STATE_LABELS.items()]
+STATUS_CHOICES = choices({s.value: pair for s, pair in STATE_LABELS.items()})  # shown in the reader's language
 
 
 class Complaint(models.Model):

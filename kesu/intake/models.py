@@ -6,13 +6,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
+from kesu.core.catalogues import CHANNELS
+from kesu.db.labels import choices
 
 
 class WebhookSource(models.Model):
     name = models.SlugField(_("来源标识"), max_length=40, unique=True)  # the URL's last part
     title = models.CharField(_("名称"), max_length=60)
-    channel = models.CharField(_("渠道"), max_length=20, choices=[("chat", "在线客服"), ("app", "App"),
-                                                            ("social", "社交媒体")])
+    channel = models.CharField(_("渠道"), max_length=20,
+                               choices=choices({c: CHANNELS[c] for c in ("chat", "app", "social")}))
     secret = models.CharField(_("签名密钥"), max_length=200)
     is_active = models.BooleanField(_("启用"), default=True)
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kesu.core.roles import ROLE_LABELS
+from kesu.db.labels import choices
 
 
 class Department(models.Model):
@@ -48,7 +49,7 @@ class Staff(AbstractUser):
 
 class StaffRole(models.Model):
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="role_rows")
-    role = models.CharField(_("角色"), max_length=20, choices=[(r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()])
+    role = models.CharField(_("角色"), max_length=20, choices=choices({r.value: p for r, p in ROLE_LABELS.items()}))
 
     class Meta:
         verbose_name = _("角色")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PoliciesConfig(AppConfig):
     name = "kesu.policies"
     label = "policies"
-    verbose_name = "投诉处理制度"
+    verbose_name = _("投诉处理制度")

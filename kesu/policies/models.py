@@ -34,4 +34,4 @@ class PolicyVersion(models.Model):
         ordering = ["-number"]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.number}（{self.get_state_display()}）"
+        return f"{self.name} v{self.number}{_('（')}{self.get_state_display()}{_('）')}"

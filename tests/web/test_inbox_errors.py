@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kesu.clocks.models import ExtensionRequest, PenaltyEntry
-from kesu.complaints.models import Complaint
 from kesu.clocks.sweep import sweep
+from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
 from kesu.workflow import services as workflow
 from kesu.workflow.models import Approval
@@ -100,7 +100,8 @@ def test_in_english_a_refused_step_says_the_rule_in_english(p1, people, db):
                    follow=True).content.decode()
     assert "field 'Comment (required when rejecting)': 'rejecting an approval' needs a reason" in beside(page, "note")
     manager = signed_in(people["lijl"], "en")
-    page = manager.post(f"/c/{c.number}/act/agree_solution/", {"version": Complaint.objects.get(pk=c.pk).version, "plan": "返修"},
+    version = Complaint.objects.get(pk=c.pk).version
+    page = manager.post(f"/c/{c.number}/act/agree_solution/", {"version": version, "plan": "返修"},
                         follow=True).content.decode()
     said = html.unescape(re.sub(r"<[^>]+>", " ", page))
     assert "cannot 'Agree a solution': 1 approval(s) still waiting" in said
