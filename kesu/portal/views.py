@@ -203,13 +203,20 @@ def track(request: HttpRequest) -> HttpResponse:
             c = services.object_to_result(c, reason=text, now=timezone.now())
             context["done"] = _("您的复审申请已提交，上级部门将重新审查处理结果。")
     except KesuError as exc:
-        context["error"] = exc.message(lang)
+        if what in ("info", "object"):  # the box comes back with what was typed, the error beside it by label
+            context.update(refused=what, typed=text, refusal=exc.message(lang))
+        else:
+            context["error"] = exc.message(lang)
     context.update(c=c, state=state_label(c.status, lang), text_limit=services.TEXT_LIMIT,
                    may_object=services.may_object(c, timezone.now()), may_add=customer_may_add_info(c.status),
                    rating_token=services.rating_token(c) if State(c.status) in RATEABLE_STATES
                    and not c.events.filter(kind="customer_rating").exists() else "",
                    events=[(e, event_label(e.kind, lang), services.told(e.kind, e.reason))
                            for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
+    refused = context.get("refused")
+    if refused and not context["may_add" if refused == "info" else "may_object"]:  # no box to show it beside
+        context["error"] = context["refusal"]
+        del context["refused"]
     return render(request, "portal/track.html", context)
 
 

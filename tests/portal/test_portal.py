@@ -132,3 +132,18 @@ def test_a_case_still_being_handled_takes_more_information(p1, people):
     client = Client()
     page = client.post("/portal/track/", {"number": c.number, "phone": "13911112222"}, follow=True).content.decode()
     assert 'value="info"' in page
+
+
+def test_refused_information_comes_back_in_its_box_with_the_error_beside_it_by_label(p1, people):
+    from kesu.portal.services import TEXT_LIMIT
+
+    c = bring_to(State.FOLLOW_UP, people, timezone.now(), customer_phone="13911112222")
+    client = Client()
+    client.post("/portal/track/", {"number": c.number, "phone": "13911112222"})
+    typed = "漏水" * (TEXT_LIMIT // 2 + 1)  # past what one addition takes
+    page = client.post("/portal/track/", {"what": "info", "text": typed}).content.decode()
+    assert f">{typed}</textarea>" in page  # nothing typed is lost
+    assert f"字段「补充信息」：不能超过 {TEXT_LIMIT} 个字" in page and 'id="id_info_errors"' in page
+    empty = client.post("/portal/track/", {"what": "object", "text": "  "}).content.decode()
+    assert "字段「复审理由」：必填，不能为空" in empty and "「text」" not in empty
+    assert not c.events.filter(kind="customer_added_info").exists()
