@@ -64,9 +64,15 @@ def request_extension(
     req = made[0]
     approver = policy_of(k.policy_version).workflow.extension_approver
     notify(recipients=list(with_role(approver)), kind="extension_requested", now=now, complaint=k,
-           params={"number": k.number, "clock": req.clock.name, "reason": reason},
+           params={"number": k.number, "clock": req.clock.name, "clock_en": _clock_en(k, req.clock.code),
+                   "reason": reason},
            dedupe_key=f"extension_requested:{req.pk}")
     return req
+
+
+def _clock_en(c: Complaint, code: str) -> str:
+    """The clock's English name in the complaint's policy (name_en), for an English reader's notice."""
+    return next((k.name_en for k in policy_of(c.policy_version).clocks if k.code == code and k.name_en), "")
 
 
 def decide_extension(
@@ -105,7 +111,8 @@ def decide_extension(
                                    extra=lambda: changes)
     r = decided[0]
     notify(recipients=[r.requested_by], kind="extension_decided", now=now, complaint=k,
-           params={"number": k.number, "clock": r.clock.name, "approved": approve, "note": note},
+           params={"number": k.number, "clock": r.clock.name, "clock_en": _clock_en(k, r.clock.code),
+                   "approved": approve, "note": note},
            dedupe_key=f"extension_decided:{r.pk}")
     return r
 

@@ -32,6 +32,7 @@ from kesu.core.roles import Role, role_label
 from kesu.notifications.services import notify
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import managed_department_ids, member_department_ids
+from kesu.policies.services import policy_of
 from kesu.workflow.models import Approval, AssistRequest, InvestigationReport, Reward, Transfer
 
 
@@ -329,9 +330,18 @@ def request_approval(c: Complaint, *, actor: Staff, now: datetime, kind: str, pl
                                    expected_version=expected_version, change=change)
     a = made[0]
     notify(recipients=_approvers(k, a.approver_role, now), kind="approval_requested", now=now, complaint=k,
-           params={"number": k.number, "what": _what(a), "threshold": a.threshold_label, "plan": plan},
+           params={"number": k.number, "what": _what(a), "what_en": _what(a, "en"), "threshold": a.threshold_label,
+                   "threshold_en": _threshold_en(k, a), "plan": plan},
            dedupe_key=f"approval_requested:{a.pk}")
     return a
+
+
+def _threshold_en(k: Complaint, a: Approval) -> str:
+    """The approval's threshold by the policy's English label (label_en), else as the policy words it."""
+    if a.threshold_label == "处理方案审批":
+        return "solution approval"
+    table = policy_of(k.policy_version).approvals.compensation
+    return next((t.label_en for t in table if t.label == a.threshold_label and t.label_en), a.threshold_label)
 
 
 def _what(a: Approval, lang: str = "zh-hans") -> str:
@@ -379,7 +389,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
     r = decided[0]
     recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
     notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
-           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
+           params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"), "approved": approve, "note": note},
            dedupe_key=f"approval_decided:{r.pk}")
     return r
 

@@ -51,8 +51,9 @@ def user_data() -> list[str]:
     for e in ComplaintEvent.objects.all():
         out.append(e.reason)
         out += [str(v) for pair in (e.changes or {}).values() for v in (pair if isinstance(pair, list) else [pair])]
-    # Known gap, left to the notices' own rework (issue 13 item 5): a notice keeps what the step
-    # said as its parameters (「礼券 300 元」, the threshold's label) in the policy's Chinese.
+    # A notice's parameters are what the step said (the plan, a note): people's words. The policy's
+    # names in them (clock, level, what is asked, the threshold) carry their English beside them
+    # (clock_en, what_en …), which an English reader reads (tests/notifications/test_notices_people_read).
     from kesu.notifications.models import Notification
 
     out += [str(v) for params in Notification.objects.values_list("params", flat=True) for v in (params or {}).values()]
