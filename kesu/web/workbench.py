@@ -147,7 +147,16 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
         return response
-    page = entries[:500]
+    page = list(entries[:500])
+    lang = get_language() or "zh-hans"
+    policies: dict[int, Any] = {}  # English: the entries' policies, to say their clocks and levels by name_en
+    if lang.startswith("en"):
+        from kesu.policies.models import PolicyVersion
+
+        versions = PolicyVersion.objects.in_bulk({e.complaint.policy_version_id for e in page if e.clock_id})
+        policies = {pk: policy_of(v) for pk, v in versions.items()}
+    for e in page:
+        e.reason_shown = _penalty_reason(e, policies.get(e.complaint.policy_version_id), lang)
     refused, row = steps.take_refused(request, "ledger"), None
     if refused is not None:
         entry = PenaltyEntry.objects.filter(pk=int(refused["key"])).select_related("complaint").first()
@@ -164,6 +173,19 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
         "people": Staff.objects.filter(penalties__isnull=False).distinct().order_by("username"),
         "total": sum((e.amount for e in page if e.waived_at is None), 0), "query": request.GET.urlencode(),
     })
+
+
+def _penalty_reason(e: PenaltyEntry, policy: Any, lang: str) -> str:
+    """The ledger's 事由: an overtime penalty the sweep booked as 「初次对应超时（不满意）」 reads, in
+    English, by the policy's English names ("First response overdue (Dissatisfied)"); anything else
+    (an investigation's words, an entry whose names the policy no longer has) as it was written."""
+    if e.clock is None or policy is None:
+        return e.reason
+    clock = next((k for k in policy.clocks if k.code == e.clock.code), None)
+    level = next((lv for lv in policy.levels if e.reason == f"{e.clock.name}超时（{lv.name}）"), None)
+    if clock is None or level is None:
+        return e.reason
+    return _("%(clock)s超时（%(level)s）") % {"clock": named(clock, lang), "level": named(level, lang)}
 
 
 @login_required

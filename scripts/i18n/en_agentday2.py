@@ -9,6 +9,7 @@ EN = {
     "本投诉已结案，不能再补充信息。如对处理结果有异议，请在期限内申请复审，或拨打客服电话。":
         "This complaint is closed and takes no more information. If you disagree with the result, ask for a "
         "review in time, or call customer service.",
+    "%(clock)s超时（%(level)s）": "%(clock)s overdue (%(level)s)",
     # the administration: notifications' admin
     "%(n)s 条消息将重新发送": "%(n)s message(s) will be sent again",
     "收件方": "Recipient",

@@ -106,3 +106,13 @@ def test_in_english_a_refused_step_says_the_rule_in_english(p1, people, db):
     said = html.unescape(re.sub(r"<[^>]+>", " ", page))
     assert "cannot 'Agree a solution': 1 approval(s) still waiting" in said
     assert "尚有" not in said and "达成初步协议" not in said
+
+
+def test_in_english_the_ledger_says_an_overtime_penalty_by_the_policys_english_names(p1, people, now):
+    c = bring_to(State.HANDLING, people, now)
+    sweep(now=now + timedelta(hours=1))  # the first response clock breached
+    entry = PenaltyEntry.objects.get(complaint=c)
+    assert entry.reason.startswith("初次对应超时（")
+    page = signed_in(people["churs"], "en").get("/penalties/", {"month": "2026-03"}).content.decode()
+    assert "First response overdue (" in page and entry.reason not in page
+    assert entry.reason in signed_in(people["churs"]).get("/penalties/", {"month": "2026-03"}).content.decode()
