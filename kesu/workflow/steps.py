@@ -261,7 +261,7 @@ STEPS: dict[str, Step] = {s.code: s for s in (
     _step("unmerge", _reasoned(lifecycle.unmerge, "reason", label=("撤销合并原因", "Why undo the merge"))),
     # activities
     Step("transfer", (_department_input("department", "接收部门", "Receiving department"),
-                      _text("reason", "转交原因", "Why")),
+                      _text("reason", "转交原因", "Reason for the transfer")),
          lambda ctx, v, ver: workflow.transfer(ctx.complaint, to_department=v["department"], reason=v["reason"],
                                                **_kw(ctx, ver))),
     _step("acknowledge_transfer", _reasoned(workflow.acknowledge_transfer, "note", "note", ("签收说明", "Note"),
@@ -272,7 +272,7 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                                              "Within (e.g. 4h, 1d; empty: the policy's)"), "line")),
          lambda ctx, v, ver: workflow.request_assist(ctx.complaint, department=v["department"], matter=v["matter"],
                                                      within=v.get("within") or None, **_kw(ctx, ver))),
-    _step("raise_level", _reasoned(workflow.raise_level, "reason", label=("提级原因", "Why"))),
+    _step("raise_level", _reasoned(workflow.raise_level, "reason", label=("提级原因", "Why raise it"))),
     Step("submit_investigation", (
         Input("valid", ("投诉是否成立", "Complaint founded"), "choice", True, _fixed(("1", "成立"), ("0", "不成立"))),
         _text("cause", "原因", "Cause"), _text("course", "经过", "Course of events"),
@@ -340,8 +340,8 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                              _text("answer", "协办回复", "What was done")),
          lambda ctx, v, ver: workflow.answer_assist(_obj(AssistRequest, ctx, v["assist"]), answer=v["answer"],
                                                     **_kw(ctx, ver))),
-    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),
-                            _text("reason", "免除原因", "Why", limit=200)),  # PenaltyEntry.waive_reason: 200
+    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),  # PenaltyEntry.waive_reason: 200
+                            _text("reason", "免除原因", "Reason for waiving", limit=200)),
          lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
 )}
 
