@@ -103,11 +103,11 @@ def keep_refused(request: Any, place: str, key: str, action: str, posted: dict[s
 
 
 def take_refused(request: Any, place: str) -> dict[str, Any] | None:
-    """The step refused on ``place`` just before this page, once (the next visit is the plain page)."""
-    held = request.session.get(REFUSED)
+    """The step refused on ``place`` just before this page, once: the next page that takes steps
+    drops it, whichever it is (a refusal is never shown later, on another visit)."""
+    held = request.session.pop(REFUSED, None)
     if not isinstance(held, dict) or held.get("place") != place or held.get("action") not in STEPS:
         return None
-    del request.session[REFUSED]
     return {**held, "errors": [(n, m) for n, m in held.get("errors") or []]}
 
 
