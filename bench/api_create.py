@@ -49,17 +49,24 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--with-peer", action="store_true", help="measure django-helpdesk first, print the ratio")
+    ap.add_argument("--units", type=int, default=0, help="issue 18: spread over this many business units (50)")
+    ap.add_argument("--versions", type=int, default=50, help="with --units: published policy versions")
     args = ap.parse_args()
     peer = measure_peer(args.creates) if args.with_peer else None
     work = setup(args.db, args.pg_url)
     now = datetime.now(UTC).replace(microsecond=0)
     seed(args.rows, args.rows // 5, now)
+    login = "wangkf"
+    if args.units:  # the store person's token: each creation resolves the store's chain of versions
+        from units import add_units
+
+        login = str(add_units(args.units, args.versions, now)["store_person"])
 
     from rest_framework.authtoken.models import Token
 
     from kesu.org.models import Staff
 
-    token = Token.objects.get_or_create(user=Staff.objects.get(username="wangkf"))[0].key
+    token = Token.objects.get_or_create(user=Staff.objects.get(username=login))[0].key
     port = free_port()
     env = {**os.environ, "KESU_PORT": str(port), "KESU_WORKERS": str(args.workers), "KESU_DEBUG": "0"}
     log = (work / "gunicorn.log").open("w")

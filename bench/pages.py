@@ -33,12 +33,18 @@ def main() -> None:
     ap.add_argument("--pg-url")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--units", type=int, default=0, help="issue 18: spread over this many business units (50)")
+    ap.add_argument("--versions", type=int, default=50, help="with --units: published policy versions")
     args = ap.parse_args()
     if args.db == "postgres" and not args.pg_url:
         ap.error("--pg-url is required for PostgreSQL")
     setup(args.db, args.pg_url)
     now = datetime.now(UTC).replace(microsecond=0)
     seed(args.rows, args.rows // 5, now)
+    if args.units:
+        from units import STORE_PERSON, add_units
+
+        print(add_units(args.units, args.versions, now), flush=True)
 
     from django.db import connection
     from django.test import Client
@@ -65,6 +71,12 @@ def main() -> None:
         ("queue: all, page 50 (GM)", "zhangzong", ["/queue/?q=all&page=50"]),
         ("complaint detail (GM)", "zhangzong", [f"/c/{n}/" for n in open_numbers]),
     ]
+    if args.units:  # seen by unit: a store's CS agent and department manager
+        store_numbers = list(Complaint.objects.filter(unit__code=f"u{args.units - 1:03d}").exclude(status="archived")
+                             .values_list("number", flat=True)[:2000])
+        pages += [("queue: all (store person, by unit)", STORE_PERSON, ["/queue/?q=all"]),
+                  ("queue: department (store person)", STORE_PERSON, ["/queue/?q=department"]),
+                  ("complaint detail (store person)", STORE_PERSON, [f"/c/{n}/" for n in store_numbers])]
     results = []
     for name, login, urls in pages:
         client = Client(HTTP_HOST="127.0.0.1")

@@ -53,6 +53,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--open", type=int, default=200_000)
     ap.add_argument("--due", default="0,100,10000")
+    ap.add_argument("--units", type=int, default=0, help="issue 18: spread over this many business units (50)")
+    ap.add_argument("--versions", type=int, default=50, help="with --units: published policy versions")
     args = ap.parse_args()
     if args.db == "postgres" and not args.pg_url:
         ap.error("--pg-url is required for PostgreSQL")
@@ -60,6 +62,10 @@ def main() -> None:
     setup(args.db, args.pg_url)
     now = datetime.now(UTC).replace(microsecond=0)
     seed(args.rows, args.open, now)
+    if args.units:  # the clocks' complaints over the units and their versions
+        from units import add_units
+
+        print(add_units(args.units, args.versions, now), flush=True)
     from kesu.clocks.sweep import sweep
 
     plan = query_plan(now)

@@ -158,6 +158,8 @@ class CreateSerializer(serializers.Serializer):
     is_internal = serializers.BooleanField(required=False)
     extra = serializers.DictField(required=False, help_text="the policy's industry fields by code (房号: unit_number)")
     complained_department = serializers.CharField(required=False, allow_blank=True, help_text="department code")
+    unit = serializers.CharField(required=False, allow_blank=True,
+                                 help_text="business unit code (F16); empty: the token owner's unit")
 
 
 class CreateMultipartSerializer(CreateSerializer):

@@ -276,9 +276,10 @@ class ComplaintList(View):
         if isinstance(department, str) and department.strip():
             # one plain statement; an unknown code goes to the door as text and is named there
             department = active_department(department.strip()) or department
+        unit = fields.pop("unit", None)  # F16: a unit code; refused by the door, by its label, if unknown
         channel = fields.get("channel")
         received = intake.Received(channel if isinstance(channel, str) else "", fields, files,
-                                   complained_department=department)
+                                   complained_department=department, unit=unit)
         return intake.register(received, actor=staff, now=now, within=within).complaint
 
     def _replay(self, earlier: IdempotencyKey, digest: str, staff: Staff, now: datetime) -> Response:

@@ -129,13 +129,15 @@ class HolidayYearAdmin(admin.ModelAdmin):
 class BusinessHoursForm(forms.ModelForm):
     class Meta:
         model = BusinessHours
-        fields = ["department", "weekly", "open_on_holidays"]
+        fields = ["department", "unit", "weekly", "open_on_holidays"]
         help_texts = {"weekly": format_lazy('{} {{"mon": ["08:30-12:00", "13:30-18:00"], "sat": ["10:00-22:00"]}}',
                                             _lazy("例如"))}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         weekly = data.get("weekly")
+        if data.get("department") and data.get("unit"):
+            raise forms.ValidationError(_lazy("营业时间属于一个部门或一个业务单位，不能同时选两者"))
         if not isinstance(weekly, dict):
             raise forms.ValidationError(_lazy("营业时间须为 {星期: [时段…]} 结构"))
         try:
@@ -154,5 +156,5 @@ class BusinessHoursAdmin(admin.ModelAdmin):
         saved = calendar.save_business_hours(department=form.cleaned_data["department"],
                                              weekly=form.cleaned_data["weekly"],
                                              open_on_holidays=form.cleaned_data["open_on_holidays"], now=timezone.now(),
-                                             actor=request.user)
+                                             actor=request.user, unit=form.cleaned_data.get("unit"))
         obj.pk = saved.pk

@@ -161,6 +161,10 @@ class BusinessHours(models.Model):
 
     department = models.OneToOneField(Department, null=True, blank=True, on_delete=models.CASCADE,
                                       related_name="business_hours")
+    # F16: a business unit's own hours (the department empty): its departments and its cases not
+    # yet with a department run on them, and the units below it that have none of their own.
+    unit = models.OneToOneField("org.Unit", verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="business_hours")
     weekly = models.JSONField(_("营业时间"))  # {"mon": ["08:30-12:00", "13:30-18:00"], …}
     open_on_holidays = models.BooleanField(_("法定节假日照常营业"), default=False)
     updated_at = models.DateTimeField(_("更新时间"))
@@ -169,9 +173,9 @@ class BusinessHours(models.Model):
         verbose_name = _("营业时间")
         verbose_name_plural = _("营业时间")
         constraints = [
-            models.UniqueConstraint(fields=["department"], condition=Q(department__isnull=True),
+            models.UniqueConstraint(fields=["department"], condition=Q(department__isnull=True, unit__isnull=True),
                                     name="one_default_business_hours"),
         ]
 
     def __str__(self) -> str:
-        return str(self.department or _("全公司"))
+        return str(self.department or self.unit or _("全公司"))

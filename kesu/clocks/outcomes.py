@@ -39,7 +39,8 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def clock_outcomes(start: datetime, end: datetime, *, department_id: int | None = None) -> list[dict[str, Any]]:
+def clock_outcomes(start: datetime, end: datetime, *, department_id: int | None = None,
+                   unit_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
     """Per clock (code, name): met, missed, total, rate and the average time from start to stop of
     the clocks that stopped in the period (minutes). Two indexed queries: the clocks that stopped
     in the period (``clock_stopped``) and the breached ones whose due time lies in it
@@ -49,6 +50,9 @@ def clock_outcomes(start: datetime, end: datetime, *, department_id: int | None 
     if department_id:
         stopped = stopped.filter(complaint__department_id=department_id)
         breached = breached.filter(complaint__department_id=department_id)
+    if unit_ids is not None:  # F16: a unit's clocks and those of the units below it
+        stopped = stopped.filter(complaint__unit_id__in=sorted(unit_ids))
+        breached = breached.filter(complaint__unit_id__in=sorted(unit_ids))
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(code: str, name: str) -> dict[str, Any]:

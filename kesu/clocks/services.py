@@ -37,17 +37,19 @@ def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
     live = running(c)
     plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel,
                           running={code: as_running(k) for code, k in live.items()},
-                          calendar=calendar_for(c.department_id), closed=rules.runs_no_clocks(c.status))
+                          calendar=calendar_for(c.department_id, c.unit_id), closed=rules.runs_no_clocks(c.status))
     _apply(c, policy, plan, live, at)
 
 
-def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime) -> rules.Plan:
+def plan_registration(policy: Policy, *, level: str, channel: str, at: datetime,
+                      unit_id: int | None = None) -> rules.Plan:
     """The clocks registration starts, worked out before the registering transaction (a new
-    complaint has no running clocks and no department yet: the company's calendar)."""
+    complaint has no running clocks and no department yet: its business unit's calendar, else the
+    company's)."""
     if not policy.clocks:
         return rules.Plan(starts=(), stops=())
     return rules.on_event(policy, event="registered", at=at, level=level, channel=channel, running={},
-                          calendar=calendar_for(None))
+                          calendar=calendar_for(None, unit_id))
 
 
 INSERT_CLOCKS = Insert(ComplaintClock)
@@ -75,7 +77,7 @@ def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
     round_started = max((at_ for kind, at_ in occurred.items() if kind in rules.ROUND_STARTS), default=None)
     plan = rules.on_level_change(policy, new_level=c.level, channel=c.channel, occurred=occurred,
                                  running={code: as_running(k) for code, k in live.items()}, finished=finished,
-                                 calendar=calendar_for(c.department_id), round_started=round_started)
+                                 calendar=calendar_for(c.department_id, c.unit_id), round_started=round_started)
     _apply(c, policy, plan, live, at)
 
 
@@ -136,7 +138,7 @@ def resume(c: Complaint, k: ComplaintClock, *, at: datetime) -> timedelta:
     """End a pause: the due time moves by exactly the (working) time paused. Returns the shift."""
     if k.paused_at is None:
         return timedelta(0)
-    deadline = calendar_for(c.department_id).extend(k.due_at, k.paused_at, at, k.mode)  # type: ignore[arg-type]
+    deadline = calendar_for(c.department_id, c.unit_id).extend(k.due_at, k.paused_at, at, k.mode)  # type: ignore[arg-type]
     shift = deadline.due - k.due_at
     k.pauses = [*k.pauses, [k.paused_at.isoformat(), at.isoformat()]]
     k.due_at, k.paused_at = deadline.due, None
@@ -149,7 +151,7 @@ def resume(c: Complaint, k: ComplaintClock, *, at: datetime) -> timedelta:
 
 def extend(c: Complaint, k: ComplaintClock, *, by: rules.Duration, at: datetime) -> None:
     """An approved extension moves the due time by ``by`` (working time on working-time clocks)."""
-    deadline = calendar_for(c.department_id).add(k.due_at, by, k.mode)  # type: ignore[arg-type]
+    deadline = calendar_for(c.department_id, c.unit_id).add(k.due_at, by, k.mode)  # type: ignore[arg-type]
     shift = deadline.due - k.due_at
     k.due_at = deadline.due
     if k.warn_at is not None:

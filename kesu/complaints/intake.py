@@ -28,6 +28,7 @@ from kesu.complaints.models import Complaint
 from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.registration import labelled, read_fields
+from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.policies.services import active_version, policy_of
 
@@ -45,6 +46,10 @@ class Received:
     complained_department: Department | str | None = None  # the department itself or its code
     location: Department | str | None = None
     complained_staff: Staff | None = None
+    # F16: the business unit it is for (the unit itself, its code or id) as the channel says it — the
+    # API's, portal's and webhook's ``unit``, a mailbox's own, a sheet's column; empty: the
+    # registering person's unit, else the installation's own (no units: as before).
+    unit: Any = None
 
 
 @dataclass
@@ -53,8 +58,22 @@ class Registered:
     left_out: list[str] = field(default_factory=list)  # files not kept, each with the reason (lenient channels)
 
 
-def policy_in_force() -> Any:
-    return policy_of(active_version())
+def policy_in_force(unit_id: int | None = None) -> Any:
+    return policy_of(active_version(unit_id))
+
+
+def unit_of(received: Received, actor: Staff | None) -> int | None:
+    """The unit a registration is for: the one the channel names, else the registering person's.
+    A person of a unit below the group registers only for their unit or one below it. Raises
+    KesuError naming the field ``unit``. No query once the unit tree is cached."""
+    named = units.active_unit(received.unit)
+    scope = units.scope_of(actor)
+    if named is None:
+        own = getattr(actor, "unit_id", None)
+        return own if own is not None and units.node(own) is not None else None
+    if scope is not None and named.id not in scope:
+        raise KesuError("unit_out_of_scope", field="unit", value=named.name)
+    return named.id
 
 
 def _department(value: Department | str | None, name: str, errors: list[KesuError]) -> Department | None:
@@ -69,13 +88,20 @@ def _department(value: Department | str | None, name: str, errors: list[KesuErro
 
 
 def check(received: Received, *, now: datetime, lenient_files: bool = False,
-          version: Any = None) -> tuple[Prepared, list[str]]:
+          version: Any = None, actor: Staff | None = None) -> tuple[Prepared, list[str]]:
     """Read and check ``received`` as a registration; nothing is written. Raises ValidationFailed
     naming every problem by its field's label. With ``lenient_files`` (mail: a message is
-    registered with what could be read) files the policy refuses are left out and named instead."""
-    version = version or active_version()
+    registered with what could be read) files the policy refuses are left out and named instead.
+    The policy is the version in force for the registration's business unit (``unit_of``)."""
+    unit_errors: list[KesuError] = []
+    try:
+        unit_id = unit_of(received, actor)
+    except KesuError as exc:
+        unit_errors.append(exc)
+        unit_id = None
+    version = version or active_version(unit_id)
     policy = policy_of(version)
-    errors: list[KesuError] = []
+    errors: list[KesuError] = list(unit_errors)
     try:
         data = read_fields(policy, received.channel, received.fields, tz=ZoneInfo(settings.TIME_ZONE))
     except ValidationFailed as exc:
@@ -98,14 +124,14 @@ def check(received: Received, *, now: datetime, lenient_files: bool = False,
     assert data is not None
     prepared = lifecycle.prepare_registration(
         now=now, data=data, location=location, complained_department=complained,
-        complained_staff=received.complained_staff, files=files, version=version)
+        complained_staff=received.complained_staff, files=files, version=version, unit_id=unit_id)
     return prepared, left_out
 
 
 def register(received: Received, *, actor: Staff, now: datetime, lenient_files: bool = False,
              within: Callable[[Complaint], None] | None = None) -> Registered:
     """Register one complaint from any channel."""
-    prepared, left_out = check(received, now=now, lenient_files=lenient_files)
+    prepared, left_out = check(received, now=now, lenient_files=lenient_files, actor=actor)
     [complaint] = lifecycle.write_registrations([prepared], actor=actor, now=now, within=within)
     return Registered(complaint, left_out)
 
@@ -113,7 +139,6 @@ def register(received: Received, *, actor: Staff, now: datetime, lenient_files: 
 def register_batch(batch: Sequence[Received], *, actor: Staff, now: datetime,
                    within: Callable[[Complaint], None] | None = None) -> list[Complaint]:
     """Register several complaints together or not at all (a spreadsheet's rows): every one is
-    checked first; then one write transaction."""
-    version = active_version()
-    prepared = [check(r, now=now, version=version)[0] for r in batch]
+    checked first; then one write transaction. Each under the version in force for its unit."""
+    prepared = [check(r, now=now, actor=actor)[0] for r in batch]
     return lifecycle.write_registrations(prepared, actor=actor, now=now, within=within)

@@ -43,6 +43,7 @@ from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
 from kesu.db.sql import Insert, column_values
 from kesu.notifications import outbox
+from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of
@@ -86,18 +87,19 @@ class Prepared:
     complained_department: Department | None
     complained_staff: Staff | None
     files: Sequence[FileIn]
+    unit_id: int | None = None  # F16: the business unit it is registered for (its policy version's)
 
 
 def prepare_registration(
     *, now: datetime, data: RegistrationInput, location: Department | None = None,
     complained_department: Department | None = None, complained_staff: Staff | None = None,
-    files: Sequence[FileIn] = (), version: Any = None,
+    files: Sequence[FileIn] = (), version: Any = None, unit_id: int | None = None,
 ) -> Prepared:
     """Everything a registration only reads: the record template's checks, the files against the
     policy's limits, keyword screening (SPEC F3/F13: the policy's warning words raise the level, for
     every channel), the clocks' due times, whether the next shift must take it over. Raises
     ValidationFailed listing every problem by its field's label."""
-    version = version or active_version()
+    version = version or active_version(unit_id)
     policy = policy_of(version)
     errors: list[KesuError] = []
     try:
@@ -117,21 +119,23 @@ def prepare_registration(
         data = replace(data, level=crisis.raise_to)
     return Prepared(
         policy=policy, version=version, data=data, screening=screening, crisis=crisis,
-        clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now),
-        next_shift=_next_shift(complained_department or location, now), location=location,
-        complained_department=complained_department, complained_staff=complained_staff, files=files)
+        clock_plan=clock_services.plan_registration(policy, level=data.level, channel=data.channel, at=now,
+                                                    unit_id=unit_id),
+        next_shift=_next_shift(complained_department or location, now, unit_id), location=location,
+        complained_department=complained_department, complained_staff=complained_staff, files=files,
+        unit_id=unit_id)
 
 
 def register_complaint(
     *, actor: Staff, now: datetime, data: RegistrationInput, location: Department | None = None,
     complained_department: Department | None = None, complained_staff: Staff | None = None,
-    files: Sequence[FileIn] = (), within: Callable[[Complaint], None] | None = None,
+    files: Sequence[FileIn] = (), within: Callable[[Complaint], None] | None = None, unit_id: int | None = None,
 ) -> Complaint:
-    """F2: register a complaint under the policy in force, numbered by the policy's pattern.
-    Channels call this through the one door, :func:`kesu.complaints.intake.register`."""
+    """F2: register a complaint under the policy in force (for ``unit_id``, F16), numbered by the
+    policy's pattern. Channels call this through the one door, :func:`kesu.complaints.intake.register`."""
     prepared = prepare_registration(now=now, data=data, location=location,
                                     complained_department=complained_department,
-                                    complained_staff=complained_staff, files=files)
+                                    complained_staff=complained_staff, files=files, unit_id=unit_id)
     return write_registrations([prepared], actor=actor, now=now, within=within)[0]
 
 
@@ -145,10 +149,11 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
     the API's idempotency key) in the same transaction, so the two exist together or not at all."""
     stored: list[Attachment] = []
     made: list[Complaint] = []
+    pending = [_before_lock(p, actor=actor, now=now) for p in batch]  # all that needs no lock
     try:
         with transaction.atomic():
-            for p in batch:
-                complaint = _write_one(p, actor=actor, now=now, stored=stored)
+            for w in pending:
+                complaint = _write_one(w, actor=actor, now=now, stored=stored)
                 if within is not None:
                     within(complaint)
                 made.append(complaint)
@@ -162,10 +167,22 @@ def write_registrations(batch: Sequence[Prepared], *, actor: Staff, now: datetim
     return made
 
 
-def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachment]) -> Complaint:
-    number = next_number(p.policy, now)
+@dataclass
+class _Pending:
+    """A registration made ready outside the write transaction: the complaint without its number,
+    its first events, its row's values (encrypted, blind-indexed) and its search tokens — the write
+    lock (SQLite's single writer, PostgreSQL's numbering row) is then held for the writes only."""
+
+    prepared: Prepared
+    complaint: Complaint
+    timeline: list[ComplaintEvent]
+    row: list[Any]
+    search_rest: list[str]
+
+
+def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
     events: list[tuple[Staff | None, str, dict[str, Any]]] = [
-        (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, number]}})]
+        (actor, "registered", {"to_status": State.REGISTERED, "changes": {"number": [None, ""]}})]
     if p.screening:  # a warning rule's words are an alarm; words only to be noted are just recorded
         kind = "keyword_flagged" if p.screening.alarm else "keyword_noted"
         events.append((None, kind, {"reason": "、".join(p.screening.words), "changes": {
@@ -178,15 +195,23 @@ def _write_one(p: Prepared, *, actor: Staff, now: datetime, stored: list[Attachm
     fields = asdict(p.data)
     fields["demands"] = list(fields["demands"])
     complaint = Complaint(
-        number=number, policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
-        receiver=actor, location=p.location, complained_department=p.complained_department,
+        number="", policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
+        receiver=actor, location=p.location, complained_department=p.complained_department, unit_id=p.unit_id,
         complained_staff=p.complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
     )
-    timeline = build_events(complaint, now=now, events=events)
-    INSERT_COMPLAINT([complaint])  # with event_seq already counting its first events
+    timeline = build_events(complaint, now=now, events=events)  # event_seq now counts them
+    return _Pending(p, complaint, timeline, INSERT_COMPLAINT.row(complaint),
+                    search.document_rest(complaint, [e.reason for e in timeline if e.reason]))
+
+
+def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachment]) -> Complaint:
+    p, complaint, timeline = w.prepared, w.complaint, w.timeline
+    complaint.number = w.row[NUMBER_AT] = next_number(p.policy, now)
+    timeline[0].changes["number"] = [None, complaint.number]
+    INSERT_COMPLAINT([complaint], [w.row])
     INSERT_EVENTS(timeline)
     record_events(complaint, timeline)  # the audit chain: one INSERT for all of them
-    search.add([(complaint, [e.reason for e in timeline if e.reason])])  # findable once committed
+    search.add_prepared([(complaint, w.search_rest)])  # findable once committed
     clock_services.store_plan(complaint, p.policy, p.clock_plan, at=now)
     _store_files(complaint, p.files, actor=actor, now=now, stored=stored)
     if p.screening.alarm:
@@ -228,14 +253,15 @@ def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime) -> No
 
 INSERT_COMPLAINT = Insert(Complaint)
 INSERT_EVENTS = Insert(ComplaintEvent)
+NUMBER_AT = INSERT_COMPLAINT.index("number")
 
 
-def _next_shift(department: Department | None, now: datetime) -> datetime | None:
+def _next_shift(department: Department | None, now: datetime, unit_id: int | None = None) -> datetime | None:
     """F3/P5: when a complaint received now, outside business hours, is handed to the next working
     shift (the 工作知会单: kesu.intake.handover); None in business hours."""
     from kesu.clocks.calendar import calendar_for
 
-    calendar = calendar_for(department.pk if department else None)
+    calendar = calendar_for(department.pk if department else None, unit_id)
     return None if calendar.is_open(now) else calendar.next_opening(now)
 
 
@@ -569,7 +595,7 @@ def privacy_step(complaint: Complaint, kind: str, *, actor: Staff | None, now: d
 # --- machinery -------------------------------------------------------------------------------------
 
 Change = Callable[[Complaint, Policy], None]
-TRACKED = ("status", "level", "category", "validity", "is_internal", "department_id", "owner_id",
+TRACKED = ("status", "level", "category", "validity", "is_internal", "unit_id", "department_id", "owner_id",
            "responsible_staff_id", "responsible_department_id", *EDITABLE_FIELDS)
 
 
@@ -646,8 +672,19 @@ def facts_of(c: Complaint, policy: Policy, *, records: bool = False, now: dateti
         solution_approval_missing=solution_missing, investigation_missing=investigation_missing,
         pending_transfer=pending_transfer,
         objection_window_over=_objection_window_over(c, policy, now),
+        **_unit_facts(c.unit_id),
     )
     return _with_records(c, facts) if records and c.pk else facts
+
+
+def _unit_facts(unit_id: int | None) -> dict[str, bool]:
+    """F16: whether the case's unit has a unit above it and units below it (the cached tree: no query)."""
+    node = units.node(unit_id)
+    if node is None:
+        return {}
+    tree = units.tree()
+    return {"unit_above": tree.get(node.parent_id) is not None,
+            "units_below": any(u.is_active for u in tree.children(node.id))}
 
 
 def _objection_window_over(c: Complaint, policy: Policy, now: datetime | None) -> bool:
@@ -747,6 +784,7 @@ def _may_see(actor: Staff, c: Complaint, now: datetime) -> bool:
     departments = member_department_ids(actor) | managed_department_ids(actor, now)
     return may_see(roles=roles_of(actor), staff_id=actor.pk, department_ids=departments,
                    complaint_department_id=c.department_id, owner_id=c.owner_id, receiver_id=c.receiver_id,
+                   unit_scope=units.scope_of(actor), complaint_unit_id=c.unit_id,
                    ) or c.assists.filter(department_id__in=departments).exists()  # asked to help (协办)
 
 

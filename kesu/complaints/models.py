@@ -16,7 +16,7 @@ from kesu.complaints.fields import BlindIndexField, EncryptedCharField
 from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
 from kesu.db.labels import choices
-from kesu.org.models import Department
+from kesu.org.models import Department, Unit
 from kesu.policies.models import PolicyVersion
 
 STATUS_CHOICES = choices({s.value: pair for s, pair in STATE_LABELS.items()})  # shown in the reader's language
@@ -31,6 +31,11 @@ class Complaint(models.Model):
     number = models.CharField(_("投诉编号"), max_length=40, unique=True)
     policy_version = models.ForeignKey(PolicyVersion, verbose_name=_("制度版本"), on_delete=models.PROTECT,
                                        db_index=False, related_name="+")
+    # F16: the business unit the case belongs to now (routing may pass it up to the group and back);
+    # empty in an installation without units. The policy version stays the one it was registered
+    # under, whichever unit it passes to.
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             db_index=False, related_name="+")
     status = models.CharField(_("状态"), max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
     version = models.PositiveIntegerField(_("修订号"), default=1)  # optimistic lock: each user change adds one
     event_seq = models.PositiveIntegerField(_("事件数"), default=0)  # the last timeline event's number
@@ -104,6 +109,7 @@ class Complaint(models.Model):
             models.Index(fields=["receiver", "-registered_at"], name="complaint_receiver"),
             models.Index(fields=["status", "-registered_at"], name="complaint_status_time"),
             models.Index(fields=["-registered_at", "-id"], name="complaint_recent"),
+            models.Index(fields=["unit", "status", "-registered_at"], name="complaint_unit_status"),
         ]
 
     def __str__(self) -> str:

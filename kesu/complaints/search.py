@@ -45,8 +45,15 @@ def _postgres(conn: Any = None) -> bool:
 
 
 def document_of(c: Complaint, texts: Iterable[str], key: bytes) -> str:
-    return _document(c.number, c.customer_phone, c.customer_email, c.customer_words, c.extra,
-                     [getattr(c, f) for f in IDENTIFIERS], texts, key)
+    return tokens.with_number(c.number, document_rest(c, texts, key))
+
+
+def document_rest(c: Complaint, texts: Iterable[str], key: bytes | None = None) -> list[str]:
+    """The entry's tokens but its number's (see kesu.core.search.with_number)."""
+    values = [str(v) for v in (c.extra or {}).values() if isinstance(v, str | int) and not isinstance(v, bool)]
+    return tokens.document_rest(phone=c.customer_phone, email=c.customer_email,
+                                identifiers=[*(getattr(c, f) for f in IDENTIFIERS), *values],
+                                texts=[c.customer_words, *texts], key=key or index_key())
 
 
 def _document(number: str, phone: str, email: str, words: str, extra: Any, identifiers: list[str],
@@ -61,6 +68,13 @@ def add(complaints: Sequence[tuple[Complaint, Sequence[str]]]) -> None:
     if complaints:
         key = index_key()
         _write(_db(), [(c.pk, document_of(c, texts, key)) for c, texts in complaints])
+
+
+def add_prepared(entries: Sequence[tuple[Complaint, list[str]]]) -> None:
+    """Entries for new complaints whose tokens but the number's were worked out before the
+    registering transaction (``document_rest``)."""
+    if entries:
+        _write(_db(), [(c.pk, tokens.with_number(c.number, rest)) for c, rest in entries])
 
 
 def _write(conn: Any, rows: list[tuple[int, str]]) -> None:

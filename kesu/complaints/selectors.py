@@ -20,6 +20,7 @@ from kesu.core.roles import Role
 from kesu.core.search import MAX_QUERY_CHARS, MAX_TERMS
 from kesu.core.search import Query as SearchQuery
 from kesu.core.visibility import sees_all
+from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import roles_of
 
@@ -30,13 +31,19 @@ BREACHED_RUNNING = Q(breached_at__isnull=False, stopped_at__isnull=True, cancell
 def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
     """Complaints ``staff`` may see: all for company-wide roles; otherwise those of their own
     departments (including ones they manage or act for as deputy) and those assigned to or
-    registered by them."""
+    registered by them. F16: a person of a business unit below the group sees by role only the
+    cases of their unit and the units below it (kesu.org.units.scope_of, from the cached tree: no
+    query); their own departments', their own and those they registered as anyone does."""
     roles = roles_of(staff)
-    if sees_all(roles):
+    scope = units.scope_of(staff)
+    if sees_all(roles) and scope is None:
         return Complaint.objects.all()
     mine = department_ids_of(staff, now)
-    seen = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
+    personal = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
         complaint_id=OuterRef("pk"), department_id__in=mine)))
+    if sees_all(roles):
+        return Complaint.objects.filter(Q(unit_id__in=sorted(scope or ())) | personal)
+    seen = Q()
     if Role.FINANCE in roles:  # finance opens the cases whose compensation it reviews
         seen |= Q(Exists(_finance_reviewed().filter(complaint_id=OuterRef("pk"))))
     # Least access (issue 14; kesu.core.visibility.SCOPED_ROLES): what archive, HR and legal file or judge.
@@ -51,7 +58,9 @@ def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
 
         seen |= Q(legal_hold=True) | Q(Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"),
                                                                               kind="keyword_flagged")))
-    return Complaint.objects.filter(seen)
+    if scope is not None and seen:
+        seen &= Q(unit_id__in=sorted(scope))
+    return Complaint.objects.filter(personal | seen if seen else personal)
 
 
 def _finance_reviewed() -> QuerySet[Any]:

@@ -43,7 +43,15 @@ def instant(value: datetime | None) -> str | None:
 
 
 def mac(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    base = _KEYED.get(key)
+    if base is None:
+        base = _KEYED[key] = hmac.new(key, digestmod=hashlib.sha256)
+    h = base.copy()  # the key's inner and outer pads are hashed once per key, not once per entry
+    h.update(text.encode("utf-8"))
+    return h.hexdigest()
+
+
+_KEYED: dict[bytes, hmac.HMAC] = {}
 
 
 def key_id(key: bytes) -> str:

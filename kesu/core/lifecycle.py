@@ -98,6 +98,9 @@ class Facts:
     unwaived_penalty: bool = False
     # F8/F10 复审: the policy's window for objecting after the case was closed has passed.
     objection_window_over: bool = False
+    # F16: the case's business unit has a unit above it / units below it (routing up and back down)
+    unit_above: bool = False
+    units_below: bool = False
 
 
 def objection_window_over(closed_at: datetime | None, now: datetime, within: timedelta) -> bool:
@@ -354,6 +357,14 @@ def _pending_transfer(f: Facts, a: ActorFacts) -> Said | None:
     return None if f.pending_transfer else Said("没有待签收的转交", "no transfer waits to be acknowledged")
 
 
+def _unit_above(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.unit_above else Said("本单位没有上级单位", "this unit has no unit above it")
+
+
+def _units_below(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.units_below else Said("本单位没有下级单位", "this unit has no units below it")
+
+
 # Steps on an open case; closed cases (signed off and after) change only through a recorded reopening.
 _HANDLEABLE = frozenset(State) - CLOSED_STATES - {State.INVALID_ANSWERED, State.MERGED}
 _MAY_EXTEND = (OWNER, DEPT_MANAGER, Role.CS_AGENT.value, Role.CS_MANAGER.value)
@@ -365,6 +376,12 @@ ACTIVITIES: tuple[Activity, ...] = (
              available=_pending_transfer),
     Activity("request_assist", _WORKING | {_S.SOLUTION_AGREED}, (OWNER, DEPT_MANAGER), needs_reason=True,
              label=("申请协办", "Ask another department for help")),
+    # F16 business units: a case passes from a store up to the group (seed 000, 4S: the store reports
+    # the result to the group's customer service within 24 hours) and from the group down to a store.
+    Activity("pass_up", _HANDLEABLE, (OWNER, DEPT_MANAGER, *_CS), needs_reason=True,
+             label=("上报上级单位", "Pass up to the unit above"), available=_unit_above),
+    Activity("pass_down", _HANDLEABLE, (OWNER, DEPT_MANAGER, *_CS), needs_reason=True,
+             label=("下派下级单位", "Pass down to a unit below"), available=_units_below),
     Activity("raise_level", frozenset({_S.CLASSIFIED}) | _WORKING, (OWNER, DEPT_MANAGER, *_CS), needs_reason=True,
              label=("提级处理", "Raise to the next level")),
     Activity("submit_investigation", _WORKING | {_S.SOLUTION_AGREED},

@@ -148,6 +148,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # handling workflow (F5, F7, F9)
     "unknown_department": ("部门「{value}」不存在或已停用", "department '{value}' does not exist or is inactive"),
+    # business units (F16)
+    "unknown_unit": ("业务单位「{value}」不存在或已停用", "business unit '{value}' does not exist or is inactive"),
+    "same_unit": ("投诉已在「{value}」，无需转送", "the complaint is already with '{value}'"),
+    "no_parent_unit": ("「{value}」没有上级单位", "'{value}' has no unit above it"),
+    "not_a_child_unit": ("「{value}」不是本单位的下级单位", "'{value}' is not a unit below this one"),
+    "unit_out_of_scope": ("您不能为业务单位「{value}」登记投诉",
+                          "you may not register complaints for the unit '{value}'"),
     "same_department": ("投诉已在「{value}」处理，无需转交", "the complaint is already with '{value}'"),
     "no_pending_transfer": ("没有待签收的转交", "there is no transfer waiting to be acknowledged"),
     "top_level": ("已是最高级别「{value}」，不能再提级", "'{value}' is already the highest level"),

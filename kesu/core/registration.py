@@ -75,6 +75,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "is_internal": ("内部投诉", "Internal complaint"),
     "complained_department": ("被投诉部门", "Department complained about"),
     "location": ("受理网点", "Receiving site"),
+    "unit": ("业务单位", "Business unit"),
     "files": ("附件", "Attachments"),
     "attachments": ("附件", "Attachments"),  # check_uploads names each file attachments[i]
 }

@@ -127,7 +127,20 @@ def _alnum(text: str) -> str:
 def document(*, number: str, phone: str, email: str, identifiers: Iterable[str], texts: Iterable[str],
              key: bytes) -> str:
     """The whole index entry of one complaint as space-separated tokens."""
-    tokens = number_tokens(number) + (phone_tokens(phone, key) if phone else [])
+    return with_number(number, document_rest(phone=phone, email=email, identifiers=identifiers, texts=texts,
+                                             key=key))
+
+
+def with_number(number: str, rest: list[str]) -> str:
+    """The entry from its number and the rest of its tokens (``document_rest``): a registration
+    works the rest out before it takes the write lock, and the number under it."""
+    return " ".join((number_tokens(number) + rest)[:MAX_DOC_TOKENS])
+
+
+def document_rest(*, phone: str, email: str, identifiers: Iterable[str], texts: Iterable[str],
+                  key: bytes) -> list[str]:
+    """An entry's tokens other than its number's, in order."""
+    tokens = phone_tokens(phone, key) if phone else []
     if email:
         tokens.append(blind("em", normalise(email.strip()), key))
     for value in identifiers:
@@ -136,7 +149,7 @@ def document(*, number: str, phone: str, email: str, identifiers: Iterable[str],
     for text in texts:
         if text:
             tokens += text_tokens(text, key)
-    return " ".join(tokens[:MAX_DOC_TOKENS])
+    return tokens[:MAX_DOC_TOKENS]
 
 
 def more_text(text: str, key: bytes) -> str:

@@ -23,15 +23,23 @@ def sees_all(roles: frozenset[str]) -> bool:
 
 
 def may_see(*, roles: frozenset[str], staff_id: int, department_ids: set[int], complaint_department_id: int | None,
-            owner_id: int | None, receiver_id: int | None) -> bool:
+            owner_id: int | None, receiver_id: int | None, unit_scope: frozenset[int] | None = None,
+            complaint_unit_id: int | None = None) -> bool:
     """The same rule as the database filter, for one complaint already in hand. The scoped roles'
     own filters (closed, penalised, flagged, reviewed) are the database's: a complaint in hand was
-    reached through visible_complaints, so here they count as seeing it."""
-    if sees_all(roles) or roles & {Role.ARCHIVIST, Role.HR}:
+    reached through visible_complaints, so here they count as seeing it. F16: a person of a unit
+    below the group (``unit_scope``: their unit and those below it) sees by role only the cases of
+    those units; by department, ownership and registration as anyone."""
+    if (sees_all(roles) or roles & {Role.ARCHIVIST, Role.HR}) and in_unit_scope(unit_scope, complaint_unit_id):
         return True
     if staff_id in (owner_id, receiver_id):
         return True
     return complaint_department_id is not None and complaint_department_id in department_ids
+
+
+def in_unit_scope(unit_scope: frozenset[int] | None, unit_id: int | None) -> bool:
+    """Whether a case of ``unit_id`` is within a person's units (None: the whole organisation)."""
+    return unit_scope is None or unit_id in unit_scope
 
 
 # Roles that call customers back or handle their cases and so need the full phone number (F12);

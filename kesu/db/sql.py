@@ -12,12 +12,21 @@ keys it is given back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+
+
+# Django's own field classes (exactly these, not subclasses) whose value, when it is already a str,
+# an int or None, goes to the database unchanged (pre_save reads the attribute; get_db_prep_save
+# leaves such a value as it is) — so the insert can skip both calls for it.
+_AS_IS_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.PositiveIntegerField,
+                 models.BigIntegerField, models.PositiveBigIntegerField, models.SmallIntegerField,
+                 models.PositiveSmallIntegerField, models.ForeignKey, models.OneToOneField)
+_AS_IS_VALUES = (str, int, type(None))
 
 
 class Insert(Generic[M]):
@@ -25,6 +34,8 @@ class Insert(Generic[M]):
         self.model = model
         opts = model._meta
         self.fields = [f for f in opts.local_concrete_fields if f is not opts.pk]
+        # (field, attname, whether a str/int/None value may go as it is)
+        self._plan = [(f, f.attname, type(f) in _AS_IS_FIELDS) for f in self.fields]
         self._sql: dict[tuple[str, int], str] = {}
 
     def sql(self, alias: str, rows: int) -> str:
@@ -37,19 +48,35 @@ class Insert(Generic[M]):
                               f"RETURNING {q(self.model._meta.pk.column)}")
         return self._sql[key]
 
-    def __call__(self, objs: Sequence[M]) -> Sequence[M]:
+    def row(self, obj: M, alias: str | None = None) -> list[Any]:
+        """The parameters of ``obj``'s row, in the statement's order (worked out ahead of the
+        transaction by a caller that then patches what only the transaction knows; see ``index``)."""
+        connection = connections[alias or router.db_for_write(self.model)]
+        values = obj.__dict__
+        params: list[Any] = []
+        for f, attname, as_is in self._plan:
+            if f.is_relation and values.get(attname) is None and f.is_cached(obj):
+                related = f.get_cached_value(obj)
+                if related is not None:  # assigned before it was saved
+                    setattr(obj, attname, related.pk)
+            value = values.get(attname, f) if as_is else f
+            if value is not f and type(value) in _AS_IS_VALUES:
+                params.append(value)
+            else:
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        return params
+
+    def index(self, attname: str) -> int:
+        """Where a field's value is in ``row``."""
+        return next(i for i, (_f, name, _as_is) in enumerate(self._plan) if name == attname)
+
+    def __call__(self, objs: Sequence[M], rows: Sequence[list[Any]] | None = None) -> Sequence[M]:
+        """Insert ``objs`` (their ``rows`` when the caller made them already) and set their keys."""
         if not objs:
             return objs
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        params: list[Any] = []
-        for obj in objs:
-            for f in self.fields:
-                if f.is_relation and getattr(obj, f.attname) is None and f.is_cached(obj):
-                    related = f.get_cached_value(obj)
-                    if related is not None:  # assigned before it was saved
-                        setattr(obj, f.attname, related.pk)
-                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        params = [v for r in (rows if rows is not None else [self.row(o, alias) for o in objs]) for v in r]
         with connection.cursor() as cursor:
             cursor.execute(self.sql(alias, len(objs)), params)
             ids = [row[0] for row in cursor.fetchall()]
@@ -64,27 +91,43 @@ PLAIN_TYPES = {"AutoField", "BigAutoField", "CharField", "SlugField", "BooleanFi
                "PositiveIntegerField", "BigIntegerField", "ForeignKey"}
 
 
+@overload
 def fetch(model: type[M], attnames: set[str], where: str, params: Sequence[Any], *, joins: str = "",
-          alias: str = "t") -> list[M]:
+          alias: str = "t", extra: None = None) -> list[M]: ...
+
+
+@overload
+def fetch(model: type[M], attnames: set[str], where: str, params: Sequence[Any], *, joins: str = "",
+          alias: str = "t", extra: str) -> list[tuple[M, Any]]: ...
+
+
+def fetch(model: type[M], attnames: set[str], where: str, params: Sequence[Any], *, joins: str = "",
+          alias: str = "t", extra: str | None = None) -> list[M] | list[tuple[M, Any]]:
     """Rows of ``model`` with only ``attnames`` loaded (the rest deferred: read on first use), for
     lookups on the hot path: ``where`` and ``joins`` are SQL over the table as ``alias``. Only
     plain-typed fields (ints, strings, booleans) may be asked for, so no value needs Django's
-    converters."""
+    converters. With ``extra`` (an SQL expression over the joins), each row comes as a pair: the
+    object and that value."""
     fields = [f for f in model._meta.concrete_fields if f.attname in attnames]
     assert {f.attname for f in fields} == attnames, f"unknown fields: {attnames - {f.attname for f in fields}}"
     assert all(f.get_internal_type() in PLAIN_TYPES for f in fields), "fetch reads plain-typed fields only"
     db = router.db_for_read(model)
     connection = connections[db]
     q = connection.ops.quote_name
-    sql = (f"SELECT {', '.join(f'{alias}.{q(f.column)}' for f in fields)} FROM {q(model._meta.db_table)} {alias} "
-           f"{joins} WHERE {where}")
+    columns = [f"{alias}.{q(f.column)}" for f in fields] + ([extra] if extra else [])
+    sql = f"SELECT {', '.join(columns)} FROM {q(model._meta.db_table)} {alias} {joins} WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     names = [f.attname for f in fields]
     booleans = [f.get_internal_type() == "BooleanField" for f in fields]
-    return [model.from_db(db, names, [bool(v) if b else v for v, b in zip(row, booleans, strict=True)])
-            for row in rows]
+
+    def obj(row: Sequence[Any]) -> M:
+        return model.from_db(db, names, [bool(v) if b else v for v, b in zip(row, booleans, strict=False)])
+
+    if extra:
+        return [(obj(row), row[-1]) for row in rows]
+    return [obj(row) for row in rows]
 
 
 def column_values(sql: str, params: Sequence[Any], *, model: type[Model]) -> list[Any]:
@@ -92,3 +135,10 @@ def column_values(sql: str, params: Sequence[Any], *, model: type[Model]) -> lis
     with connections[router.db_for_read(model)].cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def rows_of(sql: str, params: Sequence[Any], *, model: type[Model]) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` as a tuple (read on ``model``'s database)."""
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]

@@ -30,6 +30,7 @@ from kesu.policies.services import active_version, policy_of
 REQUIRED = ("customer_words",)
 NOT_COLUMNS = ("files",)  # attachments do not come in a sheet's cells
 DEPARTMENTS = ("complained_department", "location")  # by department code
+NOT_FIELDS = (*DEPARTMENTS, "unit")  # F16: a 业务单位 column names each row's business unit by code
 MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -129,11 +130,12 @@ def _cell(value: Any) -> Any:
     return value  # dates and times as Excel gives them: the door reads them
 
 
-def check(name: str, content: bytes, *, now: datetime, default_channel: str = "import") -> Report:
-    """The sheet read and every row checked as a registration (nothing written). Refuses the whole
-    file (KesuError) when it cannot be read or its columns are wrong."""
-    version = active_version()
-    policy = policy_of(version)
+def check(name: str, content: bytes, *, now: datetime, default_channel: str = "import",
+          actor: Staff | None = None) -> Report:
+    """The sheet read and every row checked as a registration (nothing written), each under the
+    policy in force for its business unit (the row's 业务单位 column, else the importer's unit).
+    Refuses the whole file (KesuError) when it cannot be read or its columns are wrong."""
+    policy = policy_of(active_version(getattr(actor, "unit_id", None)))
     table = read_table(name, content)
     if not table:
         raise KesuError("import_empty", field="file")
@@ -152,12 +154,12 @@ def check(name: str, content: bytes, *, now: datetime, default_channel: str = "i
             value = _cell(raw[i] if i < len(raw) else None)
             if value not in (None, ""):
                 data[target] = value
-        fields = {k: v for k, v in data.items() if k not in DEPARTMENTS}
+        fields = {k: v for k, v in data.items() if k not in NOT_FIELDS}
         received = intake.Received(default_channel, fields, location=data.get("location"),
-                                   complained_department=data.get("complained_department"))
+                                   complained_department=data.get("complained_department"), unit=data.get("unit"))
         errors: list[str] = []
         try:
-            intake.check(received, now=now, version=version)
+            intake.check(received, now=now, actor=actor)
         except KesuError as exc:
             problems = exc.errors if isinstance(exc, ValidationFailed) else [exc]
             errors = [f"第 {number} 行：{e.message()}" for e in problems]

@@ -52,7 +52,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         f = request.FILES["file"]
         content = f.read()
         try:
-            spreadsheet.check(f.name or "", content, now=timezone.now())  # file-level refusals
+            spreadsheet.check(f.name or "", content, now=timezone.now(), actor=staff)  # file-level refusals
         except KesuError as exc:
             context["errors"] = _messages_of(exc)
         else:
@@ -60,7 +60,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                                                created_at=timezone.now())
             return redirect("intake:review", pk=batch.pk)
     try:
-        context["columns"] = spreadsheet.columns(policy_of(active_version()))
+        context["columns"] = spreadsheet.columns(policy_of(active_version(staff.unit_id)))
     except KesuError as exc:
         context.setdefault("errors", []).extend(_messages_of(exc))
     return render(request, "intake/upload.html", context)
@@ -76,7 +76,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _staff(request)
     batch = get_object_or_404(ImportBatch, pk=pk, created_by=staff)
     now = timezone.now()
-    report = spreadsheet.check(batch.name, bytes(batch.content), now=now)
+    report = spreadsheet.check(batch.name, bytes(batch.content), now=now, actor=staff)
     if request.method == "POST":
         only_valid = request.POST.get("mode") == "valid"
         count = len(report.valid)
@@ -138,7 +138,7 @@ def slips(request: HttpRequest) -> HttpResponse:
     """意见箱: a day's slips in one screen; empty rows are skipped, the rest registered together
     through the one door — each checked first (its errors shown on its row), then all in one go."""
     staff = _staff(request)
-    policy = policy_of(active_version())
+    policy = policy_of(active_version(staff.unit_id))  # F16: the slips are for the person's unit
     if "suggestion_box" not in policy.channels:
         messages.error(request, _("现行制度未设意见箱渠道"))
         return redirect("web:queue")
@@ -149,7 +149,7 @@ def slips(request: HttpRequest) -> HttpResponse:
         problems = 0
         for f in filled:
             try:
-                intake.check(f.received(), now=now)
+                intake.check(f.received(), now=now, actor=staff)
             except KesuError as exc:
                 problems += 1
                 for m in _messages_of(exc):

@@ -4,7 +4,7 @@
     X-Kesu-Timestamp: <unix seconds>
     X-Kesu-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." + body, keyed with the source's secret>
     {"message_id": "…", "text": "…", "customer": {"name": "…", "phone": "…", "email": "…"},
-     "fields": {"order_number": "…", "extra": {"unit_number": "1203"}, …}, "number": "…"}
+     "fields": {"order_number": "…", "extra": {"unit_number": "1203"}, …}, "number": "…", "unit": "…"}
 
 A delivery is processed once per (source, message_id): the same message sent again answers with
 the complaint it made. ``number`` adds the message to that complaint, when the customer matches.
@@ -137,7 +137,7 @@ def _check(p: dict[str, Any]) -> list[KesuError]:
     elif isinstance(number, str) and "\x00" in number:
         out.append(KesuError("nul_character", field="number"))
     for key in p:
-        if key not in ("message_id", "text", "customer", "fields", "number"):
+        if key not in ("message_id", "text", "customer", "fields", "number", "unit"):  # unit: F16, a unit's code
             out.append(KesuError("unknown_field", field=key))
     return out
 
@@ -187,10 +187,11 @@ def received(src: WebhookSource, p: Mapping[str, Any]) -> intake.Received:
     contact, ``fields`` any other field of the record template."""
     fields = dict(p.get("fields") or {})
     department = fields.pop("complained_department", None)
+    unit = p.get("unit")  # F16: the business unit's code, if the sender names one
     customer = p.get("customer") or {}
     fields.update(customer_words=p["text"], customer_name=customer.get("name", ""),
                   customer_phone=customer.get("phone", ""), customer_email=customer.get("email", ""))
-    return intake.Received(src.channel, fields, complained_department=department)
+    return intake.Received(src.channel, fields, complained_department=department, unit=unit)
 
 
 def _register(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> Complaint:

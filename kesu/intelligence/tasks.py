@@ -22,7 +22,7 @@ IN_PROCESS_PAUSE = 3.0
 _last_run_ended = 0.0
 
 
-@register("intelligence.registered", every_seconds=10)
+@register("intelligence.registered", every_seconds=10, yields=True)
 def registered(*, now: datetime, complaint_ids: Sequence[int] | None = None) -> int:
     """After registrations commit (every channel: the kernel enqueues it, without arguments, so a
     burst wakes one run): suggestions and the same customer's earlier complaints for the complaints
@@ -41,14 +41,14 @@ def registered(*, now: datetime, complaint_ids: Sequence[int] | None = None) -> 
         _last_run_ended = time.monotonic()
 
 
-@register("intelligence.vectors", every_seconds="KESU_INTEL_VECTOR_SECONDS")
+@register("intelligence.vectors", every_seconds="KESU_INTEL_VECTOR_SECONDS", yields=True)
 def vectors(*, now: datetime) -> int:
     """Meaning vectors for new complaints in batches, and the repeats they reveal (inside the web
     server, 16 a run: about a third of a second of one core every 20 s)."""
     return services.catch_up(now, batch=64 if settings.KESU_TASK_BACKEND == "celery" else 16)
 
 
-@register("intelligence.retrain", every_seconds=3600)
+@register("intelligence.retrain", every_seconds=3600, yields=True)
 def retrain(*, now: datetime, force: bool = False, actor_id: int | None = None) -> int | None:
     """The schedule (the administrator's interval, checked hourly) or an administrator's request."""
     if not force and not services.retrain_due(now):
@@ -58,7 +58,7 @@ def retrain(*, now: datetime, force: bool = False, actor_id: int | None = None) 
     return version.number if version else None
 
 
-@register("intelligence.library", every_seconds=600)
+@register("intelligence.library", every_seconds=600, yields=True)
 def library(*, now: datetime) -> int:
     """The case library: cases closed since the last run join it (inside the web server 16 a run,
     each embedded: a first run over years of closed cases must not take the requests' cores)."""

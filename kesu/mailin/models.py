@@ -18,6 +18,10 @@ class MailAccount(models.Model):
     username = models.CharField(_("用户名"), max_length=200)
     password = models.CharField(_("密码"), max_length=200)
     folder = models.CharField(_("文件夹"), max_length=100, default="INBOX")
+    # F16: the business unit whose mailbox this is: its messages are registered for that unit, under
+    # its policy; empty — the installation's own.
+    unit = models.ForeignKey("org.Unit", verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
     is_active = models.BooleanField(_("启用"), default=True)
     last_polled_at = models.DateTimeField(_("上次收取"), null=True, blank=True)
     last_error = models.TextField(_("上次错误"), blank=True)

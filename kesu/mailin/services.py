@@ -174,7 +174,7 @@ def _handle(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *, no
         review = "" if known is None else (
             f"待复核：来信{how}引用了投诉 {known.number}，但发件人 {mail.from_address} 不是该投诉的客户，"
             f"已登记为新投诉；请核实后再决定是否与投诉 {known.number} 合并处理")
-        return _register(mail, now=now, record=record, review=review)
+        return _register(mail, now=now, record=record, review=review, unit=account.unit_id)
     with transaction.atomic():  # no complaint: only the message's row
         record(result)
     return result
@@ -298,12 +298,12 @@ def labelled_lines(policy: Policy, text: str) -> dict[str, str]:
 
 
 def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
-              review: str = "") -> Outcome:
+              review: str = "", unit: int | None = None) -> Outcome:
     """A new complaint through the one door; refused, the message is set aside with the door's reason.
     Parts not read and files the policy refuses are named in the message's row and on the
     complaint's timeline (a note), and so is ``review`` (a stranger quoting another complaint)."""
     try:
-        policy = intake.policy_in_force()
+        policy = intake.policy_in_force(unit)  # F16: the mailbox's unit's policy
     except KesuError as exc:
         return _set_aside(record, exc.message())
     if "email" not in policy.channels:
@@ -349,7 +349,7 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], I
     required = {f"extra.{f.code}" for f in policy.record_fields if f.required}
     try:
         try:
-            done = intake.register(intake.Received("email", fields, files), actor=actor, now=now,
+            done = intake.register(intake.Received("email", fields, files, unit=unit), actor=actor, now=now,
                                    lenient_files=True, within=within)
         except ValidationFailed as exc:
             refused = {(e.field or "").split("[", 1)[0] for e in exc.errors}
@@ -358,7 +358,7 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], I
             # a wrong phone number or an unreadable date in the text, an address the door refuses:
             # registered without it (and, without an address, with no acknowledgement)
             fields = {k: v for k, v in fields.items() if k not in refused}
-            done = intake.register(intake.Received("email", fields, files), actor=actor, now=now,
+            done = intake.register(intake.Received("email", fields, files, unit=unit), actor=actor, now=now,
                                    lenient_files=True, within=within)
     except KesuError as exc:
         return _set_aside(record, exc.message())

@@ -89,6 +89,11 @@ TEMPLATES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("[Kesu] {number}: unsatisfied again", "The customer of {number} was not satisfied {rounds} times "
                                                "(limit {limit}). Please step in."),
     ),
+    # F16: a case passed up to the group or down to a store; its customer service is told
+    "unit_passed": (
+        ("【客诉】投诉 {number} 已转至{unit}", "投诉 {number} 已由 {sender} 转至{unit}：{reason}"),
+        ("[Kesu] {number} passed to {unit}", "{sender} passed {number} to {unit}: {reason}"),
+    ),
     "transfer_sent": (
         ("【客诉】投诉 {number} 转交贵部门，请签收",
          "投诉 {number} 已由 {sender} 转交 {department}：{reason}。请于 {due} 前签收。"),

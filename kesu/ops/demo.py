@@ -16,9 +16,10 @@ from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
 from kesu.core.registration import RegistrationInput
 from kesu.core.roles import Role
-from kesu.org.models import Department, Staff, StaffRole
+from kesu.org.models import Department, Staff, StaffRole, Unit
 from kesu.org.services import designate_deputy
-from kesu.policies.services import policy_of
+from kesu.policies.models import PolicyVersion
+from kesu.policies.services import active_version, import_and_publish, policy_of
 from kesu.workflow import services as workflow
 
 DEMO_PASSWORD = "kesu-demo-2026"
@@ -65,6 +66,55 @@ PEOPLE = [
     Person("weifw", "卫法务", (Role.LEGAL,), ("legal",), manages="legal"),
     Person("admin", "系统管理员", (Role.SYSADMIN,), ("company",)),
 ]
+
+# F16: a small group with two stores — the dealer group of seed 000's 4S policy. The departments
+# above are the group's; each store has its after-sales department, a manager and a CS agent.
+UNITS = [  # code, name, English name, kind, parent
+    ("huaan_group", "华安汽车集团", "Hua'an Motor Group", "group", None),
+    ("store_east", "华安东区 4S 店", "Hua'an East 4S store", "store", "huaan_group"),
+    ("store_west", "华安西区 4S 店", "Hua'an West 4S store", "store", "huaan_group"),
+]
+UNIT_DEPARTMENTS = [  # code, name, unit
+    ("east_after_sales", "东区店售后服务部", "store_east"),
+    ("west_after_sales", "西区店售后服务部", "store_west"),
+]
+UNIT_PEOPLE = [  # the person, and their unit
+    (Person("dongdz", "董店长", (Role.DEPT_MANAGER, Role.CS_MANAGER), ("east_after_sales",),
+            manages="east_after_sales"), "store_east"),
+    (Person("dongkf", "东区客服", (Role.CS_AGENT,), ("east_after_sales",)), "store_east"),
+    (Person("xidz", "席店长", (Role.DEPT_MANAGER, Role.CS_MANAGER), ("west_after_sales",),
+            manages="west_after_sales"), "store_west"),
+]
+
+
+def load_demo_units(people: dict[str, Staff], now: datetime) -> dict[str, Staff]:
+    """The group and its two stores: the group's departments belong to the group; each store has
+    its own department and people, and the west store its own published policy version (a copy of
+    the group's, to show a unit under its own version)."""
+    with transaction.atomic():
+        made: dict[str, Unit] = {}
+        for code, name, name_en, kind, parent in UNITS:
+            made[code] = Unit.objects.create(code=code, name=name, name_en=name_en, kind=kind,
+                                             parent=made.get(parent or ""))
+        Department.objects.filter(unit__isnull=True).update(unit=made["huaan_group"])
+        depts = {code: Department.objects.create(code=code, name=name, unit=made[unit], is_location=True)
+                 for code, name, unit in UNIT_DEPARTMENTS}
+        group = Group.objects.get(name="客诉员工")
+        for p, unit in UNIT_PEOPLE:
+            staff = Staff.objects.create_user(
+                username=p.username, password=DEMO_PASSWORD, display_name=p.name, is_staff=True,
+                phone=f"1390001{len(people):04d}", unit=made[unit])
+            staff.departments.set([depts[d] for d in p.departments])
+            staff.groups.add(group)
+            StaffRole.objects.bulk_create([StaffRole(staff=staff, role=r) for r in p.roles])
+            if p.manages:
+                Department.objects.filter(pk=depts[p.manages].pk).update(manager=staff)
+            people[p.username] = staff
+        group_version = PolicyVersion.objects.filter(pk=active_version().pk).values_list("source_text", flat=True)
+        import_and_publish(text=group_version[0], actor=None, now=now, unit=made["store_west"],
+                           note="西区店沿用集团制度，单独发布")
+    return people
+
 
 WORDS = {
     "repair_quality": ["上周刚做完保养，今天发动机故障灯又亮了，你们到底修没修好？",
@@ -147,7 +197,38 @@ def load_demo_complaints(people: dict[str, Staff], now: datetime, *, seed: int =
                                          complained_department=complained,
                                          location=complained if complained.is_location else None)
         _walk(c, target, people, t, rng, rng.choice(policy_levels), category)
-    return len(plan)
+    return len(plan) + _store_complaints(people, now, rng)
+
+
+def _store_complaints(people: dict[str, Staff], now: datetime, rng: random.Random) -> int:
+    """F16: the stores' own complaints (when the demo units are loaded): registered by the store,
+    handled there, and the finished ones reported up to the group's customer service."""
+    stores = {u.code: u for u in Unit.objects.filter(code__in=["store_east", "store_west"])}
+    if len(stores) < 2:
+        return 0
+    count = 0
+    start = now - timedelta(days=20)
+    for store, dept_code, receiver in (("store_east", "east_after_sales", "dongkf"),
+                                       ("store_west", "west_after_sales", "xidz")):
+        dept = Department.objects.get(code=dept_code)
+        for i, target in enumerate((State.REGISTERED, State.HANDLING, State.FOLLOW_UP, State.FOLLOW_UP,
+                                    State.ARCHIVED)):
+            t = start + timedelta(days=3 * i, hours=rng.randint(1, 8))
+            category = rng.choice(["repair_quality", "repair_time", "charges"])
+            data = RegistrationInput(
+                channel="walk_in", customer_words=rng.choice(WORDS[category]),
+                customer_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                customer_phone="137" + str(rng.randint(10000000, 99999999)),
+                extra={"plate_number": f"{rng.choice(PLATES)}B{rng.randint(10000, 99999)}"})
+            c = lifecycle.register_complaint(actor=people[receiver], now=t, data=data, complained_department=dept,
+                                             location=dept, unit_id=stores[store].pk)
+            _walk(c, target, people, t, rng, "dissatisfied", category)
+            c.refresh_from_db()
+            if target == State.FOLLOW_UP and i == 2:  # 4S: the store reports the result to the group
+                workflow.pass_up(c, actor=dept.manager or people[receiver], now=c.updated_at + timedelta(hours=2),
+                                 reason="门店已处理完毕，处理结果反馈集团客服部回访")
+            count += 1
+    return count
 
 
 def _walk(c: Complaint, target: State, people: dict[str, Staff], t: datetime, rng: random.Random, level: str,

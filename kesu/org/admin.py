@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu import audit
-from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
+from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole, Unit
 
 
 class StaffRoleInline(admin.TabularInline):
@@ -17,12 +18,13 @@ class StaffRoleInline(admin.TabularInline):
 
 @admin.register(Staff)
 class StaffAdmin(UserAdmin):
-    list_display = ("username", "display_name", "phone", "is_active")
+    list_display = ("username", "display_name", "phone", "unit", "is_active")
+    list_filter = ("unit", "is_active")
     search_fields = ("username", "display_name", "phone")
     inlines = [StaffRoleInline]
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_lazy("客诉"), {"fields": ("display_name", "phone", "departments")}),
+        (_lazy("客诉"), {"fields": ("display_name", "phone", "unit", "departments")}),
     )
     filter_horizontal = ("departments", "groups", "user_permissions")
 
@@ -39,11 +41,44 @@ class StaffAdmin(UserAdmin):
                          data={"roles": [before, after], **flags})
 
 
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "name_en", "kind", "parent", "is_active"]
+
+    def clean_parent(self) -> Unit | None:
+        parent: Unit | None = self.cleaned_data.get("parent")
+        if parent is not None and self.instance.pk is not None:
+            from kesu.org.units import tree
+
+            if parent.pk in tree(fresh=True).subtree(self.instance.pk):
+                raise forms.ValidationError(_lazy("上级单位不能是本单位或其下级单位"))
+        return parent
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    """F16: the group's units — a tree; each unit's policy is a policy version for it (制度版本),
+    its hours a business-hours row for it (营业时间)."""
+
+    form = UnitForm
+    list_display = ("code", "name", "name_en", "kind", "parent", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent",)
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record("org.unit_saved", actor=request.user, now=timezone.now(), target=("unit", obj.pk),
+                     data={"code": obj.code, "parent": obj.parent_id, "kind": obj.kind, "active": obj.is_active})
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "manager", "is_location", "is_active")
+    list_display = ("code", "name", "unit", "parent", "manager", "is_location", "is_active")
+    list_filter = ("unit",)
     search_fields = ("code", "name")
-    list_select_related = ("parent", "manager")
+    list_select_related = ("parent", "manager", "unit")
 
 
 @admin.register(DeputyDesignation)

@@ -8,7 +8,32 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kesu.core.roles import ROLE_LABELS
+from kesu.core.units import UNIT_KINDS
 from kesu.db.labels import choices
+
+
+class Unit(models.Model):
+    """A business unit (SPEC F16): the group, a region, a store, a branch, a hub — a tree. Each
+    unit is under its own published policy version and business hours (falling back on the unit
+    above, then the installation's own); complaints belong to one. An installation without units
+    works as before."""
+
+    code = models.SlugField(_("单位编码"), max_length=60, unique=True)
+    name = models.CharField(_("单位名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    kind = models.CharField(_("单位类型"), max_length=12, choices=choices(UNIT_KINDS),
+                            default="store")
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("业务单位")
+        verbose_name_plural = _("业务单位")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Department(models.Model):
@@ -21,6 +46,8 @@ class Department(models.Model):
         "Staff", verbose_name=_("部门经理"), null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
     )
     is_location = models.BooleanField(_("营业场所（门店等）"), default=False)
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="departments")
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -38,6 +65,10 @@ class Staff(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
     departments = models.ManyToManyField(Department, verbose_name=_("所属部门"), blank=True, related_name="members")
+    # F16: the unit this person works in: they register for it and see its cases (and those of the
+    # units below it); empty, or the top unit, sees the whole organisation as before.
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="staff")
 
     class Meta:
         verbose_name = _("员工")

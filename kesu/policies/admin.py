@@ -27,7 +27,7 @@ class PolicyVersionForm(forms.ModelForm):
 
     class Meta:
         model = PolicyVersion
-        fields = ["source_text", "note"]
+        fields = ["unit", "source_text", "note"]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -49,19 +49,19 @@ class PolicyVersionForm(forms.ModelForm):
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
     form = PolicyVersionForm
-    list_display = ("number", "name", "code", "state", "published_at", "note", "export_link")
-    list_filter = ("state",)
+    list_display = ("number", "name", "code", "unit", "state", "published_at", "note", "export_link")
+    list_filter = ("state", "unit")  # F16: each business unit's versions
     actions = ["publish_selected"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: PolicyVersion | None = None) -> tuple[str, ...]:
         if obj is not None and obj.state != PolicyVersion.State.DRAFT:
-            return ("source_text", "note", "state", "published_at", "published_by")
-        return ("state",)
+            return ("unit", "source_text", "note", "state", "published_at", "published_by")
+        return ("state", "unit") if obj is not None else ("state",)
 
     def get_fields(self, request: HttpRequest, obj: PolicyVersion | None = None) -> list[str]:
         if obj is not None and obj.state != PolicyVersion.State.DRAFT:
-            return ["state", "published_at", "published_by", "note", "source_text"]
-        return ["state", "note", "source_text", "upload"] if obj else ["note", "source_text", "upload"]
+            return ["state", "unit", "published_at", "published_by", "note", "source_text"]
+        return ["state", "unit", "note", "source_text", "upload"] if obj else ["unit", "note", "source_text", "upload"]
 
     def save_model(self, request: HttpRequest, obj: PolicyVersion, form: forms.Form, change: bool) -> None:
         text = form.cleaned_data["source_text"]
@@ -69,7 +69,8 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if change:
             saved = services.update_draft(version=obj, text=text, note=note)
         else:
-            saved = services.create_draft(text=text, actor=request.user, now=timezone.now(), note=note)  # type: ignore[arg-type]
+            saved = services.create_draft(text=text, actor=request.user, now=timezone.now(), note=note,  # type: ignore[arg-type]
+                                          unit=form.cleaned_data.get("unit"))
         obj.pk, obj.number = saved.pk, saved.number
 
     def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:

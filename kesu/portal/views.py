@@ -22,6 +22,7 @@ from kesu.complaints.models import Complaint
 from kesu.core.catalogues import DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.lifecycle import RATEABLE_STATES, State, customer_may_add_info, event_label, state_label
+from kesu.org import units
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import limits, services
 from kesu.web.forms import (
@@ -73,11 +74,11 @@ class ComplaintForm(forms.Form):
         self.fields = {**{k: self.fields[k] for k in order}, **extra,
                        **{k: v for k, v in self.fields.items() if k not in order}}
 
-    def received(self, channel: str) -> intake.Received:
+    def received(self, channel: str, unit: Any = None) -> intake.Received:
         d = self.cleaned_data  # after is_valid: what passed Django's shape checks (all of it, when valid)
         fields: dict[str, Any] = {name: d.get(name) for name in self.RECORD_FIELDS}
         fields.update(extra_values(self, self.policy))
-        return intake.Received(channel, fields)
+        return intake.Received(channel, fields, unit=unit)
 
 
 def _with_status(response: HttpResponse, code: int) -> HttpResponse:
@@ -85,9 +86,17 @@ def _with_status(response: HttpResponse, code: int) -> HttpResponse:
     return response
 
 
-def _policy() -> Any:
+def _unit(request: HttpRequest) -> Any:
+    """F16: the business unit the customer complains to — the ``unit`` of the link (a store's QR
+    code: /portal/complain/?unit=store-a); None for the installation's own. An unknown or inactive
+    unit is refused (KesuError)."""
+    code = request.GET.get("unit") or ""
+    return units.active_unit(code[:60]) if code else None
+
+
+def _policy(unit: Any = None) -> Any:
     try:
-        return policy_of(active_version())
+        return policy_of(active_version(unit.id if unit is not None else None))
     except KesuError:
         return None
 
@@ -106,7 +115,11 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def complain(request: HttpRequest) -> HttpResponse:
-    policy = _policy()
+    try:
+        unit = _unit(request)
+    except KesuError:
+        return _with_status(render(request, "portal/closed.html"), 404)
+    policy = _policy(unit)
     channel = services.portal_channel(policy) if policy else None
     if channel is None:
         return _with_status(render(request, "portal/closed.html"), 403)
@@ -117,7 +130,8 @@ def complain(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid()  # django-simple-captcha 0.7 spends the challenge here, right or wrong;
         services.spend_challenge(request.POST.get("captcha_0", ""))  # and so does Kesu, whatever the version
         if not valid:  # what the door would say as well (nothing written), so every error shows at once
-            add_domain_errors(form, ValidationFailed(door_errors(form.received(channel), now=now)), keep=True)
+            add_domain_errors(form, ValidationFailed(door_errors(form.received(channel, unit), now=now)),
+                              keep=True)
         if valid:
             slot = None
             try:
@@ -127,11 +141,12 @@ def complain(request: HttpRequest) -> HttpResponse:
                 slot = limits.submissions().spend(limits.client_address(request))
                 if slot is None:
                     raise KesuError("portal_rate_limited", minutes=60)
-                c = intake.register(form.received(channel), actor=services.portal_actor(), now=now).complaint
+                c = intake.register(form.received(channel, unit), actor=services.portal_actor(), now=now).complaint
             except KesuError as exc:
                 if exc.code != "portal_rate_limited":
                     limits.Limit.refund(slot)  # a refused registration is not one of the five
-                refused = door_errors(form.received(channel), now=now) if isinstance(exc, ValidationFailed) else []
+                refused = (door_errors(form.received(channel, unit), now=now) if isinstance(exc, ValidationFailed)
+                           else [])
                 add_domain_errors(form, ValidationFailed(refused or [exc]))
             else:
                 return render(request, "portal/received.html", {

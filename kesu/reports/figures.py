@@ -35,6 +35,7 @@ from kesu.clocks.outcomes import clock_outcomes, on_time_total, penalties_incurr
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, State
+from kesu.org import units
 
 CLOSED = [State.SATISFIED, State.SIGNED_OFF, State.REVIEWED, State.ARCHIVED, State.INVALID_ANSWERED]
 VISITS = ("record_satisfied", "record_unsatisfied")  # the return visit's verdict (F8)
@@ -122,6 +123,10 @@ class Report:
     penalties: list[tuple[str, int, Decimal]] = field(default_factory=list)
     penalties_by_person: list[tuple[str, str, int, Decimal]] = field(default_factory=list)
     compensation: list[tuple[str, Decimal]] = field(default_factory=list)
+    # F16: the units the report covers (None: the whole organisation), and per unit in tree order
+    # (depth, unit code, its own cases, with the units below it rolled up)
+    unit_ids: frozenset[int] | None = None
+    by_unit: list[tuple[int, str, int, int]] = field(default_factory=list)
 
     rate = staticmethod(rate)
 
@@ -191,11 +196,33 @@ def _counts(qs: QuerySet[Any], key: str) -> list[tuple[str, int]]:
     return [(row[key] or "—", row["n"]) for row in qs.values(key).annotate(n=Count("id")).order_by("-n", key)]
 
 
-def build(period: Period, *, department_id: int | None = None) -> Report:
+def _scope(department_id: int | None, unit_ids: frozenset[int] | None, prefix: str = "") -> Q:
+    """The cases a report is about: a department's, a unit's and the units' below it (F16), or all."""
+    q = Q(**{f"{prefix}department_id": department_id}) if department_id else Q()
+    if unit_ids is not None:
+        q &= Q(**{f"{prefix}unit_id__in": sorted(unit_ids)})
+    return q
+
+
+def _by_unit(received: QuerySet[Any], unit_ids: frozenset[int] | None) -> list[tuple[int, str, int, int]]:
+    """F16: each unit's cases and, rolled up from the stores to the group, those of the units below."""
+    tree = units.tree()
+    if not tree:
+        return []
+    own: dict[int | None, int] = dict(received.values_list("unit").annotate(n=Count("id")).values_list("unit", "n"))
+    rolled = tree.rolled_up(own)
+    rows = [(depth, node.code, own.get(node.id, 0), rolled[node.id]) for depth, node in tree.walk()
+            if unit_ids is None or node.id in unit_ids]
+    if unit_ids is None and own.get(None):
+        rows.insert(0, (0, "—", own[None], own[None]))
+    return rows
+
+
+def build(period: Period, *, department_id: int | None = None, unit_ids: frozenset[int] | None = None) -> Report:
     start, end = period.bounds()
-    scope = Q(department_id=department_id) if department_id else Q()
+    scope = _scope(department_id, unit_ids)
     received = Complaint.objects.filter(scope, registered_at__gte=start, registered_at__lt=end)
-    r = Report(period, department_id)
+    r = Report(period, department_id, unit_ids=unit_ids)
     r.received = received.count()
     for attr, p in (("previous", period.previous()), ("year_before", period.year_before())):
         a, b = p.bounds()
@@ -205,11 +232,12 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
     r.by_channel = _counts(received, "channel")
     r.by_department = _counts(received, "department__name")
     r.by_location = _counts(received, "location__name")
-    r.on_time = clock_outcomes(start, end, department_id=department_id)
+    r.by_unit = _by_unit(received, unit_ids)
+    r.on_time = clock_outcomes(start, end, department_id=department_id, unit_ids=unit_ids)
     r.resolved = received.filter(status__in=CLOSED).count()
     events = ComplaintEvent.objects.filter(at__gte=start, at__lt=end)
-    if department_id:
-        events = events.filter(complaint__department_id=department_id)
+    if department_id or unit_ids is not None:
+        events = events.filter(_scope(department_id, unit_ids, "complaint__"))
     agg = events.filter(kind__in=VISITS).aggregate(total=Count("id"), ok=Count("id", filter=Q(kind="record_satisfied")))
     r.visits, r.satisfied_visits = agg["total"], agg["ok"]
     returns = events.filter(kind="return_result")
@@ -230,6 +258,8 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
     penalties = penalties_incurred(start, end)
     if department_id:
         penalties = penalties.filter(department_id=department_id)
+    if unit_ids is not None:
+        penalties = penalties.filter(complaint__unit_id__in=sorted(unit_ids))
     r.penalties = [(row["department__name"] or "", row["n"], row["total"]) for row in
                    penalties.values("department__name").annotate(n=Count("id"), total=Sum("amount"))
                    .order_by("-total", "department__name")]
@@ -245,6 +275,8 @@ def build(period: Period, *, department_id: int | None = None) -> Report:
             .annotate(done=Coalesce("finance_at", "decided_at")).filter(done__gte=start, done__lt=end))
     if department_id:
         paid = paid.filter(charge_to_id=department_id)
+    if unit_ids is not None:
+        paid = paid.filter(complaint__unit_id__in=sorted(unit_ids))
     r.compensation = [(row["charge_to__name"] or "", row["total"]) for row in
                       paid.values("charge_to__name").annotate(total=Sum("amount")).order_by("-total")]
     return r
@@ -254,10 +286,11 @@ DIMENSIONS = {"level": "level", "category": "category", "channel": "channel", "d
               "location": "location__name"}
 
 
-def behind(period: Period, *, department_id: int | None, dimension: str, value: str) -> QuerySet[Complaint]:
+def behind(period: Period, *, department_id: int | None, dimension: str, value: str,
+           unit_ids: frozenset[int] | None = None) -> QuerySet[Complaint]:
     """The complaints behind one figure of the report: every number can be traced."""
     start, end = period.bounds()
-    scope = Q(department_id=department_id) if department_id else Q()
+    scope = _scope(department_id, unit_ids)
     received = Complaint.objects.filter(scope, registered_at__gte=start, registered_at__lt=end)
     if dimension == "received":
         qs = received

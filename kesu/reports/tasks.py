@@ -8,6 +8,7 @@ from django.utils import timezone
 from kesu.clocks.people import with_role
 from kesu.core.roles import Role
 from kesu.notifications.services import notify
+from kesu.org import units
 from kesu.reports import figures
 from kesu.tasks import register
 
@@ -47,13 +48,17 @@ def deliver_reports(*, now: datetime) -> dict[str, int]:
         key = f"report:{kind}:{period.start.isoformat()}"
         if all(_already(key, person.pk) for person in people):
             continue  # delivered before: nothing is computed again
-        r = figures.build(period)
         last_day = period.end - timedelta(days=1)
-        made = notify(recipients=people, kind=f"report_{kind}", now=now, dedupe_key=key, params={
-            "start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
-            "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
-            "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%"})
-        sent += len(made)
+        by_scope: dict[frozenset[int] | None, list[Any]] = {}
+        for person in people:  # F16: each reader the figures of their own units (the group: all)
+            by_scope.setdefault(units.scope_of(person), []).append(person)
+        for scope, readers_of_scope in by_scope.items():
+            r = figures.build(period, unit_ids=scope)
+            made = notify(recipients=readers_of_scope, kind=f"report_{kind}", now=now, dedupe_key=key, params={
+                "start": period.start.isoformat(), "end": last_day.isoformat(), "received": r.received,
+                "resolution": "—" if r.resolution_rate is None else f"{r.resolution_rate}%",
+                "satisfaction": "—" if r.satisfaction_rate is None else f"{r.satisfaction_rate}%"})
+            sent += len(made)
     return {"sent": sent}
 
 

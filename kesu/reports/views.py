@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kesu import audit
 from kesu.core.access import PAGE_ROLES, may_open
 from kesu.core.errors import KesuError
+from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.org.services import managed_department_ids, roles_of
 from kesu.reports import charts, figures
@@ -52,6 +53,32 @@ def _department(request: HttpRequest, staff: Staff) -> int | None:
     return chosen
 
 
+def _units(request: HttpRequest, staff: Staff) -> tuple[frozenset[int] | None, str]:
+    """F16: the units the report covers — the reader's own and those below it (a group-level reader:
+    all), narrowed to the unit chosen (``unit``, a code) and the units below it; and that code."""
+    scope = units.scope_of(staff)
+    code = (request.GET.get("unit") or "")[:60]
+    if not code:
+        return scope, ""
+    chosen = units.active_unit(code)
+    assert chosen is not None
+    if scope is not None and chosen.id not in scope:
+        raise PermissionDenied(_("您只能查看本单位及下级单位的报告"))
+    return units.tree().subtree(chosen.id), code
+
+
+def _unit_choices(staff: Staff) -> list[tuple[str, str]]:
+    scope = units.scope_of(staff)
+    lang = get_language() or "zh-hans"
+    return [(node.code, "\u00a0\u00a0" * depth + node.shown(lang)) for depth, node in units.tree().walk()
+            if node.is_active and (scope is None or node.id in scope)]
+
+
+def _unit_shown(code: str) -> str:
+    node = units.tree().by_code(code)
+    return node.shown(get_language() or "zh-hans") if node is not None else _("未指定业务单位")
+
+
 @dataclass
 class Section:
     """One table of the report, the same on the page, in the xlsx (one sheet) and in the PDF."""
@@ -79,6 +106,11 @@ def sections(r: figures.Report) -> list[Section]:
                ("channel", _("按渠道"), _("按渠道"), _("渠道"), r.by_channel),
                ("department", _("按部门"), _("按部门"), _("部门"), r.by_department),
                ("location", _("按地点"), _("按地点"), _("地点"), r.by_location))]
+    if r.by_unit:  # F16: rolled up from the stores to the group
+        out.append(Section("unit", _("按业务单位（含下级单位）"), _("按业务单位"),
+                           [_("业务单位"), _("本单位"), _("含下级单位")], ["", "", ""],
+                           [["\u00a0\u00a0" * depth + _unit_shown(code), own, rolled]
+                            for depth, code, own, rolled in r.by_unit]))
     out.append(Section("on_time", _("时限按时率"), _("时限按时率"),
                        [_("时限"), _("按时"), _("超时"), _("合计"), _("按时率"), _("平均用时（分钟）")],
                        ["", "", "", "", "%", ""],
@@ -102,19 +134,22 @@ def report(request: HttpRequest) -> HttpResponse:
     department = _department(request, staff)
     today = timezone.localtime(timezone.now()).date()
     context: dict[str, Any] = {"departments": Department.objects.filter(is_active=True).order_by("code"),
-                               "department": department, "company": bool(roles_of(staff) & COMPANY_ROLES)}
+                               "department": department, "company": bool(roles_of(staff) & COMPANY_ROLES),
+                               "unit_choices": _unit_choices(staff)}
     try:
+        unit_ids, context["unit_code"] = _units(request, staff)
         period = _period(request, today)
     except KesuError as exc:
         context["error"] = exc.message(get_language() or "zh-hans")
         response = render(request, "reports/report.html", context)
         response.status_code = 422
         return response
-    r = _named(figures.build(period, department_id=department))
+    r = _named(figures.build(period, department_id=department, unit_ids=unit_ids))
     if request.GET.get("format") in ("xlsx", "pdf"):
         audit.record(f"export.report_{request.GET['format']}", actor=staff, now=timezone.now(),
                      target=("export", "report"), data={"start": period.start.isoformat(),
-                                                        "end": period.end.isoformat(), "department": department})
+                                                        "end": period.end.isoformat(), "department": department,
+                                                        "unit": context["unit_code"]})
         return _xlsx(r) if request.GET["format"] == "xlsx" else _pdf(r, department)
     context["charts"] = [charts.svg(d) for d in _drawings(r)]
     context.update(r=r, headline=r.headline(), sections=sections(r), start=period.start.isoformat(),
@@ -160,10 +195,11 @@ def complaints_behind(request: HttpRequest) -> HttpResponse:
     department = _department(request, staff)
     today = timezone.localtime(timezone.now()).date()
     try:
+        unit_ids, _code = _units(request, staff)
         period = _period(request, today)
         dimension = request.GET.get("dimension", "received")
         qs = figures.behind(period, department_id=department, dimension=dimension,
-                            value=_code_for(dimension, request.GET.get("value", "")))
+                            value=_code_for(dimension, request.GET.get("value", "")), unit_ids=unit_ids)
     except KesuError as exc:
         response = render(request, "reports/behind.html", {"error": exc.message(get_language() or "zh-hans")})
         response.status_code = 422

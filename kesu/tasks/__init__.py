@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Task:
     name: str
     func: Callable[..., Any]
     every: float | str | None  # seconds, or the name of a setting holding them
+    yields: bool = False  # waits while the web server is busy (see ``yielding``)
 
     @property
     def every_seconds(self) -> float | None:
@@ -49,13 +51,50 @@ _discovered = False
 
 
 def register(
-    name: str, *, every_seconds: float | str | None = None,
+    name: str, *, every_seconds: float | str | None = None, yields: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``yields``: work that may wait while the web server is busy serving requests (the embedded
+    default's background runs share its cores); such a task must be periodic, as its periodic run
+    is what takes the work up again."""
+    if yields and every_seconds is None:
+        raise ValueError(f"task {name}: a task that yields must be periodic")
+
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Task(name, func, every_seconds)
+        REGISTRY[name] = Task(name, func, every_seconds, yields)
         return func
 
     return wrap
+
+
+class Yielding:
+    """Inside the web server on the embedded default, background work and requests share the same
+    two cores. Work that can wait (a task registered with ``yields``: suggestions, meaning vectors,
+    the case library) is not started while this process served a request within the last
+    ``busy_window`` seconds — for at most ``max_wait`` seconds, after which it runs anyway (with its
+    own budget), so under sustained load it still advances. gunicorn's hooks (kesu/tasks/
+    gunicorn_conf.py) turn it on and note each request; elsewhere (tests, management commands, Celery
+    workers) nothing yields."""
+
+    busy_window = 1.0
+    max_wait = 60.0
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.last_request = float("-inf")
+
+    def note_request(self) -> None:
+        self.last_request = time.monotonic()
+
+    def busy(self, now: float | None = None) -> bool:
+        return self.enabled and (time.monotonic() if now is None else now) - self.last_request < self.busy_window
+
+    def waits(self, task: Task, *, last_run: float | None, now: float) -> bool:
+        """Whether the periodic run of ``task`` waits this tick (``last_run``: when it last ran)."""
+        return (task.yields and self.busy(now) and last_run is not None
+                and now - last_run < self.max_wait)
+
+
+yielding = Yielding()
 
 
 def discover() -> dict[str, Task]:
@@ -160,6 +199,8 @@ _waiting_lock = threading.Lock()
 
 
 def _submit(name: str, kwargs: dict[str, Any]) -> None:
+    if not kwargs and REGISTRY[name].yields and yielding.busy():
+        return  # the web server is busy: the task's next periodic run takes this work up
     if not kwargs:
         with _waiting_lock:
             if name in _waiting:

@@ -1,5 +1,6 @@
 """gunicorn settings for ``kesu serve``: each worker offers to run the in-process scheduler; the
-file lock lets one of them do it (embedded default only — with Celery, beat does this)."""
+file lock lets one of them do it (embedded default only — with Celery, beat does this); each request
+is noted, so background work that can wait yields to requests (kesu.tasks.Yielding)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ def post_worker_init(worker: Any) -> None:
     from django.conf import settings
 
     if settings.KESU_TASK_BACKEND == "inprocess":
+        from kesu.tasks import yielding
         from kesu.tasks.scheduler import Scheduler
 
+        yielding.enabled = True
         Scheduler().start()
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    from kesu.tasks import yielding
+
+    yielding.note_request()

@@ -19,7 +19,7 @@ from typing import IO
 from django.conf import settings
 from django.db import close_old_connections
 
-from kesu.tasks import discover, run_scheduled
+from kesu.tasks import discover, run_scheduled, yielding
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class Scheduler:
             last = self._last_run.get(task.name)
             if last is not None and clock - last < task.every_seconds:
                 continue
+            if yielding.waits(task, last_run=last, now=clock):
+                continue  # requests first: tried again next tick (kesu.tasks.Yielding)
             self._last_run[task.name] = clock
             ran.append(task.name)
             try:

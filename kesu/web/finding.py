@@ -49,9 +49,10 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user  # type: ignore[return-value]
 
 
-def _policy() -> Policy | None:
+def _policy(unit_id: int | None = None) -> Policy | None:
+    """The filters' policy: the one in force for the person's business unit (F16)."""
     try:
-        return policy_of(active_version())
+        return policy_of(active_version(unit_id))
     except KesuError:
         return None
 
@@ -112,7 +113,7 @@ class FilterForm(forms.Form):
 def filter_form(request: HttpRequest) -> FilterForm:
     keys = set(FilterForm.base_fields)
     data = {k: v for k, v in request.GET.items() if k in keys and v}
-    return FilterForm(data or None, policy=_policy())
+    return FilterForm(data or None, policy=_policy(getattr(request.user, "unit_id", None)))
 
 
 def list_context(request: HttpRequest, form: FilterForm, keep: list[tuple[str, str]]) -> dict[str, Any]:

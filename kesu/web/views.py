@@ -6,6 +6,7 @@ through kesu.complaints.lifecycle (rules in one place), and show the domain's ow
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -205,7 +206,16 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "investigations": c.investigations.select_related("responsible_staff", "responsible_department"),
         "transfers": c.transfers.select_related("to_department", "to_owner", "acknowledged_by"),
         "assists": c.assists.select_related("department", "answered_by"),
+        "unit_name": _unit_name(c.unit_id, lang),
     })
+
+
+def _unit_name(unit_id: int | None, lang: str) -> str:
+    """F16: the case's business unit by name (English where it has one); empty without units."""
+    from kesu.org import units
+
+    node = units.node(unit_id)
+    return node.shown(lang) if node is not None else ""
 
 
 @login_required
@@ -319,7 +329,8 @@ def route_preview(staff: Staff, facts: dict[str, Any]) -> tuple[Department | Non
     from kesu.complaints.lifecycle import route_department
 
     try:
-        draft = Complaint(policy_version=active_version(), receiver=staff, level=facts.get("level") or "",
+        draft = Complaint(policy_version=active_version(staff.unit_id), receiver=staff, unit_id=staff.unit_id,
+                          level=facts.get("level") or "",
                           category=facts.get("category") or "", channel=facts.get("channel") or "",
                           complained_department=facts.get("complained_department"), location=facts.get("location"))
         return route_department(draft, timezone.now()), None
@@ -360,7 +371,7 @@ def register(request: HttpRequest) -> HttpResponse:
     taken them one after the other, without the clicks."""
     staff = _staff(request)
     try:
-        policy = policy_of(active_version())
+        policy = policy_of(active_version(staff.unit_id))  # F16: the person registers for their unit
     except KesuError as exc:
         messages.error(request, exc.message(get_language()))
         return redirect("web:queue")
@@ -412,6 +423,8 @@ def _register_classify_assign(request: HttpRequest, form: RegistrationForm, staf
     now = timezone.now()
     shaped = form.is_valid()
     received = form.received() if hasattr(form, "cleaned_data") else None
+    if received is not None and staff.unit_id is not None:  # F16: for the person's unit, its policy's template
+        received = dataclasses.replace(received, unit=staff.unit_id)
     if shaped and form.assignment() == {}:  # left to the routing rules: they must find a department
         _routed, problem = route_preview(staff, form.cleaned_data)
         if problem is not None:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,9 +31,11 @@ from kesu.core.catalogues import CHANNELS, label
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import OPEN_STATES, UNSATISFIED_STATES, event_label, state_label
 from kesu.core.policy.model import named
+from kesu.core.units import UNIT_KINDS
+from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
-from kesu.policies.services import active_version, policy_of
+from kesu.policies.services import active_version, policy_of, versions_in_force
 from kesu.web import steps
 from kesu.workflow import steps as registry
 from kesu.workflow.accountability import discipline_list
@@ -218,37 +220,43 @@ def dashboard(request: HttpRequest) -> HttpResponse:
       table lists the 20 most recently changed)."""
     if not may_open("dashboard", roles_of(_staff(request))):
         raise PermissionDenied(_("总览仅限客服部经理、总经理与稽核查看"))
-    figures = dashboard_figures(timezone.now())
-    unsatisfied = (Complaint.objects.filter(status__in=UNSATISFIED_STATES)
+    scope = units.scope_of(_staff(request))  # F16: a store's CS manager sees their store's (and below)
+    figures = dashboard_figures(timezone.now(), unit_ids=scope)
+    unsatisfied = (Complaint.objects.filter(_in_units(scope), status__in=UNSATISFIED_STATES)
                    .select_related("department").order_by("-updated_at")[:20])
     return render(request, "web/dashboard.html", {
         **figures, "unsatisfied": [(c, state_label(c.status, get_language())) for c in unsatisfied]})
 
 
-def dashboard_figures(now: datetime) -> dict[str, Any]:
-    """The dashboard's figures at ``now`` (definitions in ``dashboard``'s docstring)."""
+def _in_units(unit_ids: frozenset[int] | None, prefix: str = "") -> Q:
+    return Q() if unit_ids is None else Q(**{f"{prefix}unit_id__in": sorted(unit_ids)})
+
+
+def dashboard_figures(now: datetime, *, unit_ids: frozenset[int] | None = None) -> dict[str, Any]:
+    """The dashboard's figures at ``now`` (definitions in ``dashboard``'s docstring), for the units
+    ``unit_ids`` (F16; None: the whole organisation)."""
     tz = ZoneInfo(settings.TIME_ZONE)
     today = datetime.combine(timezone.localtime(now, tz).date(), time(0), tz)
     month_start = today.replace(day=1)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     open_states = [s.value for s in OPEN_STATES]
-    open_q = Complaint.objects.filter(status__in=open_states)
+    open_q = Complaint.objects.filter(_in_units(unit_ids), status__in=open_states)
     english = (get_language() or "").startswith("en")
     names = {lv.code: (lv.name_en if english and lv.name_en else lv.name)
              for lv in policy_of(active_version()).levels} if active_version_or_none() else {}
     by_level = [(names.get(row["level"], row["level"] or _("未定级")), row["n"])
                 for row in open_q.values("level").annotate(n=Count("id")).order_by("level")]
     by_department = list(open_q.values("department__name").annotate(n=Count("id")).order_by("-n", "department__name"))
-    open_clocks = ComplaintClock.objects.filter(complaint__status__in=open_states)
+    open_clocks = ComplaintClock.objects.filter(_in_units(unit_ids, "complaint__"), complaint__status__in=open_states)
     breached_today = (open_clocks.filter(breached_at__isnull=False, due_at__gte=today,
                                          due_at__lt=today + timedelta(days=1))
                       .values("complaint_id").distinct().count())
     overdue = (open_clocks.filter(breached_at__isnull=False, stopped_at__isnull=True, cancelled_at__isnull=True)
                .values("complaint_id").distinct().count())
-    finished = outcomes.on_time_total(outcomes.clock_outcomes(month_start, next_month))
+    finished = outcomes.on_time_total(outcomes.clock_outcomes(month_start, next_month, unit_ids=unit_ids))
     return {"open_total": open_q.count(), "by_level": by_level, "by_department": by_department,
             "breaches_today": breached_today, "overdue": overdue, "on_time": finished["rate"], "finished": finished,
-            "unsatisfied_total": Complaint.objects.filter(status__in=UNSATISFIED_STATES).count()}
+            "unsatisfied_total": Complaint.objects.filter(_in_units(unit_ids), status__in=UNSATISFIED_STATES).count()}
 
 
 def active_version_or_none():  # type: ignore[no-untyped-def]
@@ -316,7 +324,12 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     Editing and publishing a new version happen in the administration (a draft, then publish)."""
     if not may_open("policy", roles_of(_staff(request))):
         raise PermissionDenied(_("制度配置仅限系统管理员、客服部经理、总经理与稽核查看"))
-    version = active_version_or_none()
+    staff = _staff(request)
+    unit_rows, chosen = _units_and_versions(staff, (request.GET.get("unit") or "")[:60])
+    try:  # F16: the policy in force for the unit chosen, else the person's own unit's
+        version = active_version(chosen.id if chosen else staff.unit_id)
+    except KesuError:
+        version = None
     if version is None:
         return render(request, "web/policy.html", {"version": None})
     policy = policy_of(version)
@@ -341,7 +354,34 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
                 "locations": [departments.get(x, x) for x in r.when.locations],
                 "department": departments.get(r.department, r.department)} for r in policy.routing]
     return render(request, "web/policy.html", {"version": version, "policy": policy, "clocks": clocks,
-                                               "routing": routing})
+                                               "routing": routing, "unit_rows": unit_rows,
+                                               "unit": chosen.code if chosen else ""})
+
+
+def _units_and_versions(staff: Staff, code: str) -> tuple[list[dict[str, Any]], Any]:
+    """F16: the person's units in tree order, each with the version in force there and whether it
+    is the unit's own (one query for the published versions; the tree is cached); and the unit
+    chosen by ``code`` (within the person's units), or None."""
+    tree = units.tree()
+    if not tree:
+        return [], None
+    scope = units.scope_of(staff)
+    own = versions_in_force()
+    ids = {u: v.pk for u, v in own.items()}
+    by_id = {v.pk: v for v in own.values()}
+    lang = get_language() or "zh-hans"
+    rows = []
+    for depth, node in tree.walk():
+        if scope is not None and node.id not in scope:
+            continue
+        found = tree.nearest(node.id, ids)
+        rows.append({"depth": range(depth), "code": node.code, "name": node.shown(lang),
+                     "kind": UNIT_KINDS.get(node.kind, (node.kind, node.kind))[1 if lang.startswith("en") else 0],
+                     "version": by_id.get(found) if found else None, "own": node.id in own})
+    chosen = tree.by_code(code) if code else None
+    if chosen is not None and scope is not None and chosen.id not in scope:
+        chosen = None
+    return rows, chosen
 
 
 @login_required

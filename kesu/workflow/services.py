@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from kesu.clocks.calendar import calendar_for
@@ -30,6 +31,7 @@ from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.core.roles import Role, role_label
 from kesu.notifications.services import notify
+from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff
 from kesu.org.services import managed_department_ids, member_department_ids
 from kesu.policies.services import policy_of
@@ -171,6 +173,69 @@ def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str,
            params={"number": r.complaint.number, "department": r.department.name, "answer": answer},
            dedupe_key=f"assist_answered:{r.pk}")
     return r
+
+
+# --- F16: routing between business units (a store up to the group and back) ------------------------
+
+
+def pass_up(c: Complaint, *, actor: Staff, now: datetime, reason: str,
+            expected_version: int | None = None) -> Complaint:
+    """上报: the case passes to the unit above its own (seed 000, 4S: the store reports the result to
+    the group's customer service; a policy clock may stop on ``pass_up``). Its policy version,
+    department and owner stay: the group sees what the store did."""
+
+    def change(k: Complaint, policy: Policy) -> None:
+        node = units.node(k.unit_id)
+        above = units.node(node.parent_id) if node is not None else None
+        if node is None or above is None:
+            raise KesuError("no_parent_unit", field="unit", value=node.name if node else "—")
+        k.unit_id = above.id
+
+    k = lifecycle.perform_activity(c, "pass_up", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    _tell_unit(k, actor=actor, now=now, reason=reason)
+    return k
+
+
+def pass_down(c: Complaint, *, actor: Staff, now: datetime, to_unit: Any, reason: str,
+              expected_version: int | None = None) -> Complaint:
+    """下派: the case passes to a unit below its own (the group's call centre hands a complaint to the
+    store, seed 000 4S: 通过OMS传递给4S店). ``to_unit``: the unit, its code or id — one directly
+    below the case's unit, active."""
+    target = units.active_unit(to_unit)
+    if target is None:
+        raise KesuError("required", field="unit")
+
+    def change(k: Complaint, policy: Policy) -> None:
+        if k.unit_id == target.id:
+            raise KesuError("same_unit", field="unit", value=target.name)
+        if target.parent_id is None or target.parent_id != k.unit_id:
+            raise KesuError("not_a_child_unit", field="unit", value=target.name)
+        k.unit_id = target.id
+
+    k = lifecycle.perform_activity(c, "pass_down", actor=actor, now=now, reason=reason,
+                                   expected_version=expected_version, change=change)
+    _tell_unit(k, actor=actor, now=now, reason=reason)
+    return k
+
+
+def _tell_unit(k: Complaint, *, actor: Staff, now: datetime, reason: str) -> None:
+    """The receiving unit's customer service (its CS agents and managers, of that unit itself; for
+    the top unit, those of the group) hear of the case passed to it."""
+    node = units.node(k.unit_id)
+    if node is None:
+        return
+    top = node.parent_id is None
+    people = Staff.objects.filter(is_active=True, role_rows__role__in=[Role.CS_AGENT, Role.CS_MANAGER]).filter(
+        Q(unit_id=node.id) | (Q(unit__isnull=True) if top else Q(pk__in=[])))
+    notify(recipients=list(people.distinct()), kind="unit_passed", now=now, complaint=k,
+           params={"number": k.number, "unit": node.name, "sender": actor.display_name or actor.username,
+                   "reason": reason}, dedupe_key=f"unit_passed:{k.pk}:{k.version}")
+
+
+def units_below(c: Complaint) -> list[tuple[str, str]]:
+    """The units a case may pass down to, as (code, name) pairs."""
+    return [(u.code, u.name) for u in units.tree().children(c.unit_id) if u.is_active] if c.unit_id else []
 
 
 def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,

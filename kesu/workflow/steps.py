@@ -273,6 +273,12 @@ STEPS: dict[str, Step] = {s.code: s for s in (
          lambda ctx, v, ver: workflow.request_assist(ctx.complaint, department=v["department"], matter=v["matter"],
                                                      within=v.get("within") or None, **_kw(ctx, ver))),
     _step("raise_level", _reasoned(workflow.raise_level, "reason", label=("提级原因", "Why raise it"))),
+    # F16: between business units — up to the group and back down to a store
+    _step("pass_up", _reasoned(workflow.pass_up, "reason", label=("上报说明（处理结果）", "Note (the result)"))),
+    Step("pass_down", (Input("unit", ("下级单位", "Unit below"), "choice", True, lambda ctx: workflow.units_below(
+        ctx.complaint)), _text("reason", "下派说明", "Why pass it down")),
+         lambda ctx, v, ver: workflow.pass_down(ctx.complaint, to_unit=v["unit"], reason=v["reason"],
+                                                **_kw(ctx, ver))),
     Step("submit_investigation", (
         Input("valid", ("投诉是否成立", "Complaint founded"), "choice", True, _fixed(("1", "成立"), ("0", "不成立"))),
         _text("cause", "原因", "Cause"), _text("course", "经过", "Course of events"),

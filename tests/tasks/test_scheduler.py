@@ -55,3 +55,51 @@ def test_only_one_scheduler_leads_and_another_takes_over_when_it_stops(tmp_path)
     first.stop()
     assert second.try_lead() is True
     second.stop()
+
+
+@pytest.fixture
+def yielding_task():
+    from kesu.tasks import yielding
+
+    discover()
+
+    @register("test.suggest", every_seconds=10, yields=True)
+    def suggest(*, now):
+        calls.append("suggest")
+
+    calls.clear()
+    yielding.enabled, before = True, yielding.last_request
+    yield yielding
+    yielding.enabled, yielding.last_request = False, before
+    REGISTRY.pop("test.suggest")
+
+
+def test_work_that_can_wait_yields_to_requests_for_at_most_a_minute(yielding_task, tmp_path):
+    """Inside the web server the background shares the cores with requests: suggestions wait while
+    requests come in, but never longer than a minute; the clock sweep never waits."""
+    scheduler = Scheduler(lock_path=tmp_path / "lock")
+    assert {"test.suggest", "clocks.sweep"} <= set(scheduler.run_due(monotonic_now=1000.0))  # first run
+    yielding_task.last_request = 1019.5  # a request half a second ago
+    ran = scheduler.run_due(monotonic_now=1020.0)
+    assert "test.suggest" not in ran and "clocks.sweep" in ran
+    yielding_task.last_request = 1059.9
+    assert "test.suggest" in scheduler.run_due(monotonic_now=1060.0)  # a minute waited: runs anyway
+    yielding_task.last_request = 1068.0
+    assert "test.suggest" in scheduler.run_due(monotonic_now=1070.0)  # idle for 2 s: runs at its interval
+    assert calls == ["suggest", "suggest", "suggest"]
+
+
+def test_a_wake_up_while_busy_is_left_to_the_periodic_run(yielding_task, monkeypatch):
+    from kesu import tasks
+
+    submitted = []
+    monkeypatch.setattr(tasks, "_background", lambda: type("X", (), {"submit": lambda *a: submitted.append(a)})())
+    yielding_task.note_request()
+    tasks._submit("test.suggest", {})
+    assert submitted == []
+    yielding_task.last_request -= 5  # quiet again
+    tasks._submit("test.suggest", {})
+    assert len(submitted) == 1
+    tasks.started("test.suggest", {})
+    with pytest.raises(ValueError, match="must be periodic"):
+        register("test.never", yields=True)

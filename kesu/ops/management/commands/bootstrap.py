@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from kesu.core.policy.io import PRESETS_DIR, preset_paths
 from kesu.ops.checks import is_production
-from kesu.ops.demo import DEMO_PASSWORD, PEOPLE, load_demo_complaints, load_demo_organisation
+from kesu.ops.demo import (
+    DEMO_PASSWORD,
+    PEOPLE,
+    UNIT_PEOPLE,
+    load_demo_complaints,
+    load_demo_organisation,
+    load_demo_units,
+)
 from kesu.org.models import Staff
 from kesu.policies.models import PolicyVersion
 from kesu.policies.services import import_and_publish
@@ -45,9 +52,9 @@ class Command(BaseCommand):
                 return  # an organisation of its own: no demo logins to show
             self.stdout.write("演示数据已存在，跳过。")
         else:
-            people = load_demo_organisation(now)
+            people = load_demo_units(load_demo_organisation(now), now)  # F16: a group with two stores
             count = load_demo_complaints(people, now)
             self.stdout.write(f"已载入演示组织与 {count} 条投诉。")
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for p in PEOPLE:
+        for p in [*PEOPLE, *(person for person, _unit in UNIT_PEOPLE)]:
             self.stdout.write(f"  {p.username:<10} {p.name:<6} {', '.join(p.roles)}")
