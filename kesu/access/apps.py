@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "kesu.access"
     label = "access"
-    verbose_name = "个人信息查看"
+    verbose_name = _("个人信息查看")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kesu.db.labels import choices
 
 REASONS = {
     "callback": ("回访客户", "Calling the customer back"),
@@ -15,17 +18,17 @@ REASONS = {
 
 
 class Reveal(models.Model):
-    at = models.DateTimeField("时间", db_index=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT,
+    at = models.DateTimeField(_("时间"), db_index=True)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT,
                               related_name="+")
-    complaint = models.ForeignKey("complaints.Complaint", verbose_name="投诉", on_delete=models.PROTECT,
+    complaint = models.ForeignKey("complaints.Complaint", verbose_name=_("投诉"), on_delete=models.PROTECT,
                                   related_name="+")
-    field = models.CharField("字段", max_length=40)
-    reason = models.CharField("原因", max_length=20, choices=[(k, zh) for k, (zh, _en) in REASONS.items()])
-    note = models.CharField("说明", max_length=200, blank=True)
+    field = models.CharField(_("字段"), max_length=40)
+    reason = models.CharField(_("原因"), max_length=20, choices=choices(REASONS))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "完整信息查看记录"
+        verbose_name = verbose_name_plural = _("完整信息查看记录")
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
@@ -35,15 +38,15 @@ class Reveal(models.Model):
 class PhoneLookup(models.Model):
     """One phone lookup on the registration page: the number only as its keyed blind index."""
 
-    at = models.DateTimeField("时间", db_index=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查询人", on_delete=models.PROTECT,
+    at = models.DateTimeField(_("时间"), db_index=True)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("查询人"), on_delete=models.PROTECT,
                               related_name="+")
-    phone_index = models.CharField("号码索引", max_length=64)
-    found = models.PositiveIntegerField("命中数", default=0)
-    refused = models.BooleanField("超限拒绝", default=False)
+    phone_index = models.CharField(_("号码索引"), max_length=64)
+    found = models.PositiveIntegerField(_("命中数"), default=0)
+    refused = models.BooleanField(_("超限拒绝"), default=False)
 
     class Meta:
-        verbose_name = verbose_name_plural = "电话查询记录"
+        verbose_name = verbose_name_plural = _("电话查询记录")
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
 
@@ -16,7 +17,7 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = verbose_name_plural = "幂等键"
+        verbose_name = verbose_name_plural = _("幂等键")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_once")]
 
     def __str__(self) -> str:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "kesu.audit"
     label = "audit"
-    verbose_name = "审计链"
+    verbose_name = _("审计链")
 
     def ready(self) -> None:
         from django.db import connections

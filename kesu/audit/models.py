@@ -5,24 +5,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField("序号", primary_key=True)  # 1, 2, 3 … without gaps
-    at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT,
+    seq = models.BigIntegerField(_("序号"), primary_key=True)  # 1, 2, 3 … without gaps
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT,
                               db_index=False, related_name="+")
-    kind = models.CharField("类型", max_length=60)
-    target_type = models.CharField("对象类型", max_length=40)
-    target_id = models.CharField("对象", max_length=64)
-    data = models.TextField("内容")  # canonical JSON, hashed exactly as stored
-    key_id = models.CharField("密钥", max_length=12)
-    prev_hash = models.CharField("前序哈希", max_length=64)
-    hash = models.CharField("哈希", max_length=64)
+    kind = models.CharField(_("类型"), max_length=60)
+    target_type = models.CharField(_("对象类型"), max_length=40)
+    target_id = models.CharField(_("对象"), max_length=64)
+    data = models.TextField(_("内容"))  # canonical JSON, hashed exactly as stored
+    key_id = models.CharField(_("密钥"), max_length=12)
+    prev_hash = models.CharField(_("前序哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64)
 
     class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         ordering = ["seq"]
 
     def __str__(self) -> str:

@@ -25,7 +25,8 @@ def _when(at: datetime) -> str:
 
 
 def _params(c: Complaint, k: ComplaintClock) -> dict[str, object]:
-    return {"number": c.number, "clock": k.name, "due": _when(k.due_at)}
+    english = next((x.name_en for x in policy_of(c.policy_version).clocks if x.code == k.code), "")
+    return {"number": c.number, "clock": k.name, "clock_en": english or k.name, "due": _when(k.due_at)}
 
 
 def warn_owner(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:

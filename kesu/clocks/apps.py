@@ -2,12 +2,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ClocksConfig(AppConfig):
     name = "kesu.clocks"
     label = "clocks"
-    verbose_name = "时限与扣罚"
+    verbose_name = _("时限与扣罚")
 
     def ready(self) -> None:
         post_migrate.connect(_seed_calendar, sender=self)

@@ -19,6 +19,7 @@ from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.errors import KesuError
+from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.notifications.services import notify
 from kesu.org.models import Staff
@@ -51,9 +52,11 @@ def request_extension(
     def change(k: Complaint, policy: Policy) -> None:
         clock = k.clocks.filter(code=code, stopped_at__isnull=True, cancelled_at__isnull=True).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"没有正在计时的「{code}」")
+            raise KesuError("bad_value", field="clock", detail=Said(f"没有正在计时的「{code}」",
+                                                                    f"no '{code}' clock is running"))
         if clock.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
-            raise KesuError("bad_value", field="clock", detail="该时限已有待审批的延期申请")
+            raise KesuError("bad_value", field="clock", detail=Said("该时限已有待审批的延期申请",
+                                                                    "this clock has an extension request waiting"))
         made.append(ExtensionRequest.objects.create(complaint=k, clock=clock, kind=kind, extension=extension,
                                                     reason=reason, requested_by=actor, requested_at=now))
 
@@ -64,9 +67,15 @@ def request_extension(
     req = made[0]
     approver = policy_of(k.policy_version).workflow.extension_approver
     notify(recipients=list(with_role(approver)), kind="extension_requested", now=now, complaint=k,
-           params={"number": k.number, "clock": req.clock.name, "reason": reason},
+           params={"number": k.number, "clock": req.clock.name, "clock_en": _clock_en(k, req.clock.code),
+                   "reason": reason},
            dedupe_key=f"extension_requested:{req.pk}")
     return req
+
+
+def _clock_en(c: Complaint, code: str) -> str:
+    """The clock's English name in the complaint's policy (name_en), for an English reader's notice."""
+    return next((k.name_en for k in policy_of(c.policy_version).clocks if k.code == code and k.name_en), "")
 
 
 @transaction.atomic  # the step and its notices in one transaction (issue 16: the outbox beside its cause)
@@ -82,9 +91,9 @@ def decide_extension(
     def change(k: Complaint, policy: Policy) -> None:
         r = ExtensionRequest.objects.select_for_update().get(pk=req.pk)
         if r.state != ExtensionRequest.State.PENDING:
-            raise KesuError("bad_value", field="state", detail="该申请已审批")
+            raise KesuError("bad_value", field="state", detail=Said("该申请已审批", "this request was decided already"))
         rules.not_own_request(r.requested_by_id, lifecycle.actor_facts(actor, k, now))
-        rules.decision_note_required(approve, note, action="驳回延期申请")
+        rules.decision_note_required(approve, note, action=Said("驳回延期申请", "rejecting an extension"))
         clock = ComplaintClock.objects.get(pk=r.clock_id)
         r.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
         r.decided_by, r.decided_at, r.decision_note = actor, now, note
@@ -106,7 +115,8 @@ def decide_extension(
                                    extra=lambda: changes)
     r = decided[0]
     notify(recipients=[r.requested_by], kind="extension_decided", now=now, complaint=k,
-           params={"number": k.number, "clock": r.clock.name, "approved": approve, "note": note},
+           params={"number": k.number, "clock": r.clock.name, "clock_en": _clock_en(k, r.clock.code),
+                   "approved": approve, "note": note},
            dedupe_key=f"extension_decided:{r.pk}")
     return r
 
@@ -122,7 +132,8 @@ def pause_for_next_visit(c: Complaint, *, clock_code: str, actor: Staff, now: da
         clock = k.clocks.filter(code=code, stopped_at__isnull=True, cancelled_at__isnull=True,
                                 paused_at__isnull=True).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"没有正在计时的「{code}」")
+            raise KesuError("bad_value", field="clock", detail=Said(f"没有正在计时的「{code}」",
+                                                                    f"no '{code}' clock is running"))
         services.pause(k, clock, at=now)
         paused.append(clock)
 
@@ -142,7 +153,7 @@ def resume_clock(c: Complaint, *, clock_code: str, actor: Staff, now: datetime, 
     def change(k: Complaint, policy: Policy) -> None:
         clock = k.clocks.filter(code=code, paused_at__isnull=False).first()
         if clock is None:
-            raise KesuError("bad_value", field="clock", detail=f"「{code}」没有暂停")
+            raise KesuError("bad_value", field="clock", detail=Said(f"「{code}」没有暂停", f"'{code}' is not paused"))
         paused_at = clock.paused_at
         shift = services.resume(k, clock, at=now)
         changes.update({"clock": [None, clock.code],

@@ -18,6 +18,7 @@ from kesu.clocks.outcomes import penalties_incurred, with_incurred
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.core.sinks import append_row
 from kesu.org.models import Staff
@@ -56,7 +57,8 @@ def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str,
     def change(c: Complaint, policy: Policy) -> None:
         locked = PenaltyEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.waived_at is not None:
-            raise KesuError("bad_value", field="waived_at", detail="该扣罚已免除")
+            raise KesuError("bad_value", field="waived_at",
+                            detail=Said("该扣罚已免除", "this penalty was waived already"))
         locked.waived_at, locked.waived_by, locked.waive_reason = now, actor, reason
         locked.save(update_fields=["waived_at", "waived_by", "waive_reason"])
         audit.record("penalty.waived", actor=actor, now=now, target=("penalty", locked.pk),

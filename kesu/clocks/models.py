@@ -21,28 +21,28 @@ class ComplaintClock(models.Model):
 
     # no index of its own: clock_complaint_code leads with it
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, db_index=False, related_name="clocks")
-    code = models.CharField("时限", max_length=40)
-    name = models.CharField("名称", max_length=100)
-    mode = models.CharField("计时方式", max_length=10)  # calendar | working
-    target = models.CharField("时限目标", max_length=20)  # as the policy writes it: 30m, 24h, 3d
-    responsible_role = models.CharField("责任角色", max_length=20)
-    started_at = models.DateTimeField("开始")
-    due_at = models.DateTimeField("到期")
-    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
-    warned_at = models.DateTimeField("已预警", null=True, blank=True)
-    breached_at = models.DateTimeField("超时记录于", null=True, blank=True)
-    stopped_at = models.DateTimeField("停止", null=True, blank=True)
-    met = models.BooleanField("按时完成", null=True, blank=True)
-    late_seconds = models.PositiveIntegerField("超时（秒）", null=True, blank=True)
-    cancelled_at = models.DateTimeField("取消", null=True, blank=True)
-    paused_at = models.DateTimeField("暂停于", null=True, blank=True)
-    pauses = models.JSONField("已结束的暂停", default=list, blank=True)  # [[from, to], …] ISO strings
-    calendar_covered = models.BooleanField("日历已覆盖", default=True)
+    code = models.CharField(_("时限"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    mode = models.CharField(_("计时方式"), max_length=10)  # calendar | working
+    target = models.CharField(_("时限目标"), max_length=20)  # as the policy writes it: 30m, 24h, 3d
+    responsible_role = models.CharField(_("责任角色"), max_length=20)
+    started_at = models.DateTimeField(_("开始"))
+    due_at = models.DateTimeField(_("到期"))
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("已预警"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("超时记录于"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("停止"), null=True, blank=True)
+    met = models.BooleanField(_("按时完成"), null=True, blank=True)
+    late_seconds = models.PositiveIntegerField(_("超时（秒）"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
+    pauses = models.JSONField(_("已结束的暂停"), default=list, blank=True)  # [[from, to], …] ISO strings
+    calendar_covered = models.BooleanField(_("日历已覆盖"), default=True)
     uncovered_years = models.JSONField(default=list, blank=True)
 
     class Meta:
-        verbose_name = "投诉时限"
-        verbose_name_plural = "投诉时限"
+        verbose_name = _("投诉时限")
+        verbose_name_plural = _("投诉时限")
         indexes = [
             # The sweep reads only clocks that can breach or warn: its cost follows the due
             # clocks, not the open complaints.
@@ -75,22 +75,22 @@ class PenaltyEntry(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="penalties")
     clock = models.OneToOneField(ComplaintClock, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="penalty")  # one penalty per breached clock, even if two sweeps race
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="penalties")
-    department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
+    department = models.ForeignKey(Department, verbose_name=_("责任部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="penalties")
-    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
-    booked_at = models.DateTimeField("记录时间", db_index=True)
-    reason = models.CharField("事由", max_length=200)
-    waived_at = models.DateTimeField("免除时间", null=True, blank=True)
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    booked_at = models.DateTimeField(_("记录时间"), db_index=True)
+    reason = models.CharField(_("事由"), max_length=200)
+    waived_at = models.DateTimeField(_("免除时间"), null=True, blank=True)
     waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
-    waive_reason = models.CharField("免除原因", max_length=200, blank=True)
+    waive_reason = models.CharField(_("免除原因"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "扣罚记录"
-        verbose_name_plural = "扣罚台账"
+        verbose_name = _("扣罚记录")
+        verbose_name_plural = _("扣罚台账")
         ordering = ["-booked_at", "-id"]
         indexes = [
             models.Index(fields=["department", "booked_at"], name="penalty_dept_time"),
@@ -115,20 +115,20 @@ class ExtensionRequest(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="extension_requests")
     clock = models.ForeignKey(ComplaintClock, on_delete=models.PROTECT, related_name="extension_requests")
-    kind = models.CharField("方式", max_length=10, choices=Kind.choices)
-    extension = models.CharField("延长时长", max_length=20, blank=True)  # 24h, 2d …, for EXTEND
-    reason = models.TextField("申请原因")
+    kind = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
+    extension = models.CharField(_("延长时长"), max_length=20, blank=True)  # 24h, 2d …, for EXTEND
+    reason = models.TextField(_("申请原因"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField("申请时间")
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    requested_at = models.DateTimeField(_("申请时间"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "延期处理申请"
-        verbose_name_plural = "延期处理申请"
+        verbose_name = _("延期处理申请")
+        verbose_name_plural = _("延期处理申请")
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.clock_id} {self.state}"
@@ -138,17 +138,17 @@ class HolidayYear(models.Model):
     """One year of the statutory calendar: public holidays and adjusted working days (调休).
     Seeded from chinese-calendar; administrators enter next year's when it is published."""
 
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    holidays = models.JSONField("法定节假日", default=list)  # ["2026-10-01", …]
-    workdays = models.JSONField("调休上班日", default=list)  # weekends worked, ["2026-09-20", …]
-    source = models.CharField("来源", max_length=40, default="chinese-calendar")
-    updated_at = models.DateTimeField("更新时间")
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    holidays = models.JSONField(_("法定节假日"), default=list)  # ["2026-10-01", …]
+    workdays = models.JSONField(_("调休上班日"), default=list)  # weekends worked, ["2026-09-20", …]
+    source = models.CharField(_("来源"), max_length=40, default="chinese-calendar")
+    updated_at = models.DateTimeField(_("更新时间"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
     class Meta:
-        verbose_name = "节假日年表"
-        verbose_name_plural = "节假日年表"
+        verbose_name = _("节假日年表")
+        verbose_name_plural = _("节假日年表")
         ordering = ["year"]
 
     def __str__(self) -> str:
@@ -163,19 +163,19 @@ class BusinessHours(models.Model):
                                       related_name="business_hours")
     # F16: a business unit's own hours (the department empty): its departments and its cases not
     # yet with a department run on them, and the units below it that have none of their own.
-    unit = models.OneToOneField("org.Unit", verbose_name="业务单位", null=True, blank=True, on_delete=models.CASCADE,
+    unit = models.OneToOneField("org.Unit", verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="business_hours")
-    weekly = models.JSONField("营业时间")  # {"mon": ["08:30-12:00", "13:30-18:00"], …}
-    open_on_holidays = models.BooleanField("法定节假日照常营业", default=False)
-    updated_at = models.DateTimeField("更新时间")
+    weekly = models.JSONField(_("营业时间"))  # {"mon": ["08:30-12:00", "13:30-18:00"], …}
+    open_on_holidays = models.BooleanField(_("法定节假日照常营业"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"))
 
     class Meta:
-        verbose_name = "营业时间"
-        verbose_name_plural = "营业时间"
+        verbose_name = _("营业时间")
+        verbose_name_plural = _("营业时间")
         constraints = [
             models.UniqueConstraint(fields=["department"], condition=Q(department__isnull=True, unit__isnull=True),
                                     name="one_default_business_hours"),
         ]
 
     def __str__(self) -> str:
-        return str(self.department or self.unit or "全公司")
+        return str(self.department or self.unit or _("全公司"))

@@ -2,12 +2,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplaintsConfig(AppConfig):
     name = "kesu.complaints"
     label = "complaints"
-    verbose_name = "投诉"
+    verbose_name = _("投诉")
 
     def ready(self) -> None:
         post_migrate.connect(fill_empty_search_index, sender=self)

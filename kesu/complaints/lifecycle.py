@@ -38,6 +38,7 @@ from kesu.core import lifecycle as rules
 from kesu.core.attachments import Upload, check_uploads, safe_file_name
 from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, ValidationFailed
 from kesu.core.lifecycle import State
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration, labelled
 from kesu.core.routing import RoutingFacts, route
@@ -445,7 +446,7 @@ def merge(duplicate: Complaint, *, into: Complaint, actor: Staff, now: datetime,
         if why is None and not _may_see(actor, s, now):
             raise TransitionRefused("not_visible")
         if why:
-            raise TransitionRefused("guard_failed", field="into", action=t.label[0], detail=why)
+            raise TransitionRefused("guard_failed", field="into", action=Said(*t.label), detail=why)
         d.status = t.target
         d = _save(d, before, policy, kind="merge", actor=actor, now=now, reason=reason,
                   extra={"merged_into": [None, s.number]})
@@ -460,11 +461,12 @@ def unmerge(duplicate: Complaint, *, actor: Staff, now: datetime, reason: str,
     the clocks the merge stopped run again (their due times unchanged), both timelines record it."""
     merged = duplicate.events.filter(kind="merge").order_by("-seq").first()
     if merged is None:
-        raise TransitionRefused("transition_not_allowed", action=rules.BY_ACTION["unmerge"].label[0],
-                                state=rules.state_label(duplicate.status))
+        raise TransitionRefused("transition_not_allowed", action=Said(*rules.BY_ACTION["unmerge"].label),
+                                state=rules.state_said(duplicate.status))
     survivor = Complaint.objects.filter(number=(merged.changes.get("merged_into") or [None, ""])[1]).first()
     if survivor is None:
-        raise KesuError("bad_value", field="into", detail="找不到被并入的投诉")
+        raise KesuError("bad_value", field="into",
+                        detail=Said("找不到被并入的投诉", "the complaint it went into is gone"))
     with transaction.atomic():
         d, s = _lock_pair(duplicate, expected_version, survivor)
         policy = policy_of(d.policy_version)
@@ -473,7 +475,7 @@ def unmerge(duplicate: Complaint, *, actor: Staff, now: datetime, reason: str,
                          workflow_roles(policy))
         why = rules.unmerge_refusal(State(s.status))
         if why:
-            raise TransitionRefused("guard_failed", action=t.label[0], detail=why)
+            raise TransitionRefused("guard_failed", action=Said(*t.label), detail=why)
         d.status = State(merged.from_status) if merged.from_status else t.target
         from kesu.clocks.models import ComplaintClock
 
@@ -523,9 +525,12 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
         raise KesuError("required", field="text")
 
     def once(c: Complaint, policy: Policy) -> None:  # checked under the row lock: two clicks rate once
+        if kind == "customer_added_info" and not rules.customer_may_add_info(c.status):
+            raise TransitionRefused("transition_not_allowed", action=rules.event_said(kind),
+                                    state=rules.state_said(c.status))
         if kind == "customer_rating" and State(c.status) not in rules.RATEABLE_STATES:
-            raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
-                                    state=rules.state_label(c.status))
+            raise TransitionRefused("transition_not_allowed", action=rules.event_said(kind),
+                                    state=rules.state_said(c.status))
         if kind == "customer_rating" and c.events.filter(kind="customer_rating").exists():
             raise KesuError("portal_already_rated")
 
@@ -547,7 +552,7 @@ def edit_complaint(complaint: Complaint, *, actor: Staff, now: datetime, changes
     if unknown:
         raise ValidationFailed(unknown)
     if not reason.strip():
-        raise KesuError("reason_required", field="reason", action="修改信息")
+        raise KesuError("reason_required", field="reason", action=Said(*rules.ACTIVITY_BY_ACTION["edited"].label))
 
     def change(c: Complaint, policy: Policy) -> None:
         current = {k: getattr(c, k) for k in EDITABLE_FIELDS if k != "is_internal"}
@@ -867,8 +872,8 @@ def _event(complaint: Complaint, kind: str, *, actor: Staff, now: datetime, reas
     with transaction.atomic():
         c = _lock(complaint, expected_version)
         if State(c.status) == State.ARCHIVED:
-            raise TransitionRefused("transition_not_allowed", action=rules.event_label(kind),
-                                    state=rules.state_label(c.status))
+            raise TransitionRefused("transition_not_allowed", action=rules.event_said(kind),
+                                    state=rules.state_said(c.status))
         before = _snapshot(c)
         policy = policy_of(c.policy_version)
         if change is not None:

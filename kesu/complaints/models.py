@@ -10,14 +10,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.fields import BlindIndexField, EncryptedCharField, UnsealingQuerySet
 from kesu.core.attachments import safe_file_name
 from kesu.core.lifecycle import STATE_LABELS, State
+from kesu.db.labels import choices
 from kesu.org.models import Department, Unit
 from kesu.policies.models import PolicyVersion
 
-STATUS_CHOICES = [(s.value, zh) for s, (zh, _en) in STATE_LABELS.items()]
+STATUS_CHOICES = choices({s.value: pair for s, pair in STATE_LABELS.items()})  # shown in the reader's language
 
 
 class Complaint(models.Model):
@@ -26,82 +28,82 @@ class Complaint(models.Model):
     # one-column indexes — department, owner and receiver lead a composite index already, and no
     # query filters on the others (a PROTECT check on deleting a person or department scans, which
     # is rare: staff and departments are deactivated, not deleted).
-    number = models.CharField("投诉编号", max_length=40, unique=True)
-    policy_version = models.ForeignKey(PolicyVersion, verbose_name="制度版本", on_delete=models.PROTECT,
+    number = models.CharField(_("投诉编号"), max_length=40, unique=True)
+    policy_version = models.ForeignKey(PolicyVersion, verbose_name=_("制度版本"), on_delete=models.PROTECT,
                                        db_index=False, related_name="+")
     # F16: the business unit the case belongs to now (routing may pass it up to the group and back);
     # empty in an installation without units. The policy version stays the one it was registered
     # under, whichever unit it passes to.
-    unit = models.ForeignKey(Unit, verbose_name="业务单位", null=True, blank=True, on_delete=models.PROTECT,
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
                              db_index=False, related_name="+")
-    status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
-    version = models.PositiveIntegerField("修订号", default=1)  # optimistic lock: each user change adds one
-    event_seq = models.PositiveIntegerField("事件数", default=0)  # the last timeline event's number
+    status = models.CharField(_("状态"), max_length=20, choices=STATUS_CHOICES, default=State.REGISTERED)
+    version = models.PositiveIntegerField(_("修订号"), default=1)  # optimistic lock: each user change adds one
+    event_seq = models.PositiveIntegerField(_("事件数"), default=0)  # the last timeline event's number
 
-    channel = models.CharField("渠道", max_length=20)
-    level = models.CharField("级别", max_length=40, blank=True)
-    category = models.CharField("类别", max_length=40, blank=True)
-    validity = models.CharField("有效性", max_length=20, blank=True)
-    is_internal = models.BooleanField("内部投诉", default=False)
+    channel = models.CharField(_("渠道"), max_length=20)
+    level = models.CharField(_("级别"), max_length=40, blank=True)
+    category = models.CharField(_("类别"), max_length=40, blank=True)
+    validity = models.CharField(_("有效性"), max_length=20, blank=True)
+    is_internal = models.BooleanField(_("内部投诉"), default=False)
 
     # Personal data encrypted at rest (issue 14, kesu.complaints.fields, docs/privacy.md); looked up
     # only by the keyed blind indexes below, which pre_save fills from their source on every write.
-    customer_name = EncryptedCharField("客户姓名", max_length=60, blank=True)
-    customer_phone = EncryptedCharField("客户电话", max_length=20, blank=True)
-    customer_email = EncryptedCharField("客户邮箱", max_length=254, blank=True)
-    customer_region = EncryptedCharField("地区", max_length=60, blank=True)
-    customer_ref = EncryptedCharField("会员/卡号", max_length=60, blank=True)
+    customer_name = EncryptedCharField(_("客户姓名"), max_length=60, blank=True)
+    customer_phone = EncryptedCharField(_("客户电话"), max_length=20, blank=True)
+    customer_email = EncryptedCharField(_("客户邮箱"), max_length=254, blank=True)
+    customer_region = EncryptedCharField(_("地区"), max_length=60, blank=True)
+    customer_ref = EncryptedCharField(_("会员/卡号"), max_length=60, blank=True)
     phone_index = BlindIndexField(source="customer_phone", kind="phone", db_index=True)
     email_index = BlindIndexField(source="customer_email", kind="email", db_index=True)
     ref_index = BlindIndexField(source="customer_ref", kind="ref", db_index=True)
-    product_name = models.CharField("产品/服务", max_length=100, blank=True)
-    product_model = models.CharField("型号", max_length=60, blank=True)
-    order_number = models.CharField("订单/批号", max_length=60, blank=True)
-    purchase_date = models.DateField("购买日期", null=True, blank=True)
-    customer_words = models.TextField("客户原话")
-    occurred_at = models.DateTimeField("发生时间", null=True, blank=True)
-    occurred_place = EncryptedCharField("发生地点", max_length=200, blank=True)
-    amount_involved = models.DecimalField("涉及金额", max_digits=14, decimal_places=2, null=True, blank=True)
-    demands = models.JSONField("客户诉求", default=list, blank=True)
-    extra = models.JSONField("行业字段", default=dict, blank=True)
+    product_name = models.CharField(_("产品/服务"), max_length=100, blank=True)
+    product_model = models.CharField(_("型号"), max_length=60, blank=True)
+    order_number = models.CharField(_("订单/批号"), max_length=60, blank=True)
+    purchase_date = models.DateField(_("购买日期"), null=True, blank=True)
+    customer_words = models.TextField(_("客户原话"))
+    occurred_at = models.DateTimeField(_("发生时间"), null=True, blank=True)
+    occurred_place = EncryptedCharField(_("发生地点"), max_length=200, blank=True)
+    amount_involved = models.DecimalField(_("涉及金额"), max_digits=14, decimal_places=2, null=True, blank=True)
+    demands = models.JSONField(_("客户诉求"), default=list, blank=True)
+    extra = models.JSONField(_("行业字段"), default=dict, blank=True)
 
-    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="受理人", on_delete=models.PROTECT,
+    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), on_delete=models.PROTECT,
                                  db_index=False, related_name="received_complaints")
-    location = models.ForeignKey(Department, verbose_name="发生门店/场所", null=True, blank=True,
+    location = models.ForeignKey(Department, verbose_name=_("发生门店/场所"), null=True, blank=True,
                                  on_delete=models.PROTECT, db_index=False, related_name="+")
-    complained_department = models.ForeignKey(Department, verbose_name="被投诉部门", null=True, blank=True,
+    complained_department = models.ForeignKey(Department, verbose_name=_("被投诉部门"), null=True, blank=True,
                                               on_delete=models.PROTECT, db_index=False, related_name="+")
-    complained_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被投诉人", null=True, blank=True,
+    complained_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("被投诉人"), null=True, blank=True,
                                          on_delete=models.PROTECT, db_index=False, related_name="+")
-    department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
+    department = models.ForeignKey(Department, verbose_name=_("责任部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, db_index=False, related_name="complaints")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
                               on_delete=models.PROTECT, db_index=False, related_name="owned_complaints")
     # F9: who answers for the case, as the investigation found
-    responsible_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+    responsible_staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True,
                                           on_delete=models.PROTECT, db_index=False, related_name="+")
-    responsible_department = models.ForeignKey(Department, verbose_name="责任部门（调查认定）", null=True,
+    responsible_department = models.ForeignKey(Department, verbose_name=_("责任部门（调查认定）"), null=True,
                                                blank=True, on_delete=models.PROTECT, db_index=False, related_name="+")
 
-    registered_at = models.DateTimeField("登记时间")
-    updated_at = models.DateTimeField("更新时间")
+    registered_at = models.DateTimeField(_("登记时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, db_index=False,
                                    related_name="+")
 
     # Issue 14 (kesu.privacy): a legal hold keeps the case out of retention and erasure; who set it,
     # when and why. ``anonymised_at``: when retention or an erasure took the personal data away.
-    legal_hold = models.BooleanField("法律保全", default=False)
-    legal_hold_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="保全设置人", null=True, blank=True,
+    legal_hold = models.BooleanField(_("法律保全"), default=False)
+    legal_hold_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("保全设置人"), null=True, blank=True,
                                       on_delete=models.PROTECT, db_index=False, related_name="+")
-    legal_hold_at = models.DateTimeField("保全时间", null=True, blank=True)
-    legal_hold_reason = models.TextField("保全原因", blank=True)
-    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True)
+    legal_hold_at = models.DateTimeField(_("保全时间"), null=True, blank=True)
+    legal_hold_reason = models.TextField(_("保全原因"), blank=True)
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     objects = UnsealingQuerySet.as_manager()  # personal fields decrypted when read (kesu.complaints.fields)
 
     class Meta:
-        verbose_name = "投诉"
-        verbose_name_plural = "投诉"
+        verbose_name = _("投诉")
+        verbose_name_plural = _("投诉")
         ordering = ["-registered_at", "-id"]
         indexes = [
             models.Index(fields=["department", "status", "-registered_at"], name="complaint_dept_status"),
@@ -131,19 +133,19 @@ class ComplaintEvent(models.Model):
 
     # no index of its own: the unique (complaint, seq) leads with it
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, db_index=False, related_name="events")
-    seq = models.PositiveIntegerField("序号")
-    at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT,
+    seq = models.PositiveIntegerField(_("序号"))
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT,
                               related_name="+")
-    kind = models.CharField("事件", max_length=40)  # a code: a lifecycle action or a non-status event
+    kind = models.CharField(_("事件"), max_length=40)  # a code: a lifecycle action or a non-status event
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    changes = models.JSONField("变更", default=dict, blank=True)  # field → [before, after]
-    reason = models.TextField("原因/说明", blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)  # field → [before, after]
+    reason = models.TextField(_("原因/说明"), blank=True)
 
     class Meta:
-        verbose_name = "时间线事件"
-        verbose_name_plural = "时间线事件"
+        verbose_name = _("时间线事件")
+        verbose_name_plural = _("时间线事件")
         ordering = ["complaint", "seq"]
         constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="uniq_event_seq")]
         indexes = [models.Index(fields=["kind", "at"], name="event_kind_at")]
@@ -167,16 +169,16 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField("文件", upload_to=attachment_path, max_length=300)
-    name = models.CharField("文件名", max_length=200)
-    size = models.PositiveBigIntegerField("大小")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
 
     def __str__(self) -> str:
         return self.name

@@ -19,6 +19,7 @@ class CrisisHit:
     words: tuple[str, ...] = ()
     repeats: int = 0  # earlier complaints by the same customer inside the window (0: not a repeat signal)
     level_signal: str = ""  # the level that is itself a crisis signal
+    level_signal_en: str = ""  # its English name (the policy's name_en), for the English alert
     raise_to: str | None = None  # the level the complaint must be raised to, None when already there
 
     def __bool__(self) -> bool:
@@ -33,7 +34,8 @@ class CrisisHit:
             out.append(f"Repeated complaint: {self.repeats + 1} from the same customer" if en
                        else f"重复投诉：同一客户第 {self.repeats + 1} 次投诉")
         if self.level_signal:
-            out.append(("Level: " if en else "级别：") + self.level_signal)
+            out.append(("Level: " + (self.level_signal_en or self.level_signal)) if en
+                       else "级别：" + self.level_signal)
         return out
 
     def as_params(self) -> dict[str, object]:
@@ -50,12 +52,14 @@ def detect(policy: Policy, text: str, *, level: str, repeats: int = 0) -> Crisis
     counted = repeats if rules.repeat is not None and repeats + 1 >= rules.repeat.count else 0
     named = policy.level(level)
     level_signal = (named.name if named else level) if level in rules.levels else ""
-    hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal)
+    level_en = (named.name_en or named.name if named else level) if level in rules.levels else ""
+    hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal, level_signal_en=level_en)
     raises = bool(words or level_signal or (counted and rules.repeat is not None and rules.repeat.raise_level))
     if raises and rules.raise_to:
         order = {lv.code: lv.order for lv in policy.levels}
         if order.get(level, 0) < order[rules.raise_to]:
-            hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal, raise_to=rules.raise_to)
+            hit = CrisisHit(words=words, repeats=counted, level_signal=level_signal, level_signal_en=level_en,
+                            raise_to=rules.raise_to)
     return hit
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kesu.core.errors import TransitionRefused
+from kesu.core.messages import Said
 from kesu.core.roles import ROLE_CODES, Role, role_label
 
 
@@ -155,78 +156,87 @@ class Change:
     new_department_id: int | None = None
 
 
-Guard = Callable[[Facts, Change], str | None]  # returns a refusal detail (zh) or None
+Guard = Callable[[Facts, Change], Said | None]  # returns why not, in both languages, or None
 
 
-def _classified(f: Facts, c: Change) -> str | None:
-    missing = [n for n, v in (("级别", f.level), ("类别", f.category), ("有效性", f.validity)) if not v]
-    return f"尚未设定{'、'.join(missing)}" if missing else None
+def _classified(f: Facts, c: Change) -> Said | None:
+    missing = [n for n, v in ((("级别", "level"), f.level), (("类别", "category"), f.category),
+                              (("有效性", "validity"), f.validity)) if not v]
+    if not missing:
+        return None
+    return Said(f"尚未设定{'、'.join(zh for zh, _ in missing)}", f"no {', '.join(en for _, en in missing)} set yet")
 
 
-def _valid(f: Facts, c: Change) -> str | None:
-    return None if f.validity == "valid" else "该投诉未被认定为有效投诉"
+def _valid(f: Facts, c: Change) -> Said | None:
+    return None if f.validity == "valid" else Said("该投诉未被认定为有效投诉", "the complaint was not found valid")
 
 
-def _not_valid(f: Facts, c: Change) -> str | None:
-    return "有效投诉须按流程处理，不能作无效答复" if f.validity == "valid" else None
+def _not_valid(f: Facts, c: Change) -> Said | None:
+    return Said("有效投诉须按流程处理，不能作无效答复",
+                "a valid complaint is handled, not answered as not valid") if f.validity == "valid" else None
 
 
-def _has_department(f: Facts, c: Change) -> str | None:
-    return None if (c.new_department_id or f.department_id) else "未指定责任部门"
+def _has_department(f: Facts, c: Change) -> Said | None:
+    return None if (c.new_department_id or f.department_id) else Said("未指定责任部门", "no department chosen")
 
 
-def _recusal(f: Facts, c: Change) -> str | None:
+def _recusal(f: Facts, c: Change) -> Said | None:
     owner = c.new_owner_id if c.new_owner_id is not None else f.owner_id
     if owner is not None and owner == f.complained_staff_id:
-        return "被投诉人须回避，不能作为处理人"
+        return Said("被投诉人须回避，不能作为处理人", "the person complained about must not handle it")
     return None
 
 
-def _review_step(f: Facts, c: Change) -> str | None:
-    return None if f.has_review_step else "本制度没有总经理审阅环节"
+def _review_step(f: Facts, c: Change) -> Said | None:
+    return None if f.has_review_step else Said("本制度没有总经理审阅环节", "this policy has no review by the GM")
 
 
-def _solution_cleared(f: Facts, c: Change) -> str | None:
+def _solution_cleared(f: Facts, c: Change) -> Said | None:
     if f.investigation_missing:
-        return "本级别须先提交调查报告"
+        return Said("本级别须先提交调查报告", "at this level the investigation report comes first")
     if f.pending_approvals:
-        return f"尚有 {f.pending_approvals} 项审批未完成"
+        return Said(f"尚有 {f.pending_approvals} 项审批未完成", f"{f.pending_approvals} approval(s) still waiting")
     if f.solution_approval_missing:
-        return "本级别的处理方案须经审批同意"
+        return Said("本级别的处理方案须经审批同意", "at this level the solution needs an approval")
     return None
 
 
-def _no_pending_transfer(f: Facts, c: Change) -> str | None:
-    return "转交尚未经接收人签收" if f.pending_transfer else None
+def _no_pending_transfer(f: Facts, c: Change) -> Said | None:
+    return Said("转交尚未经接收人签收", "the transfer is not acknowledged yet") if f.pending_transfer else None
 
 
-def _objection_in_time(f: Facts, c: Change) -> str | None:
-    return "已超过制度规定的提出异议期限" if f.objection_window_over else None
+def _objection_in_time(f: Facts, c: Change) -> Said | None:
+    return Said("已超过制度规定的提出异议期限",
+                "the policy's time for objecting has passed") if f.objection_window_over else None
 
 
-def _acceptance_ruled(f: Facts, c: Change) -> str | None:
-    return "须先呈报上级主管裁定是否受理" if f.acceptance_missing else None
+def _acceptance_ruled(f: Facts, c: Change) -> Said | None:
+    return Said("须先呈报上级主管裁定是否受理", "the supervisor must first rule whether the complaint is accepted") \
+        if f.acceptance_missing else None
 
 
-REQUIRED_STEP_NAMES = {"external_notified": "通报相关管理部门", "written_reply": "书面回复"}
+REQUIRED_STEP_NAMES = {"external_notified": ("通报相关管理部门", "notifying the authorities"),
+                       "written_reply": ("书面回复", "a written reply")}
 
 
 def _required_before(action: str) -> Guard:
-    def guard(f: Facts, c: Change) -> str | None:
+    def guard(f: Facts, c: Change) -> Said | None:
         missing = sorted(step for step, before in f.required_missing if before == action)
         if missing:
-            return f"本制度要求先{'、'.join(REQUIRED_STEP_NAMES[m] for m in missing)}"
+            return Said(f"本制度要求先{'、'.join(REQUIRED_STEP_NAMES[m][0] for m in missing)}",
+                        f"the policy requires {' and '.join(REQUIRED_STEP_NAMES[m][1] for m in missing)} first")
         return None
     return guard
 
 
-def _capa_settled(f: Facts, c: Change) -> str | None:
-    return "本级别须制定纠正预防措施并确认其效果" if f.capa_unsettled else None
+def _capa_settled(f: Facts, c: Change) -> Said | None:
+    return Said("本级别须制定纠正预防措施并确认其效果",
+                "at this level corrective actions must be set and their effect confirmed") if f.capa_unsettled else None
 
 
-def _review_done_or_skipped(f: Facts, c: Change) -> str | None:
+def _review_done_or_skipped(f: Facts, c: Change) -> Said | None:
     if f.status == State.SIGNED_OFF and f.has_review_step:
-        return "须先经总经理审阅"
+        return Said("须先经总经理审阅", "the GM reviews it first")
     return None
 
 
@@ -303,21 +313,24 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
-def merge_refusal(duplicate_id: int, survivor_id: int, survivor_status: State) -> str | None:
+def merge_refusal(duplicate_id: int, survivor_id: int, survivor_status: State) -> Said | None:
     """Why the duplicate cannot be merged into this case (None: it can): not into itself, and only
     into a case that is still being handled."""
     if duplicate_id == survivor_id:
-        return "不能并入自身"
+        return Said("不能并入自身", "a complaint cannot be merged into itself")
     if survivor_status not in MERGEABLE:
-        return f"被并入的投诉状态为“{STATE_LABELS[survivor_status][0]}”，只能并入处理中的投诉"
+        zh, en = STATE_LABELS[survivor_status]
+        return Said(f"被并入的投诉状态为“{zh}”，只能并入处理中的投诉",
+                    f"the other complaint is '{en}': only one still being handled takes a duplicate")
     return None
 
 
-def unmerge_refusal(survivor_status: State) -> str | None:
+def unmerge_refusal(survivor_status: State) -> Said | None:
     """A merge is undone only while the case it went into is open (F13): not once it is signed off
     or after, answered as not valid, or itself merged."""
     if survivor_status in CLOSED_STATES | {State.INVALID_ANSWERED, State.MERGED}:
-        return f"并入的投诉已是“{STATE_LABELS[survivor_status][0]}”，不能撤销合并"
+        zh, en = STATE_LABELS[survivor_status]
+        return Said(f"并入的投诉已是“{zh}”，不能撤销合并", f"the complaint it went into is '{en}': the merge stays")
     return None
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
@@ -325,7 +338,7 @@ BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 _WORKING = frozenset({_S.ASSIGNED, _S.HANDLING, _S.REOPENED})
 
 
-Available = Callable[[Facts, "ActorFacts"], str | None]  # None when the step applies now, else why not (zh)
+Available = Callable[[Facts, "ActorFacts"], Said | None]  # None when the step applies now, else why not
 
 
 @dataclass(frozen=True)
@@ -344,65 +357,70 @@ class Activity:
     available: Available | None = None
 
 
-def _running_clock(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.running_clock else "没有正在计时的时限"
+def _running_clock(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.running_clock else Said("没有正在计时的时限", "no clock is running")
 
 
-def _paused_clock(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.paused_clock else "没有暂停中的时限"
+def _paused_clock(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.paused_clock else Said("没有暂停中的时限", "no clock is paused")
 
 
-def _pending_extension(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.pending_extension else "没有待审批的延期申请"
+def _pending_extension(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.pending_extension else Said("没有待审批的延期申请", "no extension request waits for a decision")
 
 
-def _approval_for_actor(f: Facts, a: ActorFacts) -> str | None:
+def _approval_for_actor(f: Facts, a: ActorFacts) -> Said | None:
     if not f.approver_roles:
-        return "没有待审批的事项"
+        return Said("没有待审批的事项", "nothing waits for a decision")
     if not any(a.plays(r) for r in f.approver_roles):
-        return f"待审批事项须由{'、'.join(_role_name(r) for r in sorted(f.approver_roles))}审批"
+        roles = role_names(sorted(f.approver_roles))
+        return Said(f"待审批事项须由{roles.zh}审批", f"what waits must be decided by {roles.en}")
     if f.approval_requesters == {a.staff_id}:
-        return "不能审批自己提交的申请"
+        return Said("不能审批自己提交的申请", "you cannot decide your own request")
     return None
 
 
-def _finance_pending(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.finance_pending else "没有待财务审核的事项"
+def _finance_pending(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.finance_pending else Said("没有待财务审核的事项", "nothing waits for the finance review")
 
 
-def _assist_for_actor(f: Facts, a: ActorFacts) -> str | None:
+def _assist_for_actor(f: Facts, a: ActorFacts) -> Said | None:
     if not f.assist_departments:
-        return "没有待回复的协办请求"
-    return None if f.assist_departments & a.department_ids else "只有被请求协办的部门可以回复"
+        return Said("没有待回复的协办请求", "no help request waits for an answer")
+    return None if f.assist_departments & a.department_ids else Said(
+        "只有被请求协办的部门可以回复", "only the department asked for help may answer")
 
 
-def _unwaived_penalty(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.unwaived_penalty else "没有可免除的扣罚"
+def _unwaived_penalty(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.unwaived_penalty else Said("没有可免除的扣罚", "no penalty to waive")
 
 
-def _pending_transfer(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.pending_transfer else "没有待签收的转交"
+def _pending_transfer(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.pending_transfer else Said("没有待签收的转交", "no transfer waits to be acknowledged")
 
 
-def _unit_above(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.unit_above else "本单位没有上级单位"
+def _unit_above(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.unit_above else Said("本单位没有上级单位", "this unit has no unit above it")
 
 
-def _units_below(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.units_below else "本单位没有下级单位"
+def _units_below(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.units_below else Said("本单位没有下级单位", "this unit has no units below it")
 
-def _capa_for_owner(f: Facts, a: ActorFacts) -> str | None:
+def _capa_for_owner(f: Facts, a: ActorFacts) -> Said | None:
     if not f.capa_owners:
-        return "没有待落实的纠正预防措施"
-    return None if a.staff_id in f.capa_owners else "只有措施负责人可以登记落实情况"
+        return Said("没有待落实的纠正预防措施", "no corrective action waits to be carried out")
+    return None if a.staff_id in f.capa_owners else Said("只有措施负责人可以登记落实情况",
+                                                         "only the action's owner records it carried out")
 
 
-def _acceptance_wanted(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.acceptance_missing else "本制度不要求对此投诉裁定是否受理，或已裁定受理"
+def _acceptance_wanted(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.acceptance_missing else Said("本制度不要求对此投诉裁定是否受理，或已裁定受理",
+                                                  "the policy asks no ruling on accepting it, or it was ruled")
 
 
-def _capa_to_verify(f: Facts, a: ActorFacts) -> str | None:
-    return None if f.capa_awaiting_verification else "没有待确认效果的纠正预防措施"
+def _capa_to_verify(f: Facts, a: ActorFacts) -> Said | None:
+    return None if f.capa_awaiting_verification else Said("没有待确认效果的纠正预防措施",
+                                                          "no corrective action waits for its effect to be confirmed")
 
 
 # Steps on an open case; closed cases (signed off and after) change only through a recorded reopening.
@@ -531,6 +549,17 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
 }
 
 
+# F10: the customer adds information to a case still being handled; once it is closed (signed off
+# and after), answered as not valid or merged, what they have to say is an objection (within the
+# policy's window) or a new complaint — the portal offers neither box nor takes the post.
+CUSTOMER_INFO_STATES: frozenset[State] = _HANDLEABLE
+
+
+def customer_may_add_info(status: str) -> bool:
+    """The portal offers 补充信息 exactly when the kernel would take it."""
+    return State(status) in CUSTOMER_INFO_STATES
+
+
 def customer_may_object(facts: Facts) -> bool:
     """The portal offers the objection exactly when the rulebook would take it."""
     t = BY_ACTION["object"]
@@ -541,6 +570,11 @@ def event_label(code: str, lang: str = "zh-hans") -> str:
     pair = SYSTEM_EVENTS.get(code) or NON_STATUS_EVENTS.get(code) or (
         BY_ACTION[code].label if code in BY_ACTION else (code, code))
     return pair[1] if lang.startswith("en") else pair[0]
+
+
+def event_said(code: str) -> Said:
+    """An event's name in both languages, for a refusal naming it."""
+    return Said(event_label(code), event_label(code, "en"))
 
 
 def state_label(state: str, lang: str = "zh-hans") -> str:
@@ -568,13 +602,12 @@ def permit(action: str, facts: Facts, actor: ActorFacts, change: Change,
     t = BY_ACTION.get(action)
     if t is None:
         raise TransitionRefused("bad_value", field="action", detail=action)
-    label = t.label[0]
+    label = Said(*t.label)
     if facts.status not in t.sources:
-        raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
+        raise TransitionRefused("transition_not_allowed", action=label, state=state_said(facts.status))
     roles = allowed_roles(t, workflow)
     if not any(actor.plays(r) for r in roles):
-        names = "、".join(_role_name(r, workflow.names) for r in roles)
-        raise TransitionRefused("role_not_allowed", action=label, roles=names)
+        raise TransitionRefused("role_not_allowed", action=label, roles=role_names(roles, workflow.names))
     if t.needs_reason and not change.reason.strip():
         raise TransitionRefused("reason_required", field="reason", action=label)
     return t
@@ -587,13 +620,12 @@ def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str,
     a = ACTIVITY_BY_ACTION.get(action)
     if a is None:
         raise TransitionRefused("bad_value", field="action", detail=action)
-    label = a.label[0]
+    label = Said(*a.label)
     if facts.status not in a.states:
-        raise TransitionRefused("transition_not_allowed", action=label, state=state_label(facts.status))
+        raise TransitionRefused("transition_not_allowed", action=label, state=state_said(facts.status))
     roles = allowed_roles(a, workflow)
     if not any(actor.plays(r) for r in roles):
-        raise TransitionRefused("role_not_allowed", action=label,
-                                roles="、".join(_role_name(r, workflow.names) for r in roles))
+        raise TransitionRefused("role_not_allowed", action=label, roles=role_names(roles, workflow.names))
     if a.available is not None and facts.records_loaded:
         why = a.available(facts, actor)
         if why:
@@ -603,7 +635,7 @@ def permit_activity(action: str, facts: Facts, actor: ActorFacts, reason: str,
     return a
 
 
-def decision_note_required(approve: bool, note: str, *, action: str) -> None:
+def decision_note_required(approve: bool, note: str, *, action: Said | str) -> None:
     """Every decision on a request (extension, approval, finance review): a rejection says why."""
     if not approve and not note.strip():
         raise TransitionRefused("reason_required", field="note", action=action)
@@ -620,7 +652,7 @@ def check_guards(t: Transition, facts: Facts, change: Change) -> None:
     for guard in t.guards:
         detail = guard(facts, change)
         if detail:
-            raise TransitionRefused("guard_failed", action=t.label[0], detail=detail)
+            raise TransitionRefused("guard_failed", action=Said(*t.label), detail=detail)
 
 
 def available_actions(facts: Facts, actor: ActorFacts,
@@ -638,16 +670,31 @@ def available_actions(facts: Facts, actor: ActorFacts,
     return out
 
 
-def _role_name(role: str, names: Mapping[str, str] | None = None) -> str:
+CONTEXT_ROLE_LABELS: dict[str, tuple[str, str]] = {
+    OWNER: ("当前处理人", "the current handler"),
+    RECEIVER: ("受理人", "the person who registered it"),
+    ANYONE: ("可查看本投诉的人员", "anyone who may see the complaint"),
+}
+
+
+def role_said(role: str, names: Mapping[str, str] | None = None) -> Said:
+    """A role of the rulebook in both languages: the policy's own (总裁办, 合伙人 …, issue 18), a person
+    named by login, the complaint's own (handler, registrant) or a global one."""
     if names and role in names:
-        return names[role]  # the policy's own role (总裁办, 合伙人 …)
+        return Said(names[role], names[role])
     if role.startswith(PERSON):
-        return role[len(PERSON):]
-    if role == OWNER:
-        return "当前处理人"
-    if role == RECEIVER:
-        return "受理人"
-    if role == ANYONE:
-        return "可查看本投诉的人员"
-    return role_label(role) if role in ROLE_CODES else role
+        return Said(role[len(PERSON):], role[len(PERSON):])
+    if role in CONTEXT_ROLE_LABELS:
+        return Said(*CONTEXT_ROLE_LABELS[role])
+    if role in ROLE_CODES:
+        return Said(role_label(role), role_label(role, "en"))
+    return Said(role, role)
+
+
+def role_names(roles: tuple[str, ...] | list[str], names: Mapping[str, str] | None = None) -> Said:
+    return Said.joined([role_said(r, names) for r in roles])
+
+
+def state_said(state: str) -> Said:
+    return Said(*STATE_LABELS[State(state)])
 

@@ -111,6 +111,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field_not_for_category": ("该项属于《{form}》，本投诉的类别不填写此项",
                                "this item belongs to the form '{form_en}', "
                                "which this complaint's category does not use"),
+    "record_field_choices_en": ("英文选项须与选项一一对应：选项 {count} 个，英文 {given} 个",
+                                "choices_en must match choices one for one: {count} choices, {given} in English"),
     # registration
     "bad_email": ("电子邮件地址「{value}」无效", "'{value}' is not a valid email address"),
     "bad_phone": ("电话号码「{value}」无效（应为 11 位手机号或带区号的固话）", "'{value}' is not a valid phone number"),
@@ -273,6 +275,42 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+class Said(tuple[str, str]):
+    """Words a message puts into a placeholder, in both languages — a step's name, a state, roles,
+    the reason a rule gives (「没有待审批的事项」 / "nothing waits for a decision"). The message is
+    rendered in the reader's language and so are these; as plain text they are the Chinese."""
+
+    def __new__(cls, zh: str, en: str) -> Said:
+        return super().__new__(cls, (zh, en))
+
+    @property
+    def zh(self) -> str:
+        return self[0]
+
+    @property
+    def en(self) -> str:
+        return self[1]
+
+    def __str__(self) -> str:
+        return self[0]
+
+    def __format__(self, spec: str) -> str:
+        return format(self[0], spec)
+
+    def in_language(self, lang: str) -> str:
+        return self[1] if lang.lower().startswith("en") and self[1] else self[0]
+
+    @classmethod
+    def joined(cls, parts: list[Said] | tuple[Said, ...]) -> Said:
+        """Several names as one: 「客服专员、客服部经理」 / "CS agent, CS manager"."""
+        return cls("、".join(p.zh for p in parts), ", ".join(p.en for p in parts))
+
+
+def said(value: Any, lang: str) -> Any:
+    """A placeholder's value in ``lang`` (a Said in its language, anything else as it is)."""
+    return value.in_language(lang) if isinstance(value, Said) else value
+
+
 class _Missing(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -282,4 +320,4 @@ def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """Render ``code`` in ``lang`` ("zh-hans" or "en"); unknown codes fall back to the code itself."""
     zh, en = CATALOGUE.get(code, (code, code))
     template = en if lang.lower().startswith("en") else zh
-    return template.format_map(_Missing(params))
+    return template.format_map(_Missing({k: said(v, lang) for k, v in params.items()}))

@@ -15,8 +15,33 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.phone import normalise_phone
 from kesu.core.policy.model import Policy, RecordField
+
+# What a value should have been, or why it was refused, in English beside the Chinese: the error is
+# rendered in the reader's language (kesu.core.messages.Said).
+_WORDS_EN = {
+    "缺少时区": "it has no time zone",
+    "发生时间不能晚于登记时间": "it cannot be later than the registration",
+    "购买日期不能晚于今天": "the purchase date cannot be later than today",
+    "对象": "an object",
+    "文字、数字或日期": "text, a number or a date",
+    "文字": "text",
+    "列表": "a list",
+    "日期（如 2026-03-01）": "a date (e.g. 2026-03-01)",
+    "日期时间（如 2026-03-10 09:30）": "a date and time (e.g. 2026-03-10 09:30)",
+    "金额": "an amount",
+    "金额（如 199.00）": "an amount (e.g. 199.00)",
+    "金额最多两位小数": "at most two decimals",
+    "是或否": "yes or no",
+    "数字": "a number",
+    "日期（YYYY-MM-DD）": "a date (YYYY-MM-DD)",
+}
+
+
+def _w(zh: str) -> Said:
+    return Said(zh, _WORDS_EN[zh])
 
 EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 ANONYMOUS_CHANNELS = frozenset({"suggestion_box"})  # slips may be unsigned; every other channel needs a contact
@@ -143,7 +168,7 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
             errors.append(exc)
     for name, limit in LIMITS.items():
         if len(getattr(data, name)) > limit:
-            errors.append(KesuError("too_large", field=name, limit=f"{limit} 字"))
+            errors.append(KesuError("too_large", field=name, limit=Said(f"{limit} 字", f"{limit} characters")))
     demands = policy.demand_catalogue()
     for i, demand in enumerate(data.demands, 1):
         if demand not in demands:
@@ -152,11 +177,11 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
         errors.append(KesuError("too_small", field="amount_involved", limit=0))
     if data.occurred_at is not None:
         if data.occurred_at.tzinfo is None:
-            errors.append(KesuError("bad_value", field="occurred_at", detail="缺少时区"))
+            errors.append(KesuError("bad_value", field="occurred_at", detail=_w("缺少时区")))
         elif data.occurred_at > now:
-            errors.append(KesuError("bad_value", field="occurred_at", detail="发生时间不能晚于登记时间"))
+            errors.append(KesuError("bad_value", field="occurred_at", detail=_w("发生时间不能晚于登记时间")))
     if data.purchase_date is not None and data.purchase_date > now.date():
-        errors.append(KesuError("bad_value", field="purchase_date", detail="购买日期不能晚于今天"))
+        errors.append(KesuError("bad_value", field="purchase_date", detail=_w("购买日期不能晚于今天")))
 
     # issue 18: the category's own form adds its fields (药品不良反应登记表); others' are refused
     extra, extra_errors = _clean_extra(policy.fields_for(data.category), data.extra, others=policy.record_fields)
@@ -180,7 +205,7 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
     for key, raw in fields.items():
         if key == "extra":
             if not isinstance(raw, Mapping):
-                errors.append(KesuError("bad_type", field="extra", expected="对象", value=type(raw).__name__))
+                errors.append(KesuError("bad_type", field="extra", expected=_w("对象"), value=type(raw).__name__))
             else:
                 extra.update(raw)
             continue
@@ -203,7 +228,7 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
         if isinstance(value, str) and "\x00" in value:
             errors.append(KesuError("nul_character", field=f"extra.{code}"))
         if isinstance(value, list | dict):
-            errors.append(KesuError("bad_type", field=f"extra.{code}", expected="文字、数字或日期",
+            errors.append(KesuError("bad_type", field=f"extra.{code}", expected=_w("文字、数字或日期"),
                                     value=type(value).__name__))
     if errors:
         raise ValidationFailed(labelled(policy, errors))
@@ -214,7 +239,7 @@ def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: 
 def _text(name: str) -> Any:
     def read(policy: Policy, raw: Any, tz: tzinfo) -> str:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-            raise KesuError("bad_type", field=name, expected="文字", value=type(raw).__name__)
+            raise KesuError("bad_type", field=name, expected=_w("文字"), value=type(raw).__name__)
         return str(raw).strip() if name != "customer_words" else str(raw)
     return read
 
@@ -240,7 +265,7 @@ def _read_category(policy: Policy, raw: Any, tz: tzinfo) -> str:
 def _read_demands(policy: Policy, raw: Any, tz: tzinfo) -> tuple[str, ...]:
     items = re.split(r"[、,，;；\s]+", raw.strip()) if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        raise KesuError("bad_type", field="demands", expected="列表", value=type(raw).__name__)
+        raise KesuError("bad_type", field="demands", expected=_w("列表"), value=type(raw).__name__)
     out = []
     for item in items:
         text = str(item).strip()
@@ -257,7 +282,7 @@ def _read_date(policy: Policy, raw: Any, tz: tzinfo) -> date:
     try:
         return date.fromisoformat(str(raw).strip().replace("/", "-")[:10])
     except ValueError:
-        raise KesuError("bad_type", field="purchase_date", expected="日期（如 2026-03-01）", value=raw) from None
+        raise KesuError("bad_type", field="purchase_date", expected=_w("日期（如 2026-03-01）"), value=raw) from None
 
 
 def _read_datetime(policy: Policy, raw: Any, tz: tzinfo) -> datetime:
@@ -267,26 +292,26 @@ def _read_datetime(policy: Policy, raw: Any, tz: tzinfo) -> datetime:
         try:
             parsed = datetime.fromisoformat(str(raw).strip().replace("/", "-").replace("Z", "+00:00"))
         except ValueError:
-            raise KesuError("bad_type", field="occurred_at", expected="日期时间（如 2026-03-10 09:30）",
+            raise KesuError("bad_type", field="occurred_at", expected=_w("日期时间（如 2026-03-10 09:30）"),
                             value=raw) from None
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)  # a time as the customer says it: Beijing
     try:
         parsed.astimezone(UTC)  # 0001-01-01T00:00+23:00 has no UTC time: an OverflowError later
     except OverflowError:
-        raise KesuError("bad_type", field="occurred_at", expected="日期时间（如 2026-03-10 09:30）",
+        raise KesuError("bad_type", field="occurred_at", expected=_w("日期时间（如 2026-03-10 09:30）"),
                         value=raw) from None
     return parsed
 
 
 def _read_amount(policy: Policy, raw: Any, tz: tzinfo) -> Decimal:
     if isinstance(raw, bool):
-        raise KesuError("bad_type", field="amount_involved", expected="金额", value=raw)
+        raise KesuError("bad_type", field="amount_involved", expected=_w("金额"), value=raw)
     try:
         amount = Decimal(str(raw).strip().replace(",", "").removesuffix("元"))
     except InvalidOperation:
-        raise KesuError("bad_type", field="amount_involved", expected="金额（如 199.00）", value=raw) from None
+        raise KesuError("bad_type", field="amount_involved", expected=_w("金额（如 199.00）"), value=raw) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise KesuError("bad_value", field="amount_involved", detail="金额最多两位小数")
+        raise KesuError("bad_value", field="amount_involved", detail=_w("金额最多两位小数"))
     if abs(amount) >= MAX_AMOUNT:  # the column's 14 digits, 2 after the point (PostgreSQL overflows)
         raise KesuError("too_large", field="amount_involved", limit="999999999999.99")
     return amount
@@ -300,7 +325,7 @@ def _read_bool(policy: Policy, raw: Any, tz: tzinfo) -> bool:
         return True
     if text in ("0", "false", "no", "off", "否"):
         return False
-    raise KesuError("bad_type", field="is_internal", expected="是或否", value=raw)
+    raise KesuError("bad_type", field="is_internal", expected=_w("是或否"), value=raw)
 
 
 MAX_AMOUNT = Decimal("1000000000000")
@@ -337,21 +362,23 @@ def _clean_extra(fields: list[RecordField], raw: dict[str, Any],
             try:
                 out[f.code] = str(Decimal(str(value)))
             except InvalidOperation:
-                errors.append(KesuError("bad_type", field=at, expected="数字", value=value))
+                errors.append(KesuError("bad_type", field=at, expected=_w("数字"), value=value))
         elif f.type == "date":
             try:
                 day = value if isinstance(value, date) else date.fromisoformat(str(value))
                 out[f.code] = day.isoformat()
             except ValueError:
-                errors.append(KesuError("bad_type", field=at, expected="日期（YYYY-MM-DD）", value=value))
+                errors.append(KesuError("bad_type", field=at, expected=_w("日期（YYYY-MM-DD）"), value=value))
         elif f.type == "choice":
             if value not in f.choices:
-                errors.append(KesuError("not_one_of", field=at, value=value, allowed=", ".join(f.choices)))
+                allowed = Said("、".join(f.choices), ", ".join(f.choice_label(c, "en") for c in f.choices))
+                errors.append(KesuError("not_one_of", field=at, value=value, allowed=allowed))
             else:
                 out[f.code] = value
         else:
             text = str(value)
             if f.max_length and len(text) > f.max_length:
-                errors.append(KesuError("too_large", field=at, limit=f"{f.max_length} 字"))
+                limit = Said(f"{f.max_length} 字", f"{f.max_length} characters")
+                errors.append(KesuError("too_large", field=at, limit=limit))
             out[f.code] = text
     return out, errors

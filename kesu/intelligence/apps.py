@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntelligenceConfig(AppConfig):
     name = "kesu.intelligence"
     label = "intelligence"
-    verbose_name = "智能建议与案例库"
+    verbose_name = _("智能建议与案例库")
 
     def ready(self) -> None:
         from kesu.intelligence import services

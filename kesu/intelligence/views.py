@@ -44,8 +44,21 @@ def _lang(request: HttpRequest) -> str:
     return getattr(request, "LANGUAGE_CODE", "zh-hans") or "zh-hans"
 
 
+def _shown_names(policy: Any, field: str, lang: str) -> dict[str, str]:
+    """The policy's names of a suggested field's values in the reader's language (name_en in English)."""
+    from kesu.core.policy.model import named
+
+    if not lang.startswith("en"):
+        return services._names(policy, field)
+    if field == "category":
+        return {c: " / ".join(named(n, lang) for n in policy.category_path(c)) for c in policy.category_codes()}
+    if field in ("level", "validity"):
+        return {x.code: named(x, lang) for x in (policy.levels if field == "level" else policy.validity)}
+    return services._names(policy, field)  # departments: their names as entered
+
+
 def _rows(items: list[Any], policy: Any, lang: str) -> list[dict[str, Any]]:
-    names = {f: services._names(policy, f) for f in FIELDS}
+    names = {f: _shown_names(policy, f, lang) for f in FIELDS}
     out = []
     for s in items:
         label = FIELDS[s.field][1 if lang.startswith("en") else 0]
@@ -124,7 +137,7 @@ def cases(request: HttpRequest) -> HttpResponse:
                   .values_list("pk", flat=True))
     numbers = dict(Complaint.objects.filter(pk__in=visible).values_list("pk", "number"))
     policy = policy_of(active_version())
-    names = services._names(policy, "category")
+    names = _shown_names(policy, "category", _lang(request))
     rows = [{"f": f, "number": numbers.get(f.case.pk), "category": names.get(f.case.category, f.case.category),
              "percent": round(f.score * 100)} for f in found]
     return render(request, "intelligence/cases.html", {"q": query, "rows": rows})

@@ -60,27 +60,27 @@ class DeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "params"]
     actions = ["send_again"]
 
-    @admin.display(description="收件方")
+    @admin.display(description=_lazy("收件方"))
     def target(self, obj: Delivery) -> str:
         if obj.robot_id:
             return str(obj.robot)
         if obj.to_customer:
-            return "客户"
+            return str(_lazy("客户"))
         return str(obj.recipient) if obj.recipient_id else "—"
 
-    @admin.display(description="按时", boolean=True)
+    @admin.display(description=_lazy("按时"), boolean=True)
     def on_time(self, obj: Delivery) -> bool | None:
         if obj.due_at is None or obj.state not in (Delivery.State.SENT, Delivery.State.FOLDED):
             return None
         sent = obj.sent_at or (obj.folded_into.sent_at if obj.folded_into_id and obj.folded_into else None)
         return sent is not None and sent <= obj.due_at
 
-    @admin.action(description="立即重新发送所选消息")
+    @admin.action(description=_lazy("立即重新发送所选消息"))
     def send_again(self, request, queryset):  # type: ignore[no-untyped-def]
         n = queryset.filter(state__in=[Delivery.State.FAILED, Delivery.State.PENDING]).update(
             state=Delivery.State.PENDING, next_attempt_at=timezone.now(), attempts=0)
         Robot.objects.filter(deliveries__in=queryset).update(blocked_until=None)
-        self.message_user(request, f"{n} 条消息将重新发送", admin_messages.SUCCESS)
+        self.message_user(request, str(_lazy("%(n)s 条消息将重新发送")) % {"n": n}, admin_messages.SUCCESS)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -256,8 +256,8 @@ def render(kind: str, params: Mapping[str, Any], lang: str = "zh-hans") -> tuple
 def _render_texts(kind: str, subject: str, body: str, params: Mapping[str, Any], lang: str) -> tuple[str, str]:
     en = lang.startswith("en")
     values: dict[str, Any] = {"result": "", "site": _site(), **params}
-    if en and values.get("level_en"):
-        values["level"] = values["level_en"]
+    if en:  # a parameter with an English partner (level_en, clock_en, what_en …) says it in English
+        values.update({k[:-3]: v for k, v in list(values.items()) if k.endswith("_en") and v and k[:-3] in values})
     if "event" in values:
         values.setdefault("step", event_label(str(values["event"]), lang))
     if kind == "digest":

@@ -10,22 +10,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_lazy as _lazy
 
 
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField("类型", max_length=40)  # a code; the text is rendered when shown
+    kind = models.CharField(_("类型"), max_length=40)  # a code; the text is rendered when shown
     complaint = models.ForeignKey("complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="notifications")
     params = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField("时间")
-    read_at = models.DateTimeField("已读", null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读"), null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
-        verbose_name = "站内通知"
-        verbose_name_plural = "站内通知"
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox",
                                 condition=Q(read_at__isnull=True))]
@@ -36,14 +37,14 @@ class Notification(models.Model):
 
 class OutboundEmail(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending", "待发送"
-        SENDING = "sending", "发送中"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "发送失败"
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
 
-    to_address = models.EmailField("收件人")
-    subject = models.CharField("主题", max_length=200)
-    body = models.TextField("正文")
+    to_address = models.EmailField(_("收件人"))
+    subject = models.CharField(_("主题"), max_length=200)
+    body = models.TextField(_("正文"))
     notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="emails")
     created_at = models.DateTimeField()
@@ -61,8 +62,8 @@ class OutboundEmail(models.Model):
     references = models.TextField(blank=True)
 
     class Meta:
-        verbose_name = "待发邮件"
-        verbose_name_plural = "邮件发件箱"
+        verbose_name = _("待发邮件")
+        verbose_name_plural = _("邮件发件箱")
         indexes = [models.Index(fields=["next_attempt_at"], name="outbox_pending",
                                 condition=Q(state="pending"))]
 
@@ -78,16 +79,16 @@ class Dispatch(models.Model):
     crisis, a breach). Written with one INSERT in the transaction of its cause; expanded after commit
     into inbox notices and messages (:class:`Delivery`) by ``notifications.dispatch``."""
 
-    event = models.CharField("事件", max_length=40)
+    event = models.CharField(_("事件"), max_length=40)
     complaint = models.ForeignKey("complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="dispatches", db_index=False)
     params = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField("时间")
-    expanded_at = models.DateTimeField("已分发", null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+    expanded_at = models.DateTimeField(_("已分发"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "通知事件"
-        verbose_name_plural = "通知事件"
+        verbose_name = _("通知事件")
+        verbose_name_plural = _("通知事件")
         indexes = [models.Index(fields=["created_at"], name="dispatch_waiting", condition=Q(expanded_at__isnull=True)),
                    models.Index(fields=["complaint", "event"], name="dispatch_complaint")]
 
@@ -100,25 +101,25 @@ class Robot(models.Model):
     the group's owner copied them from the platform. Routes and crisis rules name it ``robot:<code>``."""
 
     class Platform(models.TextChoices):
-        WECOM = "wecom", "企业微信"
-        DINGTALK = "dingtalk", "钉钉"
-        FEISHU = "feishu", "飞书"
+        WECOM = "wecom", _("企业微信")
+        DINGTALK = "dingtalk", _("钉钉")
+        FEISHU = "feishu", _("飞书")
 
-    code = models.SlugField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=60)
-    platform = models.CharField("平台", max_length=10, choices=Platform.choices)
-    webhook_url = models.URLField("Webhook 地址", max_length=500)
-    secret = models.CharField("加签密钥", max_length=200, blank=True,
-                              help_text="钉钉、飞书的加签密钥；企业微信的密钥已在地址的 key 中")
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    platform = models.CharField(_("平台"), max_length=10, choices=Platform.choices)
+    webhook_url = models.URLField(_("Webhook 地址"), max_length=500)
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True,
+                              help_text=_("钉钉、飞书的加签密钥；企业微信的密钥已在地址的 key 中"))
     department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name="所属部门")
-    is_active = models.BooleanField("启用", default=True)
-    blocked_until = models.DateTimeField("暂停发送至", null=True, blank=True)  # limit reached or errors: wait
-    failures = models.PositiveIntegerField("连续失败次数", default=0)
+                                   verbose_name=_("所属部门"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    blocked_until = models.DateTimeField(_("暂停发送至"), null=True, blank=True)  # limit reached or errors: wait
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
 
     class Meta:
-        verbose_name = "群机器人"
-        verbose_name_plural = "群机器人"
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_platform_display()}）"
@@ -146,30 +147,30 @@ class Delivery(models.Model):
     dispatch = models.ForeignKey(Dispatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
     complaint = models.ForeignKey("complaints.Complaint", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="deliveries")
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="deliveries", verbose_name="收件人")
+                                  related_name="deliveries", verbose_name=_("收件人"))
     robot = models.ForeignKey(Robot, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries",
-                              verbose_name="机器人")
-    to_customer = models.BooleanField("发给客户", default=False)  # the address is read from the complaint when sent
-    kind = models.CharField("类型", max_length=40)
+                              verbose_name=_("机器人"))
+    to_customer = models.BooleanField(_("发给客户"), default=False)  # the address is read from the complaint when sent
+    kind = models.CharField(_("类型"), max_length=40)
     params = models.JSONField(default=dict, blank=True)
     lang = models.CharField(max_length=10, default="zh-hans")
-    created_at = models.DateTimeField("时间")
-    due_at = models.DateTimeField("应送达", null=True, blank=True)  # the policy's "within"
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试")
+    created_at = models.DateTimeField(_("时间"))
+    due_at = models.DateTimeField(_("应送达"), null=True, blank=True)  # the policy's "within"
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
     claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    last_error = models.TextField("最近错误", blank=True)
-    provider_id = models.CharField("服务商回执", max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    provider_id = models.CharField(_("服务商回执"), max_length=200, blank=True)
     folded_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded",
-                                    verbose_name="并入汇总")
+                                    verbose_name=_("并入汇总"))
 
     class Meta:
-        verbose_name = "待发消息"
-        verbose_name_plural = "消息发件箱（短信、群机器人、邮件）"
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("消息发件箱（短信、群机器人、邮件）")
         indexes = [models.Index(fields=["next_attempt_at"], name="delivery_pending", condition=Q(state="pending")),
                    models.Index(fields=["robot", "claimed_at"], name="delivery_robot_calls")]
 
@@ -182,17 +183,18 @@ class MessageTemplate(models.Model):
     providers send only approved templates: ``sms_template`` is the template's code there (阿里云
     SMS_123456789 / 腾讯云 1234567), filled with the message's parameters by name."""
 
-    kind = models.CharField("类型", max_length=40)
-    lang = models.CharField("语言", max_length=10, choices=[("zh-hans", "中文"), ("en", "English")], default="zh-hans")
-    subject = models.CharField("标题", max_length=200, blank=True)
-    body = models.TextField("正文", help_text="可用 {number}、{result}、{link} 等参数")
-    sms_template = models.CharField("短信模板编码", max_length=40, blank=True)
-    sms_params = models.CharField("短信模板参数", max_length=200, blank=True,
-                                  help_text="模板中的参数名，逗号分隔，按顺序（腾讯云按顺序，阿里云按名称）")
+    kind = models.CharField(_("类型"), max_length=40)
+    lang = models.CharField(_("语言"), max_length=10, choices=[("zh-hans", "中文"), ("en", "English")],
+                            default="zh-hans")
+    subject = models.CharField(_("标题"), max_length=200, blank=True)
+    body = models.TextField(_("正文"), help_text=_("可用 {number}、{result}、{link} 等参数"))
+    sms_template = models.CharField(_("短信模板编码"), max_length=40, blank=True)
+    sms_params = models.CharField(_("短信模板参数"), max_length=200, blank=True,
+                                  help_text=_("模板中的参数名，逗号分隔，按顺序（腾讯云按顺序，阿里云按名称）"))
 
     class Meta:
-        verbose_name = "消息模板"
-        verbose_name_plural = "消息模板"
+        verbose_name = _("消息模板")
+        verbose_name_plural = _("消息模板")
         constraints = [models.UniqueConstraint(fields=["kind", "lang"], name="one_template_per_kind_language")]
 
     def __str__(self) -> str:
@@ -204,13 +206,13 @@ class QuietHours(models.Model):
     the inbox still shows the notice at once, and a crisis is never held back."""
 
     staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours")
-    start = models.TimeField("开始")
-    end = models.TimeField("结束")
-    channels = models.JSONField("静默渠道", default=list, blank=True)  # of "email", "sms"; empty: both
+    start = models.TimeField(_("开始"))
+    end = models.TimeField(_("结束"))
+    channels = models.JSONField(_("静默渠道"), default=list, blank=True)  # of "email", "sms"; empty: both
 
     class Meta:
-        verbose_name = "免打扰时段"
-        verbose_name_plural = "免打扰时段"
+        verbose_name = _("免打扰时段")
+        verbose_name_plural = _("免打扰时段")
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.start}–{self.end}"
@@ -220,15 +222,16 @@ class CrisisAlert(models.Model):
     """A complaint raised as a crisis: why, the team alerted, by when one of them must acknowledge."""
 
     complaint = models.OneToOneField("complaints.Complaint", on_delete=models.CASCADE, related_name="crisis_alert")
-    raised_at = models.DateTimeField("预警时间")
-    reasons = models.JSONField("原因", default=list)
-    team = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="crisis_alerts", verbose_name="危机处理小组")
-    acknowledge_by = models.DateTimeField("应确认时间")
-    escalated_at = models.DateTimeField("已升级", null=True, blank=True)
+    raised_at = models.DateTimeField(_("预警时间"))
+    reasons = models.JSONField(_("原因"), default=list)
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="crisis_alerts",
+                                  verbose_name=_("危机处理小组"))
+    acknowledge_by = models.DateTimeField(_("应确认时间"))
+    escalated_at = models.DateTimeField(_("已升级"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "危机预警"
-        verbose_name_plural = "危机预警"
+        verbose_name = _("危机预警")
+        verbose_name_plural = _("危机预警")
         indexes = [models.Index(fields=["acknowledge_by"], name="crisis_waiting",
                                 condition=Q(escalated_at__isnull=True))]
 
@@ -238,12 +241,12 @@ class CrisisAlert(models.Model):
 
 class CrisisAcknowledgement(models.Model):
     alert = models.ForeignKey(CrisisAlert, on_delete=models.CASCADE, related_name="acknowledgements")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name="确认人")
-    at = models.DateTimeField("确认时间")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("确认人"))
+    at = models.DateTimeField(_("确认时间"))
 
     class Meta:
-        verbose_name = "危机预警确认"
-        verbose_name_plural = "危机预警确认"
+        verbose_name = _("危机预警确认")
+        verbose_name_plural = _("危机预警确认")
         constraints = [models.UniqueConstraint(fields=["alert", "staff"], name="one_acknowledgement_per_person")]
 
     def __str__(self) -> str:

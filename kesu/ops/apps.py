@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _create_cache_table(*, app_config: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -18,7 +19,7 @@ def _create_cache_table(*, app_config: AppConfig, using: str = "default", **kwar
 class OpsConfig(AppConfig):
     name = "kesu.ops"
     label = "ops"
-    verbose_name = "运行"
+    verbose_name = _("运行")
 
     def ready(self) -> None:
         from kesu.ops import checks  # noqa: F401 — registers the production guard

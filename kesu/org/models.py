@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from kesu.core.roles import ROLE_LABELS
 from kesu.core.units import UNIT_KINDS
+from kesu.db.labels import choices
 
 
 class Unit(models.Model):
@@ -16,18 +18,18 @@ class Unit(models.Model):
     above, then the installation's own); complaints belong to one. An installation without units
     works as before."""
 
-    code = models.SlugField("单位编码", max_length=60, unique=True)
-    name = models.CharField("单位名称", max_length=100)
-    name_en = models.CharField("英文名称", max_length=100, blank=True)
-    kind = models.CharField("单位类型", max_length=12, choices=[(k, zh) for k, (zh, _en) in UNIT_KINDS.items()],
+    code = models.SlugField(_("单位编码"), max_length=60, unique=True)
+    name = models.CharField(_("单位名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    kind = models.CharField(_("单位类型"), max_length=12, choices=choices(UNIT_KINDS),
                             default="store")
-    parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children")
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "业务单位"
-        verbose_name_plural = "业务单位"
+        verbose_name = _("业务单位")
+        verbose_name_plural = _("业务单位")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -35,22 +37,22 @@ class Unit(models.Model):
 
 
 class Department(models.Model):
-    code = models.SlugField("编码", max_length=60, unique=True)
-    name = models.CharField("名称", max_length=100)
+    code = models.SlugField(_("编码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name="上级部门", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("上级部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     manager = models.ForeignKey(
-        "Staff", verbose_name="部门经理", null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
+        "Staff", verbose_name=_("部门经理"), null=True, blank=True, on_delete=models.SET_NULL, related_name="manages"
     )
-    is_location = models.BooleanField("营业场所（门店等）", default=False)
-    unit = models.ForeignKey(Unit, verbose_name="业务单位", null=True, blank=True, on_delete=models.PROTECT,
+    is_location = models.BooleanField(_("营业场所（门店等）"), default=False)
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="departments")
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "部门"
-        verbose_name_plural = "部门"
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -60,17 +62,17 @@ class Department(models.Model):
 class Staff(AbstractUser):
     """A person with a staff account. Customers have none (SPEC F10)."""
 
-    display_name = models.CharField("姓名", max_length=60, blank=True)
-    phone = models.CharField("电话", max_length=20, blank=True)
-    departments = models.ManyToManyField(Department, verbose_name="所属部门", blank=True, related_name="members")
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    departments = models.ManyToManyField(Department, verbose_name=_("所属部门"), blank=True, related_name="members")
     # F16: the unit this person works in: they register for it and see its cases (and those of the
     # units below it); empty, or the top unit, sees the whole organisation as before.
-    unit = models.ForeignKey(Unit, verbose_name="业务单位", null=True, blank=True, on_delete=models.PROTECT,
+    unit = models.ForeignKey(Unit, verbose_name=_("业务单位"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="staff")
 
     class Meta:
-        verbose_name = "员工"
-        verbose_name_plural = "员工"
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工")
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -81,11 +83,11 @@ class StaffRole(models.Model):
     (总裁办, 店长, 合伙人 … issue 18); the admin offers both."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="role_rows")
-    role = models.CharField("角色", max_length=40)
+    role = models.CharField(_("角色"), max_length=40)
 
     class Meta:
-        verbose_name = "角色"
-        verbose_name_plural = "角色"
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
         constraints = [models.UniqueConstraint(fields=["staff", "role"], name="uniq_staff_role")]
 
     def __str__(self) -> str:
@@ -97,16 +99,16 @@ class DeputyDesignation(models.Model):
     """责任代理人: a department manager names a deputy who acts for them while designated."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="deputies")
-    deputy = models.ForeignKey(Staff, verbose_name="代理人", on_delete=models.CASCADE, related_name="deputy_for")
+    deputy = models.ForeignKey(Staff, verbose_name=_("代理人"), on_delete=models.CASCADE, related_name="deputy_for")
     designated_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField("起始")
-    ends_at = models.DateTimeField("截止", null=True, blank=True)
-    revoked_at = models.DateTimeField("撤销于", null=True, blank=True)
-    reason = models.CharField("原因", max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("起始"))
+    ends_at = models.DateTimeField(_("截止"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销于"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "责任代理人"
-        verbose_name_plural = "责任代理人"
+        verbose_name = _("责任代理人")
+        verbose_name_plural = _("责任代理人")
         indexes = [models.Index(fields=["department", "deputy"])]
 
     def __str__(self) -> str:

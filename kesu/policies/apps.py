@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PoliciesConfig(AppConfig):
     name = "kesu.policies"
     label = "policies"
-    verbose_name = "投诉处理制度"
+    verbose_name = _("投诉处理制度")
 
     def ready(self) -> None:
         # Issue 18: a policy's own roles (总裁办 …) carry the powers the policy in force gives them.

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
     name = "kesu.portal"
     label = "portal"
-    verbose_name = "客户自助平台"
+    verbose_name = _("客户自助平台")
 
     def ready(self) -> None:
         # issue 16: the customer's messages carry the rating and tracking links of the portal

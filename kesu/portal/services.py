@@ -138,10 +138,12 @@ def find(number: str, phone: str) -> Complaint | None:
             .select_related("policy_version").first())
 
 
-def _within_limit(text: str, label: tuple[str, str], field: str = "text") -> str:
+def _within_limit(text: str, label: tuple[str, str], field: str = "text", *, required: bool = True) -> str:
     """The customer's text as it can be stored (a NUL carries nothing and PostgreSQL refuses it),
     refused by label past TEXT_LIMIT."""
     text = text.replace("\x00", "")
+    if required and not text.strip():
+        raise KesuError("required", field=field, label=label)
     if len(text) > TEXT_LIMIT:
         raise KesuError("too_long", field=field, label=label, limit=TEXT_LIMIT)
     return text
@@ -194,6 +196,6 @@ def complaint_for_rating(token: str) -> Complaint:
 def rate(c: Complaint, *, score: int, comment: str, now: datetime) -> Complaint:
     if score not in range(1, 6):
         raise KesuError("not_one_of", field="score", value=score, allowed="1, 2, 3, 4, 5")
-    comment = _within_limit(comment, COMMENT_LABEL, "comment")
+    comment = _within_limit(comment, COMMENT_LABEL, "comment", required=False)
     return lifecycle.record_customer_input(c, kind="customer_rating", actor=portal_actor(), now=now,
                                            text=comment or f"{score} 分", changes={"score": [None, score]})

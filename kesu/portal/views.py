@@ -21,7 +21,7 @@ from kesu.complaints import intake
 from kesu.complaints.models import Complaint
 from kesu.core.catalogues import DEMANDS, label
 from kesu.core.errors import KesuError, ValidationFailed
-from kesu.core.lifecycle import RATEABLE_STATES, State, event_label, state_label
+from kesu.core.lifecycle import RATEABLE_STATES, State, customer_may_add_info, event_label, state_label
 from kesu.org import units
 from kesu.policies.services import active_version, policy_of
 from kesu.portal import limits, services
@@ -209,20 +209,30 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/track.html", context)
     try:
         text = request.POST.get("text", "")
-        if what == "info":
+        if what == "info" and not customer_may_add_info(c.status):  # the kernel refuses it as well
+            context["error"] = _("本投诉已结案，不能再补充信息。如对处理结果有异议，请在期限内申请复审，"
+                                 "或拨打客服电话。")
+        elif what == "info":
             c = services.add_information(c, text=text, now=timezone.now())
             context["done"] = _("您补充的信息已记录，处理人员会尽快查看。")
         elif what == "object":
             c = services.object_to_result(c, reason=text, now=timezone.now())
             context["done"] = _("您的复审申请已提交，上级部门将重新审查处理结果。")
     except KesuError as exc:
-        context["error"] = exc.message(lang)
+        if what in ("info", "object"):  # the box comes back with what was typed, the error beside it by label
+            context.update(refused=what, typed=text, refusal=exc.message(lang))
+        else:
+            context["error"] = exc.message(lang)
     context.update(c=c, state=state_label(c.status, lang), text_limit=services.TEXT_LIMIT,
-                   may_object=services.may_object(c, timezone.now()),
+                   may_object=services.may_object(c, timezone.now()), may_add=customer_may_add_info(c.status),
                    rating_token=services.rating_token(c) if State(c.status) in RATEABLE_STATES
                    and not c.events.filter(kind="customer_rating").exists() else "",
                    events=[(e, event_label(e.kind, lang), services.told(e.kind, e.reason))
                            for e in c.events.filter(kind__in=PUBLIC_EVENTS).order_by("seq")])
+    refused = context.get("refused")
+    if refused and not context["may_add" if refused == "info" else "may_object"]:  # no box to show it beside
+        context["error"] = context["refusal"]
+        del context["refused"]
     return render(request, "portal/track.html", context)
 
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "kesu.privacy"
     label = "privacy"
-    verbose_name = "个人信息保护"
+    verbose_name = _("个人信息保护")
 
     def ready(self) -> None:
         from kesu.privacy import login

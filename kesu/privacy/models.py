@@ -13,20 +13,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
 
 
 class PrivacyRecord(models.Model):
-    kind = models.CharField("事项", max_length=40)  # retention_run, customer_export, customer_erased, legal_hold_…
-    at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+    kind = models.CharField(_("事项"), max_length=40)  # retention_run, customer_export, customer_erased, legal_hold_…
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")  # None: the scheduled job
-    reason = models.TextField("原因", blank=True)
-    details = models.JSONField("内容", default=dict, blank=True)  # case numbers, counts, a masked phone
+    reason = models.TextField(_("原因"), blank=True)
+    details = models.JSONField(_("内容"), default=dict, blank=True)  # case numbers, counts, a masked phone
 
     class Meta:
-        verbose_name = verbose_name_plural = "个人信息处理记录"
+        verbose_name = verbose_name_plural = _("个人信息处理记录")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -35,11 +36,11 @@ class PrivacyRecord(models.Model):
 
 class Anonymised(models.Model):
     complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, primary_key=True, related_name="+")
-    at = models.DateTimeField("匿名化时间")
+    at = models.DateTimeField(_("匿名化时间"))
     kind = models.CharField(max_length=40)  # retention_anonymised | customer_erased
 
     class Meta:
-        verbose_name = verbose_name_plural = "已匿名化的投诉"
+        verbose_name = verbose_name_plural = _("已匿名化的投诉")
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}"

@@ -257,7 +257,7 @@ def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
 
 
 def _named(r: figures.Report) -> figures.Report:
-    """Levels, categories and channels by the names the policy in force gives them, in English
+    """Levels, categories, channels and clocks by the names the policy in force gives them, in English
     where the reader reads English and the policy has an English name."""
     from kesu.core.catalogues import label
     from kesu.policies.services import active_version, policy_of
@@ -272,6 +272,9 @@ def _named(r: figures.Report) -> figures.Report:
     r.by_category = [(_category(policy, code, lang) or code, n) for code, n in r.by_category]
     r.repeats_by_category = [(_category(policy, code, lang) or code, n) for code, n in r.repeats_by_category]
     r.by_channel = [(label(policy.channel_catalogue(), code, lang), n) for code, n in r.by_channel]
+    if lang.startswith("en"):  # a clock by the English the policy in force gives its code (name_en)
+        clocks = {k.code: k.name_en for k in policy.clocks if k.name_en}
+        r.on_time = [{**row, "name": clocks.get(row["code"], row["name"])} for row in r.on_time]
     return r
 
 

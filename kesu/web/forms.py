@@ -50,7 +50,9 @@ def record_field(f: Any) -> forms.Field:
         label += f"（{named(f, get_language(), 'form') if f.form else _('仅限所属类别')}）"
     attrs: dict[str, Any] = {"required": "required"} if f.required and not f.categories else {}
     if f.type == "choice":
-        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *[(c, c) for c in f.choices]],
+        lang = get_language() or "zh-hans"  # the value stays the policy's word; English pages show choices_en
+        return forms.ChoiceField(label=label, required=False,
+                                 choices=[("", "—"), *[(c, f.choice_label(c, lang)) for c in f.choices]],
                                  widget=forms.Select(attrs=attrs))
     if f.type == "date":
         return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={**attrs, "type": "date"}))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from kesu.core.catalogues import VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy.model import named
-from kesu.workflow.steps import Ctx, Input, Step, category_choices
+from kesu.workflow.steps import STEPS, Ctx, Input, Step, category_choices
 
 # The registry's fixed choices, as it words them; their English is in the catalogue.
 FIXED_CHOICES = (_lazy("同意"), _lazy("驳回"), _lazy("成立"), _lazy("不成立"), _lazy("处理方案"), _lazy("补偿"),
@@ -91,3 +91,45 @@ def refused_form(step: Step, ctx: Ctx, posted: dict[str, Any], errors: list[Any]
     if first is not None:
         form.fields[first].widget.attrs["autofocus"] = "autofocus"
     return form
+
+
+# A refused step's form, kept for the one page that shows it again (post, redirect, get): what was
+# typed and the registry's errors. The detail page keeps its steps' forms by complaint; the approvals
+# inbox and the penalty ledger by the handling record the row decides.
+REFUSED = "kesu_refused_step"
+
+
+def keep_refused(request: Any, place: str, key: str, action: str, posted: dict[str, Any],
+                 errors: list[tuple[str | None, str]]) -> None:
+    request.session[REFUSED] = {"place": place, "key": key, "action": action, "posted": posted,
+                                "errors": [list(e) for e in errors]}
+
+
+def take_refused(request: Any, place: str) -> dict[str, Any] | None:
+    """The step refused on ``place`` just before this page, once: the next page that takes steps
+    drops it, whichever it is (a refusal is never shown later, on another visit)."""
+    held = request.session.pop(REFUSED, None)
+    if not isinstance(held, dict) or held.get("place") != place or held.get("action") not in STEPS:
+        return None
+    return {**held, "errors": [(n, m) for n, m in held.get("errors") or []]}
+
+
+class RefusedRow:
+    """A row of the approvals inbox or the ledger whose step was refused: its form as it was sent
+    (``refused_form``), the free-text input shown by its label with its errors beside it, and the
+    errors of the rest (the record, the verdict, a rule of the rulebook) above the row's form."""
+
+    def __init__(self, step: Step, ctx: Ctx, held: dict[str, Any], text: str, *, kind: str) -> None:
+        self.form = refused_form(step, ctx, held.get("posted") or {}, held["errors"])
+        self.kind = kind  # approval | extension | penalty: which of the page's tables the row is in
+        self.pk = int(held["key"])
+        self.form.fields[text].widget.attrs["autofocus"] = "autofocus"  # where the person goes on
+        self.field = self.form[text]
+        self.others = [m for n, m in held["errors"] if n != text]
+
+
+def text_label(code: str, name: str, lang: str) -> str:
+    """The label the registry gives input ``name`` of step ``code``: the inbox and the ledger show
+    their one text box by it, so that an error naming it names what the reader sees."""
+    step = STEPS[code]
+    return next(i.shown_label(lang) for i in step.inputs if i.name == name)

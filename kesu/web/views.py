@@ -143,7 +143,7 @@ def _record(c: Complaint, policy: Any, personal: Any, lang: str) -> list[tuple[s
         (name("purchase_date"), c.purchase_date.isoformat() if c.purchase_date else ""),
         (name("amount_involved"), _("%(amount)s 元") % {"amount": c.amount_involved}
          if c.amount_involved is not None else ""),
-        *[(named(f, lang), str(personal.extra[f.code]))  # plates masked as the reader may see
+        *[(named(f, lang), f.choice_label(str(personal.extra[f.code]), lang))  # plates masked as the reader may see
           for f in policy.record_fields
           if c.extra.get(f.code) not in (None, "")],
         (name("is_internal"), _("是") if c.is_internal else ""),
@@ -177,10 +177,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     who = lifecycle.actor_facts(staff, c, now)
     ctx = registry.context(c, staff, now)
     actions = [(step.code, step.label(lang), steps.form_for(step, ctx), False) for step in registry.available(ctx)]
-    failed = request.session.pop(FAILED_STEP, None)
-    if isinstance(failed, dict) and failed.get("number") == c.number and failed.get("action") in registry.STEPS:
+    failed = steps.take_refused(request, "detail")
+    if failed is not None and failed["key"] == c.number:
         code = failed["action"]
-        form = steps.refused_form(registry.STEPS[code], ctx, failed.get("posted") or {}, failed.get("errors") or [])
+        form = steps.refused_form(registry.STEPS[code], ctx, failed["posted"] or {}, failed["errors"])
         shown = [a for a in actions if a[0] != code]
         at = next((i for i, a in enumerate(actions) if a[0] == code), len(shown))
         actions = [*shown[:at], (code, registry.STEPS[code].label(lang), form, True), *shown[at:]]
@@ -278,9 +278,6 @@ def signed_in_for_case(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
-FAILED_STEP = "kesu_failed_step"  # the session key holding a refused step's form until the page shows it
-
-
 @signed_in_for_case
 @require_POST
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
@@ -308,8 +305,8 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         else:
             messages.error(request, _("未完成：%(action)s。请按表单中的提示修改后再提交。")
                            % {"action": step.label(lang)})
-        request.session[FAILED_STEP] = {"number": c.number, "action": action, "posted": posted,
-                                        "errors": [] if isinstance(exc, StaleUpdate) else steps.errors_of(exc, lang)}
+        steps.keep_refused(request, "detail", c.number, action, posted,
+                           [] if isinstance(exc, StaleUpdate) else steps.errors_of(exc, lang))
         return redirect(reverse("web:detail", args=[number]) + f"#step-{action}")
     messages.success(request, _("已完成：%(action)s") % {"action": step.label(lang)})
     if not visible_complaints(_staff(request), now).filter(pk=c.pk).exists():

@@ -36,6 +36,7 @@ from kesu.org import units
 from kesu.org.models import Department, Staff
 from kesu.org.services import roles_of
 from kesu.policies.services import active_version, policy_of, versions_in_force
+from kesu.web import steps
 from kesu.workflow import steps as registry
 from kesu.workflow.accountability import discipline_list
 from kesu.workflow.models import Approval
@@ -48,10 +49,49 @@ def _staff(request: HttpRequest) -> Staff:
 
 @login_required
 def approvals(request: HttpRequest) -> HttpResponse:
+    """The approvals and extension requests waiting for the reader. A decision just refused comes
+    back in its row: the comment as typed, every error beside it or above the row, by label."""
     staff, now = _staff(request), timezone.now()
+    lang = get_language() or "zh-hans"
+    waiting, extensions = approvals_waiting_for(staff, now), extensions_waiting_for(staff)
+    refused = steps.take_refused(request, "approvals")
+    row = None
+    if refused is not None:
+        model = ExtensionRequest if refused["action"] == "extension_decided" else Approval
+        record = model.objects.filter(pk=int(refused["key"])).select_related("complaint").first()
+        if record is not None:
+            row = steps.RefusedRow(registry.STEPS[refused["action"]], registry.context(record.complaint, staff, now),
+                                   refused, "note", kind="extension" if model is ExtensionRequest else "approval")
+            shown = extensions if model is ExtensionRequest else waiting
+            if not any(r.pk == row.pk for r in shown):  # decided meanwhile, or never the reader's: said above
+                _said_above(request, refused["errors"])
     return render(request, "web/approvals.html", {
-        "approvals": approvals_waiting_for(staff, now), "extensions": extensions_waiting_for(staff),
+        "approvals": waiting, "extensions": extensions, "refused": row,
+        "note_label": steps.text_label("approval_decided", "note", lang),
+        "extension_note_label": steps.text_label("extension_decided", "note", lang),
     })
+
+
+def _said_above(request: HttpRequest, errors: list[tuple[str | None, str]]) -> None:
+    """A refused decision whose row the page no longer shows: its errors at the top of the page."""
+    for _name, message in errors:
+        messages.error(request, message)
+
+
+def _decision(request: HttpRequest, step: str, complaint: Complaint, values: dict[str, str], *, place: str,
+              key: int) -> bool:
+    """Take a decision of the inbox or the ledger through the registry. Refused, the row's form is
+    kept for the page it leads back to (kesu.web.steps.keep_refused, as the detail page keeps a
+    step's form): nothing typed is lost, and every error shows by the label of its field."""
+    lang = get_language() or "zh-hans"
+    try:
+        registry.perform(step, complaint, values, actor=_staff(request), now=timezone.now(), expected_version=None)
+    except KesuError as exc:
+        messages.error(request, _("未完成：%(action)s（投诉 %(number)s）。请按表单中的提示修改后再提交。")
+                       % {"action": registry.STEPS[step].label(lang), "number": complaint.number})
+        steps.keep_refused(request, place, str(key), step, values, steps.errors_of(exc, lang))
+        return False
+    return True
 
 
 @login_required
@@ -60,18 +100,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve or reject an approval (or review it for finance); refusals come from the rules."""
     a = get_object_or_404(Approval, pk=pk)
     approve = request.POST.get("verdict") == "approve"
-    note = request.POST.get("note", "")
     # The stage the inbox showed: a second click on an approval already decided is refused as such.
     step = "finance_reviewed" if request.POST.get("stage") == "finance" else "approval_decided"
-    try:
-        registry.perform(step, a.complaint, {"approval": str(a.pk), "verdict": request.POST.get("verdict", ""),
-                                             "note": note}, actor=_staff(request), now=timezone.now(),
-                         expected_version=None)
-    except KesuError as exc:
-        messages.error(request, exc.message(get_language()))
-    else:
-        messages.success(request, (_("已批准：投诉 %(number)s") if approve else _("已驳回：投诉 %(number)s"))
-                         % {"number": a.complaint.number})
+    values = {"approval": str(a.pk), "verdict": request.POST.get("verdict", ""), "note": request.POST.get("note", "")}
+    if not _decision(request, step, a.complaint, values, place="approvals", key=a.pk):
+        return redirect(reverse("web:approvals") + f"#approval-{a.pk}")
+    messages.success(request, (_("已批准：投诉 %(number)s") if approve else _("已驳回：投诉 %(number)s"))
+                     % {"number": a.complaint.number})
     return redirect("web:approvals")
 
 
@@ -80,15 +115,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(ExtensionRequest, pk=pk)
     approve = request.POST.get("verdict") == "approve"
-    try:
-        registry.perform("extension_decided", req.complaint, {
-            "request": str(req.pk), "verdict": request.POST.get("verdict", ""), "note": request.POST.get("note", "")},
-            actor=_staff(request), now=timezone.now(), expected_version=None)
-    except KesuError as exc:
-        messages.error(request, exc.message(get_language()))
-    else:
-        messages.success(request, (_("延期申请已批准：投诉 %(number)s") if approve
-                                   else _("延期申请已驳回：投诉 %(number)s")) % {"number": req.complaint.number})
+    values = {"request": str(req.pk), "verdict": request.POST.get("verdict", ""), "note": request.POST.get("note", "")}
+    if not _decision(request, "extension_decided", req.complaint, values, place="approvals", key=req.pk):
+        return redirect(reverse("web:approvals") + f"#extension-{req.pk}")
+    messages.success(request, (_("延期申请已批准：投诉 %(number)s") if approve
+                               else _("延期申请已驳回：投诉 %(number)s")) % {"number": req.complaint.number})
     return redirect("web:approvals")
 
 
@@ -118,8 +149,27 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
         return response
-    page = entries[:500]
+    page = list(entries[:500])
+    lang = get_language() or "zh-hans"
+    policies: dict[int, Any] = {}  # English: the entries' policies, to say their clocks and levels by name_en
+    if lang.startswith("en"):
+        from kesu.policies.models import PolicyVersion
+
+        versions = PolicyVersion.objects.in_bulk({e.complaint.policy_version_id for e in page if e.clock_id})
+        policies = {pk: policy_of(v) for pk, v in versions.items()}
+    for e in page:
+        e.reason_shown = _penalty_reason(e, policies.get(e.complaint.policy_version_id), lang)
+    refused, row = steps.take_refused(request, "ledger"), None
+    if refused is not None:
+        entry = PenaltyEntry.objects.filter(pk=int(refused["key"])).select_related("complaint").first()
+        if entry is not None:
+            row = steps.RefusedRow(registry.STEPS["penalty_waived"],
+                                   registry.context(entry.complaint, staff, timezone.now()), refused, "reason",
+                                   kind="penalty")
+            if not any(e.pk == row.pk for e in page):
+                _said_above(request, refused["errors"])
     return render(request, "web/ledger.html", {
+        "refused": row, "reason_label": steps.text_label("penalty_waived", "reason", get_language() or "zh-hans"),
         "entries": page, "month": request.GET.get("month", ""), "department": dept or "", "staff": person or "",
         "departments": Department.objects.filter(is_active=True).order_by("code"),
         "people": Staff.objects.filter(penalties__isnull=False).distinct().order_by("username"),
@@ -127,20 +177,31 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _penalty_reason(e: PenaltyEntry, policy: Any, lang: str) -> str:
+    """The ledger's 事由: an overtime penalty the sweep booked as 「初次对应超时（不满意）」 reads, in
+    English, by the policy's English names ("First response overdue (Dissatisfied)"); anything else
+    (an investigation's words, an entry whose names the policy no longer has) as it was written."""
+    if e.clock is None or policy is None:
+        return e.reason
+    clock = next((k for k in policy.clocks if k.code == e.clock.code), None)
+    level = next((lv for lv in policy.levels if e.reason == f"{e.clock.name}超时（{lv.name}）"), None)
+    if clock is None or level is None:
+        return e.reason
+    return _("%(clock)s超时（%(level)s）") % {"clock": named(clock, lang), "level": named(level, lang)}
+
+
 @login_required
 @require_POST
 def waive(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(PenaltyEntry, pk=pk)
-    try:
-        registry.perform("penalty_waived", entry.complaint, {"entry": str(entry.pk),
-                                                             "reason": request.POST.get("reason", "")},
-                         actor=_staff(request), now=timezone.now(), expected_version=None)
-    except KesuError as exc:
-        messages.error(request, exc.message(get_language()))
-    else:
-        messages.success(request, _("已免除：投诉 %(number)s 的 %(amount)s 元扣罚")
-                         % {"number": entry.complaint.number, "amount": entry.amount})
-    return redirect(f"{reverse('web:ledger')}?{request.POST.get('query', '')}")
+    back = f"{reverse('web:ledger')}?{request.POST.get('query', '')}"
+    if not _decision(request, "penalty_waived", entry.complaint,
+                     {"entry": str(entry.pk), "reason": request.POST.get("reason", "")},
+                     place="ledger", key=entry.pk):
+        return redirect(f"{back}#penalty-{entry.pk}")
+    messages.success(request, _("已免除：投诉 %(number)s 的 %(amount)s 元扣罚")
+                     % {"number": entry.complaint.number, "amount": entry.amount})
+    return redirect(back)
 
 
 @login_required

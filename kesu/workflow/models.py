@@ -21,23 +21,24 @@ class Transfer(models.Model):
     """转交处理联系单: a hand-over to another department, signed by the receiver."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="transfers")
-    from_department = models.ForeignKey(Department, verbose_name="转出部门", null=True, blank=True,
+    from_department = models.ForeignKey(Department, verbose_name=_("转出部门"), null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")
-    to_department = models.ForeignKey(Department, verbose_name="接收部门", on_delete=models.PROTECT, related_name="+")
-    from_owner = models.ForeignKey(STAFF, verbose_name="原处理人", null=True, blank=True, on_delete=models.PROTECT,
+    to_department = models.ForeignKey(Department, verbose_name=_("接收部门"), on_delete=models.PROTECT,
+                                      related_name="+")
+    from_owner = models.ForeignKey(STAFF, verbose_name=_("原处理人"), null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    to_owner = models.ForeignKey(STAFF, verbose_name="接收人", null=True, blank=True, on_delete=models.PROTECT,
+    to_owner = models.ForeignKey(STAFF, verbose_name=_("接收人"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
-    reason = models.TextField("转交原因")
+    reason = models.TextField(_("转交原因"))
     requested_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField("转交时间")
-    acknowledge_due_at = models.DateTimeField("签收时限")
+    requested_at = models.DateTimeField(_("转交时间"))
+    acknowledge_due_at = models.DateTimeField(_("签收时限"))
     acknowledged_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
-    escalated_at = models.DateTimeField("超时上报时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("超时上报时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "转交处理联系单"
+        verbose_name = verbose_name_plural = _("转交处理联系单")
         indexes = [models.Index(fields=["acknowledge_due_at"], name="transfer_ack_open",
                                 condition=Q(acknowledged_at__isnull=True, escalated_at__isnull=True))]
 
@@ -49,18 +50,18 @@ class AssistRequest(models.Model):
     """协办: help asked of another department, with its own due time."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="assists")
-    department = models.ForeignKey(Department, verbose_name="协办部门", on_delete=models.PROTECT, related_name="+")
-    matter = models.TextField("协办事项")
+    department = models.ForeignKey(Department, verbose_name=_("协办部门"), on_delete=models.PROTECT, related_name="+")
+    matter = models.TextField(_("协办事项"))
     requested_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField("申请时间")
-    due_at = models.DateTimeField("协办时限")
+    requested_at = models.DateTimeField(_("申请时间"))
+    due_at = models.DateTimeField(_("协办时限"))
     answered_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField("回复时间", null=True, blank=True)
-    answer = models.TextField("协办结果", blank=True)
-    overdue_at = models.DateTimeField("超时上报时间", null=True, blank=True)
+    answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    answer = models.TextField(_("协办结果"), blank=True)
+    overdue_at = models.DateTimeField(_("超时上报时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "协办申请"
+        verbose_name = verbose_name_plural = _("协办申请")
         indexes = [models.Index(fields=["due_at"], name="assist_open",
                                 condition=Q(answered_at__isnull=True, overdue_at__isnull=True))]
 
@@ -72,22 +73,22 @@ class InvestigationReport(models.Model):
     """投诉调查报告 (F7): a later report replaces an earlier one as the current finding."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="investigations")
-    valid = models.BooleanField("投诉是否成立")
-    cause = models.TextField("原因")
-    course = models.TextField("经过")
-    responsible_staff = models.ForeignKey(STAFF, verbose_name="责任人", null=True, blank=True,
+    valid = models.BooleanField(_("投诉是否成立"))
+    cause = models.TextField(_("原因"))
+    course = models.TextField(_("经过"))
+    responsible_staff = models.ForeignKey(STAFF, verbose_name=_("责任人"), null=True, blank=True,
                                           on_delete=models.PROTECT, related_name="+")
-    responsible_department = models.ForeignKey(Department, verbose_name="责任部门", null=True, blank=True,
+    responsible_department = models.ForeignKey(Department, verbose_name=_("责任部门"), null=True, blank=True,
                                                on_delete=models.PROTECT, related_name="+")
-    conclusion = models.TextField("结论")
-    corrective = models.TextField("纠正措施", blank=True)
-    preventive = models.TextField("预防措施", blank=True)
-    penalty = models.DecimalField("处罚金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    conclusion = models.TextField(_("结论"))
+    corrective = models.TextField(_("纠正措施"), blank=True)
+    preventive = models.TextField(_("预防措施"), blank=True)
+    penalty = models.DecimalField(_("处罚金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
     written_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField("提交时间")
+    written_at = models.DateTimeField(_("提交时间"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "投诉调查报告"
+        verbose_name = verbose_name_plural = _("投诉调查报告")
         ordering = ["-written_at", "-id"]
 
     def __str__(self) -> str:
@@ -112,43 +113,43 @@ class Approval(models.Model):
         REJECTED = "rejected", _("已驳回")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="approvals")
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    plan = models.TextField("方案说明")
-    compensation_kind = models.CharField("补偿方式", max_length=20, blank=True,
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    plan = models.TextField(_("方案说明"))
+    compensation_kind = models.CharField(_("补偿方式"), max_length=20, blank=True,
                                          choices=[(k, _(v[0])) for k, v in COMPENSATION_KINDS.items()])
-    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
-    charge_to = models.ForeignKey(Department, verbose_name="费用承担部门", null=True, blank=True,
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    charge_to = models.ForeignKey(Department, verbose_name=_("费用承担部门"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    approver_role = models.CharField("审批角色", max_length=90)  # a role, person:<login> or committee:<code>
-    threshold_label = models.CharField("审批档", max_length=60, blank=True)
-    special = models.BooleanField("专案呈核", default=False)
-    finance_review = models.BooleanField("须财务审核", default=False)
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    approver_role = models.CharField(_("审批角色"), max_length=90)  # a role, person:<login> or committee:<code>
+    threshold_label = models.CharField(_("审批档"), max_length=60, blank=True)
+    special = models.BooleanField(_("专案呈核"), default=False)
+    finance_review = models.BooleanField(_("须财务审核"), default=False)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     requested_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField("申请时间")
+    requested_at = models.DateTimeField(_("申请时间"))
     decided_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.TextField("审批意见", blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
     finance_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    finance_at = models.DateTimeField("财务审核时间", null=True, blank=True)
-    finance_note = models.TextField("财务意见", blank=True)
+    finance_at = models.DateTimeField(_("财务审核时间"), null=True, blank=True)
+    finance_note = models.TextField(_("财务意见"), blank=True)
     # Issue 18: a chain of approvers (policy.approvals.chains) — the stage deciding now, when it began,
     # from when its fallback may decide (分管合伙人不在 → 主任或其他合伙人) and when they were told; what
     # the approval does once granted (a transfer's department, a reward's form); a cost no department
     # can be charged with (无法明确归属部门者，以专案呈报).
-    chain = models.CharField("审批流程", max_length=40, blank=True, default="", db_default="")
-    stage = models.PositiveSmallIntegerField("审批环节", default=0, db_default=0)
-    stage_started_at = models.DateTimeField("本环节开始", null=True, blank=True)
-    fallback_at = models.DateTimeField("替补审批起始", null=True, blank=True)
-    fallback_told_at = models.DateTimeField("已通知替补审批人", null=True, blank=True)
-    payload = models.JSONField("批准后执行", default=dict, blank=True, null=True)
+    chain = models.CharField(_("审批流程"), max_length=40, blank=True, default="", db_default="")
+    stage = models.PositiveSmallIntegerField(_("审批环节"), default=0, db_default=0)
+    stage_started_at = models.DateTimeField(_("本环节开始"), null=True, blank=True)
+    fallback_at = models.DateTimeField(_("替补审批起始"), null=True, blank=True)
+    fallback_told_at = models.DateTimeField(_("已通知替补审批人"), null=True, blank=True)
+    payload = models.JSONField(_("批准后执行"), default=dict, blank=True, null=True)
     # who the stage names, space-separated with a space either side (" person:hehuo1 gm "): people named
     # by login see the case and find it in their approvals inbox, as holders of a role do already
-    deciders = models.CharField("本环节审批人", max_length=500, blank=True, default="", db_default="")
-    unattributable = models.BooleanField("费用无法明确归属部门", default=False, db_default=False)
+    deciders = models.CharField(_("本环节审批人"), max_length=500, blank=True, default="", db_default="")
+    unattributable = models.BooleanField(_("费用无法明确归属部门"), default=False, db_default=False)
 
     class Meta:
-        verbose_name = verbose_name_plural = "审批"
+        verbose_name = verbose_name_plural = _("审批")
         ordering = ["requested_at", "id"]
         indexes = [models.Index(fields=["fallback_at"], name="approval_fallback_due",
                                 condition=Q(state="pending", fallback_told_at__isnull=True))]
@@ -166,17 +167,17 @@ class Reward(models.Model):
         CUSTOMER = "customer", _("客户")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="rewards")
-    to = models.CharField("对象", max_length=10, choices=To.choices)
-    staff = models.ForeignKey(STAFF, verbose_name="员工", null=True, blank=True, on_delete=models.PROTECT,
+    to = models.CharField(_("对象"), max_length=10, choices=To.choices)
+    staff = models.ForeignKey(STAFF, verbose_name=_("员工"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="rewards")
-    form = models.CharField("方式", max_length=20)  # points, coupon, gift, cash, commendation, bonus
-    amount = models.DecimalField("数额", max_digits=10, decimal_places=2, null=True, blank=True)
-    reason = models.TextField("事由")
+    form = models.CharField(_("方式"), max_length=20)  # points, coupon, gift, cash, commendation, bonus
+    amount = models.DecimalField(_("数额"), max_digits=10, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(_("事由"))
     granted_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    granted_at = models.DateTimeField("时间")
+    granted_at = models.DateTimeField(_("时间"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "奖励"
+        verbose_name = verbose_name_plural = _("奖励")
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.to} {self.form}"

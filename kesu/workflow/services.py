@@ -29,6 +29,7 @@ from kesu.core import lifecycle as rules
 from kesu.core.approvals import approver_name, committee_decides
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.core.policy.model import ApprovalChain
 from kesu.core.roles import Role
@@ -65,7 +66,8 @@ def _department(value: Department | str | int | None, field: str = "department")
     elif isinstance(value, str) and value.strip():
         found = Department.objects.filter(code=value.strip(), is_active=True).first()
     if found is None:
-        raise KesuError("unknown_department", field=field, value=value if value not in (None, "") else "（空）")
+        raise KesuError("unknown_department", field=field, value=value if value not in (None, "") else Said("（空）",
+                                                                                                            "(empty)"))
     return found
 
 
@@ -311,11 +313,11 @@ def _money(value: Any, field: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise KesuError("bad_type", field=field, expected="金额", value=value) from None
+        raise KesuError("bad_type", field=field, expected=Said("金额", "an amount"), value=value) from None
     if not amount.is_finite() or amount <= 0:
         raise KesuError("too_small", field=field, limit="0.01")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise KesuError("bad_value", field=field, detail="金额最多两位小数")
+        raise KesuError("bad_value", field=field, detail=Said("金额最多两位小数", "at most two decimals"))
     if amount >= Decimal("100000000"):  # the smallest of the columns (10 digits, 2 after the point)
         raise KesuError("too_large", field=field, limit="99999999.99")
     return amount
@@ -475,6 +477,14 @@ def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetim
             a.threshold_label)})
 
 
+def _threshold_en(k: Complaint, a: Approval) -> str:
+    """The approval's threshold by the policy's English label (label_en), else as the policy words it."""
+    if a.threshold_label == "处理方案审批":
+        return "solution approval"
+    table = policy_of(k.policy_version).approvals.compensation
+    return next((t.label_en for t in table if t.label == a.threshold_label and t.label_en), a.threshold_label)
+
+
 def _what(a: Approval, lang: str = "zh-hans") -> str:
     if a.kind == Approval.Kind.COMPENSATION:
         kinds = {**COMPENSATION_KINDS, **policy_of(a.complaint.policy_version).compensation_catalogue()}
@@ -559,10 +569,11 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         approvers, committee, _fallback = lifecycle.approval_stage(r, policy)
         deciders = lifecycle.approval_deciders(r, k, policy, now)
         if not any(who.plays(name) for name in deciders):
-            raise TransitionRefused("role_not_allowed", action=f"审批{_what(r)}（{r.threshold_label}）",
+            raise TransitionRefused("role_not_allowed", action=Said(f"审批{_what(r)}（{r.threshold_label}）",
+                                                                    f"deciding {_what(r, 'en')} ({r.threshold_label})"),
                                     roles="、".join(approver_name(n) for n in sorted(deciders)))
         rules.not_own_request(r.requested_by_id, who)
-        rules.decision_note_required(approve, note, action="驳回审批")
+        rules.decision_note_required(approve, note, action=Said("驳回审批", "rejecting an approval"))
         stage_before = r.stage
         verdict: bool | None = approve
         if committee is not None and any(who.plays(m) for m in approvers):
@@ -612,8 +623,8 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         return r
     recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
     notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
-           params={"number": k.number, "what": _what(r), "approved": r.state != Approval.State.REJECTED,
-                   "note": note}, dedupe_key=f"approval_decided:{r.pk}")
+           params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"),
+                   "approved": r.state != Approval.State.REJECTED, "note": note}, dedupe_key=f"approval_decided:{r.pk}")
     if isinstance(outcome.get("granted"), Transfer):
         _tell_transfer(k, outcome["granted"], r.requested_by, now)
     return r
@@ -632,7 +643,7 @@ def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, n
         who = lifecycle.actor_facts(actor, k, now)
         rules.not_own_request(r.requested_by_id, who)
         rules.not_own_request(r.decided_by_id, who)
-        rules.decision_note_required(approve, note, action="财务驳回")
+        rules.decision_note_required(approve, note, action=Said("财务驳回", "a finance rejection"))
         r.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
         r.finance_by, r.finance_at, r.finance_note = actor, now, note
         r.save(update_fields=["state", "finance_by", "finance_at", "finance_note"])

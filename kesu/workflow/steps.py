@@ -23,6 +23,7 @@ from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.catalogues import VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.org.models import Department, Staff
 from kesu.policies.services import policy_of
@@ -204,7 +205,13 @@ def _department_input(name: str, zh: str, en: str, required: bool = True,
 def _obj(model: Any, ctx: Ctx, pk: str) -> Any:
     found = model.objects.filter(pk=int(pk), complaint=ctx.complaint).first() if pk.isdigit() else None
     if found is None:
-        raise KesuError("bad_value", field="record", detail=f"本投诉没有编号为 {pk} 的{model._meta.verbose_name}")
+        from django.utils.translation import override
+
+        with override("zh-hans"):
+            zh = f"本投诉没有编号为 {pk} 的{model._meta.verbose_name}"
+        with override("en"):
+            en = f"this complaint has no {str(model._meta.verbose_name).lower()} numbered {pk}"
+        raise KesuError("bad_value", field="record", detail=Said(zh, en))
     return found
 
 
@@ -273,7 +280,7 @@ STEPS: dict[str, Step] = {s.code: s for s in (
     _step("unmerge", _reasoned(lifecycle.unmerge, "reason", label=("撤销合并原因", "Why undo the merge"))),
     # activities
     Step("transfer", (_department_input("department", "接收部门", "Receiving department"),
-                      _text("reason", "转交原因", "Why")),
+                      _text("reason", "转交原因", "Reason for the transfer")),
          lambda ctx, v, ver: workflow.transfer(ctx.complaint, to_department=v["department"], reason=v["reason"],
                                                **_kw(ctx, ver))),
     _step("acknowledge_transfer", _reasoned(workflow.acknowledge_transfer, "note", "note", ("签收说明", "Note"),
@@ -284,11 +291,11 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                                              "Within (e.g. 4h, 1d; empty: the policy's)"), "line")),
          lambda ctx, v, ver: workflow.request_assist(ctx.complaint, department=v["department"], matter=v["matter"],
                                                      within=v.get("within") or None, **_kw(ctx, ver))),
-    _step("raise_level", _reasoned(workflow.raise_level, "reason", label=("提级原因", "Why"))),
+    _step("raise_level", _reasoned(workflow.raise_level, "reason", label=("提级原因", "Why raise it"))),
     # F16: between business units — up to the group and back down to a store
     _step("pass_up", _reasoned(workflow.pass_up, "reason", label=("上报说明（处理结果）", "Note (the result)"))),
     Step("pass_down", (Input("unit", ("下级单位", "Unit below"), "choice", True, lambda ctx: workflow.units_below(
-        ctx.complaint)), _text("reason", "下派说明", "Why")),
+        ctx.complaint)), _text("reason", "下派说明", "Why pass it down")),
          lambda ctx, v, ver: workflow.pass_down(ctx.complaint, to_unit=v["unit"], reason=v["reason"],
                                                 **_kw(ctx, ver))),
     Step("submit_investigation", (
@@ -394,8 +401,8 @@ STEPS: dict[str, Step] = {s.code: s for s in (
                                  required=False)),
          lambda ctx, v, ver: capa.verify(_obj(CorrectiveAction, ctx, v["capa"]), effective=v["effective"] == "1",
                                          note=v.get("note", ""), **_kw(ctx, ver))),
-    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),
-                            _text("reason", "免除原因", "Why", limit=200)),  # PenaltyEntry.waive_reason: 200
+    Step("penalty_waived", (_record("entry", "扣罚", "Penalty", _penalties),  # PenaltyEntry.waive_reason: 200
+                            _text("reason", "免除原因", "Reason for waiving", limit=200)),
          lambda ctx, v, ver: ledger.waive(_obj(PenaltyEntry, ctx, v["entry"]), reason=v["reason"], **_kw(ctx, ver))),
 )}
 
@@ -408,7 +415,8 @@ ELSEWHERE = frozenset({"edited", "attachment_added"})
 def _complaint(number: str) -> Complaint:
     found = Complaint.objects.filter(number=number.strip()).first()
     if found is None:
-        raise KesuError("bad_value", field="into", detail=f"没有编号为 {number} 的投诉")
+        raise KesuError("bad_value", field="into", detail=Said(f"没有编号为 {number} 的投诉",
+                                                               f"no complaint numbered {number}"))
     return found
 
 
@@ -443,7 +451,7 @@ def read(step: Step, ctx: Ctx, raw: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, int | float):
             value = str(value)
         if value is not None and not isinstance(value, str):
-            problems.append(KesuError("bad_type", field=i.name, label=i.label, expected="字符串",
+            problems.append(KesuError("bad_type", field=i.name, label=i.label, expected=Said("字符串", "text"),
                                       value=type(value).__name__))
             continue
         value = (value or "").strip() if i.kind != "text" else (value or "")

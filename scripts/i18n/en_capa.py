@@ -36,4 +36,8 @@ EN.update({
     "已落实，待确认效果": "carried out, awaiting verification",
     "待落实": "to be carried out",
     "已逾期": "overdue",
+    "审批流程": "Approval chain", "审批环节": "Stage", "已通知替补审批人": "Fallback told at",
+    "批准后执行": "Carried out once granted", "替补审批起始": "Fallback may decide from",
+    "本环节审批人": "Deciders of this stage", "本环节开始": "Stage started at",
+    "费用无法明确归属部门": "Cost not attributable to a department",
 })

@@ -136,3 +136,19 @@ def test_a_case_reopened_and_closed_again_stays_one_entry(p1, people, now):
     services.build_library(now)
     c = lifecycle.reopen(c, actor=people["zhoujl"], now=now, reason="客户再次来电")
     assert services.build_library(now) == 0 and Case.objects.count() == 1
+
+
+def test_in_english_the_library_names_each_cases_category_by_the_policys_english(p1, people, now):
+    from kesu.core.policy.model import named
+    from kesu.policies.services import active_version, policy_of
+
+    bring_to(State.ARCHIVED, people, now, customer_words=LEAK)
+    services.build_library(now)
+    case = Case.objects.get()
+    path = policy_of(active_version()).category_path(case.category)
+    page = Client()
+    page.force_login(people["wangkf"])
+    page.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    html = page.get("/intelligence/cases/").content.decode()
+    assert " / ".join(named(n, "en") for n in path) in html
+    assert " / ".join(n.name for n in path) not in html

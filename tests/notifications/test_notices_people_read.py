@@ -44,3 +44,30 @@ def test_past_three_breaches_a_day_one_persons_further_breaches_are_one_digest(p
     assert "另有 3 件投诉超时" in subject and numbers[5] in body
     first = mine.filter(kind="clock_breached").first()
     assert "已超时 7 天 7 小时" in render(first.kind, first.params)[1]
+
+
+def test_an_english_reader_reads_the_policys_english_names_in_notices(p1, people, now):
+    """Issue 13 item 7: a breach names the clock by its name_en, an approval what is asked and its
+    threshold in English, a crisis the level by its name_en; the Chinese reader reads the policy's own."""
+    from kesu.core.lifecycle import State
+    from kesu.workflow import services as workflow
+    from tests.factories import bring_to
+
+    c = register(people, now)
+    k = c.clocks.get(code="handoff")
+    alerts.announce_breach(c, k, person=people["lijl"], escalate_to=None, now=k.due_at + timedelta(hours=2))
+    breach = Notification.objects.get(recipient=people["lijl"], kind="clock_breached")
+    assert "'Work sheet to the department manager' is overdue" in render(breach.kind, breach.params, "en")[0]
+    assert "「协调工作单交部门经理」已超时" in render(breach.kind, breach.params)[0]
+
+    handling = bring_to(State.HANDLING, people, now)
+    workflow.request_approval(handling, actor=people["lijl"], now=now, kind="compensation",
+                              compensation_kind="voucher", amount="300", plan="补偿 300 元礼券")
+    asked = Notification.objects.filter(kind="approval_requested").first()
+    body = render(asked.kind, asked.params, "en")[1]
+    assert "voucher of 300" in body.lower() and "礼券 300" not in body and "总经理" not in body, body
+
+    from kesu.core.crisis import CrisisHit
+
+    hit = CrisisHit(level_signal="危机事件", level_signal_en="Crisis")
+    assert hit.reasons("en") == ["Level: Crisis"] and hit.reasons() == ["级别：危机事件"]

@@ -108,3 +108,42 @@ def test_the_portal_is_closed_when_the_policy_takes_no_online_complaints(publish
         "channels: [phone, walk_in, suggestion_box, web, internal]", "channels: [phone, walk_in]")
     import_and_publish(text=text, actor=None, now=now - timedelta(days=1))
     assert Client().get("/portal/complain/").status_code == 403
+
+
+@pytest.mark.parametrize("closed", [State.SIGNED_OFF, State.ARCHIVED])
+def test_a_closed_case_offers_no_box_for_more_information_and_refuses_a_forged_post(p1, people, closed):
+    from kesu.complaints import lifecycle
+    from kesu.core.errors import TransitionRefused
+
+    c = bring_to(closed, people, timezone.now(), customer_phone="13911112222")
+    client = Client()
+    page = client.post("/portal/track/", {"number": c.number, "phone": "13911112222"}, follow=True).content.decode()
+    assert 'value="info"' not in page and "补充信息" not in page
+    refused = client.post("/portal/track/", {"what": "info", "text": "还有一件事"}).content.decode()
+    assert "本投诉已结案，不能再补充信息" in refused
+    assert not c.events.filter(kind="customer_added_info").exists()
+    with pytest.raises(TransitionRefused):  # nor does the kernel take it from any door
+        lifecycle.record_customer_input(c, kind="customer_added_info", actor=services.portal_actor(),
+                                        now=timezone.now(), text="还有一件事")
+
+
+def test_a_case_still_being_handled_takes_more_information(p1, people):
+    c = bring_to(State.SATISFIED, people, timezone.now(), customer_phone="13911112222")
+    client = Client()
+    page = client.post("/portal/track/", {"number": c.number, "phone": "13911112222"}, follow=True).content.decode()
+    assert 'value="info"' in page
+
+
+def test_refused_information_comes_back_in_its_box_with_the_error_beside_it_by_label(p1, people):
+    from kesu.portal.services import TEXT_LIMIT
+
+    c = bring_to(State.FOLLOW_UP, people, timezone.now(), customer_phone="13911112222")
+    client = Client()
+    client.post("/portal/track/", {"number": c.number, "phone": "13911112222"})
+    typed = "漏水" * (TEXT_LIMIT // 2 + 1)  # past what one addition takes
+    page = client.post("/portal/track/", {"what": "info", "text": typed}).content.decode()
+    assert f">{typed}</textarea>" in page  # nothing typed is lost
+    assert f"字段「补充信息」：不能超过 {TEXT_LIMIT} 个字" in page and 'id="id_info_errors"' in page
+    empty = client.post("/portal/track/", {"what": "object", "text": "  "}).content.decode()
+    assert "字段「复审理由」：必填，不能为空" in empty and "「text」" not in empty
+    assert not c.events.filter(kind="customer_added_info").exists()

@@ -255,3 +255,12 @@ def test_the_discipline_page_and_its_export_list_people_and_departments(march, p
     assert [row[:6] for row in book["按责任人"].iter_rows(min_row=2, values_only=True)] == [
         ("孙师傅", "机电维修班组", 1, 0, 100, 100), ("李经理", "售后服务部", 1, 30, 0, 30)]
     assert "2026-01 没有扣罚" in hr.get("/discipline/", {"month": "2026-01"}).content.decode()
+
+
+def test_in_english_the_reports_clocks_go_by_the_policys_english_names(march, people):
+    gm = Client()
+    gm.force_login(people["zhangzong"])
+    gm.post("/i18n/setlang/", {"language": "en", "next": "/reports/"})
+    page = gm.get("/reports/", {"start": "2026-03-01", "end": "2026-03-31"}).content.decode()
+    assert "First response" in page and "初次对应" not in page
+    assert "Second response" in page and "二次对应" not in page

@@ -1,14 +1,14 @@
 """The report's charts in a real browser (Chromium at 1440 px, through Playwright): every chart
 has its title, no label is cut at the chart's edge, and no chart is clipped by another's clip
 path (the 按类别 chart lost its top half that way). The page and the PDF's first page are saved
-as docs/screenshots/report.png and report-pdf.png, to be looked at."""
+as report.png and report-pdf.png, to be looked at: into test-artifacts/screenshots/, or into the
+committed docs/screenshots/ with KESU_REFRESH_SCREENSHOTS=1 (tests/web/browser.shown_shots)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +16,12 @@ from kesu.clocks.sweep import sweep
 from kesu.core.lifecycle import State
 from tests.factories import act, bring_to, register
 from tests.scenarios.conftest import at
+from tests.web.browser import shown_shots
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "kesu-demo-2026"
 CATEGORIES = ["repair_time", "repair_quality", "vehicle_delivery", "sales_promise", "charges", "insurance_claim",
               "attitude", "facilities", "parts", "other"]
@@ -59,7 +59,8 @@ def test_the_reports_charts_are_titled_and_nothing_is_cut_at_1440_px(live_server
     bring_to(State.FOLLOW_UP, people, at("2026-03-10 09:30"))
     sweep(now=at("2026-03-12 09:00"))  # first contacts missed, second contact missed: rates below 100 %
     assert shutil.which(CHROMIUM)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = shown_shots()
+    shots.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -74,7 +75,7 @@ def test_the_reports_charts_are_titled_and_nothing_is_cut_at_1440_px(live_server
             page.goto(f"{live_server.url}/reports/?start=2026-03-01&end=2026-03-31")
             charts = page.evaluate(CHART_BOXES)
             page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+            page.screenshot(path=str(shots / "report.png"), full_page=True)
             pdf = page.request.get(f"{live_server.url}/reports/?start=2026-03-01&end=2026-03-31&format=pdf").body()
         finally:
             browser.close()
@@ -97,7 +98,7 @@ def test_the_reports_charts_are_titled_and_nothing_is_cut_at_1440_px(live_server
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(path),
-                    str(SHOTS / "report-pdf")], check=True)
+                    str(shots / "report-pdf")], check=True)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
     for title in ("按级别（件）", "按类别（最常见的问题，件）", "时限按时率（%）", "售后服务 / 维修时效与等待"):
         assert title in text, title

@@ -1,9 +1,12 @@
 """Chromium through Playwright for the browser tests: one person at their screen (Desk), and the
-keyboard with its actions counted (Keys). Screenshots of the role walk go to docs/screenshots/,
-the other tests' to test-artifacts/screenshots/ (docs/screenshots.md)."""
+keyboard with its actions counted (Keys). Every screenshot goes to test-artifacts/screenshots/
+(not committed); the committed ones in docs/screenshots/ are rewritten only when asked for with
+KESU_REFRESH_SCREENSHOTS=1 (scripts/screenshots.sh), so a test run leaves the tree clean
+(docs/screenshots.md)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
+REFRESH = "KESU_REFRESH_SCREENSHOTS"
+
+
+def shown_shots() -> Path:
+    """Where the screenshots meant for people (the role walk, the report) are written: the committed
+    docs/screenshots/ when KESU_REFRESH_SCREENSHOTS=1 asks to refresh them, else test-artifacts."""
+    return DOCS_SHOTS if os.environ.get(REFRESH) == "1" else SHOTS
 PASSWORD = "kesu-demo-2026"
 
 

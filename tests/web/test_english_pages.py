@@ -51,8 +51,9 @@ def user_data() -> list[str]:
     for e in ComplaintEvent.objects.all():
         out.append(e.reason)
         out += [str(v) for pair in (e.changes or {}).values() for v in (pair if isinstance(pair, list) else [pair])]
-    # Known gap, left to the notices' own rework (issue 13 item 5): a notice keeps what the step
-    # said as its parameters (「礼券 300 元」, the threshold's label) in the policy's Chinese.
+    # A notice's parameters are what the step said (the plan, a note): people's words. The policy's
+    # names in them (clock, level, what is asked, the threshold) carry their English beside them
+    # (clock_en, what_en …), which an English reader reads (tests/notifications/test_notices_people_read).
     from kesu.notifications.models import Notification
 
     out += [str(v) for params in Notification.objects.values_list("params", flat=True) for v in (params or {}).values()]
@@ -209,3 +210,38 @@ def test_durations_read_as_words_in_both_languages():
     assert Duration.parse("20m").spoken("en") == "20 minutes"
     assert Duration.parse("1d4h").spoken("en") == "1 day 4 hours"
     assert Duration.parse("3d").spoken("en", working=True) == "3 working days"
+
+
+@pytest.mark.django_db
+def test_the_administration_in_english_names_its_models_fields_and_choices_in_english(demo):
+    """Admin labels (issue 13 item 7): the index, every list and every add form an administrator
+    opens, in English, hold no Chinese but people's data and the policy's own words."""
+    from django.contrib import admin
+
+    client = english(demo["admin"])
+    data = user_data() + [str(x) for x in Department.objects.values_list("code", flat=True)]
+    from django.contrib.auth.models import Group, Permission
+
+    from kesu.policies.models import PolicyVersion
+
+    data += [v.name for v in PolicyVersion.objects.all()]
+    # the database's own rows: Django writes permission names once, at migration, in the default language
+    data += list(Permission.objects.values_list("name", flat=True)) + list(Group.objects.values_list("name", flat=True))
+    from kesu.clocks.models import ComplaintClock  # each clock keeps the name its policy gave it, as stored
+
+    data += [*ComplaintClock.objects.values_list("name", flat=True), "中文"]  # 中文: a language named in itself
+    pages = ["/admin/"]
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        pages.append(f"/admin/{meta.app_label}/{meta.model_name}/")
+        if model_admin.has_add_permission(type("R", (), {"user": demo["admin"]})()):
+            pages.append(f"/admin/{meta.app_label}/{meta.model_name}/add/")
+    failures = {}
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200:
+            continue  # a page the model's admin does not offer
+        left = chinese_left(response.content.decode(), data)
+        if left:
+            failures[page] = left
+    assert failures == {}, pformat(failures, width=200)

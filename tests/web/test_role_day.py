@@ -2,8 +2,9 @@
 keyboard; the after-sales manager takes it on, asks for a compensation (a wrong amount first, kept
 in its form) and hands back the result; the GM and finance approve; the follow-up specialist
 records the return visit; the customer rates it online; the CS manager signs; the GM reviews; the
-archive files it; the auditor reads it. Screenshots of every role's main screens are saved into
-docs/screenshots/day-*.png (docs/screenshots.md) — looked at by a person before a release."""
+archive files it; the auditor reads it. Screenshots of every role's main screens are saved as
+day-*.png into test-artifacts/screenshots/, or into the committed docs/screenshots/ with
+KESU_REFRESH_SCREENSHOTS=1 (docs/screenshots.md) — looked at by a person before a release."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
 from kesu.org.models import Department
-from tests.web.browser import DOCS_SHOTS, Desk, Keys, in_browser
+from tests.web.browser import Desk, Keys, in_browser, shown_shots
 from tests.web.pictures import png
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -22,7 +23,7 @@ WIDTH = 1280
 
 
 def desk(browser, base: str, login: str) -> Desk:  # type: ignore[no-untyped-def]
-    return Desk(browser, base, login, width=WIDTH, shots=DOCS_SHOTS)
+    return Desk(browser, base, login, width=WIDTH, shots=shown_shots())
 
 
 def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_server, p1, people, tmp_path):
@@ -113,7 +114,7 @@ def test_each_roles_day_of_the_p1_demo_in_the_browser_with_screenshots(live_serv
         with customer.expect_navigation():
             customer.click("main button[type=submit]")
         assert "感谢您的评价" in customer.inner_text("main")
-        customer.screenshot(path=str(DOCS_SHOTS / "day-4-customer-rated.png"), full_page=True)
+        customer.screenshot(path=str(shown_shots() / "day-4-customer-rated.png"), full_page=True)
 
         cs_manager = desk(browser, base, "zhoujl")
         cs_manager.open(number)

@@ -239,6 +239,10 @@ def _record_fields(p: Policy) -> Iterator[KesuError]:
             if cat not in categories:
                 yield KesuError("unknown_category", field=f"record_fields[{i}].categories[{j}]", value=cat)
 
+        if f.choices_en and len(f.choices_en) != len(f.choices):
+            yield KesuError("record_field_choices_en", field=f"record_fields[{i}].choices_en",
+                            count=len(f.choices), given=len(f.choices_en))
+
 
 def _vocabulary(p: Policy) -> Iterator[KesuError]:
     """Issue 18: the policy's own roles, channels, demands and compensation kinds — new codes (a

@@ -411,7 +411,8 @@ class RecordField(_Doc):
     name_en: str = ""
     type: Literal["text", "number", "date", "choice"] = "text"
     required: bool = False
-    choices: list[str] = []
+    choices: list[str] = []  # the values stored (the policy's own words)
+    choices_en: list[str] = []  # the same choices as English pages show them, in the same order
     max_length: int | None = Field(default=None, ge=1, le=2000)
     # The customer is known by it (plate, VIN, room): their other complaints with the same value are
     # part of their history (issue 12).
@@ -421,6 +422,15 @@ class RecordField(_Doc):
     categories: list[str] = []
     form: str = ""  # the paper form it belongs to (药品不良反应登记表)
     form_en: str = ""
+
+    def choice_label(self, value: str, lang: str) -> str:
+        """How a page in ``lang`` shows the stored choice ``value``: its ``choices_en`` partner in
+        English when the policy gives one; the stored value (the policy's own word) otherwise."""
+        if lang.startswith("en") and value in self.choices:
+            at = self.choices.index(value)
+            if at < len(self.choices_en) and self.choices_en[at]:
+                return self.choices_en[at]
+        return value
 
 
 class Attachments(_Doc):
