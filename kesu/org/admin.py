@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu import audit
@@ -14,9 +15,11 @@ from kesu.org.services import policy_roles
 
 
 def role_choices() -> list[tuple[str, str]]:
-    """Kesu's roles and the ones the policy in force names (总裁办 …, issue 18), by name."""
-    return [*((r.value, zh) for r, (zh, _en) in ROLE_LABELS.items()),
-            *((r.code, f"{r.name}（{r.code}）") for r in policy_roles())]
+    """Kesu's roles and the ones the policy in force names (总裁办 …, issue 18), by name in the
+    reader's language (asked per form: the language of the request)."""
+    english = (get_language() or "").startswith("en")
+    return [*((r.value, en if english else zh) for r, (zh, en) in ROLE_LABELS.items()),
+            *((r.code, f"{(r.name_en or r.name) if english else r.name}（{r.code}）") for r in policy_roles())]
 
 
 class StaffRoleForm(forms.ModelForm):

@@ -187,14 +187,14 @@ class ApprovalVote(models.Model):
     """One committee member's vote on one stage of an approval (合伙人会议, 人评会)."""
 
     approval = models.ForeignKey(Approval, on_delete=models.PROTECT, related_name="votes")
-    stage = models.PositiveSmallIntegerField("审批环节")
-    voter = models.ForeignKey(STAFF, verbose_name="表决人", on_delete=models.PROTECT, related_name="+")
-    approve = models.BooleanField("赞成")
-    note = models.TextField("意见", blank=True)
-    at = models.DateTimeField("表决时间")
+    stage = models.PositiveSmallIntegerField(_("审批环节"))
+    voter = models.ForeignKey(STAFF, verbose_name=_("表决人"), on_delete=models.PROTECT, related_name="+")
+    approve = models.BooleanField(_("赞成"))
+    note = models.TextField(_("意见"), blank=True)
+    at = models.DateTimeField(_("表决时间"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "委员会表决"
+        verbose_name = verbose_name_plural = _("委员会表决")
         constraints = [models.UniqueConstraint(fields=["approval", "stage", "voter"], name="uniq_approval_vote")]
 
     def __str__(self) -> str:
@@ -205,15 +205,15 @@ class ApproverAbsence(models.Model):
     """A person marked absent (不在岗) for approvals: while it holds, a stage they would decide goes
     to the stage's fallback (分管合伙人不在，则由主任或其他合伙人处理)."""
 
-    staff = models.ForeignKey(STAFF, verbose_name="审批人", on_delete=models.CASCADE, related_name="absences")
-    starts_at = models.DateTimeField("起始")
-    ends_at = models.DateTimeField("截止", null=True, blank=True)
-    reason = models.CharField("原因", max_length=200, blank=True)
-    marked_by = models.ForeignKey(STAFF, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
-    marked_at = models.DateTimeField("登记时间")
+    staff = models.ForeignKey(STAFF, verbose_name=_("审批人"), on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField(_("起始"))
+    ends_at = models.DateTimeField(_("截止"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    marked_by = models.ForeignKey(STAFF, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(_("登记时间"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "审批人不在岗"
+        verbose_name = verbose_name_plural = _("审批人不在岗")
         indexes = [models.Index(fields=["staff", "starts_at"])]
 
     def __str__(self) -> str:
@@ -234,29 +234,29 @@ class CorrectiveAction(models.Model):
         PREVENTIVE = "preventive", _("预防措施")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="corrective_actions")
-    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
-    measure = models.TextField("措施内容")
-    owner = models.ForeignKey(STAFF, verbose_name="负责人", on_delete=models.PROTECT, related_name="capa_owned")
-    department = models.ForeignKey(Department, verbose_name="负责部门", null=True, blank=True,
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    measure = models.TextField(_("措施内容"))
+    owner = models.ForeignKey(STAFF, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="capa_owned")
+    department = models.ForeignKey(Department, verbose_name=_("负责部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
-    verifier = models.ForeignKey(STAFF, verbose_name="监督确认人", null=True, blank=True, on_delete=models.PROTECT,
+    verifier = models.ForeignKey(STAFF, verbose_name=_("监督确认人"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="capa_verifying")
-    due_at = models.DateTimeField("完成期限")
+    due_at = models.DateTimeField(_("完成期限"))
     opened_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField("制定时间")
-    rounds = models.PositiveSmallIntegerField("轮次", default=1)
-    done_at = models.DateTimeField("落实时间", null=True, blank=True)
-    done_note = models.TextField("落实情况", blank=True)
+    opened_at = models.DateTimeField(_("制定时间"))
+    rounds = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    done_at = models.DateTimeField(_("落实时间"), null=True, blank=True)
+    done_note = models.TextField(_("落实情况"), blank=True)
     verified_by = models.ForeignKey(STAFF, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    verified_at = models.DateTimeField("效果确认时间", null=True, blank=True)
-    effective = models.BooleanField("措施有效", null=True, blank=True)
-    verification_note = models.TextField("效果确认意见", blank=True)
-    warn_at = models.DateTimeField("提醒时间", null=True, blank=True)
-    warned_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
-    overdue_at = models.DateTimeField("逾期上报时间", null=True, blank=True)
+    verified_at = models.DateTimeField(_("效果确认时间"), null=True, blank=True)
+    effective = models.BooleanField(_("措施有效"), null=True, blank=True)
+    verification_note = models.TextField(_("效果确认意见"), blank=True)
+    warn_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("到期提醒时间"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("逾期上报时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "纠正预防措施"
+        verbose_name = verbose_name_plural = _("纠正预防措施")
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["due_at"], name="capa_open_due", condition=Q(done_at__isnull=True))]
 

@@ -490,7 +490,7 @@ def _what(a: Approval, lang: str = "zh-hans") -> str:
         kinds = {**COMPENSATION_KINDS, **policy_of(a.complaint.policy_version).compensation_catalogue()}
         names = kinds.get(a.compensation_kind, (a.compensation_kind, a.compensation_kind))
         if lang == "en":
-            return f"{names[1] if len(names) > 1 else names[0]} {a.amount} yuan"
+            return f"{(names[1] if len(names) > 1 else names[0]).lower()} of {a.amount} yuan"
         return f"{names[0]} {a.amount} 元"
     if lang == "en":
         return {"solution": "the solution", "transfer": "the transfer", "acceptance": "acceptance",
@@ -508,7 +508,8 @@ def _tell_deciders(k: Complaint, a: Approval, now: datetime) -> None:
     people = {p.pk: p for name in lifecycle.approval_deciders(a, k, policy, now) for p in _approvers(k, name, now)}
     people.pop(a.requested_by_id, None)
     notify(recipients=list(people.values()), kind="approval_requested", now=now, complaint=k,
-           params={"number": k.number, "what": _what(a), "threshold": a.threshold_label, "plan": a.plan},
+           params={"number": k.number, "what": _what(a), "what_en": _what(a, "en"), "threshold": a.threshold_label,
+                   "threshold_en": _threshold_en(k, a), "plan": a.plan},
            dedupe_key=f"approval_requested:{a.pk}:{a.stage}")
 
 

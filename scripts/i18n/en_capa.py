@@ -40,4 +40,10 @@ EN.update({
     "批准后执行": "Carried out once granted", "替补审批起始": "Fallback may decide from",
     "本环节审批人": "Deciders of this stage", "本环节开始": "Stage started at",
     "费用无法明确归属部门": "Cost not attributable to a department",
+    "到期提醒时间": "Reminder due at", "制定时间": "Opened at", "委员会表决": "Committee vote",
+    "完成期限": "Due at", "审批人": "Approver", "审批人不在岗": "Approver absences", "意见": "Comment",
+    "措施内容": "Measure", "措施有效": "Effective", "提醒时间": "Reminded at", "效果确认意见": "Verification comment",
+    "效果确认时间": "Verified at", "登记人": "Recorded by", "监督确认人": "Verifier",
+    "纠正预防措施": "Corrective and preventive actions", "落实情况": "What was done", "落实时间": "Done at",
+    "表决人": "Voter", "表决时间": "Voted at", "赞成": "In favour", "轮次": "Round", "逾期上报时间": "Escalated as overdue at",
 })
