@@ -126,7 +126,7 @@ def test_an_approval_waiting_reads_in_english_for_an_english_reader(routed, now)
                               kind="compensation", compensation_kind="cash", amount="800", plan="补偿现金 800 元")
     params = Dispatch.objects.get(event="approval_waiting").params
     subject, body = render("approval_waiting", {**params, "number": c.number, "level": "x"}, "en")
-    assert subject == f"[Kesu] {c.number}: approval waiting (Cash 800 yuan)"
+    assert subject == f"[Kesu] {c.number}: approval waiting (cash of 800 yuan)"
     assert "(x, GM approves, finance reviews) waits for its approver" in body  # the plan is the person's words
     assert not re.search(r"[\u4e00-\u9fff]", body.replace(params["plan"], ""))
 
