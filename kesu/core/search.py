@@ -19,12 +19,12 @@ language is never exposed, so nothing a user types can make the database raise.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from kesu.core.audit import mac
 
 MAX_QUERY_CHARS = 200  # longer input is refused with a message, not searched
 MAX_TERMS = 8
@@ -101,15 +101,7 @@ def phone_tokens(phone: str, key: bytes) -> list[str]:
 def blind(kind: str, value: str, key: bytes) -> str:
     """A keyed hash usable as a search token: equal values give equal tokens, and the token tells
     nothing about the value without the key."""
-    base = _KEYED.get(key)
-    if base is None:
-        base = _KEYED[key] = hmac.new(key, digestmod=hashlib.sha256)
-    h = base.copy()
-    h.update(f"{kind}:{value}".encode())
-    return f"{kind}{h.hexdigest()[:16]}"
-
-
-_KEYED: dict[bytes, hmac.HMAC] = {}  # the key's HMAC state, copied per token (the key is hashed once)
+    return f"{kind}{mac(key, f'{kind}:{value}')[:16]}"
 
 
 def number_tokens(number: str) -> list[str]:

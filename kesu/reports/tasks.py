@@ -26,10 +26,6 @@ def _in_force() -> tuple[Any, Any]:
     return version, policy_of(version)
 
 
-def _policy() -> Any:
-    return _in_force()[1]
-
-
 def readers(report: str = "monthly", policy: Any = None) -> list[Any]:
     """Who receives ``report``: its schedule's recipients (policy.reporting.schedules), else the roles
     the policy in force names for reports (policy.reporting.recipients) — roles or person:<login>."""
