@@ -40,6 +40,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (gunicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        pending += [int(c) for c in children]
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -79,7 +96,13 @@ def main() -> None:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.1)
+        server_cpu, client_cpu = tree_cpu(server.pid), os.times()
         results = run(port, token, args.creates, args.clients)
+        # CPU per creation, which other jobs on the machine do not distort as they do creates/s
+        done = os.times()
+        results["server_cpu_ms"] = round((tree_cpu(server.pid) - server_cpu) / results["sent"] * 1000, 2)
+        results["client_cpu_ms"] = round((done.user + done.system - client_cpu.user - client_cpu.system)
+                                         / results["sent"] * 1000, 2)
         results["hey"] = hey(port, token, args.creates, args.clients, work)
     finally:
         server.terminate()
@@ -97,6 +120,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     print(f"| {args.db} | {args.clients} | {args.workers} | {results['per_second']} | {results['p50_ms']} ms "
           f"| {results['p99_ms']} ms | {results['errors']} |")
+    print(f"CPU per creation: server {results['server_cpu_ms']} ms, this client {results['client_cpu_ms']} ms")
     print(f"hey cross-check: {results['hey']}")
     if peer:
         print(f"\ndjango-helpdesk, same run: {peer['per_second']:.1f} creates/s (hey {peer['hey']}/s)")
