@@ -206,7 +206,19 @@ def _submit(name: str, kwargs: dict[str, Any]) -> None:
             if name in _waiting:
                 return
             _waiting.add(name)
-    _background().submit(_run_logged, name, kwargs)
+    future = _background().submit(_run_logged, name, kwargs)
+    with _queued_lock:
+        _queued.add(future)
+    future.add_done_callback(_forget)
+
+
+_queued: set[Any] = set()  # runs submitted and not yet done (stop_background cancels those not started)
+_queued_lock = threading.Lock()
+
+
+def _forget(future: Any) -> None:
+    with _queued_lock:
+        _queued.discard(future)
 
 
 def _publish(name: str, kwargs: dict[str, Any]) -> None:
@@ -255,6 +267,23 @@ def _background() -> ThreadPoolExecutor:
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-task")
     return _executor
+
+
+def stop_background() -> int:
+    """The web worker is stopping (gunicorn's ``worker_exit``): the run under way finishes, runs still
+    queued are dropped instead of holding the stop up — each looks for its work in the database,
+    so the next periodic run after the restart does it. Returns how many were dropped."""
+    global _executor
+    executor, _executor = _executor, None
+    if executor is None:
+        return 0
+    with _queued_lock:
+        queued = list(_queued)
+    dropped = sum(future.cancel() for future in queued)  # only runs not yet started (cancel() calls _forget)
+    executor.shutdown(wait=False)
+    with _waiting_lock:
+        _waiting.clear()
+    return dropped
 
 
 def _run_logged(name: str, kwargs: dict[str, Any]) -> None:

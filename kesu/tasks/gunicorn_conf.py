@@ -18,6 +18,15 @@ def post_worker_init(worker: Any) -> None:
         Scheduler().start()
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """A stop (Ctrl+C, a deploy) does not wait for background runs still queued (kesu.tasks)."""
+    from kesu.tasks import stop_background
+
+    dropped = stop_background()
+    if dropped:
+        worker.log.info("stopping: %d queued background run(s) left to the next periodic run", dropped)
+
+
 def pre_request(worker: Any, req: Any) -> None:
     from kesu.tasks import yielding
 

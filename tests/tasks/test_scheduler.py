@@ -90,10 +90,13 @@ def test_work_that_can_wait_yields_to_requests_for_at_most_a_minute(yielding_tas
 
 
 def test_a_wake_up_while_busy_is_left_to_the_periodic_run(yielding_task, monkeypatch):
+    from concurrent.futures import Future
+
     from kesu import tasks
 
     submitted = []
-    monkeypatch.setattr(tasks, "_background", lambda: type("X", (), {"submit": lambda *a: submitted.append(a)})())
+    monkeypatch.setattr(tasks, "_background", lambda: type("X", (), {
+        "submit": lambda *a: submitted.append(a) or Future()})())
     yielding_task.note_request()
     tasks._submit("test.suggest", {})
     assert submitted == []
@@ -101,5 +104,45 @@ def test_a_wake_up_while_busy_is_left_to_the_periodic_run(yielding_task, monkeyp
     tasks._submit("test.suggest", {})
     assert len(submitted) == 1
     tasks.started("test.suggest", {})
+    tasks._queued.clear()
     with pytest.raises(ValueError, match="must be periodic"):
         register("test.never", yields=True)
+
+
+def test_stopping_the_web_worker_drops_queued_runs_instead_of_waiting_for_them():
+    """Ctrl+C on `kesu serve` during a burst: the run under way finishes, the queued ones are left
+    to the next periodic run (each finds its work in the database), so the stop takes no longer
+    than one run."""
+    import threading
+    import time
+
+    from kesu import tasks
+
+    release, ran = threading.Event(), []
+
+    @register("test.slow", every_seconds=10)
+    def slow(*, now, n):
+        if n == 0:
+            release.wait(5)
+        ran.append(n)
+
+    try:
+        for n in range(4):
+            tasks._submit("test.slow", {"n": n})
+        time.sleep(0.05)  # the first run has started and waits
+        t0 = time.monotonic()
+        assert tasks.stop_background() == 3
+        assert time.monotonic() - t0 < 1
+        release.set()
+        time.sleep(0.2)
+        assert ran == [0]  # the run under way finished; the three queued never ran
+        tasks._submit("test.slow", {"n": 9})  # a worker that goes on gets a fresh thread
+        for _ in range(50):
+            if 9 in ran:
+                break
+            time.sleep(0.02)
+        assert ran == [0, 9]
+    finally:
+        release.set()
+        tasks.stop_background()
+        REGISTRY.pop("test.slow")
