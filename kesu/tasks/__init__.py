@@ -272,7 +272,8 @@ def _background() -> ThreadPoolExecutor:
 def stop_background() -> int:
     """The web worker is stopping (gunicorn's ``worker_exit``): the run under way finishes, runs still
     queued are dropped instead of holding the stop up — each looks for its work in the database,
-    so the next periodic run after the restart does it. Returns how many were dropped."""
+    so the next periodic run after the restart does it (a retraining an administrator asked for
+    waits for the scheduled one). Returns how many were dropped."""
     global _executor
     executor, _executor = _executor, None
     if executor is None:
