@@ -60,7 +60,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                                                created_at=timezone.now())
             return redirect("intake:review", pk=batch.pk)
     try:
-        context["columns"] = spreadsheet.columns(policy_of(active_version(staff.unit_id)))
+        context["columns"] = spreadsheet.columns(policy_of(active_version(staff.unit_id)),
+                                                 get_language() or "zh-hans")
     except KesuError as exc:
         context.setdefault("errors", []).extend(_messages_of(exc))
     return render(request, "intake/upload.html", context)
