@@ -49,3 +49,31 @@ def test_switching_to_english_translates_pages_states_timeline_and_refusals(p1, 
     refused = client.post(f"/c/{c.number}/act/sign_off/", {"version": c.version, "note": "x"},
                           follow=True).content.decode()
     assert "is not allowed while the complaint is" in refused
+
+
+@pytest.mark.django_db
+def test_the_administrations_clock_lists_name_each_clock_in_the_readers_language(p1, people):
+    """The policy names its clocks in both languages (``name_en``): the clock list, its filter and
+    the extension requests say 「初次对应」 to a Chinese reader and "First response" to an English one."""
+    from kesu.clocks.models import ComplaintClock, ExtensionRequest
+
+    c = bring_to(State.HANDLING, people, timezone.now())
+    clock = ComplaintClock.objects.filter(complaint=c, code="first_response").first() or \
+        ComplaintClock.objects.filter(complaint=c).first()
+    assert clock is not None
+    ExtensionRequest.objects.create(complaint=c, clock=clock, kind=ExtensionRequest.Kind.EXTEND, extension="1d",
+                                    reason="等配件", requested_by=people["wangkf"], requested_at=timezone.now())
+    zh, en = Client(), Client()
+    zh.force_login(people["admin"])
+    en.force_login(people["admin"])
+    en.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    english_name = {"first_response": "First response", "second_response": "Second response",
+                    "handoff": "Work sheet to the department manager"}[clock.code]
+    for page in ("/admin/clocks/complaintclock/", "/admin/clocks/extensionrequest/"):
+        chinese, english = zh.get(page).content.decode(), en.get(page).content.decode()
+        assert clock.name in chinese, page
+        assert clock.name not in english, page
+        assert english_name in english, page
+        assert f"{c.pk} {clock.code}" not in english  # never the row's code
+    listed = en.get("/admin/clocks/complaintclock/", {"code": clock.code}).content.decode()
+    assert "By Deadlines" in listed and clock.name not in listed
