@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from kesu.clocks import calendar, ledger
 from kesu.clocks.models import BusinessHours, ComplaintClock, ExtensionRequest, HolidayYear, PenaltyEntry
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.lifecycle import role_said
+from kesu.core.policy.durations import Duration
 from kesu.core.workcalendar import BusinessHours as BusinessHoursRule
 from kesu.core.workcalendar import YearTable
 from kesu.policies.services import active_version, policy_of
@@ -34,10 +36,7 @@ def _english() -> bool:
 def clock_said(k: ComplaintClock) -> str:
     """A complaint's clock by the name its policy gives it: ``name_en`` on an English page (as the
     notices say ``clock_en``), the stored name otherwise or when the policy has no English."""
-    if not _english():
-        return k.name
-    english = next((x.name_en for x in policy_of(k.complaint.policy_version).clocks if x.code == k.code), "")
-    return english or k.name
+    return k.shown_name(_lang())
 
 
 class ClockFilter(admin.SimpleListFilter):
@@ -104,8 +103,13 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
 
 @admin.register(ComplaintClock)
 class ComplaintClockAdmin(admin.ModelAdmin):
-    list_display = ("complaint", "clock_name", "target", "started_at", "due_at", "breached_at", "stopped_at", "met",
-                    "paused_at", "calendar_covered")
+    list_display = ("complaint", "clock_name", "target_shown", "started_at", "due_at", "breached_at", "stopped_at",
+                    "met", "paused_at", "calendar_covered")
+    # the one page of a clock: its names and words, never its codes (first_response, working, 24h, dept_manager)
+    fields = ("complaint", "clock_name", "mode_shown", "target_shown", "role_shown", "started_at", "due_at", "warn_at",
+              "warned_at", "breached_at", "stopped_at", "met", "late_seconds", "cancelled_at", "paused_at", "pauses",
+              "calendar_covered")
+    readonly_fields = fields
     list_filter = (ClockFilter, "met", "calendar_covered")
     list_select_related = ("complaint",)
     show_full_result_count = False
@@ -116,6 +120,24 @@ class ComplaintClockAdmin(admin.ModelAdmin):
     @admin.display(description=ComplaintClock._meta.get_field("name").verbose_name, ordering="name")
     def clock_name(self, k: ComplaintClock) -> str:
         return clock_said(k)
+
+    @admin.display(description=ComplaintClock._meta.get_field("mode").verbose_name)
+    def mode_shown(self, k: ComplaintClock) -> str:
+        return str(_lazy("工作时间") if k.mode == "working" else _lazy("日历时间"))
+
+    @admin.display(description=ComplaintClock._meta.get_field("target").verbose_name, ordering="target")
+    def target_shown(self, k: ComplaintClock) -> str:
+        try:
+            return Duration.parse(k.target).spoken(_lang(), k.mode == "working")
+        except ValueError:
+            return k.target
+
+    @admin.display(description=ComplaintClock._meta.get_field("responsible_role").verbose_name)
+    def role_shown(self, k: ComplaintClock) -> str:
+        policy = policy_of(k.complaint.policy_version)  # the policy's own role (店长 …) by its own names
+        if policy.role(k.responsible_role) is not None:
+            return policy.role_label(k.responsible_role, _lang())
+        return role_said(k.responsible_role).in_language(_lang())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -133,6 +155,8 @@ class ExtensionRequestAdmin(ComplaintClockAdmin):
                     "decided_by")
     list_filter = ("state", "kind")
     list_select_related = ("complaint", "clock", "requested_by", "decided_by")
+    fields = None  # the request's own fields (the clock's page lists the clock's)
+    readonly_fields = ()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return _with_versions(super(ComplaintClockAdmin, self).get_queryset(request), "clock__complaint__")

@@ -231,7 +231,7 @@ def pass_up(c: Complaint, *, actor: Staff, now: datetime, reason: str,
         node = units.node(k.unit_id)
         above = units.node(node.parent_id) if node is not None else None
         if node is None or above is None:
-            raise KesuError("no_parent_unit", field="unit", value=node.name if node else "—")
+            raise KesuError("no_parent_unit", field="unit", value=Said(node.name, node.shown("en")) if node else "—")
         k.unit_id = above.id
 
     k = lifecycle.perform_activity(c, "pass_up", actor=actor, now=now, reason=reason,
@@ -251,9 +251,9 @@ def pass_down(c: Complaint, *, actor: Staff, now: datetime, to_unit: Any, reason
 
     def change(k: Complaint, policy: Policy) -> None:
         if k.unit_id == target.id:
-            raise KesuError("same_unit", field="unit", value=target.name)
+            raise KesuError("same_unit", field="unit", value=Said(target.name, target.shown("en")))
         if target.parent_id is None or target.parent_id != k.unit_id:
-            raise KesuError("not_a_child_unit", field="unit", value=target.name)
+            raise KesuError("not_a_child_unit", field="unit", value=Said(target.name, target.shown("en")))
         k.unit_id = target.id
 
     k = lifecycle.perform_activity(c, "pass_down", actor=actor, now=now, reason=reason,
@@ -272,8 +272,9 @@ def _tell_unit(k: Complaint, *, actor: Staff, now: datetime, reason: str) -> Non
     people = Staff.objects.filter(is_active=True, role_rows__role__in=[Role.CS_AGENT, Role.CS_MANAGER]).filter(
         Q(unit_id=node.id) | (Q(unit__isnull=True) if top else Q(pk__in=[])))
     notify(recipients=list(people.distinct()), kind="unit_passed", now=now, complaint=k,
-           params={"number": k.number, "unit": node.name, "sender": actor.display_name or actor.username,
-                   "reason": reason}, dedupe_key=f"unit_passed:{k.pk}:{k.version}")
+           params={"number": k.number, "unit": node.name, "unit_en": node.name_en,
+                   "sender": actor.display_name or actor.username, "reason": reason},
+           dedupe_key=f"unit_passed:{k.pk}:{k.version}")
 
 
 def units_below(c: Complaint) -> list[tuple[str, str]]:

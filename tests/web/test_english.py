@@ -77,3 +77,56 @@ def test_the_administrations_clock_lists_name_each_clock_in_the_readers_language
         assert f"{c.pk} {clock.code}" not in english  # never the row's code
     listed = en.get("/admin/clocks/complaintclock/", {"code": clock.code}).content.decode()
     assert "By Deadlines" in listed and clock.name not in listed
+
+
+@pytest.mark.django_db
+def test_business_units_and_permissions_read_in_the_readers_language(p1, people, now):
+    """A business unit has an English name (``name_en``): the step that passes a case down offers
+    the stores by it, the administration lists it; the permission pickers name each permission
+    from its model in the reader's language, not as Django wrote it at migration (「Can add 业务单位」)."""
+    from kesu.complaints.models import Complaint
+    from kesu.ops.demo import load_demo_units
+    from kesu.org.models import Unit
+
+    load_demo_units(people, now)
+    group = Unit.objects.get(code="huaan_group")
+    c = bring_to(State.ASSIGNED, people, timezone.now())
+    Complaint.objects.filter(pk=c.pk).update(unit=group)
+    zh, en = Client(), Client()
+    for client in (zh, en):
+        client.force_login(people["admin"])
+    en.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    wangkf = Client()
+    wangkf.force_login(people["wangkf"])
+    wangkf.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    detail = wangkf.get(f"/c/{c.number}/").content.decode().replace("&#x27;", "'")
+    assert "Unit below" in detail and "Hua'an East 4S store" in detail and "华安东区" not in detail
+
+    units = en.get("/admin/org/unit/").content.decode().replace("&#x27;", "'")
+    assert "Hua'an East 4S store" in units
+    assert "华安东区 4S 店" in zh.get("/admin/org/unit/").content.decode()
+    staff = en.get("/admin/org/staff/").content.decode().replace("&#x27;", "'")
+    assert "Hua'an East 4S store" in staff and "华安东区" not in staff
+
+    pickers = en.get("/admin/auth/group/add/").content.decode()
+    assert "Can add Business unit" in pickers and "Can add 业务单位" not in pickers
+    assert "可新增业务单位" in zh.get("/admin/auth/group/add/").content.decode()
+    own = en.get(f"/admin/org/staff/{people['wangkf'].pk}/change/").content.decode()
+    assert "Can view Business unit" in own and "业务单位" not in own
+
+
+@pytest.mark.django_db
+def test_a_clocks_own_page_in_the_administration_shows_words_not_codes(p1, people):
+    from kesu.clocks.models import ComplaintClock
+
+    c = bring_to(State.HANDLING, people, timezone.now())
+    clock = ComplaintClock.objects.filter(complaint=c).order_by("pk").first()
+    assert clock is not None
+    en = Client()
+    en.force_login(people["admin"])
+    en.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = en.get(f"/admin/clocks/complaintclock/{clock.pk}/change/").content.decode()
+    for code in (clock.code, clock.name, f">{clock.target}<", f">{clock.responsible_role}<", ">calendar<"):
+        assert code not in page, code
+    assert "Calendar time" in page or "Working time" in page
+    assert "minutes" in page or "hours" in page or "days" in page
