@@ -31,7 +31,7 @@ from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
-from kesu.core.policy.model import ApprovalChain
+from kesu.core.policy.model import ApprovalChain, named
 from kesu.core.roles import Role
 from kesu.notifications import outbox
 from kesu.notifications.services import notify
@@ -292,7 +292,7 @@ def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,
         levels = sorted(policy.levels, key=lambda lv: lv.order)
         current = next((i for i, lv in enumerate(levels) if lv.code == k.level), None)
         if current is None or current + 1 >= len(levels):
-            name = levels[current].name if current is not None else k.level
+            name = Said(levels[current].name, named(levels[current], "en")) if current is not None else k.level
             raise KesuError("top_level", field="level", value=name)
         k.level = levels[current + 1].code
         if k.department_id is not None:
@@ -734,9 +734,11 @@ def request_acceptance(c: Complaint, *, actor: Staff, now: datetime, reason: str
     def change(k: Complaint, policy: Policy) -> None:
         chain = policy.approvals.chain_for("acceptance", k.level, policy.category_trail(k.category))
         if chain is None:
-            raise KesuError("bad_value", field="reason", detail="本制度不要求对此类投诉裁定是否受理")
+            raise KesuError("bad_value", field="reason", detail=Said(
+                "本制度不要求对此类投诉裁定是否受理", "this policy asks no ruling on accepting such complaints"))
         if k.approvals.filter(kind=Approval.Kind.ACCEPTANCE, state=Approval.State.PENDING).exists():
-            raise KesuError("bad_value", field="reason", detail="已呈报，等待裁定")
+            raise KesuError("bad_value", field="reason",
+                            detail=Said("已呈报，等待裁定", "put already; waiting for the ruling"))
         approval = Approval(complaint=k, kind=Approval.Kind.ACCEPTANCE, plan=reason, requested_by=actor,
                             requested_at=now, threshold_label=chain.name[:60])
         _enter_stage(approval, policy, chain, 0, now)

@@ -130,3 +130,36 @@ def test_a_clocks_own_page_in_the_administration_shows_words_not_codes(p1, peopl
         assert code not in page, code
     assert "Calendar time" in page or "Working time" in page
     assert "minutes" in page or "hours" in page or "days" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang, said", [("en", "field 'Search': the search must not be longer than"),
+                                        ("zh-hans", "字段「搜索」：搜索内容不能超过")])
+def test_the_search_box_is_named_by_its_label_in_the_readers_language(p1, people, lang, said):
+    client = Client()
+    client.force_login(people["wangkf"])
+    client.post("/i18n/setlang/", {"language": lang, "next": "/queue/"})
+    page = client.get("/search/", {"q": "x" * 300}).content.decode().replace("&#x27;", "'")
+    assert said in page and "field 'q'" not in page and "字段「q」" not in page
+
+
+@pytest.mark.django_db
+def test_the_top_level_and_a_closed_corrective_action_refuse_in_either_language(p1, people):
+    from kesu.core.errors import KesuError
+    from kesu.workflow import capa
+    from kesu.workflow import services as workflow
+
+    c = bring_to(State.HANDLING, people, timezone.now())
+    refused = None
+    for _ in range(5):  # up to the policy's highest level, then once more
+        try:
+            c = workflow.raise_level(c, actor=people["zhoujl"], now=timezone.now(), reason="客户情绪激烈")
+        except KesuError as exc:
+            refused = exc
+            break
+    assert refused is not None and refused.code == "top_level"
+    assert refused.message("en") == "field 'level': 'Crisis' is already the highest level"
+    assert refused.message("zh-hans") == "字段「level」：已是最高级别「危机事件」，不能再提级"
+    done = KesuError("capa_not_open", field="capa", state=capa.VERIFIED)
+    assert done.message("en").endswith("this corrective action is already verified as effective")
+    assert done.message("zh-hans").endswith("该纠正预防措施已确认有效")
