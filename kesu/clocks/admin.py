@@ -95,7 +95,8 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_lazy("导出所选记录为 Excel"))
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PenaltyEntry]) -> HttpResponse:
-        data = ledger.export_xlsx(queryset.select_related("complaint", "staff", "department").order_by("booked_at"))
+        data = ledger.export_xlsx(queryset.select_related("complaint", "staff", "department").order_by("booked_at"),
+                                  _lang())
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
         return response

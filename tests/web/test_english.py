@@ -163,3 +163,30 @@ def test_the_top_level_and_a_closed_corrective_action_refuse_in_either_language(
     done = KesuError("capa_not_open", field="capa", state=capa.VERIFIED)
     assert done.message("en").endswith("this corrective action is already verified as effective")
     assert done.message("zh-hans").endswith("该纠正预防措施已确认有效")
+
+
+@pytest.mark.django_db
+def test_the_penalty_ledgers_sheet_speaks_the_readers_language(p1, people, now):
+    """The ledger exported from an English page: the sheet's name, its headers, the states and an
+    overtime penalty's 事由 in English, as the page shows them; from a Chinese page, as stored."""
+    import io
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    from kesu.clocks.sweep import sweep
+
+    bring_to(State.HANDLING, people, now)
+    sweep(now=now + timedelta(hours=1))  # the first response clock breached: one penalty booked
+    sheets = {}
+    for lang in ("en", "zh-hans"):
+        client = Client()
+        client.force_login(people["churs"])
+        client.post("/i18n/setlang/", {"language": lang, "next": "/queue/"})
+        response = client.get("/penalties/", {"month": "2026-03", "format": "xlsx"})
+        sheets[lang] = load_workbook(io.BytesIO(response.content)).active
+    en, zh = sheets["en"], sheets["zh-hans"]
+    assert en.title == "Penalty ledger" and zh.title == "扣罚台账"
+    assert [c.value for c in en[1]][:3] == ["Booked at", "Complaint", "Reason"]
+    assert en.cell(2, 3).value.startswith("First response overdue (") and en.cell(2, 7).value == "In force"
+    assert zh.cell(2, 3).value.startswith("初次对应超时（") and zh.cell(2, 7).value == "有效"
