@@ -190,3 +190,33 @@ def test_the_penalty_ledgers_sheet_speaks_the_readers_language(p1, people, now):
     assert [c.value for c in en[1]][:3] == ["Booked at", "Complaint", "Reason"]
     assert en.cell(2, 3).value.startswith("First response overdue (") and en.cell(2, 7).value == "In force"
     assert zh.cell(2, 3).value.startswith("初次对应超时（") and zh.cell(2, 7).value == "有效"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form, title", [("work-order", "Coordination work order"),
+                                         ("handling-slip", "Complaint handling slip"),
+                                         ("record-card", "Complaint record card"),
+                                         ("investigation", "Investigation report")])
+def test_a_form_printed_from_an_english_page_is_in_english_but_for_peoples_words(p1, people, tmp_path, form, title):
+    """The paper forms keep their layout; their labels, the policy's names, states and costs follow the
+    reader's language (the Chinese page prints the company's Chinese form, tests/printing)."""
+    import re
+
+    from kesu.workflow import services as workflow
+    from tests.printing.test_forms import text_of
+    from tests.web.test_english_pages import user_data
+
+    c = bring_to(State.HANDLING, people, timezone.now())
+    workflow.request_approval(c, actor=people["lijl"], now=timezone.now(), kind="compensation",
+                              compensation_kind="voucher", amount="800", plan="致送礼券")
+    client = Client()
+    client.force_login(people["zhoujl"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    text = text_of(client.get(f"/c/{c.number}/print/{form}/").content, tmp_path)
+    assert title in text and c.number in text
+    for d in sorted(user_data(), key=len, reverse=True):
+        text = text.replace(d, " ")
+    left = sorted(set(re.findall(r"[\u3400-\u9fff]+", text)))
+    assert left == [], left
+    if form == "handling-slip":
+        assert "Copy 1" in text and "Copy 3" in text and "800.00 yuan" in text
