@@ -220,3 +220,12 @@ def test_a_form_printed_from_an_english_page_is_in_english_but_for_peoples_words
     assert left == [], left
     if form == "handling-slip":
         assert "Copy 1" in text and "Copy 3" in text and "800.00 yuan" in text
+
+
+@pytest.mark.django_db
+def test_the_suggestion_box_screen_heads_the_policys_own_fields_in_the_readers_language(p1, people):
+    en = Client()
+    en.force_login(people["wangkf"])
+    en.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    page = en.get("/intake/slips/").content.decode()
+    assert "Plate number" in page and "Mileage (km)" in page and "车牌号" not in page
