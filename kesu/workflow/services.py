@@ -659,8 +659,8 @@ def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, n
                                                   "state": ["finance", reviewed[0].state]})
     r = reviewed[0]
     notify(recipients=[r.requested_by], kind="approval_decided", now=now, complaint=k,
-           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
-           dedupe_key=f"finance_reviewed:{r.pk}")
+           params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"), "approved": approve,
+                   "note": note}, dedupe_key=f"finance_reviewed:{r.pk}")
     return r
 
 

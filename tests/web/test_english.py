@@ -4,6 +4,7 @@ labels, states, timeline and the rules' refusals alike."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -229,3 +230,22 @@ def test_the_suggestion_box_screen_heads_the_policys_own_fields_in_the_readers_l
     en.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
     page = en.get("/intake/slips/").content.decode()
     assert "Plate number" in page and "Mileage (km)" in page and "车牌号" not in page
+
+
+@pytest.mark.django_db
+def test_finances_decision_is_told_to_the_requester_in_their_language(p1, people, now):
+    """The approval_decided notice after finance's review names the compensation in English too
+    (``what_en``), as the approver's decision already does."""
+    from kesu.notifications.messages import render
+    from kesu.notifications.models import Notification
+    from kesu.workflow import services as workflow
+
+    c = bring_to(State.HANDLING, people, now)
+    a = workflow.request_approval(c, actor=people["lijl"], now=now, kind="compensation", compensation_kind="refund",
+                                  amount="2000", plan="退还维修费")
+    workflow.decide_approval(a, actor=people["zhangzong"], now=now, approve=True)
+    workflow.finance_review(a, actor=people["wucw"], now=now, approve=True)
+    told = Notification.objects.filter(kind="approval_decided", recipient=people["lijl"]).order_by("-id").first()
+    assert told is not None
+    subject, body = render(told.kind, told.params, "en")
+    assert "2000" in body and not re.search(r"[\u3400-\u9fff]", subject + body), body
