@@ -38,3 +38,8 @@ EN.update({
     "受理部门处理意见": "The receiving department's opinion", "受理时间": "Received at",
     "尚未提交调查报告。": "No investigation report yet.", "处罚": "Penalty", "调查人": "Investigated by",
 })
+
+EN.update({
+    # the registration buttons say what they do; the detail page's row says when (it was "Registered" for both)
+    "登记": "Register", "登记于": "Registered",
+})

@@ -249,3 +249,15 @@ def test_finances_decision_is_told_to_the_requester_in_their_language(p1, people
     assert told is not None
     subject, body = render(told.kind, told.params, "en")
     assert "2000" in body and not re.search(r"[\u3400-\u9fff]", subject + body), body
+
+
+@pytest.mark.django_db
+def test_the_registration_buttons_say_what_they_do(p1, people):
+    """「登记」 on a button is an action ("Register"); the detail page's 登记于 row says when ("Registered")."""
+    c = bring_to(State.REGISTERED, people, timezone.now())
+    en = Client()
+    en.force_login(people["wangkf"])
+    en.post("/i18n/setlang/", {"language": "en", "next": "/queue/"})
+    assert re.search(r"<button type=\"submit\">Register</button>", en.get("/register/").content.decode())
+    assert re.search(r"<button type=\"submit\">Register</button>", en.get("/intake/slips/").content.decode())
+    assert "<dt>Registered</dt>" in en.get(f"/c/{c.number}/").content.decode()
