@@ -3,6 +3,7 @@ penalty ledger (filter, export to xlsx, waive with a reason) and extension reque
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django import forms
@@ -11,13 +12,54 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.clocks import calendar, ledger
 from kesu.clocks.models import BusinessHours, ComplaintClock, ExtensionRequest, HolidayYear, PenaltyEntry
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.lifecycle import role_said
+from kesu.core.policy.durations import Duration
 from kesu.core.workcalendar import BusinessHours as BusinessHoursRule
 from kesu.core.workcalendar import YearTable
+from kesu.policies.services import active_version, policy_of
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
+
+
+def _english() -> bool:
+    return _lang().startswith("en")
+
+
+def clock_said(k: ComplaintClock) -> str:
+    """A complaint's clock by the name its policy gives it: ``name_en`` on an English page (as the
+    notices say ``clock_en``), the stored name otherwise or when the policy has no English."""
+    return k.shown_name(_lang())
+
+
+class ClockFilter(admin.SimpleListFilter):
+    """The clocks by name in the reader's language (the codes stay in the address)."""
+
+    title = _lazy("时限")
+    parameter_name = "code"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        names: dict[str, str] = {}
+        with suppress(KesuError):  # no policy in force: the stored names below
+            names = {x.code: x.name_en or x.name if _english() else x.name for x in policy_of(active_version()).clocks}
+        stored = dict(ComplaintClock.objects.order_by().values_list("code", "name").distinct())
+        return sorted(((code, names.get(code) or name) for code, name in stored.items()), key=lambda x: x[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(code=self.value()) if self.value() else queryset
+
+
+def _with_versions(queryset: QuerySet[Any], path: str) -> QuerySet[Any]:
+    """Each row's complaint's policy version in the same query, without its (large) texts."""
+    return queryset.select_related(f"{path}policy_version").defer(
+        *(f"{path}policy_version__{f}" for f in ("document", "source_text")))
 
 
 class WaiveForm(forms.ModelForm):
@@ -49,11 +91,12 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
             ledger.waive(obj, actor=request.user, now=timezone.now(),  # type: ignore[arg-type]
                          reason=form.cleaned_data["waive_reason"])
         except KesuError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
+            self.message_user(request, exc.message(_lang()), messages.ERROR)
 
     @admin.action(description=_lazy("导出所选记录为 Excel"))
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PenaltyEntry]) -> HttpResponse:
-        data = ledger.export_xlsx(queryset.select_related("complaint", "staff", "department").order_by("booked_at"))
+        data = ledger.export_xlsx(queryset.select_related("complaint", "staff", "department").order_by("booked_at"),
+                                  _lang())
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
         return response
@@ -61,11 +104,41 @@ class PenaltyEntryAdmin(admin.ModelAdmin):
 
 @admin.register(ComplaintClock)
 class ComplaintClockAdmin(admin.ModelAdmin):
-    list_display = ("complaint", "name", "target", "started_at", "due_at", "breached_at", "stopped_at", "met",
-                    "paused_at", "calendar_covered")
-    list_filter = ("code", "met", "calendar_covered")
+    list_display = ("complaint", "clock_name", "target_shown", "started_at", "due_at", "breached_at", "stopped_at",
+                    "met", "paused_at", "calendar_covered")
+    # the one page of a clock: its names and words, never its codes (first_response, working, 24h, dept_manager)
+    fields = ("complaint", "clock_name", "mode_shown", "target_shown", "role_shown", "started_at", "due_at", "warn_at",
+              "warned_at", "breached_at", "stopped_at", "met", "late_seconds", "cancelled_at", "paused_at", "pauses",
+              "calendar_covered")
+    readonly_fields = fields
+    list_filter = (ClockFilter, "met", "calendar_covered")
     list_select_related = ("complaint",)
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return _with_versions(super().get_queryset(request), "complaint__")
+
+    @admin.display(description=ComplaintClock._meta.get_field("name").verbose_name, ordering="name")
+    def clock_name(self, k: ComplaintClock) -> str:
+        return clock_said(k)
+
+    @admin.display(description=ComplaintClock._meta.get_field("mode").verbose_name)
+    def mode_shown(self, k: ComplaintClock) -> str:
+        return str(_lazy("工作时间") if k.mode == "working" else _lazy("日历时间"))
+
+    @admin.display(description=ComplaintClock._meta.get_field("target").verbose_name, ordering="target")
+    def target_shown(self, k: ComplaintClock) -> str:
+        try:
+            return Duration.parse(k.target).spoken(_lang(), k.mode == "working")
+        except ValueError:
+            return k.target
+
+    @admin.display(description=ComplaintClock._meta.get_field("responsible_role").verbose_name)
+    def role_shown(self, k: ComplaintClock) -> str:
+        policy = policy_of(k.complaint.policy_version)  # the policy's own role (店长 …) by its own names
+        if policy.role(k.responsible_role) is not None:
+            return policy.role_label(k.responsible_role, _lang())
+        return role_said(k.responsible_role).in_language(_lang())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -79,13 +152,23 @@ class ComplaintClockAdmin(admin.ModelAdmin):
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ComplaintClockAdmin):
-    list_display = ("complaint", "clock", "kind", "extension", "state", "requested_by", "requested_at", "decided_by")
+    list_display = ("complaint", "clock_of", "kind", "extension", "state", "requested_by", "requested_at",
+                    "decided_by")
     list_filter = ("state", "kind")
     list_select_related = ("complaint", "clock", "requested_by", "decided_by")
+    fields = None  # the request's own fields (the clock's page lists the clock's)
+    readonly_fields = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return _with_versions(super(ComplaintClockAdmin, self).get_queryset(request), "clock__complaint__")
+
+    @admin.display(description=_lazy("时限"))
+    def clock_of(self, req: ExtensionRequest) -> str:
+        return clock_said(req.clock)
 
 
 def _field_errors(exc: ValidationFailed) -> list[str]:
-    return [e.message() for e in exc.errors]
+    return [e.message(_lang()) for e in exc.errors]
 
 
 class HolidayYearForm(forms.ModelForm):

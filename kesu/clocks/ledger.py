@@ -4,6 +4,7 @@ wrong entry with a reason (audited on the complaint's timeline), export to xlsx.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -72,20 +73,27 @@ def waive(entry: PenaltyEntry, *, actor: Staff, now: datetime, reason: str,
 
 
 HEADERS = ["记录时间", "投诉编号", "事由", "责任人", "责任部门", "金额（元）", "状态", "免除原因"]
+HEADERS_EN = ["Booked at", "Complaint", "Reason", "Person responsible", "Department responsible", "Amount (yuan)",
+              "Status", "Reason for waiving"]
+SHEET, STATES = ("扣罚台账", "Penalty ledger"), {True: ("已免除", "Waived"), False: ("有效", "In force")}
 
 
-def export_xlsx(entries: QuerySet[PenaltyEntry]) -> bytes:
+def export_xlsx(entries: Iterable[PenaltyEntry], lang: str = "zh-hans",
+                reason_of: Callable[[PenaltyEntry], str] | None = None) -> bytes:
+    """The ledger as a sheet in ``lang`` (its name, headers and states); ``reason_of`` says each
+    entry's 事由 as the page does (the policy's English names), the stored words otherwise."""
+    en = 1 if lang.startswith("en") else 0
     wb = Workbook()
     ws = wb.active
-    ws.title = "扣罚台账"
-    append_row(ws, HEADERS)
+    ws.title = SHEET[en]
+    append_row(ws, HEADERS_EN if en else HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for e in entries:
         append_row(ws, [  # a reason or a name starting with = stays text (kesu.core.sinks)
-            timezone.localtime(e.booked_at).replace(tzinfo=None), e.complaint.number, e.reason,
-            str(e.staff) if e.staff else "", str(e.department) if e.department else "", e.amount,
-            "已免除" if e.waived_at else "有效", e.waive_reason,
+            timezone.localtime(e.booked_at).replace(tzinfo=None), e.complaint.number,
+            reason_of(e) if reason_of else e.reason, str(e.staff) if e.staff else "",
+            str(e.department) if e.department else "", e.amount, STATES[e.waived_at is not None][en], e.waive_reason,
         ])
         ws.cell(ws.max_row, 1).number_format = "yyyy-mm-dd hh:mm"
         ws.cell(ws.max_row, 6).number_format = "0.00"

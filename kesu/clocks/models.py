@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.models import Complaint
@@ -58,7 +59,17 @@ class ComplaintClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.code}"
+        return f"{self.complaint_id} {self.shown_name(get_language() or 'zh-hans')}"
+
+    def shown_name(self, lang: str) -> str:
+        """The clock by the name its policy gives it: ``name_en`` in English (as the notices say
+        ``clock_en``), the stored name otherwise or when the policy has no English."""
+        if not lang.startswith("en"):
+            return self.name
+        from kesu.policies.services import policy_of  # the policy layer sits below; asked only in English
+
+        english = next((x.name_en for x in policy_of(self.complaint.policy_version).clocks if x.code == self.code), "")
+        return english or self.name
 
     @property
     def is_running(self) -> bool:

@@ -234,6 +234,9 @@ def with_due(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     )
 
 
+SEARCH = ("搜索", "Search")  # how a refusal names the search box
+
+
 def searchable(text: str) -> SearchQuery:
     """The search box's text as a query, or KesuError saying why it cannot be searched (too long,
     too many words, nothing to look for) — for every surface that searches."""
@@ -242,9 +245,9 @@ def searchable(text: str) -> SearchQuery:
     query = index.parse(text)
     if query.problem:
         limit = MAX_QUERY_CHARS if query.problem == "search_too_long" else MAX_TERMS
-        raise KesuError(query.problem, field="q", limit=limit)
+        raise KesuError(query.problem, field="q", label=SEARCH, limit=limit)
     if not query:
-        raise KesuError("search_nothing", field="q")
+        raise KesuError("search_nothing", field="q", label=SEARCH)
     return query
 
 

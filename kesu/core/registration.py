@@ -115,6 +115,8 @@ def names_by_label(policy: Policy) -> dict[str, str]:
     for f in policy.record_fields:
         out[f.name] = f"extra.{f.code}"
         out[f.code] = f"extra.{f.code}"
+        if f.name_en:  # an English sheet's header (the upload page lists it so on English pages)
+            out[f.name_en.lower()] = f"extra.{f.code}"
     return out
 
 

@@ -20,6 +20,7 @@ from kesu.complaints import intake
 from kesu.complaints.models import Complaint
 from kesu.core.attachments import safe_file_name
 from kesu.core.errors import KesuError, ValidationFailed
+from kesu.core.policy.model import named
 from kesu.core.roles import Role
 from kesu.intake import spreadsheet
 from kesu.intake.models import ImportBatch
@@ -60,7 +61,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                                                created_at=timezone.now())
             return redirect("intake:review", pk=batch.pk)
     try:
-        context["columns"] = spreadsheet.columns(policy_of(active_version(staff.unit_id)))
+        context["columns"] = spreadsheet.columns(policy_of(active_version(staff.unit_id)),
+                                                 get_language() or "zh-hans")
     except KesuError as exc:
         context.setdefault("errors", []).extend(_messages_of(exc))
     return render(request, "intake/upload.html", context)
@@ -166,4 +168,4 @@ def slips(request: HttpRequest) -> HttpResponse:
         if not filled:
             messages.error(request, _("没有填写任何意见内容"))
     return render(request, "intake/slips.html", {"formset": formset, "extra_labels": [
-        f.name for f in policy.record_fields]})
+        named(f, get_language() or "zh-hans") for f in policy.record_fields]})

@@ -33,11 +33,13 @@ from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.limits import BODY, load_json
+from kesu.core.messages import Said
 from kesu.intake.models import WebhookDelivery, WebhookSource
 from kesu.mailin.services import service_account
 
 MAX_SKEW_SECONDS = 300  # a signed request older or newer than this is refused (replay)
 MAX_BODY = 64 * 1024
+OBJECT, TEXT = Said("对象", "an object"), Said("字符串", "a string")  # what a refusal says it expected
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -90,11 +92,12 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
     try:  # measured for nesting before it is parsed (kesu.core.limits): too deep is a 400, never a crash
         payload = load_json(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return _refused(KesuError("bad_json", field="body", label=BODY, detail=f"不是 UTF-8：{exc}"), 400)
+        return _refused(KesuError("bad_json", field="body", label=BODY,
+                                  detail=Said(f"不是 UTF-8：{exc}", f"not UTF-8: {exc}")), 400)
     except KesuError as exc:
         return _refused(exc, 400)
     if not isinstance(payload, dict):
-        return _refused(KesuError("bad_type", field="body", label=BODY, expected="JSON 对象",
+        return _refused(KesuError("bad_type", field="body", label=BODY, expected=Said("JSON 对象", "a JSON object"),
                                   value=type(payload).__name__), 400)
     problems = _check(payload)
     if problems:
@@ -119,21 +122,21 @@ def _check(p: dict[str, Any]) -> list[KesuError]:
             out.append(KesuError("nul_character", field=name))
     customer = p.get("customer", {})
     if not isinstance(customer, dict):
-        out.append(KesuError("bad_type", field="customer", expected="对象", value=type(customer).__name__))
+        out.append(KesuError("bad_type", field="customer", expected=OBJECT, value=type(customer).__name__))
     else:
         for key, value in customer.items():
             if key not in ("name", "phone", "email"):
                 out.append(KesuError("unknown_field", field=f"customer.{key}"))
             elif not isinstance(value, str):
-                out.append(KesuError("bad_type", field=f"customer.{key}", expected="字符串", value=value))
+                out.append(KesuError("bad_type", field=f"customer.{key}", expected=TEXT, value=value))
     fields = p.get("fields", {})
     if not isinstance(fields, dict):
-        out.append(KesuError("bad_type", field="fields", expected="对象", value=type(fields).__name__))
+        out.append(KesuError("bad_type", field="fields", expected=OBJECT, value=type(fields).__name__))
     else:
         out += [KesuError("unknown_field", field=f"fields.{key}") for key in fields if key in OWN_PLACES]
     number = p.get("number")
     if number is not None and not isinstance(number, str | int):
-        out.append(KesuError("bad_type", field="number", expected="字符串", value=type(number).__name__))
+        out.append(KesuError("bad_type", field="number", expected=TEXT, value=type(number).__name__))
     elif isinstance(number, str) and "\x00" in number:
         out.append(KesuError("nul_character", field="number"))
     for key in p:

@@ -30,7 +30,7 @@ class Settings(models.Model):
         verbose_name_plural = _("智能建议设置")
 
     def __str__(self) -> str:
-        return "智能建议设置"
+        return str(self._meta.verbose_name)
 
 
 class ModelVersion(models.Model):
@@ -160,8 +160,8 @@ class Mark(models.Model):
     value = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "处理进度"
-        verbose_name_plural = "处理进度"
+        verbose_name = _("处理进度")
+        verbose_name_plural = _("处理进度")
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"

@@ -104,6 +104,10 @@ class RobotAdmin(admin.ModelAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
+    # The language column and filter name each language in itself (中文 / English), on Chinese and
+    # English pages alike, as the header's language menu does: the field says whose template it is,
+    # and a reader finds their own language by its own name. A choice label translated into the
+    # page's language (「英语」, "Chinese") would be the one place where the two menus disagree.
     list_display = ("kind", "lang", "subject", "sms_template")
     list_filter = ("lang",)
 

@@ -2,7 +2,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -22,6 +23,42 @@ def role_choices() -> list[tuple[str, str]]:
             *((r.code, f"{(r.name_en or r.name) if english else r.name}（{r.code}）") for r in policy_roles())]
 
 
+# Django writes a permission's name once, at migration, in the default language (「Can add 业务单位」):
+# the forms name it from its model instead, in the reader's language.
+PERMISSION_ACTIONS = {"add": _lazy("可新增%(model)s"), "change": _lazy("可修改%(model)s"),
+                      "delete": _lazy("可删除%(model)s"), "view": _lazy("可查看%(model)s")}
+
+
+def permission_label(p: Permission) -> str:
+    model = p.content_type.model_class()
+    action = p.codename.split("_", 1)[0]
+    if model is None or action not in PERMISSION_ACTIONS or p.codename != f"{action}_{model._meta.model_name}":
+        return str(p)  # a permission of its own: its name as written
+    return f"{p.content_type} | {PERMISSION_ACTIONS[action] % {'model': model._meta.verbose_name}}"
+
+
+class PermissionChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return permission_label(obj)
+
+
+class PermissionsInLanguage:
+    """Admin mixin: the permission pickers list each permission in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class KesuGroupAdmin(PermissionsInLanguage, GroupAdmin):
+    pass
+
+
 class StaffRoleForm(forms.ModelForm):
     role = forms.ChoiceField(label=_lazy("角色"), choices=role_choices)
 
@@ -37,7 +74,7 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(PermissionsInLanguage, UserAdmin):
     list_display = ("username", "display_name", "phone", "unit", "is_active")
     list_filter = ("unit", "is_active")
     search_fields = ("username", "display_name", "phone")

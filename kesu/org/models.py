@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kesu.core.roles import ROLE_LABELS
@@ -32,8 +33,8 @@ class Unit(models.Model):
         verbose_name_plural = _("业务单位")
         ordering = ["code"]
 
-    def __str__(self) -> str:
-        return self.name
+    def __str__(self) -> str:  # by its English name on an English page, when it has one
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
 
 class Department(models.Model):
@@ -91,8 +92,8 @@ class StaffRole(models.Model):
         constraints = [models.UniqueConstraint(fields=["staff", "role"], name="uniq_staff_role")]
 
     def __str__(self) -> str:
-        zh = ROLE_LABELS.get(self.role, (self.role, self.role))[0]  # type: ignore[call-overload]
-        return str(zh)
+        zh, en = ROLE_LABELS.get(self.role, (self.role, self.role))  # type: ignore[call-overload]
+        return str(en if (get_language() or "").startswith("en") else zh)
 
 
 class DeputyDesignation(models.Model):

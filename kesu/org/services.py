@@ -10,6 +10,7 @@ from django.db import transaction
 
 from kesu import audit
 from kesu.core.errors import KesuError
+from kesu.core.messages import Said
 from kesu.core.roles import ROLE_CODES, Role
 from kesu.db.sql import column_values, fetch
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
@@ -92,17 +93,22 @@ def member_department_ids(staff: Staff) -> set[int]:
     return set(staff.departments.values_list("id", flat=True))
 
 
+THE_MANAGER = Said("该部门经理", "the department's manager")
+
+
 def designate_deputy(
     *, department: Department, deputy: Staff, actor: Staff, now: datetime, ends_at: datetime | None = None,
     reason: str = "",
 ) -> DeputyDesignation:
     """SPEC roles: the department manager designates a 责任代理人 who then acts for them."""
     if department.manager_id != actor.pk and Role.SYSADMIN not in roles_of(actor):
-        raise KesuError("role_not_allowed", action="指定责任代理人", roles="该部门经理")
+        raise KesuError("role_not_allowed", action=Said("指定责任代理人", "designating a deputy"), roles=THE_MANAGER)
     if deputy.pk == department.manager_id:
-        raise KesuError("bad_value", field="deputy", detail="部门经理本人无需指定为代理人")
+        raise KesuError("bad_value", field="deputy", label=("责任代理人", "Deputy"),
+                        detail=Said("部门经理本人无需指定为代理人", "the manager need not be their own deputy"))
     if ends_at is not None and ends_at <= now:
-        raise KesuError("bad_value", field="ends_at", detail="截止时间须晚于现在")
+        raise KesuError("bad_value", field="ends_at", label=("截止时间", "Ends at"),
+                        detail=Said("截止时间须晚于现在", "the end must be later than now"))
     with transaction.atomic():
         DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department).update(
             revoked_at=now
@@ -117,7 +123,7 @@ def designate_deputy(
 
 def revoke_deputy(*, department: Department, actor: Staff, now: datetime) -> int:
     if department.manager_id != actor.pk and Role.SYSADMIN not in roles_of(actor):
-        raise KesuError("role_not_allowed", action="撤销责任代理人", roles="该部门经理")
+        raise KesuError("role_not_allowed", action=Said("撤销责任代理人", "revoking a deputy"), roles=THE_MANAGER)
     with transaction.atomic():
         revoked = DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), department=department).update(
             revoked_at=now

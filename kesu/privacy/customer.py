@@ -34,6 +34,7 @@ from kesu.complaints.models import Complaint
 from kesu.core import sinks
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import CLOSED_STATES, State, event_label, state_label
+from kesu.core.messages import Said
 from kesu.core.phone import mask_phone, normalise_phone
 from kesu.org.models import Staff
 from kesu.policies.services import policy_of
@@ -41,6 +42,7 @@ from kesu.privacy import rules
 from kesu.privacy.anonymise import Aliases, anonymise
 from kesu.privacy.record import record
 
+REASON = ("原因", "Reason")  # how the page names the reason's field
 ERASABLE = frozenset({*CLOSED_STATES, State.INVALID_ANSWERED})
 FIELDS = (
     ("number", "投诉编号"), ("status", "状态"), ("channel", "渠道"), ("registered_at", "登记时间"),
@@ -141,9 +143,10 @@ def export(customer: Customer, *, actor: Staff, now: datetime, reason: str, fmt:
     """The customer's data as ``json`` or ``xlsx`` (bytes, content type), the export recorded."""
     rules.check_customer_data(actor)
     if fmt not in ("json", "xlsx"):
-        raise KesuError("not_one_of", field="format", value=fmt, allowed="json, xlsx")
+        raise KesuError("not_one_of", field="format", label=("格式", "Format"), value=fmt, allowed="json, xlsx")
     if not reason.strip():
-        raise KesuError("reason_required", field="reason", action="导出客户个人信息")
+        raise KesuError("reason_required", field="reason", label=REASON,
+                        action=Said("导出客户个人信息", "exporting a customer's data"))
     data = collect(customer)
     if not data["complaints"]:
         raise KesuError("privacy_customer_unknown")
@@ -212,7 +215,8 @@ def erase(customer: Customer, *, actor: Staff, now: datetime, reason: str) -> Er
     """Erase the customer's data from every case that may be erased; all or nothing."""
     rules.check_customer_data(actor)
     if not reason.strip():
-        raise KesuError("reason_required", field="reason", action="删除客户个人信息")
+        raise KesuError("reason_required", field="reason", label=REASON,
+                        action=Said("删除客户个人信息", "erasing a customer's data"))
     plan = plan_erasure(customer)
     if not any((plan.erased, plan.held, plan.open, plan.not_allowed, plan.done_before)):
         raise KesuError("privacy_customer_unknown")

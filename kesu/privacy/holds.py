@@ -10,6 +10,7 @@ from datetime import datetime
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.errors import KesuError
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.org.models import Staff
 from kesu.privacy import rules
@@ -19,7 +20,9 @@ from kesu.privacy.record import record
 def set_hold(complaint: Complaint, *, on: bool, actor: Staff, now: datetime, reason: str) -> Complaint:
     rules.check_hold(actor)
     if not reason.strip():
-        raise KesuError("reason_required", field="reason", action="设置法律保全" if on else "解除法律保全")
+        raise KesuError("reason_required", field="reason", label=("原因", "Reason"),
+                        action=Said("设置法律保全", "setting a legal hold") if on
+                        else Said("解除法律保全", "clearing a legal hold"))
     if complaint.anonymised_at is not None and on:
         raise KesuError("privacy_already_anonymised", number=complaint.number)
 

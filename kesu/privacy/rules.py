@@ -12,6 +12,8 @@ and the services alike.
 from __future__ import annotations
 
 from kesu.core.errors import KesuError
+from kesu.core.lifecycle import role_names
+from kesu.core.messages import Said
 from kesu.core.roles import Role
 from kesu.org.models import Staff
 from kesu.org.services import roles_of
@@ -30,9 +32,12 @@ def may_hold(staff: Staff) -> bool:
 
 def check_customer_data(staff: Staff) -> None:
     if not may_handle_customer_data(staff):
-        raise KesuError("role_not_allowed", action="导出或删除客户个人信息", roles="客服部经理、系统管理员")
+        raise KesuError("role_not_allowed",
+                        action=Said("导出或删除客户个人信息", "exporting or erasing a customer's data"),
+                        roles=role_names((Role.CS_MANAGER.value, Role.SYSADMIN.value)))
 
 
 def check_hold(staff: Staff) -> None:
     if not may_hold(staff):
-        raise KesuError("role_not_allowed", action="法律保全", roles="法务、客服部经理、系统管理员")
+        raise KesuError("role_not_allowed", action=Said("法律保全", "a legal hold"),
+                        roles=role_names((Role.LEGAL.value, Role.CS_MANAGER.value, Role.SYSADMIN.value)))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from kesu.core.catalogues import VALIDITY_KINDS
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.policy.model import named
+from kesu.org import units
 from kesu.workflow.steps import STEPS, Ctx, Input, Step, category_choices
 
 # The registry's fixed choices, as it words them; their English is in the catalogue.
@@ -44,6 +45,8 @@ def _shown(i: Input, ctx: Ctx, choices: list[tuple[str, str]], lang: str) -> lis
         elif i.name == "clock":
             clock = next((k for k in policy.clocks if k.code == value), None)
             shown = clock.name_en if clock is not None and clock.name_en else shown
+        elif i.name == "unit" and (unit := units.tree().by_code(value)) is not None:
+            shown = unit.shown(lang)  # F16: a business unit by its English name when it has one
         elif i.kind == "choice":
             shown = gettext(shown)
         out.append((value, shown))

@@ -5,6 +5,7 @@ uses; the pages only choose what to show."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -142,23 +143,19 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     person = request.GET.get("staff") or None
     entries = ledger.penalties(month=month, department_id=int(dept) if dept and dept.isdigit() else None,
                                staff_id=int(person) if person and person.isdigit() else None)
+    lang = get_language() or "zh-hans"
     if request.GET.get("format") == "xlsx":
         audit.record("export.penalties_xlsx", actor=staff, now=timezone.now(), target=("export", "penalties"),
                      data={"filters": request.GET.dict()})
-        response = HttpResponse(ledger.export_xlsx(entries), content_type=(
+        rows = list(entries)
+        response = HttpResponse(ledger.export_xlsx(rows, lang, reason_of=_reasons(rows, lang)), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = 'attachment; filename="penalties.xlsx"'
         return response
     page = list(entries[:500])
-    lang = get_language() or "zh-hans"
-    policies: dict[int, Any] = {}  # English: the entries' policies, to say their clocks and levels by name_en
-    if lang.startswith("en"):
-        from kesu.policies.models import PolicyVersion
-
-        versions = PolicyVersion.objects.in_bulk({e.complaint.policy_version_id for e in page if e.clock_id})
-        policies = {pk: policy_of(v) for pk, v in versions.items()}
+    reason_of = _reasons(page, lang)
     for e in page:
-        e.reason_shown = _penalty_reason(e, policies.get(e.complaint.policy_version_id), lang)
+        e.reason_shown = reason_of(e)
     refused, row = steps.take_refused(request, "ledger"), None
     if refused is not None:
         entry = PenaltyEntry.objects.filter(pk=int(refused["key"])).select_related("complaint").first()
@@ -175,6 +172,18 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
         "people": Staff.objects.filter(penalties__isnull=False).distinct().order_by("username"),
         "total": sum((e.amount for e in page if e.waived_at is None), 0), "query": request.GET.urlencode(),
     })
+
+
+def _reasons(entries: list[PenaltyEntry], lang: str) -> Callable[[PenaltyEntry], str]:
+    """Each entry's 事由 in ``lang``; in English the entries' policies are read once, to say their
+    clocks and levels by name_en (the page and the sheet alike)."""
+    policies: dict[int, Any] = {}
+    if lang.startswith("en"):
+        from kesu.policies.models import PolicyVersion
+
+        versions = PolicyVersion.objects.in_bulk({e.complaint.policy_version_id for e in entries if e.clock_id})
+        policies = {pk: policy_of(v) for pk, v in versions.items()}
+    return lambda e: _penalty_reason(e, policies.get(e.complaint.policy_version_id), lang)
 
 
 def _penalty_reason(e: PenaltyEntry, policy: Any, lang: str) -> str:

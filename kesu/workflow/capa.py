@@ -25,6 +25,7 @@ from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
 from kesu.core.approvals import approver_name
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
+from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
 from kesu.notifications.services import notify
 from kesu.org.models import Department, Staff
@@ -32,6 +33,7 @@ from kesu.policies.services import policy_of
 from kesu.workflow.models import CorrectiveAction
 
 KINDS = dict(CorrectiveAction.Kind.choices)
+CARRIED_OUT, VERIFIED = Said("落实", "carried out"), Said("确认有效", "verified as effective")  # capa_not_open
 
 
 def _when(at: datetime) -> str:
@@ -105,7 +107,7 @@ def record_done(a: CorrectiveAction, *, actor: Staff, now: datetime, note: str,
     def change(k: Complaint, policy: Policy) -> None:
         r = CorrectiveAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=a.pk)
         if r.done_at is not None or r.effective is True:
-            raise KesuError("capa_not_open", field="capa", state="落实" if r.effective is None else "确认有效")
+            raise KesuError("capa_not_open", field="capa", state=CARRIED_OUT if r.effective is None else VERIFIED)
         if r.owner_id != actor.pk:
             raise TransitionRefused("capa_not_owner", person=_name(r.owner))
         r.done_at, r.done_note = now, note
@@ -138,7 +140,7 @@ def verify(a: CorrectiveAction, *, actor: Staff, now: datetime, effective: bool,
     def change(k: Complaint, policy: Policy) -> None:
         r = CorrectiveAction.objects.select_for_update(of=("self",)).select_related("verifier").get(pk=a.pk)
         if r.effective is True:
-            raise KesuError("capa_not_open", field="capa", state="确认有效")
+            raise KesuError("capa_not_open", field="capa", state=VERIFIED)
         if r.done_at is None:
             raise KesuError("capa_not_done", field="capa")
         if r.owner_id == actor.pk:

@@ -31,7 +31,7 @@ from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
 from kesu.core.messages import Said
 from kesu.core.policy import Duration, Policy
-from kesu.core.policy.model import ApprovalChain
+from kesu.core.policy.model import ApprovalChain, named
 from kesu.core.roles import Role
 from kesu.notifications import outbox
 from kesu.notifications.services import notify
@@ -231,7 +231,7 @@ def pass_up(c: Complaint, *, actor: Staff, now: datetime, reason: str,
         node = units.node(k.unit_id)
         above = units.node(node.parent_id) if node is not None else None
         if node is None or above is None:
-            raise KesuError("no_parent_unit", field="unit", value=node.name if node else "—")
+            raise KesuError("no_parent_unit", field="unit", value=Said(node.name, node.shown("en")) if node else "—")
         k.unit_id = above.id
 
     k = lifecycle.perform_activity(c, "pass_up", actor=actor, now=now, reason=reason,
@@ -251,9 +251,9 @@ def pass_down(c: Complaint, *, actor: Staff, now: datetime, to_unit: Any, reason
 
     def change(k: Complaint, policy: Policy) -> None:
         if k.unit_id == target.id:
-            raise KesuError("same_unit", field="unit", value=target.name)
+            raise KesuError("same_unit", field="unit", value=Said(target.name, target.shown("en")))
         if target.parent_id is None or target.parent_id != k.unit_id:
-            raise KesuError("not_a_child_unit", field="unit", value=target.name)
+            raise KesuError("not_a_child_unit", field="unit", value=Said(target.name, target.shown("en")))
         k.unit_id = target.id
 
     k = lifecycle.perform_activity(c, "pass_down", actor=actor, now=now, reason=reason,
@@ -272,8 +272,9 @@ def _tell_unit(k: Complaint, *, actor: Staff, now: datetime, reason: str) -> Non
     people = Staff.objects.filter(is_active=True, role_rows__role__in=[Role.CS_AGENT, Role.CS_MANAGER]).filter(
         Q(unit_id=node.id) | (Q(unit__isnull=True) if top else Q(pk__in=[])))
     notify(recipients=list(people.distinct()), kind="unit_passed", now=now, complaint=k,
-           params={"number": k.number, "unit": node.name, "sender": actor.display_name or actor.username,
-                   "reason": reason}, dedupe_key=f"unit_passed:{k.pk}:{k.version}")
+           params={"number": k.number, "unit": node.name, "unit_en": node.name_en,
+                   "sender": actor.display_name or actor.username, "reason": reason},
+           dedupe_key=f"unit_passed:{k.pk}:{k.version}")
 
 
 def units_below(c: Complaint) -> list[tuple[str, str]]:
@@ -291,7 +292,7 @@ def raise_level(c: Complaint, *, actor: Staff, now: datetime, reason: str,
         levels = sorted(policy.levels, key=lambda lv: lv.order)
         current = next((i for i, lv in enumerate(levels) if lv.code == k.level), None)
         if current is None or current + 1 >= len(levels):
-            name = levels[current].name if current is not None else k.level
+            name = Said(levels[current].name, named(levels[current], "en")) if current is not None else k.level
             raise KesuError("top_level", field="level", value=name)
         k.level = levels[current + 1].code
         if k.department_id is not None:
@@ -658,8 +659,8 @@ def finance_review(a: Approval, *, actor: Staff, now: datetime, approve: bool, n
                                                   "state": ["finance", reviewed[0].state]})
     r = reviewed[0]
     notify(recipients=[r.requested_by], kind="approval_decided", now=now, complaint=k,
-           params={"number": k.number, "what": _what(r), "approved": approve, "note": note},
-           dedupe_key=f"finance_reviewed:{r.pk}")
+           params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"), "approved": approve,
+                   "note": note}, dedupe_key=f"finance_reviewed:{r.pk}")
     return r
 
 
@@ -733,9 +734,11 @@ def request_acceptance(c: Complaint, *, actor: Staff, now: datetime, reason: str
     def change(k: Complaint, policy: Policy) -> None:
         chain = policy.approvals.chain_for("acceptance", k.level, policy.category_trail(k.category))
         if chain is None:
-            raise KesuError("bad_value", field="reason", detail="本制度不要求对此类投诉裁定是否受理")
+            raise KesuError("bad_value", field="reason", detail=Said(
+                "本制度不要求对此类投诉裁定是否受理", "this policy asks no ruling on accepting such complaints"))
         if k.approvals.filter(kind=Approval.Kind.ACCEPTANCE, state=Approval.State.PENDING).exists():
-            raise KesuError("bad_value", field="reason", detail="已呈报，等待裁定")
+            raise KesuError("bad_value", field="reason",
+                            detail=Said("已呈报，等待裁定", "put already; waiting for the ruling"))
         approval = Approval(complaint=k, kind=Approval.Kind.ACCEPTANCE, plan=reason, requested_by=actor,
                             requested_at=now, threshold_label=chain.name[:60])
         _enter_stage(approval, policy, chain, 0, now)

@@ -69,7 +69,7 @@ def test_a_sheets_unit_column_names_each_rows_store_and_a_bad_code_is_named_on_i
              "电话,郑先生,13700003333,等了两个小时,京A11111,north\r\n").encode()
     report = spreadsheet.check("登记.csv", sheet, now=now, actor=people["wangkf"])
     assert [bool(r.errors) for r in report.rows] == [False, False, True]
-    assert "业务单位" in report.rows[2].errors[0]
+    assert "业务单位" in report.rows[2].errors[0].zh and "Business unit" in report.rows[2].errors[0].en
     made = spreadsheet.import_rows(report, actor=people["wangkf"], now=now, only_valid=True)
     assert [c.unit.code for c in made] == ["east", "west"]
 

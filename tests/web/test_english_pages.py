@@ -81,10 +81,12 @@ def raw_codes(html: str) -> list[str]:
 
 @pytest.fixture
 def demo(p1, people, now, monkeypatch):
-    """The demo organisation with one complaint in each state of the demo's plan."""
+    """The demo organisation, its group and two stores (F16: units have English names too), with one
+    complaint in each state of the demo's plan."""
     from kesu.ops import demo as demo_data
 
     monkeypatch.setattr(demo_data, "TARGETS", [(state, 1) for state, _ in demo_data.TARGETS])
+    people = demo_data.load_demo_units(people, now)
     demo_data.load_demo_complaints(people, now)
     return people
 
@@ -220,16 +222,17 @@ def test_the_administration_in_english_names_its_models_fields_and_choices_in_en
 
     client = english(demo["admin"])
     data = user_data() + [str(x) for x in Department.objects.values_list("code", flat=True)]
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
     from kesu.policies.models import PolicyVersion
 
-    data += [v.name for v in PolicyVersion.objects.all()]
-    # the database's own rows: Django writes permission names once, at migration, in the default language
-    data += list(Permission.objects.values_list("name", flat=True)) + list(Group.objects.values_list("name", flat=True))
-    from kesu.clocks.models import ComplaintClock  # each clock keeps the name its policy gave it, as stored
+    data += [v.name for v in PolicyVersion.objects.all()] + [v.note for v in PolicyVersion.objects.all() if v.note]
+    from kesu.org.models import Unit  # a unit's own name in its own column (the lists elsewhere say name_en)
 
-    data += [*ComplaintClock.objects.values_list("name", flat=True), "中文"]  # 中文: a language named in itself
+    data += list(Unit.objects.values_list("name", flat=True))
+    # the database's own rows: the groups an administrator named (permissions are named from their models)
+    data += list(Group.objects.values_list("name", flat=True))
+    data += ["中文"]  # a language named in itself (the message templates' language, as the header's menu)
     pages = ["/admin/"]
     for model, model_admin in admin.site._registry.items():
         meta = model._meta

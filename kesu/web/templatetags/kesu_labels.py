@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from kesu.core.catalogues import CHANNELS, DEMANDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import ASSISTING, event_label, state_label
+from kesu.core.messages import Said
 from kesu.core.policy.durations import Duration
 from kesu.core.policy.model import Policy, named
 from kesu.core.roles import ROLE_CODES, role_label
@@ -47,6 +48,12 @@ def _pair(pair: tuple[str, str]) -> str:
 @register.filter
 def state_name(value: str) -> str:
     return state_label(value, _lang())
+
+
+@register.filter(name="said")
+def said_filter(value: Any) -> Any:
+    """Words the domain gave in both languages (a ``Said``: an import row's problem …) in the reader's."""
+    return value.in_language(_lang()) if isinstance(value, Said) else value
 
 
 @register.filter
