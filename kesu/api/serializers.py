@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from kesu.access.shown import Shown, shown_to
 from kesu.complaints.models import Complaint
+from kesu.complaints.timeline import reason_in
 from kesu.core.lifecycle import ActorFacts, event_label, state_label
 
 
@@ -114,10 +115,13 @@ class EventSerializer(serializers.Serializer):
     label = serializers.SerializerMethodField()
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     to_status = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.SerializerMethodField()
 
     def get_label(self, e: Any) -> str:
         return event_label(e.kind, self.context.get("lang", "zh-hans"))
+
+    def get_reason(self, e: Any) -> str:
+        return reason_in(e, self.context.get("lang", "zh-hans"))
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):

@@ -192,7 +192,8 @@ def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
             "words": [None, list(p.screening.words)], "level": [None, p.screening.level]}}))
     if p.crisis:
         events.append((None, "crisis_flagged", {"reason": "；".join(p.crisis.reasons()), "changes": {
-            "crisis": [None, p.crisis.as_params()], "level": [None, p.crisis.raise_to]}}))
+            "crisis": [None, p.crisis.as_params()], "level": [None, p.crisis.raise_to],
+            "reason_en": [None, "; ".join(p.crisis.reasons("en"))]}}))
     if p.next_shift is not None:
         events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
     fields = asdict(p.data)

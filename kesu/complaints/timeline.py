@@ -23,6 +23,13 @@ def append_event(
     return event
 
 
+def reason_in(e: ComplaintEvent, lang: str) -> str:
+    """An event's reason in the reader's language. What a person or the customer wrote is shown as
+    written; a reason the system wrote carries its English as ``changes["reason_en"]``."""
+    en = (e.changes or {}).get("reason_en") if lang.startswith("en") else None
+    return str(en[1]) if isinstance(en, list) and len(en) == 2 and en[1] else e.reason
+
+
 def build_events(c: Complaint, *, now: datetime,
                  events: list[tuple[Staff | None, str, dict[str, Any]]]) -> list[ComplaintEvent]:
     """The next events, numbered on from the complaint's last one and not yet saved (so a new

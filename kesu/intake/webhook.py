@@ -182,7 +182,8 @@ def _append(src: WebhookSource, p: dict[str, Any], *, now: datetime) -> Complain
             or (email and email == c.customer_email)):
         raise KesuError("portal_not_found", field="number")
     return lifecycle.record_customer_input(c, kind="customer_added_info", actor=_actor(), now=now,
-                                           text=f"客户通过{src.title}补充：{p['text']}")
+                                           text=f"客户通过{src.title}补充：{p['text']}", changes={
+                                               "reason_en": [None, f"The customer added via {src.title}: {p['text']}"]})
 
 
 def received(src: WebhookSource, p: Mapping[str, Any]) -> intake.Received:

@@ -97,7 +97,7 @@ def known_values(c: Complaint, policy: Policy) -> list[str]:
 
 
 def anonymise(complaint: Complaint, *, kind: str, mode: Mode, actor: Staff | None, now: datetime, reason: str,
-              aliases: Aliases) -> dict[str, int]:
+              aliases: Aliases, reason_en: str = "") -> dict[str, int]:
     """Anonymise one case (its row locked by the kernel step); what was removed, by count."""
     from kesu.notifications.models import OutboundEmail
 
@@ -133,7 +133,8 @@ def anonymise(complaint: Complaint, *, kind: str, mode: Mode, actor: Staff | Non
             removed["attachments"] = c.attachments.all().delete()[0] if attachments else 0
 
         c = lifecycle.privacy_step(complaint, kind, actor=actor, now=now, reason=reason, change=change,
-                                   hidden=PERSONAL, extra={"mode": ["", mode]})
+                                   hidden=PERSONAL, extra={"mode": ["", mode],
+                                                           **({"reason_en": [None, reason_en]} if reason_en else {})})
         Anonymised.objects.create(complaint=c, at=now, kind=kind)
         rewritten = _redact_timeline(c, mode, known)
         removed["events"] = len(rewritten)
@@ -156,6 +157,8 @@ def _redact_timeline(c: Complaint, mode: Mode, known: list[str]) -> list[int]:
                               .values_list("pk", "reason", "changes")):
         new_text = (REMOVED if text.strip() else text) if mode == "purge" else scrub(text, known)
         new_changes = {k: _redacted_change(k, v, known) for k, v in (changes or {}).items()}
+        if mode == "purge" and "reason_en" in new_changes:  # the English of a removed text goes with it
+            new_changes["reason_en"] = [None, ""]
         if new_text != text or new_changes != changes:
             ComplaintEvent.objects.filter(pk=pk).update(reason=new_text, changes=new_changes)
             rewritten.append(pk)

@@ -91,6 +91,7 @@ def run(now: datetime, *, dry_run: bool = False) -> Outcome:
         try:
             removed = anonymise(Complaint.objects.get(pk=due.pk), kind="retention_anonymised", mode=due.then,
                                 actor=None, now=now, reason=f"保存期限 {due.years} 年已满（{due.then}）",
+                                reason_en=f"Retention period of {due.years} years ended ({due.then})",
                                 aliases=aliases)
         except KesuError:  # held or erased since the list was read (checked under the row lock)
             continue

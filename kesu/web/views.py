@@ -29,6 +29,7 @@ from kesu.clocks.models import ComplaintClock
 from kesu.complaints import intake, lifecycle
 from kesu.complaints.models import Complaint
 from kesu.complaints.selectors import QUEUES, get_visible, visible_complaints, work_queue
+from kesu.complaints.timeline import reason_in
 from kesu.core.catalogues import VALIDITY_KINDS, label
 from kesu.core.errors import KesuError, StaleUpdate, ValidationFailed
 from kesu.core.lifecycle import event_label, state_label
@@ -186,6 +187,8 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         actions = [*shown[:at], (code, registry.STEPS[code].label(lang), form, True), *shown[at:]]
     personal = shown_to(c, who)  # least access (kesu.core.personal): masked until revealed with a reason
     timeline = list(c.events.select_related("actor").order_by("seq"))
+    for e in timeline:
+        e.reason_shown = reason_in(e, lang)
     events = [(e, event_label(e.kind, lang)) for e in timeline]
     clocks = ComplaintClock.objects.filter(complaint=c).order_by("started_at", "pk")
     level = policy.level(c.level)
