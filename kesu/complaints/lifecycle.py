@@ -259,7 +259,7 @@ def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, polic
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 
-    notify(recipients=list(with_role("cs_manager", policy)), kind="keyword_flagged", now=now, complaint=c,
+    notify(recipients=list(with_role("cs_manager", policy, about=c)), kind="keyword_flagged", now=now, complaint=c,
            params={"number": c.number, "words": "、".join(hit.words)}, dedupe_key=f"keyword_flagged:{c.pk}")
 
 
@@ -739,7 +739,7 @@ def holders_of(name: str, c: Complaint, now: datetime) -> list[Staff]:
         people = [d.manager] if d.manager else []
         return people + [x.deputy for x in DeputyDesignation.objects.filter(
             DeputyDesignation.active_q(now), department=d).select_related("deputy")]
-    return list(with_role(name))
+    return list(with_role(name, about=c))
 
 
 def approval_stage(a: Any, policy: Policy) -> tuple[list[str], Any, list[str]]:
@@ -974,7 +974,8 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
     from kesu.clocks.people import manager_above, with_role
     from kesu.notifications.services import notify
 
-    recipients = set(with_role(policy.follow_up.escalate_to)) | set(manager_above(c.department, c.owner))
+    recipients = set(with_role(policy.follow_up.escalate_to, policy, about=c)) | set(
+        manager_above(c.department, c.owner, about=c))
     params = {"number": c.number, "rounds": rounds, "limit": limit}
     notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")

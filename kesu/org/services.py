@@ -6,12 +6,15 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from kesu import audit
 from kesu.core.errors import KesuError
 from kesu.core.roles import ROLE_CODES, Role
 from kesu.db.sql import column_values, fetch
+from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole
 
 BUILTIN = frozenset(ROLE_CODES)
@@ -67,6 +70,49 @@ def holder_codes(role: str, powers: Mapping[str, frozenset[str]] | None = None) 
         return [role]
     powers = role_powers() if powers is None else powers
     return [role, *sorted(code for code, acts in powers.items() if role in acts)]
+
+
+class _Anywhere:
+    """The scope of a notice about no complaint (the sweep failed, the month's discipline list):
+    every holder of the role, whatever their unit."""
+
+    def __repr__(self) -> str:
+        return "ANYWHERE"
+
+
+ANYWHERE: Any = _Anywhere()
+
+
+def unit_reach(case: Any) -> Q | None:
+    """Issue 18: who a notice about ``case`` (a complaint, or anything with its ``unit_id``) may
+    reach by unit — the people of its unit and of the units above it, the people of the top unit
+    and of no unit (the group hears what the policy sends the group); a store's case reaches no
+    other store. None: no limit (``ANYWHERE``, or an installation without units). The cached tree:
+    no query."""
+    if case is ANYWHERE:
+        return None
+    tree = units.tree()
+    if not tree:
+        return None
+    unit_id = getattr(case, "unit_id", None)
+    if unit_id is not None and tree.get(unit_id) is None:
+        tree = units.tree(fresh=True)
+    reach = set(tree.chain(unit_id)) | {u for u in tree.nodes if tree.is_top(u)}
+    return Q(unit__isnull=True) | Q(unit_id__in=sorted(reach))
+
+
+def role_holders(role: str, powers: Mapping[str, frozenset[str]] | None = None, *, about: Any = ANYWHERE
+                 ) -> QuerySet[Staff]:
+    """THE one query of a role's people, for every notice addressed to a role (escalations, keyword
+    alarms, crisis teams, approvals waiting, breaches, routes): the active holders of ``role`` — or
+    of a policy role carrying its powers (``powers``: the complaint's policy's) — within the reach
+    of the complaint ``about`` (:func:`unit_reach`), not the intake channels' service accounts (no
+    usable password: nobody reads their inbox)."""
+    people = Staff.objects.filter(role_rows__role__in=holder_codes(role, powers), is_active=True)
+    reach = unit_reach(about)
+    if reach is not None:
+        people = people.filter(reach)
+    return people.exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct()
 
 
 def active_department(code: str) -> Department | None:

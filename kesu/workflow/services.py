@@ -465,7 +465,7 @@ def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetim
     routes' ``@approver`` is whoever may decide it now."""
     if not outbox.wants(policy, "approval_waiting", k.level):
         return
-    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE)) if stage == "finance"
+    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE, policy, about=k)) if stage == "finance"
                                        else _approvers(k, a.approver_role, now)) if p is not None})
     # the step's own notice (待审批 to the approvers; to finance, the approval's decision) follows it in
     # the inbox and by e-mail: the routes add only what it lacks (SMS, robots, other people)
@@ -622,7 +622,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
     if r.state == Approval.State.PENDING:  # on to the chain's next stage
         _tell_deciders(k, r, now)
         return r
-    recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
+    recipients = [r.requested_by, *(with_role(Role.FINANCE, about=k) if r.state == Approval.State.FINANCE else [])]
     notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
            params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"),
                    "approved": r.state != Approval.State.REJECTED, "note": note}, dedupe_key=f"approval_decided:{r.pk}")
