@@ -40,7 +40,7 @@ from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, Validati
 from kesu.core.lifecycle import State
 from kesu.core.messages import Said
 from kesu.core.policy import Policy
-from kesu.core.registration import RegistrationInput, clean_registration, labelled
+from kesu.core.registration import RegistrationInput, clean_registration, form_missing, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
 from kesu.db.sql import Insert, column_values
@@ -295,6 +295,8 @@ def classify(
         if validity not in {v.code for v in policy.validity}:
             problems.append(KesuError("not_one_of", field="validity", value=validity,
                                       allowed=", ".join(v.code for v in policy.validity)))
+        if not problems:  # issue 18: the category's own form (药品不良反应登记表) filled, by label
+            problems += form_missing(policy, category, c.extra or {})
         if problems:
             raise ValidationFailed(problems)
         c.level, c.category, c.validity = level, category, validity
