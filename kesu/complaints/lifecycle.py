@@ -47,7 +47,8 @@ from kesu.db.sql import Insert, column_values
 from kesu.notifications import outbox
 from kesu.org import units
 from kesu.org.models import Department, Staff
-from kesu.org.services import managed_department_ids, member_department_ids, roles_of
+from kesu.org.services import BUILTIN as BUILTIN_ROLES
+from kesu.org.services import held_roles, managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of
 
 EDITABLE_FIELDS = (
@@ -634,9 +635,14 @@ def actor_facts(staff: Staff, complaint: Complaint, now: datetime, *,
     """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver
     (``standing``: read once by the caller for many complaints)."""
     s = standing or standing_of(staff, now)
+    roles = s.roles
+    if not held_roles(staff) <= BUILTIN_ROLES:
+        # issue 18: a policy's own role (店长, 总裁办 …) carries the powers the complaint's policy
+        # version gives it — its unit's — not those of the version in force where the person works
+        roles = roles_of(staff, policy_of(complaint.policy_version).powers())
     return rules.ActorFacts(
         staff_id=staff.pk,
-        roles=s.roles,
+        roles=roles,
         manages_department=complaint.department_id is not None and complaint.department_id in s.managed,
         is_owner=complaint.owner_id == staff.pk,
         is_receiver=complaint.receiver_id == staff.pk,
@@ -653,7 +659,7 @@ def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
         steps["capa_opener"] = policy.capa.opened_by
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
-    return rules.WorkflowRoles(steps, names={r.code: r.name for r in policy.roles})
+    return rules.WorkflowRoles(steps, names={r.code: (r.name, r.name_en or r.name) for r in policy.roles})
 
 
 # A new round of handling starts when the customer is not satisfied, the case is reopened or an

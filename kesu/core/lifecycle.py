@@ -587,7 +587,8 @@ class WorkflowRoles:
     """The roles a policy names for its sign-off steps (policy.workflow)."""
 
     by_step: Mapping[str, str] = field(default_factory=dict)
-    names: Mapping[str, str] = field(default_factory=dict)  # the policy's own roles' names (issue 18)
+    # the policy's own roles' names (issue 18): code → name, or → (name, English name)
+    names: Mapping[str, str | tuple[str, str]] = field(default_factory=dict)
 
 
 def allowed_roles(t: Transition | Activity, workflow: WorkflowRoles) -> tuple[str, ...]:
@@ -677,11 +678,12 @@ CONTEXT_ROLE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def role_said(role: str, names: Mapping[str, str] | None = None) -> Said:
+def role_said(role: str, names: Mapping[str, str | tuple[str, str]] | None = None) -> Said:
     """A role of the rulebook in both languages: the policy's own (总裁办, 合伙人 …, issue 18), a person
     named by login, the complaint's own (handler, registrant) or a global one."""
     if names and role in names:
-        return Said(names[role], names[role])
+        own = names[role]
+        return Said(*own) if isinstance(own, tuple) else Said(own, own)
     if role.startswith(PERSON):
         return Said(role[len(PERSON):], role[len(PERSON):])
     if role in CONTEXT_ROLE_LABELS:
@@ -691,7 +693,8 @@ def role_said(role: str, names: Mapping[str, str] | None = None) -> Said:
     return Said(role, role)
 
 
-def role_names(roles: tuple[str, ...] | list[str], names: Mapping[str, str] | None = None) -> Said:
+def role_names(roles: tuple[str, ...] | list[str], names: Mapping[str, str | tuple[str, str]] | None = None
+               ) -> Said:
     return Said.joined([role_said(r, names) for r in roles])
 
 

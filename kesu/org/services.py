@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,43 +22,74 @@ BUILTIN = frozenset(ROLE_CODES)
 
 
 # Issue 18: the roles a policy names (总裁办, 店长, 合伙人 …) carry the powers of built-in roles. The
-# policies layer, above this one, tells which (kesu.policies.apps registers the policy in force).
-# ``lookup`` gives the policy's roles: objects with ``code``, ``name``, ``name_en`` and ``acts_as``.
-PolicyRoles = Callable[[], Sequence[Any]]
+# policies layer, above this one, tells which (kesu.policies.apps registers the source): ``in_force``
+# gives the roles of the policy in force for a unit (None: the installation's), ``every`` those of
+# every version in force in any unit — objects with ``code``, ``name``, ``name_en`` and ``acts_as``.
+PolicyRoles = Callable[[int | None], Sequence[Any]]
 _source: list[PolicyRoles] = []
+_every: list[Callable[[], Sequence[Any]]] = []
 
 
-def carry_powers(lookup: PolicyRoles) -> None:
+def carry_powers(in_force: PolicyRoles, every: Callable[[], Sequence[Any]] | None = None) -> None:
     """Register where the policy's roles come from (one source; a later one replaces it)."""
-    _source[:] = [lookup]
+    _source[:] = [in_force]
+    _every[:] = [every] if every is not None else []
 
 
-def policy_roles() -> Sequence[Any]:
-    """The roles the policy in force names; none without one."""
+def policy_roles(unit_id: int | None = None) -> Sequence[Any]:
+    """The roles the policy in force for ``unit_id`` names (its own version's, else the nearest
+    unit's above, else the installation's); none without one."""
     if not _source:
         return ()
     try:
-        return _source[0]()
+        return _source[0](unit_id)
     except KesuError:  # no policy in force yet (a fresh installation)
         return ()
 
 
-def role_powers() -> Mapping[str, frozenset[str]]:
-    """Each policy role → the built-in roles it acts as."""
-    return {r.code: frozenset(r.acts_as) for r in policy_roles()}
+def every_policy_role() -> list[Any]:
+    """Issue 18: the roles named by any unit's version in force, each code once (the nearest to the
+    installation's first) — what an administrator may give a person of any unit."""
+    found = list(policy_roles())
+    if _every:
+        with contextlib.suppress(KesuError):  # no policy published yet
+            found += list(_every[0]())
+    seen: dict[str, Any] = {}
+    for r in found:
+        seen.setdefault(r.code, r)
+    return list(seen.values())
 
 
-def roles_of(staff: Staff) -> frozenset[str]:
-    """The staff member's global roles (cached on the instance for the request): the roles they
-    hold, and for a policy's own role (总裁办 …) the built-in roles whose powers it carries."""
-    cached: frozenset[str] | None = getattr(staff, "_kesu_roles", None)
+def role_powers(unit_id: int | None = None) -> Mapping[str, frozenset[str]]:
+    """Each policy role → the built-in roles it acts as (in the policy in force for ``unit_id``)."""
+    return {r.code: frozenset(r.acts_as) for r in policy_roles(unit_id)}
+
+
+def held_roles(staff: Staff) -> frozenset[str]:
+    """The role codes the person holds, as given (cached on the instance for the request; asked on
+    every request: one plain statement, see kesu.db.sql)."""
+    cached: frozenset[str] | None = getattr(staff, "_kesu_held", None)
     if cached is None:
-        # asked on every request: one plain statement (see kesu.db.sql)
         cached = frozenset(column_values(f'SELECT "role" FROM "{StaffRole._meta.db_table}" WHERE "staff_id" = %s',
                                          [staff.pk], model=StaffRole))
-        if not cached <= BUILTIN:  # only a policy role asks the policy which powers it carries
-            powers = role_powers()
-            cached = cached.union(*(powers.get(code, frozenset()) for code in cached))
+        staff._kesu_held = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def roles_of(staff: Staff, powers: Mapping[str, frozenset[str]] | None = None) -> frozenset[str]:
+    """The staff member's roles: the roles they hold, and for a policy's own role (总裁办, 店长 …) the
+    built-in roles whose powers it carries — by ``powers`` when given (a complaint's policy version:
+    kesu.complaints.lifecycle.actor_facts), else by the policy in force for the person's own unit
+    (issue 18: two units under two versions name different roles), cached on the instance."""
+    held = held_roles(staff)
+    if held <= BUILTIN:  # only a policy role asks the policy which powers it carries
+        return held
+    if powers is not None:
+        return held.union(*(powers.get(code, frozenset()) for code in held))
+    cached: frozenset[str] | None = getattr(staff, "_kesu_roles", None)
+    if cached is None:
+        own = role_powers(getattr(staff, "unit_id", None))
+        cached = held.union(*(own.get(code, frozenset()) for code in held))
         staff._kesu_roles = cached  # type: ignore[attr-defined]
     return cached
 
