@@ -813,8 +813,10 @@ def _with_records(c: Complaint, facts: rules.Facts, policy: Policy, now: datetim
 
     clocks = list(c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True).values_list("paused_at",
                                                                                                    flat=True))
-    waiting = [(role, a.requested_by_id) for a in c.approvals.filter(state="pending")
-               for role in approval_deciders(a, c, policy, now)]
+    pending = c.approvals.filter(state="pending")
+    if State(c.status) in rules.CLOSED_STATES:  # issue 18: a closed case decides only its reward
+        pending = pending.filter(kind__in=sorted(rules.DECIDED_AFTER_CLOSING))
+    waiting = [(role, a.requested_by_id) for a in pending for role in approval_deciders(a, c, policy, now)]
     capas = list(c.corrective_actions.exclude(effective=True).values_list("owner_id", "done_at"))
     return replace(
         facts, records_loaded=True,

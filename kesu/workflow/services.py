@@ -566,6 +566,9 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         r = Approval.objects.select_for_update().get(pk=a.pk)
         if r.state != Approval.State.PENDING:
             raise KesuError("approval_not_pending", field="state", state=r.get_state_display())
+        closed = rules.approval_open_in(r.kind, rules.State(k.status))
+        if closed is not None:
+            raise TransitionRefused("guard_failed", action=Said("审批", "Decide the approval"), detail=closed)
         who = lifecycle.actor_facts(actor, k, now)
         approvers, committee, _fallback = lifecycle.approval_stage(r, policy)
         deciders = lifecycle.approval_deciders(r, k, policy, now)
