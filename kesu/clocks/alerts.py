@@ -30,7 +30,7 @@ def _params(c: Complaint, k: ComplaintClock) -> dict[str, object]:
 
 
 def warn_owner(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
-    person = responsible_person(c, k.responsible_role) or c.owner
+    person = responsible_person(c, k.responsible_role, assisting=k.assist_department) or c.owner
     recipients = [p for p in {person, c.owner} if p is not None]
     notify(recipients=recipients, kind="clock_warning", now=now, complaint=c, params=_params(c, k),
            dedupe_key=f"clock_warning:{k.pk}:{k.due_at.isoformat()}")

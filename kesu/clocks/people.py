@@ -38,7 +38,7 @@ def policy_of_version(c: Any) -> Policy:
     return policy_of(PolicyVersion.objects.defer("document", "source_text").get(pk=c.policy_version_id))
 
 
-def responsible_person(c: Complaint, role: str) -> Staff | None:
+def responsible_person(c: Complaint, role: str, *, assisting: Department | None = None) -> Staff | None:
     """owner → the handler; receiver → who registered it; dept_manager → the department's manager;
     assisting → the manager of the department asked for help; another role → the receiver if they
     hold it (the CS agent who took the call), else — for a role of the policy's own — its holder when
@@ -48,7 +48,7 @@ def responsible_person(c: Complaint, role: str) -> Staff | None:
     if role == RECEIVER:
         return c.receiver
     if role == ASSISTING:  # issue 18: a clock on a help request (协办) — the department asked answers for it
-        department = assisting_department(c)
+        department = assisting or assisting_department(c)  # the clock's own department, one per department asked
         return department.manager if department else None
     if role == Role.DEPT_MANAGER:
         department = c.department or c.complained_department  # before routing: the one complained about
@@ -68,13 +68,14 @@ def assisting_department(c: Complaint) -> Department | None:
     return ask.department if ask is not None else None
 
 
-def responsible_department(c: Complaint, person: Staff | None, role: str = "") -> Department | None:
+def responsible_department(c: Complaint, person: Staff | None, role: str = "", *,
+                           assisting: Department | None = None) -> Department | None:
     """The department a clock's breach is booked to: the responsible person's (issue 18 — the CS
     agent's missed call is customer service's, not the department complained about), i.e. the
     complaint's department when they belong to it or manage it, else their own; with nobody
     responsible, the complaint's department."""
     if role == ASSISTING:
-        return assisting_department(c) or c.department
+        return assisting or assisting_department(c) or c.department
     complaint_department = c.department or c.complained_department
     if person is None:
         return complaint_department
