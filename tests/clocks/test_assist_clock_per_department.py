@@ -40,9 +40,10 @@ def handling(people, now):
     text = (PRESETS_DIR / "p1_four_level.yaml").read_text(encoding="utf-8").replace("clocks:\n", ASSIST_CLOCK, 1)
     import_and_publish(text=text, actor=None, now=now)
     after_sales = Department.objects.get(code="after_sales")
+    words = "换的配件不是原厂件，还多收了钱。"
     c = lifecycle.register_complaint(actor=people["wangkf"], now=now, complained_department=after_sales,
-                                     data=RegistrationInput(channel="phone", customer_words="换的配件不是原厂件，还多收了钱。",
-                                                            customer_name="钱先生", customer_phone="13800001234",
+                                     data=RegistrationInput(channel="phone", customer_words=words, customer_name="钱先生",
+                                                            customer_phone="13800001234",
                                                             extra={"plate_number": "京A00001"}))
     c = lifecycle.classify(c, actor=people["wangkf"], now=now, level="dissatisfied", category="parts",
                            validity="valid")
