@@ -42,8 +42,8 @@ def handling(people, now):
     after_sales = Department.objects.get(code="after_sales")
     words = "换的配件不是原厂件，还多收了钱。"
     c = lifecycle.register_complaint(actor=people["wangkf"], now=now, complained_department=after_sales,
-                                     data=RegistrationInput(channel="phone", customer_words=words, customer_name="钱先生",
-                                                            customer_phone="13800001234",
+                                     data=RegistrationInput(channel="phone", customer_words=words,
+                                                            customer_name="钱先生", customer_phone="13800001234",
                                                             extra={"plate_number": "京A00001"}))
     c = lifecycle.classify(c, actor=people["wangkf"], now=now, level="dissatisfied", category="parts",
                            validity="valid")
