@@ -90,3 +90,20 @@ def test_an_installation_without_units_tells_every_holder_as_before(p1, people, 
     c = intake.register(received(PRESS), actor=people["wangkf"], now=now).complaint
     assert told("keyword_flagged", c) == {"zhoujl"}
     assert set(with_role(Role.CS_MANAGER, about=c).values_list("username", flat=True)) == {"zhoujl"}
+
+
+def test_an_approval_of_a_west_store_case_waits_in_the_groups_inbox_not_another_stores(group, people, now):
+    from kesu.complaints import lifecycle
+    from kesu.org.models import Department, StaffRole
+    from kesu.workflow import services as workflow
+    from kesu.workflow.selectors import approvals_waiting_for
+
+    StaffRole.objects.create(staff=people["dongdz"], role=Role.GM)  # the east store's manager runs it as its GM
+    manager, t = people["xidz"], now
+    c = intake.register(received(), actor=manager, now=t).complaint
+    c = lifecycle.classify(c, actor=manager, now=t, level="major", category="repair_quality", validity="valid")
+    c = lifecycle.assign(c, actor=manager, now=t, department=Department.objects.get(code="west_after_sales"))
+    c = lifecycle.accept(c, actor=manager, now=t)
+    asked = workflow.request_approval(c, actor=manager, now=t, kind="solution", plan="免费更换发动机线束")
+    assert asked in approvals_waiting_for(people["zhangzong"], t)  # the group's GM
+    assert asked not in approvals_waiting_for(people["dongdz"], t)  # a GM of another store: not theirs
