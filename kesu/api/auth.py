@@ -25,7 +25,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not found:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         staff = found[0][0]
-        staff._kesu_roles = frozenset(role for _staff, role in found if role)  # type: ignore[attr-defined]
+        staff._kesu_held = frozenset(role for _staff, role in found if role)  # type: ignore[attr-defined]
         if not staff.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return staff, Token(key=key, user=staff)

@@ -30,7 +30,7 @@ def _params(c: Complaint, k: ComplaintClock) -> dict[str, object]:
 
 
 def warn_owner(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
-    person = responsible_person(c, k.responsible_role) or c.owner
+    person = responsible_person(c, k.responsible_role, assisting=k.assist_department) or c.owner
     recipients = [p for p in {person, c.owner} if p is not None]
     notify(recipients=recipients, kind="clock_warning", now=now, complaint=c, params=_params(c, k),
            dedupe_key=f"clock_warning:{k.pk}:{k.due_at.isoformat()}")
@@ -38,11 +38,11 @@ def warn_owner(c: Complaint, k: ComplaintClock, *, now: datetime) -> None:
 
 def announce_breach(c: Complaint, k: ComplaintClock, *, person: Staff | None, escalate_to: str | None,
                     now: datetime) -> None:
-    recipients = set(manager_above(c.department, person))
+    recipients = set(manager_above(c.department, person, about=c))
     if person is not None:
         recipients.add(person)
     if escalate_to:
-        recipients |= set(with_role(escalate_to))
+        recipients |= set(with_role(escalate_to, about=c))
     late = int((now - k.due_at).total_seconds() // 60)
     policy = policy_of(c.policy_version)
     # issue 13: lateness in days and hours (rendered per reader); past the policy's number a day,
@@ -61,7 +61,7 @@ def alert_uncovered_calendar(c: Complaint, k: ComplaintClock, *, now: datetime) 
 
 
 def alert_contact_limit(c: Complaint, *, contacts: int, limit: int, escalate_to: str, now: datetime) -> None:
-    recipients = set(with_role(escalate_to)) | set(manager_above(c.department, c.owner))
+    recipients = set(with_role(escalate_to, about=c)) | set(manager_above(c.department, c.owner, about=c))
     params = {"number": c.number, "contacts": contacts, "limit": limit}
     notify(recipients=list(recipients), kind="contact_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"contact_limit:{c.pk}:{contacts}")

@@ -66,7 +66,7 @@ def request_extension(
                                                   "extension": [None, extension]})
     req = made[0]
     approver = policy_of(k.policy_version).workflow.extension_approver
-    notify(recipients=list(with_role(approver)), kind="extension_requested", now=now, complaint=k,
+    notify(recipients=list(with_role(approver, about=k)), kind="extension_requested", now=now, complaint=k,
            params={"number": k.number, "clock": req.clock.name, "clock_en": _clock_en(k, req.clock.code),
                    "reason": reason},
            dedupe_key=f"extension_requested:{req.pk}")

@@ -35,11 +35,16 @@ def month_range(month: date) -> tuple[datetime, datetime]:
 
 
 def penalties(*, month: date | None = None, department_id: int | None = None, staff_id: int | None = None,
-              include_waived: bool = True) -> QuerySet[PenaltyEntry]:
+              include_waived: bool = True, unit_ids: frozenset[int] | None = None) -> QuerySet[PenaltyEntry]:
+    """``unit_ids`` (issue 18): the entries of the complaints of these units only, as the queues
+    show a store's person their unit and the units below it (``kesu.org.units.scope_of``); None:
+    every unit (the group, or an installation without units)."""
     qs = with_incurred()
     if month is not None:  # the month the penalty was incurred in (kesu.clocks.outcomes), as the reports count it
         qs = penalties_incurred(*month_range(month), include_waived=True)
     qs = qs.select_related("complaint", "staff", "department", "clock")
+    if unit_ids is not None:
+        qs = qs.filter(complaint__unit_id__in=sorted(unit_ids))
     if department_id is not None:
         qs = qs.filter(department_id=department_id)
     if staff_id is not None:

@@ -40,6 +40,11 @@ class ComplaintClock(models.Model):
     pauses = models.JSONField(_("已结束的暂停"), default=list, blank=True)  # [[from, to], …] ISO strings
     calendar_covered = models.BooleanField(_("日历已覆盖"), default=True)
     uncovered_years = models.JSONField(default=list, blank=True)
+    # Issue 18: a clock on a help request (协办, start: request_assist) runs once per department asked
+    # — several at a time — and this is the department it times (on that department's calendar).
+    # No index of its own: read through its complaint's clocks.
+    assist_department = models.ForeignKey(Department, verbose_name=_("协办部门"), null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("投诉时限")

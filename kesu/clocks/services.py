@@ -7,6 +7,7 @@ The rules themselves are in kesu.core.clocks; this module stores their outcome.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db.models import Max
@@ -22,7 +23,56 @@ from kesu.db.sql import Insert
 
 
 def running(c: Complaint) -> dict[str, ComplaintClock]:
-    return {k.code: k for k in c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True)}
+    """The complaint's running clocks by code — but a help request's, which run one per department
+    asked (:func:`_assist_clocks`)."""
+    return {k.code: k for k in c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True,
+                                               assist_department__isnull=True)}
+
+
+ASSIST_START = "request_assist"
+
+
+def _assist_codes(policy: Policy) -> frozenset[str]:
+    """Issue 18: the clocks on a help request's answer (start: request_assist): one runs for each
+    department asked, several at a time, each on its department's calendar."""
+    return frozenset(k.code for k in policy.clocks if k.start == ASSIST_START)
+
+
+def _without_assist_starts(plan: rules.Plan, codes: frozenset[str]) -> rules.Plan:
+    if not codes or not any(s.clock.code in codes for s in plan.starts):
+        return plan
+    return replace(plan, starts=tuple(s for s in plan.starts if s.clock.code not in codes))
+
+
+def _assist_clocks(c: Complaint, policy: Policy, codes: frozenset[str], *, event: str, at: datetime) -> None:
+    """One clock per department asked for help: a department newly asked gets its clock (on its own
+    calendar); a department whose requests are all answered has its clock stopped, met or late; a
+    closed case cancels them."""
+    live = list(c.clocks.filter(code__in=sorted(codes), stopped_at__isnull=True, cancelled_at__isnull=True,
+                                assist_department__isnull=False))
+    if rules.runs_no_clocks(c.status):
+        if live:
+            ComplaintClock.objects.filter(pk__in=[k.pk for k in live]).update(cancelled_at=at)
+            record_rows(ComplaintClock, [k.pk for k in live], now=at)
+        return
+    asked = set(c.assists.filter(answered_at__isnull=True).values_list("department_id", flat=True))
+    if event == "assist_answered":
+        for k in live:
+            if k.assist_department_id not in asked:
+                k.stopped_at, k.met = at, at <= k.due_at
+                k.late_seconds = None if k.met else int((at - k.due_at).total_seconds())
+                k.save(update_fields=["stopped_at", "met", "late_seconds"])
+    elif event == ASSIST_START:
+        timed = {(k.code, k.assist_department_id) for k in live}
+        for department_id in sorted(asked):
+            plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel, category=c.category,
+                                  running={}, calendar=calendar_for(department_id, c.unit_id))
+            for start in plan.starts:
+                if start.clock.code in codes and (start.clock.code, department_id) not in timed:
+                    k = _new_clock(c, start)
+                    k.assist_department_id = department_id
+                    k.save(force_insert=True)
+                    _flag_uncovered(c, k, at)
 
 
 def as_running(k: ComplaintClock) -> rules.RunningClock:
@@ -40,7 +90,10 @@ def on_event(c: Complaint, policy: Policy, *, event: str, at: datetime) -> None:
     plan = rules.on_event(policy, event=event, at=at, level=c.level, channel=c.channel, category=c.category,
                           running={code: as_running(k) for code, k in live.items()},
                           calendar=calendar_for(c.department_id, c.unit_id), closed=rules.runs_no_clocks(c.status))
-    _apply(c, policy, plan, live, at)
+    codes = _assist_codes(policy)
+    _apply(c, policy, _without_assist_starts(plan, codes), live, at)
+    if codes and (event in (ASSIST_START, "assist_answered") or rules.runs_no_clocks(c.status)):
+        _assist_clocks(c, policy, codes, event=event, at=at)
 
 
 def too_early(c: Complaint, policy: Policy, *, event: str, at: datetime) -> list[dict[str, str]]:
@@ -100,7 +153,7 @@ def on_level_change(c: Complaint, policy: Policy, *, at: datetime) -> None:
                                  running={code: as_running(k) for code, k in live.items()}, finished=finished,
                                  calendar=calendar_for(c.department_id, c.unit_id), round_started=round_started,
                                  category=c.category)
-    _apply(c, policy, plan, live, at)
+    _apply(c, policy, _without_assist_starts(plan, _assist_codes(policy)), live, at)
 
 
 def _apply(c: Complaint, policy: Policy, plan: rules.Plan, live: dict[str, ComplaintClock], at: datetime) -> None:

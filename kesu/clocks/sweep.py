@@ -144,8 +144,8 @@ def _breach(clock_id: int, now: datetime, result: SweepResult) -> None:
         k = ComplaintClock.objects.get(pk=clock_id)
         policy = policy_of(c.policy_version)
         clock = next((cl for cl in policy.clocks if cl.code == k.code), None)
-        person = responsible_person(c, k.responsible_role)
-        department = responsible_department(c, person, k.responsible_role)
+        person = responsible_person(c, k.responsible_role, assisting=k.assist_department)
+        department = responsible_department(c, person, k.responsible_role, assisting=k.assist_department)
         late = int((now - k.due_at).total_seconds())
         append_event(c, actor=None, now=now, kind="clock_breached",
                      changes={"clock": [None, k.code], "due_at": [None, k.due_at.isoformat()],

@@ -40,14 +40,15 @@ from kesu.core.errors import KesuError, StaleUpdate, TransitionRefused, Validati
 from kesu.core.lifecycle import State
 from kesu.core.messages import Said
 from kesu.core.policy import Policy
-from kesu.core.registration import RegistrationInput, clean_registration, labelled
+from kesu.core.registration import RegistrationInput, clean_registration, form_missing, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
 from kesu.db.sql import Insert, column_values
 from kesu.notifications import outbox
 from kesu.org import units
 from kesu.org.models import Department, Staff
-from kesu.org.services import managed_department_ids, member_department_ids, roles_of
+from kesu.org.services import BUILTIN as BUILTIN_ROLES
+from kesu.org.services import held_roles, managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import active_version, policy_of
 
 EDITABLE_FIELDS = (
@@ -260,7 +261,7 @@ def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, polic
     from kesu.clocks.people import with_role
     from kesu.notifications.services import notify
 
-    notify(recipients=list(with_role("cs_manager", policy)), kind="keyword_flagged", now=now, complaint=c,
+    notify(recipients=list(with_role("cs_manager", policy, about=c)), kind="keyword_flagged", now=now, complaint=c,
            params={"number": c.number, "words": "、".join(hit.words)}, dedupe_key=f"keyword_flagged:{c.pk}")
 
 
@@ -296,6 +297,8 @@ def classify(
         if validity not in {v.code for v in policy.validity}:
             problems.append(KesuError("not_one_of", field="validity", value=validity,
                                       allowed=", ".join(v.code for v in policy.validity)))
+        if not problems:  # issue 18: the category's own form (药品不良反应登记表) filled, by label
+            problems += form_missing(policy, category, c.extra or {})
         if problems:
             raise ValidationFailed(problems)
         c.level, c.category, c.validity = level, category, validity
@@ -633,9 +636,14 @@ def actor_facts(staff: Staff, complaint: Complaint, now: datetime, *,
     """How ``staff`` stands towards ``complaint``: global roles plus manager/owner/receiver
     (``standing``: read once by the caller for many complaints)."""
     s = standing or standing_of(staff, now)
+    roles = s.roles
+    if not held_roles(staff) <= BUILTIN_ROLES:
+        # issue 18: a policy's own role (店长, 总裁办 …) carries the powers the complaint's policy
+        # version gives it — its unit's — not those of the version in force where the person works
+        roles = roles_of(staff, policy_of(complaint.policy_version).powers())
     return rules.ActorFacts(
         staff_id=staff.pk,
-        roles=s.roles,
+        roles=roles,
         manages_department=complaint.department_id is not None and complaint.department_id in s.managed,
         is_owner=complaint.owner_id == staff.pk,
         is_receiver=complaint.receiver_id == staff.pk,
@@ -652,7 +660,7 @@ def workflow_roles(policy: Policy) -> rules.WorkflowRoles:
         steps["capa_opener"] = policy.capa.opened_by
     if policy.workflow.review:
         steps["review"] = policy.workflow.review
-    return rules.WorkflowRoles(steps, names={r.code: r.name for r in policy.roles})
+    return rules.WorkflowRoles(steps, names={r.code: (r.name, r.name_en or r.name) for r in policy.roles})
 
 
 # A new round of handling starts when the customer is not satisfied, the case is reopened or an
@@ -740,7 +748,7 @@ def holders_of(name: str, c: Complaint, now: datetime) -> list[Staff]:
         people = [d.manager] if d.manager else []
         return people + [x.deputy for x in DeputyDesignation.objects.filter(
             DeputyDesignation.active_q(now), department=d).select_related("deputy")]
-    return list(with_role(name))
+    return list(with_role(name, about=c))
 
 
 def approval_stage(a: Any, policy: Policy) -> tuple[list[str], Any, list[str]]:
@@ -806,8 +814,10 @@ def _with_records(c: Complaint, facts: rules.Facts, policy: Policy, now: datetim
 
     clocks = list(c.clocks.filter(stopped_at__isnull=True, cancelled_at__isnull=True).values_list("paused_at",
                                                                                                    flat=True))
-    waiting = [(role, a.requested_by_id) for a in c.approvals.filter(state="pending")
-               for role in approval_deciders(a, c, policy, now)]
+    pending = c.approvals.filter(state="pending")
+    if State(c.status) in rules.CLOSED_STATES:  # issue 18: a closed case decides only its reward
+        pending = pending.filter(kind__in=sorted(rules.DECIDED_AFTER_CLOSING))
+    waiting = [(role, a.requested_by_id) for a in pending for role in approval_deciders(a, c, policy, now)]
     capas = list(c.corrective_actions.exclude(effective=True).values_list("owner_id", "done_at"))
     return replace(
         facts, records_loaded=True,
@@ -975,7 +985,8 @@ def _count_unsatisfied(c: Complaint, policy: Policy, now: datetime) -> None:
     from kesu.clocks.people import manager_above, with_role
     from kesu.notifications.services import notify
 
-    recipients = set(with_role(policy.follow_up.escalate_to)) | set(manager_above(c.department, c.owner))
+    recipients = set(with_role(policy.follow_up.escalate_to, policy, about=c)) | set(
+        manager_above(c.department, c.owner, about=c))
     params = {"number": c.number, "rounds": rounds, "limit": limit}
     notify(recipients=list(recipients), kind="unsatisfied_limit_exceeded", now=now, complaint=c, params=params,
            dedupe_key=f"unsatisfied_limit:{c.pk}:{rounds}")

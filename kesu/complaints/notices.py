@@ -34,7 +34,7 @@ def subject_of(complaint_id: int) -> Subject | None:
                    level_en=(level.name_en or level.name) if level else c.level,
                    version=c.policy_version, department_id=c.department_id or c.complained_department_id,
                    owner_id=c.owner_id, receiver_id=c.receiver_id, phone=c.customer_phone or "",
-                   email=c.customer_email or "", lang=customer_language(c))
+                   email=c.customer_email or "", lang=customer_language(c), unit_id=c.unit_id)
 
 
 def install() -> None:

@@ -15,9 +15,12 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "reports": frozenset({Role.CS_MANAGER, Role.GM, Role.AUDITOR}),
     # F13: the suggestions' threshold, schedule and the models' measured quality
     "intelligence": frozenset({Role.SYSADMIN, Role.CS_MANAGER}),
+    # issue 18: 不在岗 — who is away, so the approval stages they would decide go to their fallback.
+    # These roles mark anyone of their unit (and below); a manager the people of their departments.
+    "absences": frozenset({Role.HR, Role.GM, Role.CS_MANAGER, Role.SYSADMIN}),
 }
 # Pages whoever manages a department (or acts for its manager) opens, whatever their roles.
-MANAGER_PAGES: frozenset[str] = frozenset({"reports"})
+MANAGER_PAGES: frozenset[str] = frozenset({"reports", "absences"})
 
 
 def may_open(page: str, roles: frozenset[str], *, manages: bool = False) -> bool:

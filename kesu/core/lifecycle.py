@@ -380,6 +380,18 @@ def _approval_for_actor(f: Facts, a: ActorFacts) -> Said | None:
     return None
 
 
+# Issue 18: the approvals that may still be decided once the case is closed (signed off and after).
+DECIDED_AFTER_CLOSING = frozenset({"reward"})
+
+
+def approval_open_in(kind: str, status: State) -> Said | None:
+    """Why an approval of ``kind`` can no longer be decided in ``status`` (None: it can): a closed
+    case decides only its reward (the sign-off does not wait for the 人评会)."""
+    if status in CLOSED_STATES and kind not in DECIDED_AFTER_CLOSING:
+        return Said("投诉已结案，只有奖励的审批可继续办理", "the case is closed: only a reward's approval goes on")
+    return None
+
+
 def _finance_pending(f: Facts, a: ActorFacts) -> Said | None:
     return None if f.finance_pending else Said("没有待财务审核的事项", "nothing waits for the finance review")
 
@@ -470,7 +482,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("clock_resumed", _HANDLEABLE, _MAY_EXTEND, needs_reason=True, label=("恢复计时", "Resume the clock"),
              available=_paused_clock),
     # Decisions on handling records: approvals, finance review, help given, penalty waivers.
-    Activity("approval_decided", _HANDLEABLE, (ANYONE,), label=("审批", "Decide the approval"),
+    # A reward put to approval (mall: 人评会决议，呈上级予以奖励) is asked for at or after the customer's
+    # satisfaction and may still be deciding when the case is signed off, reviewed or archived: it is
+    # the staff's matter beside the case, so it is decided then too (approval_open_in); nothing else is.
+    Activity("approval_decided", _HANDLEABLE | CLOSED_STATES, (ANYONE,), label=("审批", "Decide the approval"),
              available=_approval_for_actor),
     Activity("finance_reviewed", _HANDLEABLE, (Role.FINANCE.value,), label=("财务审核", "Finance review"),
              available=_finance_pending),
@@ -587,7 +602,8 @@ class WorkflowRoles:
     """The roles a policy names for its sign-off steps (policy.workflow)."""
 
     by_step: Mapping[str, str] = field(default_factory=dict)
-    names: Mapping[str, str] = field(default_factory=dict)  # the policy's own roles' names (issue 18)
+    # the policy's own roles' names (issue 18): code → name, or → (name, English name)
+    names: Mapping[str, str | tuple[str, str]] = field(default_factory=dict)
 
 
 def allowed_roles(t: Transition | Activity, workflow: WorkflowRoles) -> tuple[str, ...]:
@@ -677,11 +693,12 @@ CONTEXT_ROLE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def role_said(role: str, names: Mapping[str, str] | None = None) -> Said:
+def role_said(role: str, names: Mapping[str, str | tuple[str, str]] | None = None) -> Said:
     """A role of the rulebook in both languages: the policy's own (总裁办, 合伙人 …, issue 18), a person
     named by login, the complaint's own (handler, registrant) or a global one."""
     if names and role in names:
-        return Said(names[role], names[role])
+        own = names[role]
+        return Said(*own) if isinstance(own, tuple) else Said(own, own)
     if role.startswith(PERSON):
         return Said(role[len(PERSON):], role[len(PERSON):])
     if role in CONTEXT_ROLE_LABELS:
@@ -691,7 +708,8 @@ def role_said(role: str, names: Mapping[str, str] | None = None) -> Said:
     return Said(role, role)
 
 
-def role_names(roles: tuple[str, ...] | list[str], names: Mapping[str, str] | None = None) -> Said:
+def role_names(roles: tuple[str, ...] | list[str], names: Mapping[str, str | tuple[str, str]] | None = None
+               ) -> Said:
     return Said.joined([role_said(r, names) for r in roles])
 
 

@@ -185,13 +185,25 @@ def clean_registration(policy: Policy, data: RegistrationInput, *, now: datetime
     if data.purchase_date is not None and data.purchase_date > now.date():
         errors.append(KesuError("bad_value", field="purchase_date", detail=_w("购买日期不能晚于今天")))
 
-    # issue 18: the category's own form adds its fields (药品不良反应登记表); others' are refused
-    extra, extra_errors = _clean_extra(policy.fields_for(data.category), data.extra, others=policy.record_fields)
+    # issue 18: the category's own form adds its fields (药品不良反应登记表); others' are refused. Not
+    # classified yet, any category's form may be filled ahead — required once the category is set
+    # (kesu.complaints.lifecycle.classify asks form_missing)
+    fields = policy.fields_for(data.category) if data.category else [
+        f.model_copy(update={"required": False}) if f.categories and f.required else f for f in policy.record_fields]
+    extra, extra_errors = _clean_extra(fields, data.extra, others=policy.record_fields)
     errors += extra_errors
     changes["extra"] = extra
     if errors:
         raise ValidationFailed(labelled(policy, errors))
     return dataclasses.replace(data, **changes)
+
+
+def form_missing(policy: Policy, category: str, extra: Mapping[str, Any]) -> list[KesuError]:
+    """Issue 18: the required fields of ``category``'s own form (record_fields[].categories) that
+    ``extra`` lacks, each refused by its label (「服用数量：必填」) — a complaint registered before it
+    was classified must have its form filled when it is put in the category."""
+    return labelled(policy, [KesuError("required", field=f"extra.{f.code}") for f in policy.fields_for(category)
+                             if f.categories and f.required and str(extra.get(f.code) or "").strip() == ""])
 
 
 def read_fields(policy: Policy, channel: str, fields: Mapping[str, Any], *, tz: tzinfo) -> RegistrationInput:

@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -51,7 +50,7 @@ from kesu.notifications.models import (
     Robot,
 )
 from kesu.org.models import Department, Staff
-from kesu.org.services import holder_codes
+from kesu.org.services import role_holders
 from kesu.tasks import enqueue
 
 log = logging.getLogger(__name__)
@@ -76,6 +75,7 @@ class Subject:
     phone: str = ""
     email: str = ""
     lang: str = "zh-hans"
+    unit_id: int | None = None  # issue 18: a role named by a route reaches only this unit and those above
 
 
 SUBJECTS: dict[str, Callable[[int], Subject | None]] = {}
@@ -275,7 +275,7 @@ def resolve(targets: Iterable[str], subj: Subject | None, *, approvers: Iterable
             for robot in Robot.objects.filter(code=t.split(":", 1)[1], is_active=True):
                 robots[robot.pk] = robot
         else:  # a role
-            for person in people_with_role(t):
+            for person in people_with_role(t, subj):
                 people[person.pk] = person
     if ids:
         for person in Staff.objects.filter(pk__in=ids - set(people), is_active=True):
@@ -283,10 +283,16 @@ def resolve(targets: Iterable[str], subj: Subject | None, *, approvers: Iterable
     return list(people.values()), list(robots.values()), customer
 
 
-def people_with_role(role: str) -> list[Staff]:
-    """Active people holding ``role``, not the intake channels' service accounts (no password)."""
-    return list(Staff.objects.filter(role_rows__role__in=holder_codes(role), is_active=True)
-                .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct())
+def people_with_role(role: str, subj: Subject | None = None) -> list[Staff]:
+    """The people a route's role names: its holders — a policy role of the complaint's version
+    carrying its powers — of the complaint's unit and the units above it (org.services.role_holders,
+    the one query of a role's people), not the intake channels' service accounts."""
+    if subj is None:
+        return list(role_holders(role))
+    from kesu.policies.services import policy_of
+
+    powers = policy_of(subj.version).powers() if subj.version is not None else None
+    return list(role_holders(role, powers, about=subj))
 
 
 def _plan_rows(d: Dispatch, plan: Plan, subj: Subject | None, now: datetime

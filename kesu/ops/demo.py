@@ -14,6 +14,7 @@ from django.db import transaction
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core.lifecycle import State
+from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput
 from kesu.core.roles import Role
 from kesu.org.models import Department, Staff, StaffRole, Unit
@@ -167,6 +168,40 @@ def load_demo_organisation(now: datetime) -> dict[str, Staff]:
         designate_deputy(department=after_sales, deputy=people["liudl"], actor=people["lijl"], now=now,
                          reason="李经理外出培训期间由刘代理担任责任代理人")
     return people
+
+
+def load_routed_departments(policy: Policy, people: dict[str, Staff]) -> list[Department]:
+    """Issue 18: a preset's routing may send cases to departments the demo organisation lacks (P6's
+    理赔部, P7's 技术部 and 质量部门). Each gets its department under the top one, named as the rule
+    names its processing unit, and a demo manager (``<code>_head``) who takes the cases routed there —
+    so a preset runs as it is with the demo. Departments that exist are left as they are."""
+    top = Department.objects.filter(parent__isnull=True).order_by("pk").first()
+    group, _ = Group.objects.get_or_create(name="客诉员工")
+    made: list[Department] = []
+    with transaction.atomic():
+        for rule in policy.routing:
+            code = rule.department
+            if code.startswith("@") or Department.objects.filter(code=code).exists():
+                continue
+            name = rule.unit or code
+            dept = Department.objects.create(code=code, name=name, parent=top, unit_id=top.unit_id if top else None)
+            head = Staff.objects.create_user(username=f"{code}_head", password=DEMO_PASSWORD, is_staff=True,
+                                             display_name=f"{name}负责人", phone=f"1390002{len(made):04d}")
+            head.departments.set([dept])
+            head.groups.add(group)
+            StaffRole.objects.create(staff=head, role=Role.DEPT_MANAGER)
+            Department.objects.filter(pk=dept.pk).update(manager=head)
+            people[head.username] = head
+            made.append(dept)
+    return made
+
+
+def demo_complaints_fit(policy: Policy) -> bool:
+    """Whether the demo's complaints (a 4S dealership's: P1's categories, levels and plate numbers)
+    can be registered under ``policy``; another preset gets the organisation without them."""
+    return (set(WORDS) <= set(policy.category_codes())
+            and {"dissatisfied", "very_dissatisfied", "major", "crisis"} <= {lv.code for lv in policy.levels}
+            and any(f.code == "plate_number" for f in policy.record_fields))
 
 
 def load_demo_complaints(people: dict[str, Staff], now: datetime, *, seed: int = 7) -> int:

@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from kesu import audit
 from kesu.core.roles import ROLE_LABELS
 from kesu.org.models import Department, DeputyDesignation, Staff, StaffRole, Unit
-from kesu.org.services import policy_roles
+from kesu.org.services import every_policy_role
 
 
 def role_choices() -> list[tuple[str, str]]:
-    """Kesu's roles and the ones the policy in force names (总裁办 …, issue 18), by name in the
+    """Kesu's roles and the ones the policies in force name in any unit (总裁办, 店长 …, issue 18), by name in the
     reader's language (asked per form: the language of the request)."""
     english = (get_language() or "").startswith("en")
     return [*((r.value, en if english else zh) for r, (zh, en) in ROLE_LABELS.items()),
-            *((r.code, f"{(r.name_en or r.name) if english else r.name}（{r.code}）") for r in policy_roles())]
+            *((r.code, f"{(r.name_en or r.name) if english else r.name}（{r.code}）") for r in every_policy_role())]
 
 
 # Django writes a permission's name once, at migration, in the default language (「Can add 业务单位」):

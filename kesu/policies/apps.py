@@ -10,6 +10,6 @@ class PoliciesConfig(AppConfig):
     def ready(self) -> None:
         # Issue 18: a policy's own roles (总裁办 …) carry the powers the policy in force gives them.
         from kesu.org.services import carry_powers
-        from kesu.policies.services import active_roles
+        from kesu.policies.services import active_roles, roles_in_force_anywhere
 
-        carry_powers(active_roles)
+        carry_powers(active_roles, roles_in_force_anywhere)

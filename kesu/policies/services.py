@@ -118,9 +118,15 @@ def _published_row(version_id: int) -> PolicyVersion:
     return PolicyVersion.objects.defer("document", "source_text").get(pk=version_id)
 
 
-def active_roles() -> list[Any]:
-    """Issue 18: the roles the policy in force names (总裁办 …), each with the powers it carries."""
-    return list(policy_of(active_version()).roles)
+def active_roles(unit_id: int | None = None) -> list[Any]:
+    """Issue 18: the roles the policy in force for the unit names (总裁办, 店长 …), each with the
+    powers it carries."""
+    return list(policy_of(active_version(unit_id)).roles)
+
+
+def roles_in_force_anywhere() -> list[Any]:
+    """Issue 18: the roles every unit's version in force names (the administration's role choices)."""
+    return [r for v in versions_in_force().values() for r in policy_of(v).roles]
 
 
 def policy_of(version: PolicyVersion) -> Policy:

@@ -160,31 +160,39 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report.html", context)
 
 
-def _xlsx(r: figures.Report) -> HttpResponse:
+Sheet = tuple[str, list[str], list[list[Any]]]  # a sheet's title, its headers, its rows
+
+
+def workbook(sheets: list[Sheet], filename: str) -> HttpResponse:
+    """The reports' xlsx exporter: each sheet with its header row frozen, numbers as numbers, every
+    cell written as text or number — never a formula (kesu.core.sinks.append_row)."""
     from openpyxl import Workbook
 
-    from kesu.core.sinks import append_row  # every cell written as text or number, never a formula
+    from kesu.core.sinks import append_row
 
     wb = Workbook()
-    summary = wb.active
-    summary.title = _("概要")
-    append_row(summary, [_("指标"), _("数值"), _("单位"), _("计算")])
-    for f in r.headline():  # numbers stay numbers: a rate as 66.7 with its unit beside it
-        append_row(summary, [str(f.label), _number(f.value), f.unit, f.basis])
-    summary.freeze_panes = "A2"
-    for section in sections(r):
-        ws = wb.create_sheet(section.sheet)
-        append_row(ws, section.headers)
-        for row in section.rows:
+    for i, (title, headers, rows) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet(title)
+        ws.title = title
+        append_row(ws, headers)
+        for row in rows:
             append_row(ws, [_number(v) for v in row])
         ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    last = r.period.end - timedelta(days=1)
-    response["Content-Disposition"] = f'attachment; filename="report-{r.period.start}-{last}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _xlsx(r: figures.Report) -> HttpResponse:
+    # numbers stay numbers: a rate as 66.7 with its unit beside it
+    summary: Sheet = (_("概要"), [_("指标"), _("数值"), _("单位"), _("计算")],
+                      [[str(f.label), f.value, f.unit, f.basis] for f in r.headline()])
+    last = r.period.end - timedelta(days=1)
+    return workbook([summary, *((s.sheet, s.headers, s.rows) for s in sections(r))],
+                    f"report-{r.period.start}-{last}.xlsx")
 
 
 def _number(value: Any) -> Any:
@@ -214,6 +222,34 @@ def complaints_behind(request: HttpRequest) -> HttpResponse:
 def _drawings(r: figures.Report) -> list[Any]:
     return [charts.bars(_("按级别（件）"), r.by_level), charts.bars(_("按类别（最常见的问题，件）"), r.by_category),
             charts.bars(_("时限按时率（%）"), [(row["name"], row["rate"]) for row in r.on_time], unit="%")]
+
+
+def table_pdf(title: str, tables: list[tuple[str, list[str], list[list[str]]]], filename: str) -> HttpResponse:
+    """The reports' PDF exporter for tables alone (the CAPA report): a title, then each table under
+    its heading, in the reader's language (the Chinese font embedded, as the analysis report's)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, SimpleDocTemplate, Spacer
+
+    from kesu.printing.forms import _font, _grid, para
+
+    font = _font()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=title, author="客诉 Kesu")
+    story: list[Any] = [para(title, ParagraphStyle("t", fontName=font, fontSize=16, leading=22, alignment=1)),
+                        Spacer(1, 5 * mm)]
+    heading = ParagraphStyle("h", fontName=font, fontSize=11.5, leading=16, spaceBefore=2)
+    for name, headers, rows in tables:
+        width = 180 * mm / len(headers)
+        cells = [[str(v) for v in row] for row in rows] or [[_("无")] + [""] * (len(headers) - 1)]
+        story += [CondPageBreak(30 * mm), para(name, heading), Spacer(1, 1.5 * mm),
+                  _grid([headers, *cells], [width] * len(headers)), Spacer(1, 4 * mm)]
+    doc.build(story)
+    response = HttpResponse(out.getvalue(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def _pdf(r: figures.Report, department: int | None) -> HttpResponse:
@@ -318,4 +354,16 @@ def capa(request: HttpRequest) -> HttpResponse:
     if not may_open("reports", roles, manages=bool(managed_department_ids(staff, now))):
         raise PermissionDenied(_("纠正预防措施报告仅限客服部经理、总经理、稽核与部门经理查看"))
     rows = capa_report(now, complaints=visible_complaints(staff, now))
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):  # issue 18: downloadable as the other reports are, through their exporters
+        audit.record(f"export.capa_{fmt}", actor=staff, now=now, target=("export", "capa"),
+                     data={"rows": len(rows)})
+        headers = [_("负责部门"), _("未落实"), _("其中逾期"), _("待确认效果"), _("已确认有效"), _("曾判无效"),
+                   _("逾期的投诉")]
+        table = [[r.department, r.open, r.overdue, r.awaiting_verification, r.verified, r.reopened,
+                  _("、").join(r.numbers)] for r in rows]
+        day = timezone.localtime(now).date()
+        if fmt == "xlsx":
+            return workbook([(_("纠正预防措施"), headers, table)], f"capa-{day}.xlsx")
+        return table_pdf(f"{_('纠正预防措施报告')}　{day}", [(_("按负责部门"), headers, table)], f"capa-{day}.pdf")
     return render(request, "reports/capa.html", {"rows": rows})

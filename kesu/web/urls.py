@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from kesu.privacy.login import LoginForm
-from kesu.web import finding, notices, views, workbench
+from kesu.web import absences, finding, notices, views, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -33,4 +33,7 @@ urlpatterns = [
     path("discipline/", workbench.discipline, name="discipline"),
     path("policy/", workbench.policy_tables, name="policy"),
     path("calendar/", workbench.calendar_years, name="calendar"),
+    path("absences/", absences.absences, name="absences"),
+    path("absences/mark/", absences.mark, name="absence_mark"),
+    path("absences/<int:pk>/end/", absences.end, name="absence_end"),
 ]

@@ -141,8 +141,9 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     month = _month(request.GET.get("month"))
     dept = request.GET.get("department") or None
     person = request.GET.get("staff") or None
+    scope = units.scope_of(staff)  # issue 18: a store's person sees their unit's (and below), as in the queues
     entries = ledger.penalties(month=month, department_id=int(dept) if dept and dept.isdigit() else None,
-                               staff_id=int(person) if person and person.isdigit() else None)
+                               staff_id=int(person) if person and person.isdigit() else None, unit_ids=scope)
     lang = get_language() or "zh-hans"
     if request.GET.get("format") == "xlsx":
         audit.record("export.penalties_xlsx", actor=staff, now=timezone.now(), target=("export", "penalties"),
@@ -168,8 +169,10 @@ def penalty_ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ledger.html", {
         "refused": row, "reason_label": steps.text_label("penalty_waived", "reason", get_language() or "zh-hans"),
         "entries": page, "month": request.GET.get("month", ""), "department": dept or "", "staff": person or "",
-        "departments": Department.objects.filter(is_active=True).order_by("code"),
-        "people": Staff.objects.filter(penalties__isnull=False).distinct().order_by("username"),
+        "departments": Department.objects.filter(_in_units(scope), is_active=True).order_by("code"),
+        "people": Staff.objects.filter(penalties__isnull=False, **(
+            {} if scope is None else {"penalties__complaint__unit_id__in": sorted(scope)})
+        ).distinct().order_by("username"),
         "total": sum((e.amount for e in page if e.waived_at is None), 0), "query": request.GET.urlencode(),
     })
 
@@ -285,7 +288,7 @@ def discipline(request: HttpRequest) -> HttpResponse:
     if month is None:
         first = timezone.localtime(timezone.now()).date().replace(day=1)
         month = (first - timedelta(days=1)).replace(day=1)
-    listed = discipline_list(month.year, month.month)
+    listed = discipline_list(month.year, month.month, unit_ids=units.scope_of(_staff(request)))  # issue 18: by unit
     nobody, nowhere = _("未指定责任人"), _("未指定部门")
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook

@@ -86,12 +86,15 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def discipline_list(year: int, month: int) -> DisciplineList:
+def discipline_list(year: int, month: int, *, unit_ids: frozenset[int] | None = None) -> DisciplineList:
     """The penalties incurred in the month (Asia/Shanghai), not waived, per department and person,
-    largest total first, with the cases behind each."""
+    largest total first, with the cases behind each. ``unit_ids`` (issue 18): of the complaints of
+    these units only (a store's list: its unit and those below it); None: every unit."""
     out = DisciplineList(year=year, month=month)
-    entries = (penalties_incurred(*month_bounds(year, month)).select_related("complaint", "staff", "department")
-               .order_by("incurred_at", "pk"))
+    entries = penalties_incurred(*month_bounds(year, month))
+    if unit_ids is not None:
+        entries = entries.filter(complaint__unit_id__in=sorted(unit_ids))
+    entries = entries.select_related("complaint", "staff", "department").order_by("incurred_at", "pk")
     for e in entries:
         dept_name = e.department.name if e.department else ""
         person_name = (e.staff.display_name or e.staff.username) if e.staff else ""

@@ -16,8 +16,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kesu.clocks.calendar import calendar_for
@@ -26,6 +27,7 @@ from kesu.clocks.people import with_role
 from kesu.complaints import lifecycle
 from kesu.complaints.models import Complaint
 from kesu.core import lifecycle as rules
+from kesu.core.access import may_open
 from kesu.core.approvals import approver_name, committee_decides
 from kesu.core.catalogues import COMPENSATION_KINDS, VALIDITY_KINDS
 from kesu.core.errors import KesuError, TransitionRefused, ValidationFailed
@@ -37,7 +39,7 @@ from kesu.notifications import outbox
 from kesu.notifications.services import notify
 from kesu.org import units
 from kesu.org.models import Department, DeputyDesignation, Staff
-from kesu.org.services import managed_department_ids, member_department_ids
+from kesu.org.services import managed_department_ids, member_department_ids, roles_of
 from kesu.policies.services import policy_of
 from kesu.workflow.models import (
     Approval,
@@ -466,7 +468,7 @@ def _approval_waiting(k: Complaint, policy: Policy, a: Approval, *, now: datetim
     routes' ``@approver`` is whoever may decide it now."""
     if not outbox.wants(policy, "approval_waiting", k.level):
         return
-    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE)) if stage == "finance"
+    approvers = sorted({p.pk for p in (list(with_role(Role.FINANCE, policy, about=k)) if stage == "finance"
                                        else _approvers(k, a.approver_role, now)) if p is not None})
     # the step's own notice (待审批 to the approvers; to finance, the approval's decision) follows it in
     # the inbox and by e-mail: the routes add only what it lacks (SMS, robots, other people)
@@ -567,6 +569,9 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
         r = Approval.objects.select_for_update().get(pk=a.pk)
         if r.state != Approval.State.PENDING:
             raise KesuError("approval_not_pending", field="state", state=r.get_state_display())
+        closed = rules.approval_open_in(r.kind, rules.State(k.status))
+        if closed is not None:
+            raise TransitionRefused("guard_failed", action=Said("审批", "Decide the approval"), detail=closed)
         who = lifecycle.actor_facts(actor, k, now)
         approvers, committee, _fallback = lifecycle.approval_stage(r, policy)
         deciders = lifecycle.approval_deciders(r, k, policy, now)
@@ -623,7 +628,7 @@ def decide_approval(a: Approval, *, actor: Staff, now: datetime, approve: bool, 
     if r.state == Approval.State.PENDING:  # on to the chain's next stage
         _tell_deciders(k, r, now)
         return r
-    recipients = [r.requested_by, *(with_role(Role.FINANCE) if r.state == Approval.State.FINANCE else [])]
+    recipients = [r.requested_by, *(with_role(Role.FINANCE, about=k) if r.state == Approval.State.FINANCE else [])]
     notify(recipients=recipients, kind="approval_decided", now=now, complaint=k,
            params={"number": k.number, "what": _what(r), "what_en": _what(r, "en"),
                    "approved": r.state != Approval.State.REJECTED, "note": note}, dedupe_key=f"approval_decided:{r.pk}")
@@ -771,11 +776,38 @@ def reply_in_writing(c: Complaint, *, actor: Staff, now: datetime, reply: str, m
                                       extra=lambda: {"means": [None, means.strip()[:40]]})
 
 
+ABSENCE_LABELS = {"staff": ("人员", "Person"), "starts_at": ("起始", "From"), "ends_at": ("截止", "Until"),
+                  "reason": ("原因", "Reason")}
+
+
+def absence_markable(actor: Staff, now: datetime) -> QuerySet[Staff]:
+    """Issue 18: whom ``actor`` may mark absent (不在岗) — the roles of kesu.core.access "absences"
+    anyone of their unit and the units below (the group: everyone), a department's manager or acting
+    deputy the people of the departments they manage and themself; the intake channels' service
+    accounts never."""
+    people = Staff.objects.filter(is_active=True).exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    if actor.is_superuser or may_open("absences", roles_of(actor)):
+        scope = units.scope_of(actor)
+        return people if scope is None else people.filter(Q(unit_id__in=sorted(scope)) | Q(pk=actor.pk))
+    managed = managed_department_ids(actor, now)
+    if not managed:
+        return people.none()
+    return people.filter(Q(pk=actor.pk) | Q(departments__in=sorted(managed))).distinct()
+
+
 def mark_absent(person: Staff, *, actor: Staff, now: datetime, starts_at: datetime | None = None,
                 ends_at: datetime | None = None, reason: str = "") -> ApproverAbsence:
-    """Mark ``person`` absent for approvals (不在岗): the stages they would decide go to their fallback."""
+    """Mark ``person`` absent for approvals (不在岗): the stages they would decide go to their fallback.
+    Only by someone who may (:func:`absence_markable`): refused, naming who may."""
+    if not absence_markable(actor, now).filter(pk=person.pk).exists():
+        raise TransitionRefused("role_not_allowed", action=Said("登记不在岗", "marking someone absent"),
+                                roles=Said("人事行政、总经理、客服部经理、系统管理员或其部门经理",
+                                           "HR, the general manager, the CS manager, a system administrator "
+                                           "or their department's manager"))
     if ends_at is not None and ends_at <= (starts_at or now):
-        raise ValidationFailed([KesuError("too_small", field="ends_at", limit=_when(starts_at or now))])
+        error = KesuError("too_small", field="ends_at", limit=_when(starts_at or now))
+        error.label = ABSENCE_LABELS["ends_at"]
+        raise ValidationFailed([error])
     from kesu import audit
 
     absence = ApproverAbsence.objects.create(staff=person, starts_at=starts_at or now, ends_at=ends_at,
@@ -791,4 +823,22 @@ def mark_absent(person: Staff, *, actor: Staff, now: datetime, starts_at: dateti
                 a.save(update_fields=["deciders"])
     audit.record("workflow.approver_absent", actor=actor, now=now, target=("staff", person.pk),
            data={"starts_at": (starts_at or now).isoformat(), "ends_at": ends_at.isoformat() if ends_at else None})
+    return absence
+
+
+def end_absence(absence: ApproverAbsence, *, actor: Staff, now: datetime) -> ApproverAbsence:
+    """The person is back: their absence ends now (kept, with its end, for the record). By whoever
+    may mark them absent."""
+    from kesu import audit
+
+    if not absence_markable(actor, now).filter(pk=absence.staff_id).exists():
+        raise TransitionRefused("role_not_allowed", action=Said("结束不在岗", "ending an absence"),
+                                roles=Said("人事行政、总经理、客服部经理、系统管理员或其部门经理",
+                                           "HR, the general manager, the CS manager, a system administrator "
+                                           "or their department's manager"))
+    if absence.ends_at is None or absence.ends_at > now:
+        absence.ends_at = max(now, absence.starts_at)
+        absence.save(update_fields=["ends_at"])
+        audit.record("workflow.approver_back", actor=actor, now=now, target=("staff", absence.staff_id),
+                     data={"absence": absence.pk, "ends_at": absence.ends_at.isoformat()})
     return absence

@@ -97,8 +97,8 @@ def _transfer(pk: int, complaint_id: int, now: datetime, result: OverdueResult) 
                      changes={"department": [None, t.to_department.name]})
         c.save(update_fields=["event_seq"])
         policy = policy_of(c.policy_version)
-        recipients = set(with_role(policy.handling.transfer_escalate_to)) | set(manager_above(t.to_department,
-                                                                                              t.to_owner))
+        recipients = set(with_role(policy.handling.transfer_escalate_to, policy, about=c)) | set(
+            manager_above(t.to_department, t.to_owner, about=c))
         params = {"number": c.number, "department": t.to_department.name, "due": _when(t.acknowledge_due_at)}
         notify(recipients=list(recipients), kind="transfer_overdue", now=now, complaint=c, params=params,
                dedupe_key=f"transfer_overdue:{t.pk}")
@@ -119,7 +119,7 @@ def _assist(pk: int, complaint_id: int, now: datetime, result: OverdueResult) ->
         append_event(c, actor=None, now=now, kind="assist_overdue",
                      changes={"department": [None, a.department.name]})
         c.save(update_fields=["event_seq"])
-        recipients = {a.requested_by, *manager_above(a.department, None)}
+        recipients = {a.requested_by, *manager_above(a.department, None, about=c)}
         params = {"number": c.number, "department": a.department.name, "matter": a.matter, "due": _when(a.due_at)}
         notify(recipients=list(recipients), kind="assist_overdue", now=now, complaint=c, params=params,
                dedupe_key=f"assist_overdue:{a.pk}")
@@ -154,8 +154,8 @@ def _capa_overdue(pk: int, complaint_id: int, now: datetime, result: OverdueResu
                      changes={"capa": [None, a.pk], "owner_id": [None, a.owner_id]})
         c.save(update_fields=["event_seq"])
         role = policy_of(c.policy_version).capa.escalate_to
-        recipients = {a.owner, *([a.verifier] if a.verifier else []), *with_role(role),
-                      *manager_above(a.department, a.owner)}
+        recipients = {a.owner, *([a.verifier] if a.verifier else []), *with_role(role, about=c),
+                      *manager_above(a.department, a.owner, about=c)}
         notify(recipients=list(recipients), kind="capa_overdue", now=now, complaint=c,
                params={"number": c.number, "measure": a.measure, "owner": a.owner.display_name or a.owner.username,
                        "due": _when(a.due_at)}, dedupe_key=f"capa_overdue:{a.pk}:{a.rounds}")

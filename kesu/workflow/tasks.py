@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from kesu.clocks.people import with_role
 from kesu.core.roles import Role
 from kesu.notifications.services import notify
+from kesu.org import units
 from kesu.tasks import register
 from kesu.workflow.accountability import discipline_list
 from kesu.workflow.sweep import sweep_overdue
@@ -28,9 +30,15 @@ def overdue_task(*, now: datetime) -> dict[str, int]:
 def send_discipline_list(*, now: datetime) -> dict[str, int]:
     today = timezone.localtime(now).date()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    listed = discipline_list(year, month)
     period = f"{year}-{month:02d}"
-    made = notify(recipients=list(with_role(Role.HR)), kind="discipline_list", now=now,
-                  params={"period": period, "cases": listed.cases, "total": str(listed.total)},
-                  dedupe_key=f"discipline_list:{period}")
-    return {"cases": listed.cases, "sent": len(made)}
+    # issue 18: each HR person is told of the list they see — their unit's and below; the group's, all
+    by_scope: dict[frozenset[int] | None, list[Any]] = {}
+    for person in with_role(Role.HR):
+        by_scope.setdefault(units.scope_of(person), []).append(person)
+    whole, made = discipline_list(year, month), 0
+    for scope, people in by_scope.items():
+        listed = whole if scope is None else discipline_list(year, month, unit_ids=scope)
+        made += len(notify(recipients=people, kind="discipline_list", now=now,
+                           params={"period": period, "cases": listed.cases, "total": str(listed.total)},
+                           dedupe_key=f"discipline_list:{period}"))
+    return {"cases": whole.cases, "sent": made}

@@ -92,7 +92,9 @@ def test_a_cs_agents_missed_second_contact_is_booked_to_the_agent_and_customer_s
 def test_an_adverse_drug_reaction_classified_later_is_timed_from_registration_and_books_its_own_100_yuan(
         people, now):
     publish(adr_data(), now)
-    c = register(people, now, level="dissatisfied")
+    # registered before anyone knew the category, its 《药品不良反应登记表》 filled ahead (required once classified)
+    c = register(people, now, level="dissatisfied", extra={"plate_number": "京A12345", "batch_no": "B2026031",
+                                                           "dose": "2"})
     assert not ComplaintClock.objects.filter(complaint=c, code="adr_answer").exists()
     c = lifecycle.classify(c, actor=people["wangkf"], now=now + 10 * MIN, level="dissatisfied",
                            category="adverse_reaction", validity="valid")

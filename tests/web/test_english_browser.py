@@ -59,7 +59,8 @@ def test_the_english_header_and_the_portal_notice_in_a_real_browser(live_server,
     assert chinese_menu == ["中文", "English"]
     assert brand == "Kesu"
     assert [m.strip() for m in menu][:3] == ["Work queue", "Register a complaint", "My approvals"]
-    assert menu[3].startswith("Notices") and menu[4:] == ["Case library", "Reports"]  # a manager: cases, own report
+    # a manager: cases, their own report, their people's absences
+    assert menu[3].startswith("Notices") and menu[4:] == ["Case library", "Reports", "Absences"]
     assert not any(CJK.search(m) for m in menu)
     assert re.search(r"\((\d+ d )?(\d+ h )?\d+ min (left|late)\)", countdown), countdown
     assert "示例汽车销售服务有限公司" in chinese_notice and "400-800-1234" in chinese_notice

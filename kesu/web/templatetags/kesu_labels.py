@@ -79,15 +79,24 @@ def _own(catalogue: str, code: str) -> str:
 
 
 @register.filter
-def role_name(value: str) -> str:
-    """A role code — Kesu's or the policy's own (总裁办) — or a position (owner, receiver) as its label."""
+def role_name(value: str, policy: Any = None) -> str:
+    """A role code — Kesu's or the policy's own (总裁办) — or a position (owner, receiver) as its label.
+    ``policy``: the policy the role belongs to (a complaint's or a unit's version, issue 18: two units
+    name different roles); else the policy in force, else any unit's version in force that names it."""
     if value in ROLE_CODES:
         return role_label(value, _lang())
     if value in POSITIONS:
         return _pair(POSITIONS[value])
     if value == ASSISTING:
         return _pair(("被请求协办部门的经理", "Manager of the department asked for help"))
-    policy = _in_force()
+    policy = policy if policy is not None and hasattr(policy, "role_label") else _in_force()
+    if policy is not None and policy.role(value) is not None:
+        return policy.role_label(value, _lang())
+    from kesu.org.services import every_policy_role
+
+    own = next((r for r in every_policy_role() if r.code == value), None)
+    if own is not None:
+        return (own.name_en or own.name) if _lang().startswith("en") else own.name
     return policy.role_label(value, _lang()) if policy is not None else value
 
 

@@ -40,7 +40,7 @@ def menu(request: HttpRequest) -> list[tuple[str, str, str]]:
     gated = [("dashboard", "web:dashboard", _("总览")), ("ledger", "web:ledger", _("扣罚台账")),
              ("discipline", "web:discipline", _("处罚名单")), ("reports", "reports:report", _("分析报告")),
              ("policy", "web:policy", _("制度")), ("calendar", "web:calendar", _("日历")),
-             ("intelligence", "intelligence:manage", _("智能建议"))]
+             ("intelligence", "intelligence:manage", _("智能建议")), ("absences", "web:absences", _("不在岗"))]
     links += [(name, label) for page, name, label in gated
               if may_open(page, roles) or (page in MANAGER_PAGES and manages())]
     if admin.site.has_permission(request):

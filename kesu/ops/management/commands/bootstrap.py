@@ -17,13 +17,15 @@ from kesu.ops.demo import (
     DEMO_PASSWORD,
     PEOPLE,
     UNIT_PEOPLE,
+    demo_complaints_fit,
     load_demo_complaints,
     load_demo_organisation,
     load_demo_units,
+    load_routed_departments,
 )
 from kesu.org.models import Staff
 from kesu.policies.models import PolicyVersion
-from kesu.policies.services import import_and_publish
+from kesu.policies.services import active_version, import_and_publish, policy_of
 
 
 class Command(BaseCommand):
@@ -52,9 +54,18 @@ class Command(BaseCommand):
                 return  # an organisation of its own: no demo logins to show
             self.stdout.write("演示数据已存在，跳过。")
         else:
-            people = load_demo_units(load_demo_organisation(now), now)  # F16: a group with two stores
-            count = load_demo_complaints(people, now)
-            self.stdout.write(f"已载入演示组织与 {count} 条投诉。")
+            policy = policy_of(active_version())
+            people = load_demo_organisation(now)  # issue 18: then the routing's departments
+            for dept in load_routed_departments(policy, people):
+                self.stdout.write(f"已按制度的分派规则增设部门：{dept.name}（{dept.code}，负责人 {dept.code}_head）")
+            people = load_demo_units(people, now)  # F16: a group with two stores
+            if demo_complaints_fit(policy):
+                count = load_demo_complaints(people, now)
+                self.stdout.write(f"已载入演示组织与 {count} 条投诉。")
+            else:  # the demo's complaints are a 4S dealership's (P1's categories, levels and plate numbers)
+                self.stdout.write("已载入演示组织。演示投诉按 P1（4S 店）编写，本制度不载入演示投诉。")
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for p in [*PEOPLE, *(person for person, _unit in UNIT_PEOPLE)]:
             self.stdout.write(f"  {p.username:<10} {p.name:<6} {', '.join(p.roles)}")
+        for head in Staff.objects.filter(username__endswith="_head", manages__isnull=False).distinct():
+            self.stdout.write(f"  {head.username:<10} {head.display_name:<6} dept_manager")
