@@ -2,12 +2,15 @@
 once — their timeline says so, with the opening of the next working shift — and when that shift
 opens, the ones still unprocessed are handed to customer service together: one notice to each CS
 agent listing them, once per opening. Until someone classifies them they also stay in the 夜间受理
-queue. Run by the clock sweep, so the notice comes within a sweep interval of the opening."""
+queue. Run by the clock sweep, so the notice comes within a sweep interval of the opening. With
+business units (issue 18) each unit's night is handed to the CS agents who may hear of its cases —
+its own and the group's — not to another store's."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.utils import timezone
 
@@ -25,19 +28,19 @@ LISTED = 20  # numbers named in the notice; the overnight queue has them all
 
 def hand_over(*, now: datetime) -> int:
     """Send the 工作知会单 of every shift that has opened and not had one; returns how many."""
-    openings: dict[datetime, list[int]] = defaultdict(list)
+    openings: dict[tuple[datetime, int | None], list[int]] = defaultdict(list)
     events = ComplaintEvent.objects.filter(kind="after_hours_received", at__gte=now - RECEIVED_WITHIN)
-    for complaint_id, changes in events.values_list("complaint_id", "changes"):
+    for complaint_id, unit_id, changes in events.values_list("complaint_id", "complaint__unit_id", "changes"):
         opening = datetime.fromisoformat(changes["next_shift"][1])
         if now - CATCH_UP <= opening <= now:
-            openings[opening].append(complaint_id)
+            openings[(opening, unit_id)].append(complaint_id)
     if not openings:
         return 0
-    agents = list(with_role(Role.CS_AGENT))
     sent = 0
-    for opening, ids in sorted(openings.items()):
-        key = f"handover:{opening.isoformat()}"
-        if Notification.objects.filter(dedupe_key__in=[f"{key}:{a.pk}" for a in agents]).exists():
+    for (opening, unit_id), ids in sorted(openings.items(), key=lambda o: (o[0][0], o[0][1] or 0)):
+        agents = list(with_role(Role.CS_AGENT, about=SimpleNamespace(unit_id=unit_id)))
+        key = f"handover:{opening.isoformat()}" + (f":u{unit_id}" if unit_id is not None else "")
+        if not agents or Notification.objects.filter(dedupe_key__in=[f"{key}:{a.pk}" for a in agents]).exists():
             continue
         numbers = list(Complaint.objects.filter(pk__in=ids, status=State.REGISTERED).order_by("pk")
                        .values_list("number", flat=True))

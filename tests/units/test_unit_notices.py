@@ -107,3 +107,25 @@ def test_an_approval_of_a_west_store_case_waits_in_the_groups_inbox_not_another_
     asked = workflow.request_approval(c, actor=manager, now=t, kind="solution", plan="免费更换发动机线束")
     assert asked in approvals_waiting_for(people["zhangzong"], t)  # the group's GM
     assert asked not in approvals_waiting_for(people["dongdz"], t)  # a GM of another store: not theirs
+
+
+def test_a_stores_night_is_handed_to_its_own_and_the_groups_cs_agents_not_another_stores(group, people, now):
+    """The 工作知会单 (seed 002 §4.2.3) per unit: the east store's night complaint goes to 东区客服 and
+    the group's agents; the west store's goes to the group's agents only — never to 东区客服."""
+    from datetime import datetime, timedelta
+
+    from kesu.intake.handover import hand_over
+
+    night = now.replace(hour=22, minute=0) + timedelta(days=1)  # a Wednesday, 22:00 in Shanghai
+    east = intake.register(received(), actor=people["dongkf"], now=night).complaint
+    west = intake.register(received(phone="13912345678"), actor=people["xidz"], now=night).complaint
+    opening = datetime.fromisoformat(east.events.get(kind="after_hours_received").changes["next_shift"][1])
+    assert west.events.filter(kind="after_hours_received").exists()
+    assert hand_over(now=opening + timedelta(minutes=1)) == 2  # one notice per unit's night
+    heard: dict[str, set[str]] = {}
+    for n in Notification.objects.filter(kind="after_hours_handover"):
+        heard.setdefault(n.recipient.username, set()).add(n.params["numbers"])
+    group_agents = {p.username for p in with_role(Role.CS_AGENT, about=ANYWHERE)} - {"dongkf"}
+    assert group_agents
+    assert heard == {"dongkf": {east.number}, **{a: {east.number, west.number} for a in group_agents}}
+    assert hand_over(now=opening + timedelta(minutes=2)) == 0  # once per opening and unit
