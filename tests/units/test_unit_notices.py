@@ -11,7 +11,7 @@ import pytest
 from kesu.clocks.alerts import announce_breach
 from kesu.clocks.models import ComplaintClock
 from kesu.clocks.people import with_role
-from kesu.complaints import intake
+from kesu.complaints import intake, lifecycle
 from kesu.core.roles import Role
 from kesu.notifications import outbox
 from kesu.notifications.models import CrisisAlert, Notification
@@ -129,3 +129,24 @@ def test_a_stores_night_is_handed_to_its_own_and_the_groups_cs_agents_not_anothe
     assert group_agents
     assert heard == {"dongkf": {east.number}, **{a: {east.number, west.number} for a in group_agents}}
     assert hand_over(now=opening + timedelta(minutes=2)) == 0  # once per opening and unit
+
+
+def test_an_approval_waiting_for_a_role_is_decided_by_that_role_in_the_cases_reach_not_another_stores(
+        group, people, now):
+    """席店长 (the west store's CS manager) holds the role an east-store approval waits for, but not the
+    case: the kernel refuses him even if a page or a forged request reached the step; 董店长 decides."""
+    from kesu.core.errors import TransitionRefused
+    from kesu.workflow import services as workflow
+    from kesu.workflow.models import Approval
+
+    c = intake.register(received(), actor=people["dongkf"], now=now).complaint
+    c = lifecycle.classify(c, actor=people["dongkf"], now=now, level="dissatisfied", category="repair_quality",
+                           validity="valid")
+    waiting = Approval.objects.create(complaint=c, kind=Approval.Kind.SOLUTION, plan="免费检修",
+                                      approver_role=Role.CS_MANAGER, requested_by=people["dongkf"],
+                                      requested_at=now)
+    with pytest.raises(TransitionRefused):
+        workflow.decide_approval(waiting, actor=people["xidz"], now=now, approve=True, note="同意")
+    assert Approval.objects.get(pk=waiting.pk).state == Approval.State.PENDING
+    workflow.decide_approval(waiting, actor=people["dongdz"], now=now, approve=True, note="同意")
+    assert Approval.objects.get(pk=waiting.pk).state != Approval.State.PENDING
