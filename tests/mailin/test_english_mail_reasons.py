@@ -2,12 +2,13 @@
 without a part is kept in both languages, so an English administrator reads it in English in the
 mail list; the notes the intake writes on a complaint's timeline read in English for an English
 agent; what the customer (or a staff member) wrote stays exactly as written — only the system's
-framing around it is translated."""
+framing around it is translated; an erasure scrubs the sender from the reason in both languages."""
 
 from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -16,8 +17,11 @@ from django.test import Client
 
 from kesu.complaints.models import Complaint
 from kesu.complaints.timeline import reason_in
+from kesu.core.lifecycle import State
 from kesu.mailin import services
 from kesu.mailin.models import InboundMessage, MailAccount
+from kesu.privacy import customer
+from tests.factories import bring_to
 from tests.mailin.imap import USER, mail
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +131,18 @@ def test_a_staff_members_mail_is_framed_in_english_and_kept_as_written(mailbox, 
     assert note.reason.startswith(f"员工 {staff.display_name} 来信")
     assert reason_in(note, "en") == (
         f"Staff member {staff.display_name} wrote (转：【客诉 {c.number}】): 已更换主板仍黑屏")
+
+
+def test_an_erasure_scrubs_the_senders_address_from_a_messages_reason_in_both_languages(p1, people, now):
+    c = bring_to(State.ARCHIVED, people, now, customer_email="ma.xs@example.com")
+    box = MailAccount.objects.create(name="客服邮箱", host="127.0.0.1", username=USER, password="x")
+    row = InboundMessage.objects.create(
+        account=box, message_key="<1@customer.test>", from_address="ma.xs@example.com", subject="投诉",
+        received_at=now, outcome="registered", complaint=c,
+        reason="待复核：来信在主题中引用了投诉 1，但发件人 ma.xs@example.com 不是该投诉的客户",
+        reason_en="To review: the message quoted complaint 1 in its subject, but its sender ma.xs@example.com")
+    customer.erase(customer.Customer.parse(email="ma.xs@example.com"), actor=people["zhoujl"],
+                   now=now + timedelta(days=1), reason="客户要求删除")
+    row.refresh_from_db()
+    assert "ma.xs@example.com" not in row.reason + row.reason_en
+    assert row.reason.startswith("待复核") and row.reason_en.startswith("To review")
