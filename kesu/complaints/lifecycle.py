@@ -543,10 +543,13 @@ def record_customer_input(complaint: Complaint, *, kind: str, actor: Staff, now:
 
 
 def add_note(complaint: Complaint, *, actor: Staff, now: datetime, note: str,
-             expected_version: int | None = None) -> Complaint:
+             expected_version: int | None = None, note_en: str = "") -> Complaint:
+    """A note on the timeline. A note the system writes (the mail intake's) gives its English as
+    ``note_en``, kept as ``changes["reason_en"]`` (kesu.complaints.timeline.reason_in)."""
     if not note.strip():
         raise KesuError("required", field="note")
-    return perform_activity(complaint, "note", actor=actor, now=now, reason=note, expected_version=expected_version)
+    return perform_activity(complaint, "note", actor=actor, now=now, reason=note, expected_version=expected_version,
+                            extra=(lambda: {"reason_en": [None, note_en]}) if note_en else None)
 
 
 def edit_complaint(complaint: Complaint, *, actor: Staff, now: datetime, changes: dict[str, Any], reason: str,

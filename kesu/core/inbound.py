@@ -27,6 +27,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
 from kesu.core.attachments import safe_file_name
+from kesu.core.messages import Said
 
 # 【客诉 260310001】 or [Kesu 260310001] in a subject: Kesu puts it in every mail it sends.
 SUBJECT_TAG = re.compile(r"[【\[]\s*(?:客诉|Kesu)\s*#?\s*([A-Za-z0-9-]{4,30})\s*[】\]]")
@@ -60,9 +61,11 @@ class InboundMail:
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
     attachments: list[Attachment] = field(default_factory=list)
-    automatic: str = ""  # why this is not a person writing ("" = a person)
-    problems: list[str] = field(default_factory=list)  # why it cannot be read as it stands (set aside)
-    left_out: list[str] = field(default_factory=list)  # parts not read, each with the reason (taken without them)
+    # Why this is not a person writing (None = a person); why it cannot be read as it stands (set
+    # aside); the parts not read, each with the reason (taken without them) — in both languages.
+    automatic: Said | None = None
+    problems: list[Said] = field(default_factory=list)
+    left_out: list[Said] = field(default_factory=list)
 
     @property
     def tagged_number(self) -> str | None:
@@ -128,7 +131,7 @@ def decode_header_value(value: str) -> str:
     return one_line("".join(out))
 
 
-def _decode_part(part: Message) -> tuple[str, str | None]:
+def _decode_part(part: Message) -> tuple[str, Said | None]:
     """The part's text, and a problem when its bytes do not match its charset."""
     payload = _payload(part)
     declared = (part.get_content_charset() or "utf-8").lower()
@@ -137,38 +140,40 @@ def _decode_part(part: Message) -> tuple[str, str | None]:
         return clean_text(payload.decode(charset)), None
     except LookupError:
         text = _bytes_text(payload, "utf-8")
-        return (clean_text(text), None) if text is not None else ("", f"未知的字符集「{one_line(declared)[:40]}」")
+        return (clean_text(text), None) if text is not None else ("", Said(f"未知的字符集「{one_line(declared)[:40]}」",
+                                                                   f"unknown charset '{one_line(declared)[:40]}'"))
     except UnicodeDecodeError:
         for fallback in ("utf-8", "gb18030"):  # mislabelled: try what Chinese mail really uses
             try:
                 return clean_text(payload.decode(fallback)), None
             except UnicodeDecodeError:
                 continue
-        return "", f"正文不是有效的 {one_line(declared)[:40]} 编码"
+        return "", Said(f"正文不是有效的 {one_line(declared)[:40]} 编码",
+                        f"the text is not valid {one_line(declared)[:40]}")
 
 
-def automatic_reason(msg: Message, get: Callable[[str], str] | None = None) -> str:
+def automatic_reason(msg: Message, get: Callable[[str], str] | None = None) -> Said | None:
     """Auto-replies, bounces, lists and our own mail coming back: not a person complaining."""
     get = get or (lambda name: str(msg.get(name) or ""))
     auto = get("Auto-Submitted").strip().lower()
     if auto and auto != "no":
-        return f"自动发送（Auto-Submitted: {auto[:40]}）"
+        return Said(f"自动发送（Auto-Submitted: {auto[:40]}）", f"sent automatically (Auto-Submitted: {auto[:40]})")
     if get(OWN_LOOP_HEADER):
-        return "本系统发出的邮件被退回或转回（邮件循环）"
+        return Said("本系统发出的邮件被退回或转回（邮件循环）", "mail this system sent came back (a mail loop)")
     for header in ("X-Autoreply", "X-Autorespond"):
         if get(header):
-            return f"自动回复（{header}）"
+            return Said(f"自动回复（{header}）", f"an automatic reply ({header})")
     precedence = get("Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"群发或自动邮件（Precedence: {precedence}）"
+        return Said(f"群发或自动邮件（Precedence: {precedence}）", f"bulk or automatic mail (Precedence: {precedence})")
     if get("List-Id") or get("List-Unsubscribe"):
-        return "邮件列表"
+        return Said("邮件列表", "a mailing list")
     if msg.get_content_type() == "multipart/report" or "report-type=delivery-status" in get("Content-Type").lower():
-        return "退信（投递状态报告）"
+        return Said("退信（投递状态报告）", "a bounce (a delivery status report)")
     sender = parseaddr(get("From"))[1]
     if AUTO_SENDERS.match(sender) or get("Return-Path").strip() == "<>":
-        return "退信或系统邮件"
-    return ""
+        return Said("退信或系统邮件", "a bounce or system mail")
+    return None
 
 
 def parse(raw: bytes) -> InboundMail:
@@ -178,12 +183,13 @@ def parse(raw: bytes) -> InboundMail:
     try:
         return _parse(raw)
     except Exception as exc:  # RecursionError, a parser bug: never a crash, never a retry
-        return InboundMail("", "", "", "", "", problems=[f"无法解析邮件：{type(exc).__name__}"])
+        return InboundMail("", "", "", "", "", problems=[Said(f"无法解析邮件：{type(exc).__name__}",
+                                                                f"the message cannot be parsed: {type(exc).__name__}")])
 
 
 def _parse(raw: bytes) -> InboundMail:
-    problems: list[str] = []
-    left_out: list[str] = []
+    problems: list[Said] = []
+    left_out: list[Said] = []
     msg = BytesParser(policy=email_policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     raw_headers: dict[str, str] = {}
@@ -196,11 +202,11 @@ def _parse(raw: bytes) -> InboundMail:
     message_id = header("Message-ID")
     message_id = (_ids(message_id) or (message_id,))[0][:300].strip()
     if not message_id:
-        problems.append("缺少 Message-ID")
+        problems.append(Said("缺少 Message-ID", "no Message-ID"))
     name, address = parseaddr(header("From"))
     address = address.strip().lower()
     if not address or not _ADDRESS.fullmatch(address):
-        problems.append("缺少有效的发件人地址")
+        problems.append(Said("缺少有效的发件人地址", "no valid sender address"))
     texts, unreadable, attachments = _walk(msg, left_out)
     body = "\n".join(t for t, html in texts if not html).strip()
     if not body:
@@ -219,12 +225,12 @@ def _parse(raw: bytes) -> InboundMail:
     )
 
 
-def _walk(msg: Message, left_out: list[str]) -> tuple[list[tuple[str, bool]], list[str], list[Attachment]]:
+def _walk(msg: Message, left_out: list[Said]) -> tuple[list[tuple[str, bool]], list[Said], list[Attachment]]:
     """The message's parts, depth first, each read on its own: the texts (and whether HTML), the
     problems of text parts that could not be read, and the attachments. A part that breaks is
     named in ``left_out`` with the reason; the rest of the message is read on."""
     texts: list[tuple[str, bool]] = []
-    unreadable: list[str] = []
+    unreadable: list[Said] = []
     attachments: list[Attachment] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
     seen = 0
@@ -232,24 +238,27 @@ def _walk(msg: Message, left_out: list[str]) -> tuple[list[tuple[str, bool]], li
         part, depth = stack.pop()
         seen += 1
         if seen > MAX_PARTS:
-            left_out.append(f"邮件的部分超过 {MAX_PARTS} 个，其余未读取")
+            left_out.append(Said(f"邮件的部分超过 {MAX_PARTS} 个，其余未读取",
+                                 f"more than {MAX_PARTS} parts: the rest not read"))
             break
         try:
             if part.is_multipart():
                 children = part.get_payload()
                 if depth >= MAX_DEPTH:
-                    left_out.append(f"嵌套超过 {MAX_DEPTH} 层的部分未读取")
+                    left_out.append(Said(f"嵌套超过 {MAX_DEPTH} 层的部分未读取",
+                                         f"parts nested deeper than {MAX_DEPTH} levels not read"))
                 elif isinstance(children, list):
                     stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
                 continue
             _read_part(part, len(attachments) + 1, texts, unreadable, attachments, left_out)
         except Exception as exc:  # one broken part: named, never the whole message
-            left_out.append(f"第 {seen} 部分（无法读取：{type(exc).__name__}）")
+            left_out.append(Said(f"第 {seen} 部分（无法读取：{type(exc).__name__}）",
+                                 f"part {seen} (unreadable: {type(exc).__name__})"))
     return texts, unreadable, attachments
 
 
-def _read_part(part: Message, n: int, texts: list[tuple[str, bool]], unreadable: list[str],
-               attachments: list[Attachment], left_out: list[str]) -> None:
+def _read_part(part: Message, n: int, texts: list[tuple[str, bool]], unreadable: list[Said],
+               attachments: list[Attachment], left_out: list[Said]) -> None:
     try:
         filename = part.get_filename()
     except Exception:  # an undecodable file name: the part is still the customer's file
@@ -260,9 +269,11 @@ def _read_part(part: Message, n: int, texts: list[tuple[str, bool]], unreadable:
         content = _payload(part)
         broken = [type(d).__name__ for d in part.defects if isinstance(d, _BROKEN_PAYLOAD)]
         if broken:
-            left_out.append(f"{name}（附件编码已损坏：{'、'.join(broken)}）")
+            left_out.append(Said(f"{name}（附件编码已损坏：{'、'.join(broken)}）",
+                                 f"{name} (the attachment's encoding is broken: {', '.join(broken)})"))
         elif len(content) > MAX_PART_BYTES:
-            left_out.append(f"{name}（附件超过 {MAX_PART_BYTES // 1024 // 1024} MB）")
+            left_out.append(Said(f"{name}（附件超过 {MAX_PART_BYTES // 1024 // 1024} MB）",
+                                 f"{name} (the attachment is over {MAX_PART_BYTES // 1024 // 1024} MB)"))
         else:
             attachments.append(Attachment(name, content))
         return

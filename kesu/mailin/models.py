@@ -49,6 +49,7 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(_("收取时间"))
     outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices)
     reason = models.TextField(_("说明"), blank=True)
+    reason_en = models.TextField(_("说明（英文）"), blank=True)  # the same reason for an English reader (issue 13)
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="inbound_messages")
     raw = models.BinaryField(_("原始邮件"), blank=True)  # kept for messages set aside, to be handled by hand

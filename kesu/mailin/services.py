@@ -22,6 +22,10 @@ to the complaint it answers, or is recognised as automatic mail, or is set aside
   registration; a message the door refuses (a required field missing) is set aside with the door's
   own message and nothing else is written. The message's row and the acknowledgement are written
   inside the registration's transaction.
+* **Both languages** (issue 13). Every reason the intake writes — on the message's row
+  (``reason`` / ``reason_en``) and in the notes it adds to a timeline (``changes["reason_en"]``) —
+  is made as a ``Said`` pair, the parser's too; what the customer or a staff member wrote is kept
+  as written inside the English framing.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from kesu.complaints.models import Complaint
 from kesu.core.attachments import Upload, check_uploads
 from kesu.core.errors import KesuError, ValidationFailed
 from kesu.core.inbound import InboundMail, parse
+from kesu.core.messages import Said
 from kesu.core.policy import Policy
 from kesu.core.registration import names_by_label
 from kesu.mailin.models import FailedAttempt, InboundMessage, MailAccount
@@ -82,8 +87,30 @@ def mail_actor() -> Staff:
 @dataclass(frozen=True)
 class Outcome:
     outcome: str
-    reason: str = ""
+    reason: str = ""  # why, as the Chinese reader reads it …
     complaint: Complaint | None = None
+    reason_en: str = ""  # … and the English reader (issue 13)
+
+
+def _outcome(outcome: str, why: Said | None = None, complaint: Complaint | None = None) -> Outcome:
+    return Outcome(outcome, why.zh if why else "", complaint, why.en if why else "")
+
+
+NOTHING = Said("", "")
+
+
+def _both(*parts: Said) -> Said:
+    """Reasons as one, in each language: 「甲；乙」 / "a; b" (empty ones left out)."""
+    kept = [p for p in parts if p.zh]
+    return Said("；".join(p.zh for p in kept), "; ".join(p.en for p in kept))
+
+
+def _refused(exc: KesuError) -> Said:
+    return Said(exc.message(), exc.message("en"))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def message_key(mail: InboundMail, raw: bytes) -> str:
@@ -109,7 +136,7 @@ def process(account: MailAccount, raw: bytes, *, now: datetime) -> Outcome:
             if not mail.attachments:
                 raise
             log.warning("mail intake: %s failed with its attachments (%r); taking it without them", key, exc)
-            kept_out = [f"{a.name}（保存时出错：{type(exc).__name__}）" for a in mail.attachments]
+            kept_out = [_not_saved(a.name, exc) for a in mail.attachments]
             return _handle(account, raw, replace(mail, attachments=[], left_out=[*mail.left_out, *kept_out]),
                            key, now=now)
     except IntegrityError:  # another worker recorded it first
@@ -135,8 +162,9 @@ def _count_failure(account: MailAccount, raw: bytes, mail: InboundMail, key: str
         row.save(update_fields=["attempts", "last_error", "last_at"])
     if row.attempts < MAX_FAILURES:
         raise exc
-    result = Outcome(InboundMessage.Outcome.SET_ASIDE,
-                     f"处理 {row.attempts} 次均出错，已搁置待人工处理（{type(exc).__name__}）")
+    result = _outcome(InboundMessage.Outcome.SET_ASIDE, Said(
+        f"处理 {row.attempts} 次均出错，已搁置待人工处理（{type(exc).__name__}）",
+        f"Handling failed {row.attempts} times; set aside to be handled by hand ({type(exc).__name__})"))
     with transaction.atomic():
         _recorder(account, raw, mail, key, now=now)(result)
     return result
@@ -150,7 +178,8 @@ def _recorder(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *,
 
     def record(result: Outcome) -> InboundMessage:
         kept = result.outcome == InboundMessage.Outcome.SET_ASIDE or bool(mail.left_out)
-        values = {"outcome": result.outcome, "reason": result.reason, "complaint": result.complaint,
+        values = {"outcome": result.outcome, "reason": result.reason, "reason_en": result.reason_en,
+                  "complaint": result.complaint,
                   "raw": raw if kept and len(raw) <= MAX_RAW_KEPT else b""}
         if rows and InboundMessage.objects.filter(pk=rows[-1].pk).update(**values):
             return rows[-1]  # settled in the same transaction
@@ -168,12 +197,15 @@ def _handle(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *, no
     result = _screen(mail)
     if result is None:
         known, how = _complaint_answered(mail)
-        writer = _may_add_to(known, mail) if known is not None else ""
-        if known is not None and writer:
+        writer = _may_add_to(known, mail) if known is not None else None
+        if known is not None and writer is not None:
             return _append(known, mail, now=now, record=record, writer=writer)
-        review = "" if known is None else (
-            f"待复核：来信{how}引用了投诉 {known.number}，但发件人 {mail.from_address} 不是该投诉的客户，"
-            f"已登记为新投诉；请核实后再决定是否与投诉 {known.number} 合并处理")
+        review = NOTHING if known is None else Said(
+            f"待复核：来信{how.zh}引用了投诉 {known.number}，但发件人 {mail.from_address} 不是该投诉的客户，"
+            f"已登记为新投诉；请核实后再决定是否与投诉 {known.number} 合并处理",
+            f"To review: the message quoted complaint {known.number} {how.en}, but its sender "
+            f"{mail.from_address} is not that complaint's customer; it was registered as a new complaint — "
+            f"check before deciding whether to handle it together with complaint {known.number}")
         return _register(mail, now=now, record=record, review=review, unit=account.unit_id)
     with transaction.atomic():  # no complaint: only the message's row
         record(result)
@@ -183,50 +215,78 @@ def _handle(account: MailAccount, raw: bytes, mail: InboundMail, key: str, *, no
 def _screen(mail: InboundMail) -> Outcome | None:
     """Mail that makes no complaint: automatic, unreadable or empty."""
     if mail.automatic:
-        return Outcome(InboundMessage.Outcome.IGNORED, mail.automatic)
+        return _outcome(InboundMessage.Outcome.IGNORED, _sentence(mail.automatic))
     if mail.problems:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, "；".join(mail.problems))
+        return _outcome(InboundMessage.Outcome.SET_ASIDE, _sentence(_both(*mail.problems)))
     if not mail.text.strip() and not mail.attachments:
-        return Outcome(InboundMessage.Outcome.SET_ASIDE, "邮件没有正文" + _left_out_note(mail.left_out, "；"))
+        return _outcome(InboundMessage.Outcome.SET_ASIDE, _both(
+            Said("邮件没有正文", "The message has no text"), _left_out_note(mail.left_out)))
     return None
 
 
-def _complaint_answered(mail: InboundMail) -> tuple[Complaint | None, str]:
+def _sentence(words: Said) -> Said:
+    return Said(words.zh, _capital(words.en))
+
+
+BY_SUBJECT = Said("在主题中", "in its subject")
+BY_THREAD = Said("以回复关系", "by replying to its mail")
+CUSTOMER = Said("客户", "The customer")
+
+
+def _complaint_answered(mail: InboundMail) -> tuple[Complaint | None, Said]:
     """The complaint the message answers, and how it says so (the subject's tag or the thread)."""
     if mail.tagged_number:
         found = Complaint.objects.filter(number=mail.tagged_number).first()
         if found is not None:
-            return found, "在主题中"
+            return found, BY_SUBJECT
     thread = [i for i in (mail.in_reply_to, *mail.references) if i]
     if thread:
         sent = OutboundEmail.objects.filter(message_id__in=thread, complaint__isnull=False).first()
         if sent is not None:
-            return sent.complaint, "以回复关系"
+            return sent.complaint, BY_THREAD
         earlier = InboundMessage.objects.filter(message_key__in=thread, complaint__isnull=False).first()
         if earlier is not None:
-            return earlier.complaint, "以回复关系"
-    return None, ""
+            return earlier.complaint, BY_THREAD
+    return None, NOTHING
 
 
-def _may_add_to(c: Complaint, mail: InboundMail) -> str:
+def _may_add_to(c: Complaint, mail: InboundMail) -> Said | None:
     """Who may add to ``c`` by mail: its own customer (by the address it was registered with) —
-    「客户」 — or an active staff member — 「员工 name」; "" for anyone else (a stranger quoting its
-    number makes a new complaint instead)."""
+    ``CUSTOMER`` — or an active staff member — 「员工 name」; None for anyone else (a stranger
+    quoting its number makes a new complaint instead)."""
     sender = mail.from_address.strip().lower()
     if not sender:
-        return ""
+        return None
     if c.customer_email and c.customer_email.strip().lower() == sender:
-        return "客户"
+        return CUSTOMER
     staff = Staff.objects.filter(email__iexact=sender, is_active=True).first()
-    return f"员工 {staff.display_name or staff.username} " if staff is not None else ""
+    if staff is None:
+        return None
+    name = staff.display_name or staff.username
+    return Said(f"员工 {name} ", f"Staff member {name}")
 
 
-def _left_out_note(left_out: list[str], lead: str = "") -> str:
-    return f"{lead}未保存的附件或部分：{'、'.join(left_out)}" if left_out else ""
+def _left_out_note(left_out: list[Said], lead: Said = NOTHING) -> Said:
+    """「未保存的附件或部分：甲、乙」 / "Attachments or parts not saved: a, b" (``lead`` before it)."""
+    if not left_out:
+        return NOTHING
+    en = f"attachments or parts not saved: {', '.join(p.en for p in left_out)}"
+    return Said(f"{lead.zh}未保存的附件或部分：{'、'.join(p.zh for p in left_out)}",
+                f"{lead.en}{en}" if lead.en else _capital(en))
+
+
+def _not_saved(name: str, exc: Exception) -> Said:
+    return Said(f"{name}（保存时出错：{type(exc).__name__}）", f"{name} (could not be saved: {type(exc).__name__})")
+
+
+def _refusals(name: str, errors: list[KesuError]) -> Said:
+    """A file the policy refuses, with why: 「a.exe（…；…）」 / "a.exe (…; …)"."""
+    return Said(f"{name}（{'；'.join(e.message() for e in errors)}）",
+                f"{name} ({'; '.join(e.message('en') for e in errors)})")
 
 
 def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
-            writer: str = "客户") -> Outcome:
+            writer: Said = CUSTOMER) -> Outcome:
     """The customer's reply goes on the complaint's timeline, with what attachments fit; the message's
     row is written first, in the same transaction, so a second worker fails before any file is written.
     Files written for an addition that is then rolled back are deleted with it (no orphan on disk)."""
@@ -237,20 +297,26 @@ def _append(c: Complaint, mail: InboundMail, *, now: datetime, record: Callable[
             record(Outcome(InboundMessage.Outcome.APPENDED, "", c))
             try:
                 with transaction.atomic():
-                    text = f"{writer}来信（{mail.subject}）：{mail.text.strip() or '（附件）'}"
-                    if writer == "客户":
+                    # the system's framing in both languages; what they wrote as written
+                    words = mail.text.strip()
+                    text = f"{writer.zh}来信（{mail.subject}）：{words or '（附件）'}"[:4000]
+                    text_en = f"{writer.en} wrote ({mail.subject}): {words or '(attachments)'}"[:4000]
+                    if writer == CUSTOMER:
                         lifecycle.record_customer_input(c, kind="customer_added_info", actor=actor, now=now,
-                                                        text=text[:4000])
+                                                        text=text, changes={"reason_en": [None, text_en]})
                     else:  # a staff member's mail is a note, not the customer's words
-                        lifecycle.add_note(c, actor=actor, now=now, note=text[:4000])
+                        lifecycle.add_note(c, actor=actor, now=now, note=text, note_en=text_en)
                     left_out = [*mail.left_out, *_attach(c, mail, actor=actor, now=now, stored=stored)]
                     if left_out:
-                        lifecycle.add_note(c, actor=actor, now=now, note=_left_out_note(left_out, "邮件中")[:4000])
+                        note = _left_out_note(left_out, Said("邮件中", "In the mail, "))
+                        lifecycle.add_note(c, actor=actor, now=now, note=note.zh[:4000], note_en=note.en[:4000])
             except KesuError as exc:
                 _delete_files(stored)
-                result = Outcome(InboundMessage.Outcome.SET_ASIDE, f"不能追加到投诉 {c.number}：{exc.message()}", c)
+                result = _outcome(InboundMessage.Outcome.SET_ASIDE, Said(
+                    f"不能追加到投诉 {c.number}：{exc.message()}",
+                    f"Could not be added to complaint {c.number}: {exc.message('en')}"), c)
             else:
-                result = Outcome(InboundMessage.Outcome.APPENDED, _left_out_note(left_out), c)
+                result = _outcome(InboundMessage.Outcome.APPENDED, _left_out_note(left_out), c)
             record(result)
     except BaseException:
         _delete_files(stored)
@@ -266,22 +332,22 @@ def _delete_files(names: list[str]) -> None:
     names.clear()
 
 
-def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime, stored: list[str]) -> list[str]:
+def _attach(c: Complaint, mail: InboundMail, *, actor: Staff, now: datetime, stored: list[str]) -> list[Said]:
     """Keep the attachments the policy allows, one by one (each file's stored name into ``stored``);
     name those left out, each with the reason."""
-    left_out = []
+    left_out: list[Said] = []
     for a in mail.attachments:
         try:
             with transaction.atomic():
                 lifecycle.add_attachments(c, actor=actor, now=now, files=[lifecycle.FileIn(a.name, a.content)])
                 stored.append(c.attachments.latest("pk").file.name)
         except ValidationFailed as exc:
-            left_out.append(f"{a.name}（{'；'.join(e.message() for e in exc.errors)}）")
+            left_out.append(_refusals(a.name, exc.errors))
         except KesuError as exc:
-            left_out.append(f"{a.name}（{exc.message()}）")
+            left_out.append(_refusals(a.name, [exc]))
         except (OSError, ValueError) as exc:  # the file cannot be stored: the rest of the reply is kept
             log.warning("mail intake: attachment %r of %s not stored: %r", a.name, mail.message_id, exc)
-            left_out.append(f"{a.name}（保存时出错：{type(exc).__name__}）")
+            left_out.append(_not_saved(a.name, exc))
     return left_out
 
 
@@ -298,16 +364,17 @@ def labelled_lines(policy: Policy, text: str) -> dict[str, str]:
 
 
 def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], InboundMessage],
-              review: str = "", unit: int | None = None) -> Outcome:
+              review: Said = NOTHING, unit: int | None = None) -> Outcome:
     """A new complaint through the one door; refused, the message is set aside with the door's reason.
     Parts not read and files the policy refuses are named in the message's row and on the
     complaint's timeline (a note), and so is ``review`` (a stranger quoting another complaint)."""
     try:
         policy = intake.policy_in_force(unit)  # F16: the mailbox's unit's policy
     except KesuError as exc:
-        return _set_aside(record, exc.message())
+        return _set_aside(record, _refused(exc))
     if "email" not in policy.channels:
-        return _set_aside(record, "现行制度未开放电子邮件投诉渠道")
+        return _set_aside(record, Said("现行制度未开放电子邮件投诉渠道",
+                                       "The policy in force takes no complaints by email"))
     from kesu.complaints.fields import blind  # the address is stored encrypted: found by its blind index
 
     previous = (Complaint.objects.filter(email_index=blind("email", mail.from_address)).order_by("-registered_at")
@@ -329,16 +396,17 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], I
         problems = check_uploads([Upload(f.name, len(f.content), f.content[:16])], policy.attachments,
                                  already=len(files))
         if problems:
-            left_out.append(f"{f.name}（{'；'.join(e.message() for e in problems)}）")
+            left_out.append(_refusals(f.name, problems))
         else:
             files.append(f)
     actor = mail_actor()
 
     def within(c: Complaint) -> None:  # in the registration's transaction
-        reason = "；".join(r for r in (review, _left_out_note(left_out)) if r)
-        record(Outcome(InboundMessage.Outcome.REGISTERED, reason, c))
-        if reason:
-            lifecycle.add_note(c, actor=actor, now=now, note=("邮件受理：" + reason)[:4000])
+        reason = _both(review, _left_out_note(left_out))
+        record(_outcome(InboundMessage.Outcome.REGISTERED, reason, c))
+        if reason.zh:
+            lifecycle.add_note(c, actor=actor, now=now, note=("邮件受理：" + reason.zh)[:4000],
+                               note_en=("Mail intake: " + reason.en)[:4000])
         if fields.get("customer_email"):
             email_customer(
                 complaint=c, to=mail.from_address, now=now, in_reply_to=mail.message_id, references=mail.references,
@@ -361,13 +429,15 @@ def _register(mail: InboundMail, *, now: datetime, record: Callable[[Outcome], I
             done = intake.register(intake.Received("email", fields, files, unit=unit), actor=actor, now=now,
                                    lenient_files=True, within=within)
     except KesuError as exc:
-        return _set_aside(record, exc.message())
-    reason = "；".join(r for r in (review, _left_out_note([*left_out, *done.left_out])) if r)
-    return Outcome(InboundMessage.Outcome.REGISTERED, reason, done.complaint)
+        return _set_aside(record, _refused(exc))
+    # the door's own list of files left out (Chinese only) stays empty: the mail checked them first
+    door = [Said(x, x) for x in done.left_out]
+    return _outcome(InboundMessage.Outcome.REGISTERED, _both(review, _left_out_note([*left_out, *door])),
+                    done.complaint)
 
 
-def _set_aside(record: Callable[[Outcome], InboundMessage], reason: str) -> Outcome:
-    result = Outcome(InboundMessage.Outcome.SET_ASIDE, reason)
+def _set_aside(record: Callable[[Outcome], InboundMessage], reason: Said) -> Outcome:
+    result = _outcome(InboundMessage.Outcome.SET_ASIDE, reason)
     record(result)
     return result
 

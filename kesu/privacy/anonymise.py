@@ -178,8 +178,11 @@ def _scrub_records(c: Complaint, known: list[str], *, actor: Staff | None, now: 
     from kesu.workflow import models as workflow
 
     InboundMessage.objects.filter(complaint=c).update(raw=b"", from_address="")
-    for message in InboundMessage.objects.filter(complaint=c).exclude(subject=""):
-        InboundMessage.objects.filter(pk=message.pk).update(subject=scrub(message.subject, known))
+    # the reason may name the sender (a stranger's mail marked 待复核), in both languages
+    for message in InboundMessage.objects.filter(complaint=c):
+        InboundMessage.objects.filter(pk=message.pk).update(subject=scrub(message.subject, known),
+                                                            reason=scrub(message.reason, known),
+                                                            reason_en=scrub(message.reason_en, known))
     from kesu.notifications.models import Delivery, Dispatch, Notification
 
     for model in (Dispatch, Delivery, Notification):  # what was told about the case (a step's reason …)

@@ -368,11 +368,11 @@ def test_a_reply_whose_addition_fails_after_its_file_was_written_leaves_no_file_
     c = Complaint.objects.get()
     real, calls = services._left_out_note, []
 
-    def fails_once_after_the_files(left_out, lead=""):
+    def fails_once_after_the_files(left_out, *lead):
         calls.append(left_out)
         if len(calls) == 1:
             raise RuntimeError("the database went away after the file was written")
-        return real(left_out, lead)
+        return real(left_out, *lead)
 
     monkeypatch.setattr(services, "_left_out_note", fails_once_after_the_files)
     reply = with_pdf(mail(f"回复：【客诉 {c.number}】", "发票见附件"), "发票.pdf")
