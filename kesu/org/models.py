@@ -76,7 +76,14 @@ class Staff(AbstractUser):
         verbose_name_plural = _("员工")
 
     def __str__(self) -> str:
+        if self.username in SERVICE_ACCOUNTS and (get_language() or "").startswith("en"):
+            return SERVICE_ACCOUNTS[self.username]  # the system's own names read in the reader's language
         return self.display_name or self.username
+
+
+# The intake channels' service accounts (kesu.portal, kesu.mailin, kesu.intake.webhook) act on the
+# timeline under these names; their Chinese names are stored as their display_name.
+SERVICE_ACCOUNTS = {"portal": "Customer portal", "mail-intake": "Mail intake", "channel-intake": "Channel intake"}
 
 
 class StaffRole(models.Model):

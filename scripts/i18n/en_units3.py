@@ -14,7 +14,6 @@ EN = {
     "结束（已回岗）": "End (back at work)",
     "起始": "From",
     "截止": "Until",
-    "登记": "Mark",
     "没有可登记的人员。": "Nobody you may mark absent.",
     "日期时间": "a date and time",
     "不在岗登记仅限人事行政、总经理、客服部经理、系统管理员与部门经理":

@@ -61,3 +61,18 @@ def test_what_a_person_wrote_is_shown_as_written_and_an_erasure_takes_its_englis
     relayed.refresh_from_db()
     assert "13812345678" not in str(relayed.changes)
     assert reason_in(relayed, "en") == relayed.reason == "〔已删除〕"  # removed in both languages
+
+
+def test_the_intake_channels_act_under_names_in_the_readers_language(p1, people):
+    from django.utils import translation
+
+    from kesu.intake.webhook import _actor
+    from kesu.mailin.services import mail_actor
+    from kesu.portal.services import portal_actor
+
+    accounts = [mail_actor(), _actor(), portal_actor()]
+    with translation.override("en"):
+        assert [str(a) for a in accounts] == ["Mail intake", "Channel intake", "Customer portal"]
+    with translation.override("zh-hans"):
+        assert [str(a) for a in accounts] == ["邮件受理", "渠道接入", "客户自助平台"]
+    assert str(people["wangkf"]) == people["wangkf"].display_name  # a person is named as they are
