@@ -296,8 +296,24 @@ def tables() -> dict[str, str]:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        clashes = {k: (merged[k], v) for k, v in module.EN.items()
+                   if k in merged and merged[k] != v and k not in SHARED_MSGIDS}
+        if clashes:  # one msgid, two meanings: the later table would silently win (登记: Register / Mark)
+            raise SystemExit(f"{path.name} gives other English for msgids already translated: {clashes}; "
+                             "use another Chinese wording for the other meaning")
         merged.update(module.EN)
     return merged
+
+
+# msgids two tables translate differently, from before the check above; the later table wins (the
+# order of the file names). Each is one Chinese word used in two places — give the second place its
+# own wording when it is next touched, and take it off this list.
+SHARED_MSGIDS = frozenset({
+    "（稍后定级）", "投诉是否成立", "纠正措施", "预防措施", "奖励", "管理", "登记", "已确认", "开始", "结束",
+    "客户评价", "起始", "截止", "纠正预防措施",
+    "投诉编号、电话（或后四位）、姓名、车牌/订单/房号，或客户说的话，如：漏水",
+    "；“客户原话”必填。先检查每一行，确认后才导入。",
+})
 
 
 def main() -> None:
