@@ -38,6 +38,13 @@ DEPARTMENTS = [  # code, name, parent, is_location
     ("hr", "人事行政部", "company", False),
     ("legal", "法务与品牌部", "company", False),
 ]
+DEPARTMENT_ENGLISH = {  # shown on English pages (Department.name_en)
+    "company": "Hua'an Motors 4S dealership", "gm_office": "General manager's office",
+    "customer_service": "Customer service", "after_sales": "After-sales service", "repair_team": "Repair crew",
+    "sales": "Sales", "parts": "Parts", "admin": "Administration", "finance": "Finance", "hr": "Human resources",
+    "legal": "Legal and brand", "east_after_sales": "East store after-sales",
+    "west_after_sales": "West store after-sales",
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,8 @@ def load_demo_units(people: dict[str, Staff], now: datetime) -> dict[str, Staff]
             made[code] = Unit.objects.create(code=code, name=name, name_en=name_en, kind=kind,
                                              parent=made.get(parent or ""))
         Department.objects.filter(unit__isnull=True).update(unit=made["huaan_group"])
-        depts = {code: Department.objects.create(code=code, name=name, unit=made[unit], is_location=True)
+        depts = {code: Department.objects.create(code=code, name=name, unit=made[unit], is_location=True,
+                                                 name_en=DEPARTMENT_ENGLISH.get(code, ""))
                  for code, name, unit in UNIT_DEPARTMENTS}
         group = Group.objects.get(name="客诉员工")
         for p, unit in UNIT_PEOPLE:
@@ -148,7 +156,7 @@ def load_demo_organisation(now: datetime) -> dict[str, Staff]:
         depts: dict[str, Department] = {}
         for code, name, parent, is_location in DEPARTMENTS:
             depts[code] = Department.objects.create(code=code, name=name, parent=depts.get(parent or ""),
-                                                    is_location=is_location)
+                                                    is_location=is_location, name_en=DEPARTMENT_ENGLISH.get(code, ""))
         group, _ = Group.objects.get_or_create(name="客诉员工")
         group.permissions.set(Permission.objects.filter(
             content_type__app_label__in=["complaints"], codename__startswith="view_"))

@@ -132,9 +132,9 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "unit", "parent", "manager", "is_location", "is_active")
+    list_display = ("code", "name", "name_en", "unit", "parent", "manager", "is_location", "is_active")
     list_filter = ("unit",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
     list_select_related = ("parent", "manager", "unit")
 
 

@@ -40,6 +40,7 @@ class Unit(models.Model):
 class Department(models.Model):
     code = models.SlugField(_("编码"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     parent = models.ForeignKey(
         "self", verbose_name=_("上级部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -56,8 +57,8 @@ class Department(models.Model):
         verbose_name_plural = _("部门")
         ordering = ["code"]
 
-    def __str__(self) -> str:
-        return self.name
+    def __str__(self) -> str:  # by its English name on an English page, when it has one
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
 
 class Staff(AbstractUser):

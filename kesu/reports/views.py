@@ -311,7 +311,22 @@ def _named(r: figures.Report) -> figures.Report:
     if lang.startswith("en"):  # a clock by the English the policy in force gives its code (name_en)
         clocks = {k.code: k.name_en for k in policy.clocks if k.name_en}
         r.on_time = [{**row, "name": clocks.get(row["code"], row["name"])} for row in r.on_time]
+        english = _department_english()  # the figures group by the department's (Chinese) name
+        if english:
+            r.by_department = [(english.get(d, d), n) for d, n in r.by_department]
+            r.by_location = [(english.get(d, d), n) for d, n in r.by_location]  # a store is a department too
+            r.repeats_by_department = [(english.get(d, d), n) for d, n in r.repeats_by_department]
+            r.penalties = [(english.get(d, d), n, amount) for d, n, amount in r.penalties]
+            r.penalties_by_person = [(p, english.get(d, d), n, amount) for p, d, n, amount in r.penalties_by_person]
+            r.compensation = [(english.get(d, d), amount) for d, amount in r.compensation]
     return r
+
+
+def _department_english() -> dict[str, str]:
+    """Each department's name → its English name, where it has one."""
+    from kesu.org.models import Department
+
+    return dict(Department.objects.exclude(name_en="").values_list("name", "name_en"))
 
 
 def _in(lang: str, zh: str, en: str) -> str:
@@ -338,6 +353,8 @@ def _code_for(dimension: str, value: str) -> str:
                      if value in (_category(policy, c, "zh-hans"), _category(policy, c, "en"))), value)
     if dimension == "channel":
         return next((code for code, names in CHANNELS.items() if value in names), value)
+    if dimension in ("department", "repeats_department", "location"):  # shown by its English name: filtered by its name
+        return next((zh for zh, en in _department_english().items() if value == en), value)
     return value
 
 

@@ -81,7 +81,7 @@ class FilterForm(forms.Form):
             (lv.code, (lv.name_en or lv.name) if english else lv.name) for lv in (policy.levels if policy else [])]
         self.fields["category"].choices = anyone + (registry.category_choices(policy, lang) if policy else [])
         self.departments = list(Department.objects.filter(is_active=True).order_by("code"))
-        self.fields["department"].choices = anyone + [(str(d.pk), d.name) for d in self.departments]
+        self.fields["department"].choices = anyone + [(str(d.pk), str(d)) for d in self.departments]
         channels = policy.channel_catalogue() if policy else CHANNELS  # the policy's own too (QQ, 400 热线)
         self.fields["channel"].choices = anyone + [(code, en if english else zh)
                                                    for code, (zh, en) in channels.items()]

@@ -154,7 +154,7 @@ class RegistrationForm(forms.Form):
                                             if lang.startswith("en") else v.name or label(VALIDITY_KINDS, v.code, lang))
                                            for v in policy.validity]
         self.fields["department"].choices = [("", _lazy("按分派规则")), *[
-            (d.code, d.name) for d in Department.objects.filter(is_active=True).order_by("code")]]
+            (d.code, str(d)) for d in Department.objects.filter(is_active=True).order_by("code")]]
         # the policy's defaults: the channel asked for (else the policy's first), the lowest level, a valid complaint
         self.channel_code = channel if channel in policy.channels else policy.channels[0]
         self.fields["channel"].initial = self.channel_code

@@ -96,7 +96,7 @@ def discipline_list(year: int, month: int, *, unit_ids: frozenset[int] | None = 
         entries = entries.filter(complaint__unit_id__in=sorted(unit_ids))
     entries = entries.select_related("complaint", "staff", "department").order_by("incurred_at", "pk")
     for e in entries:
-        dept_name = e.department.name if e.department else ""
+        dept_name = str(e.department) if e.department else ""
         person_name = (e.staff.display_name or e.staff.username) if e.staff else ""
         dept = out.departments.setdefault(dept_name, DepartmentTotal(name=dept_name))
         person = dept.people.setdefault(person_name, Person(name=person_name, department=dept_name))

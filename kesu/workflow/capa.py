@@ -193,7 +193,7 @@ def capa_report(now: datetime, *, complaints: Any = None) -> list[CapaRow]:
         q = q.filter(complaint__in=complaints)
     rows: dict[str, CapaRow] = {}
     for a in q.order_by("department__code", "due_at"):
-        name = a.department.name if a.department else "—"
+        name = str(a.department) if a.department else "—"
         row = rows.setdefault(name, CapaRow(name))
         if a.effective is True:
             row.verified += 1

@@ -141,6 +141,7 @@ def _tell_transfer(k: Complaint, t: Transfer, actor: Staff, now: datetime) -> No
     recipients = [t.to_owner, *_managers(department, now)]
     notify(recipients=recipients, kind="transfer_sent", now=now, complaint=k,
            params={"number": k.number, "sender": actor.display_name or actor.username, "department": department.name,
+                   "department_en": department.name_en,
                    "reason": t.reason, "due": _when(t.acknowledge_due_at)}, dedupe_key=f"transfer_sent:{t.pk}")
 
 
@@ -187,7 +188,8 @@ def request_assist(c: Complaint, *, actor: Staff, now: datetime, department: Dep
                                    expected_version=expected_version, change=change)
     a = made[0]
     notify(recipients=_managers(helper, now), kind="assist_requested", now=now, complaint=k,
-           params={"number": k.number, "department": helper.name, "matter": matter, "due": _when(a.due_at)},
+           params={"number": k.number, "department": helper.name,
+                   "department_en": helper.name_en, "matter": matter, "due": _when(a.due_at)},
            dedupe_key=f"assist_requested:{a.pk}")
     return a
 
@@ -215,7 +217,8 @@ def answer_assist(a: AssistRequest, *, actor: Staff, now: datetime, answer: str,
                                               "late": [None, now > answered[0].due_at]})
     r = answered[0]
     notify(recipients=[r.requested_by], kind="assist_answered", now=now, complaint=r.complaint,
-           params={"number": r.complaint.number, "department": r.department.name, "answer": answer},
+           params={"number": r.complaint.number, "department": r.department.name,
+                   "department_en": r.department.name_en, "answer": answer},
            dedupe_key=f"assist_answered:{r.pk}")
     return r
 

@@ -87,7 +87,7 @@ class Step:
 def _departments(ctx: Ctx) -> list[tuple[str, str]]:
     if "departments" not in ctx.cache:  # several inputs name a department (transfer, help, responsible)
         active = Department.objects.filter(is_active=True).order_by("code")
-        ctx.cache["departments"] = [(d.code, d.name) for d in active]
+        ctx.cache["departments"] = [(d.code, str(d)) for d in active]
     return list(ctx.cache["departments"])
 
 
@@ -159,7 +159,7 @@ def _finance_approvals(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 def _open_assists(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(str(a.pk), f"{a.department.name}：{a.matter}") for a in ctx.complaint.assists.filter(
+    return [(str(a.pk), f"{a.department}：{a.matter}") for a in ctx.complaint.assists.filter(
         answered_at__isnull=True).select_related("department").order_by("requested_at")]
 
 

@@ -99,7 +99,8 @@ def _transfer(pk: int, complaint_id: int, now: datetime, result: OverdueResult) 
         policy = policy_of(c.policy_version)
         recipients = set(with_role(policy.handling.transfer_escalate_to, policy, about=c)) | set(
             manager_above(t.to_department, t.to_owner, about=c))
-        params = {"number": c.number, "department": t.to_department.name, "due": _when(t.acknowledge_due_at)}
+        params = {"number": c.number, "department": t.to_department.name,
+                "department_en": t.to_department.name_en, "due": _when(t.acknowledge_due_at)}
         notify(recipients=list(recipients), kind="transfer_overdue", now=now, complaint=c, params=params,
                dedupe_key=f"transfer_overdue:{t.pk}")
         outbox.route_event("transfer_overdue", policy=policy, complaint_id=c.pk, level=c.level, now=now,
@@ -120,7 +121,8 @@ def _assist(pk: int, complaint_id: int, now: datetime, result: OverdueResult) ->
                      changes={"department": [None, a.department.name]})
         c.save(update_fields=["event_seq"])
         recipients = {a.requested_by, *manager_above(a.department, None, about=c)}
-        params = {"number": c.number, "department": a.department.name, "matter": a.matter, "due": _when(a.due_at)}
+        params = {"number": c.number, "department": a.department.name,
+                "department_en": a.department.name_en, "matter": a.matter, "due": _when(a.due_at)}
         notify(recipients=list(recipients), kind="assist_overdue", now=now, complaint=c, params=params,
                dedupe_key=f"assist_overdue:{a.pk}")
         outbox.route_event("assist_overdue", policy=policy_of(c.policy_version), complaint_id=c.pk, level=c.level,
