@@ -170,3 +170,11 @@ def test_only_those_who_may_merge_judge_a_flag_and_the_panel_offers_it(shop, peo
     outsider.force_login(people["qianyg"])
     assert outsider.post(f"/intelligence/repeat/{flag.pk}/decide/", {"same": "1"}).status_code == 404
     assert Repeat.objects.get(pk=flag.pk).verdict == ""
+
+
+def test_a_new_decision_is_something_new_for_the_schedule_to_learn(shop, now):
+    shop.decide(TOLD_AGAIN[:2], same=True)
+    assert services.retrain(now) is not None
+    assert services.retrain(now + timedelta(hours=1)) is None  # nothing confirmed or decided since
+    shop.decide(different_problems(1), same=False)
+    assert services.retrain(now + timedelta(hours=2)) is not None
