@@ -258,8 +258,10 @@ def retrain(now: datetime, *, actor: Staff | None = None, force: bool = False) -
     rows, count, newest, keys = _training_rows(policy)
     taught = lessons()
     signature = lessons_signature(taught)
+    # the newest complaint whose words the version reads (an erasure drops every version that did)
+    read_up_to = max([newest, *(max(t.earlier, t.later) for t in taught)])
     last = ModelVersion.objects.order_by("-number").first()
-    if (not force and last is not None and last.last_complaint_id == newest and last.examples == count
+    if (not force and last is not None and last.last_complaint_id == read_up_to and last.examples == count
             and (last.quality.get(PAIRS) or {}).get("signature") == signature):
         return None
     started = time.perf_counter()
@@ -273,8 +275,6 @@ def retrain(now: datetime, *, actor: Staff | None = None, force: bool = False) -
     quality: dict[str, Any] = {f: q.as_dict() for f, q in qualities.items()}
     quality[PAIRS] = {**pair_quality, "signature": signature}
     seconds = round(time.perf_counter() - started, 2)
-    # the newest complaint whose words the version read (an erasure drops every version that did)
-    read_up_to = max([newest, *(max(t.earlier, t.later) for t in taught)])
     with transaction.atomic():
         number = (ModelVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
         version = ModelVersion.objects.create(
