@@ -1,9 +1,10 @@
 """The fixed held-out splits the intelligence figures are measured on (issue 17), written to /tmp —
 never into the repository (the data's README: research data, not ours to ship).
 
-    python bench/intel_split.py [--data ../shared/data] [--out /tmp/kesu-intel]
+    python bench/intel_split.py [--data ../shared/data] [--out /tmp/kesu-intel] [--seed 17]
 
-writes, with seed 17 every time:
+writes, with seed 17 unless told (other seeds: the same recipe drawn again, for a mean over
+several splits — ``--seed 1 --out /tmp/kesu-intel/seed1``; seed 17's files are the reference):
 * shop_train.csv / shop_test.csv — the unique negative reviews (de facto complaints) of
   online_shopping_10_cats.csv, stratified 80/20 by category (columns cat, review);
 * shop_train200.csv — at most 200 per category drawn from shop_train.csv (the test set is the same);
@@ -59,10 +60,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--out", default="/tmp/kesu-intel")
+    ap.add_argument("--seed", type=int, default=SEED)
     args = ap.parse_args()
     data, out = Path(args.data), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
 
     seen: set[str] = set()
     by_cat: dict[str, list[str]] = defaultdict(list)

@@ -17,6 +17,9 @@ at ~5–45 texts/s on this machine, so ``--vectors FILE`` keeps the vectors by t
 pickle; made by the same function, never by anything else). ``--no-vectors``: words alone.
 ``--direct``: learn with kesu.intelligence.learn.train (what the retrain task calls) on the rows
 without registering them — for files too large to register in a session; say so with its figures.
+``--direct --cached-only``: the training rows whose vector is not in the pickle go without one (the
+meaning classifier learns from those that have one, as the retrain does before the periodic pass
+has made every vector); the test rows all get theirs.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def main() -> None:
     ap.add_argument("--vectors", help="a pickle of vectors by text, read and extended (see above)")
     ap.add_argument("--no-vectors", action="store_true", help="the words alone")
     ap.add_argument("--direct", action="store_true", help="learn.train on the rows, no database (see above)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="with --direct: only the training rows whose vector is in the pickle get one (see above)")
     args = ap.parse_args()
     train = read_rows(args.train, args.text_col, args.label_col, args.format)
     test = read_rows(args.test, args.text_col, args.label_col, args.format)
@@ -81,7 +86,7 @@ def main() -> None:
 
     vectors = None if args.no_vectors else Vectors(args.vectors)
     if args.direct:
-        return direct(train, test, vectors)
+        return direct(train, test, vectors, cached_only=args.cached_only)
 
     setup(args.db, args.pg_url)
     from django.db import transaction
@@ -191,6 +196,13 @@ class Vectors:
         if path and Path(path).exists():
             self.known = pickle.loads(Path(path).read_bytes())
 
+    def cached(self, texts: list[str]) -> list:  # type: ignore[type-arg]
+        """The vectors of those texts already in the pickle (None for the others: not made yet)."""
+        from kesu.intelligence import similarity
+
+        return [similarity.from_bytes(similarity.to_bytes(self.known[t])) if t in self.known else None
+                for t in texts]
+
     def of(self, texts: list[str]):  # type: ignore[no-untyped-def]
         import pickle
 
@@ -223,13 +235,18 @@ def report(test: list[tuple[str, str]], labels: list[str], predicted: list[str],
         print("  " + ", ".join(f"{lab} {f:.3f}" for lab, f in zip(known, per, strict=True)))
 
 
-def direct(train: list[tuple[str, str]], test: list[tuple[str, str]], vectors: Vectors | None) -> None:
+def direct(train: list[tuple[str, str]], test: list[tuple[str, str]], vectors: Vectors | None, *,
+           cached_only: bool = False) -> None:
     from kesu.intelligence import learn
 
     labels = sorted({lab for _, lab in train})
     t0 = time.perf_counter()
-    held = {"category": list(vectors.of([t for t, _ in train]))} if vectors is not None else None
-    print(f"vectors ready in {time.perf_counter() - t0:.1f} s")
+    held = None
+    if vectors is not None:
+        texts = [t for t, _ in train]
+        held = {"category": vectors.cached(texts) if cached_only else list(vectors.of(texts))}
+        print(f"vectors ready in {time.perf_counter() - t0:.1f} s: "
+              f"{sum(v is not None for v in held['category'])} of {len(texts)} training rows have one")
     t0 = time.perf_counter()
     bundle, quality = learn.train({"category": ([t for t, _ in train], [lab for _, lab in train])}, vectors=held)
     assert bundle is not None

@@ -118,10 +118,13 @@ class Bundle:
     once and asks every field."""
 
     def __init__(self, vectorizer: Any, fields: dict[str, FieldModel],
-                 meaning: dict[str, FieldModel] | None = None) -> None:
+                 meaning: dict[str, FieldModel] | None = None, pairs: Any = None) -> None:
         self.vectorizer = vectorizer
         self.fields = fields
         self.meaning = meaning or {}
+        # the organisation's pair model (similarity.PairModel, learned from its staff's decisions on
+        # repeats and merges); None: the shipped detector judges "the same problem"
+        self.pairs = pairs
         self._names: np.ndarray | None = None
 
     def features(self, texts: Sequence[str]) -> Any:
@@ -136,6 +139,8 @@ class Bundle:
         return [model.labels[i] for i in model.scores(X).argmax(axis=1)]
 
     def guess(self, text: str, *, vector: np.ndarray | None = None, words: int = 5) -> dict[str, Guess]:
+        if not self.fields:  # a version that learned only the pair model: the policy's words suggest
+            return {}
         X = self.features([text]).tocsr()
         both = with_meaning(X, np.asarray(vector).reshape(1, -1)) if vector is not None and self.meaning else None
         out = {}
@@ -176,6 +181,7 @@ class Bundle:
         bundle = pickle.loads(zlib.decompress(blob))  # written by train() into our own database
         assert isinstance(bundle, Bundle)
         bundle.__dict__.setdefault("meaning", {})  # a version learned before the meaning models
+        bundle.__dict__.setdefault("pairs", None)  # … or before the pair model
         return bundle
 
 

@@ -106,6 +106,11 @@ class Repeat(models.Model):
         CUSTOMER = "customer", _("同一客户")
         PROBLEM = "problem", _("同一问题")
 
+    class Verdict(models.TextChoices):
+        UNDECIDED = "", _("未判定")
+        SAME = "same", _("是同一问题")
+        DIFFERENT = "different", _("不是同一问题")
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
     earlier = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
@@ -113,12 +118,19 @@ class Repeat(models.Model):
     duplicate = models.BooleanField(_("疑似重复（可合并）"), default=False)
     same = models.JSONField(_("相同之处"), default=list)  # phone, product, order, place …
     found_at = models.DateTimeField(_("发现时间"))
+    # A person's decision on the flag (what the pair model learns from, with the merges):
+    # "same" 是同一问题 (confirmed), "different" 不是同一问题 (dismissed); "" not decided yet.
+    verdict = models.CharField(_("人工判定"), max_length=10, blank=True, default="", choices=Verdict.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("判定人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("判定时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("重复投诉")
         verbose_name_plural = _("重复投诉")
         constraints = [models.UniqueConstraint(fields=["complaint", "earlier", "kind"], name="intel_repeat_once")]
-        indexes = [models.Index(fields=["found_at"], name="intel_repeat_found")]
+        indexes = [models.Index(fields=["found_at"], name="intel_repeat_found"),
+                   models.Index(fields=["decided_at"], name="intel_repeat_decided")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} ← {self.earlier_id} ({self.kind})"

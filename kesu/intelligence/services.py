@@ -250,29 +250,139 @@ def stored_vectors(ids: Iterable[int]) -> dict[int, np.ndarray]:
 
 
 def retrain(now: datetime, *, actor: Staff | None = None, force: bool = False) -> ModelVersion | None:
-    """Learn a new model version from the confirmed history (the schedule, or an administrator's
-    request). Without ``force`` nothing is done when no complaint was confirmed since the last."""
+    """Learn a new model version from the confirmed history and the staff's decisions on repeats
+    (the schedule, or an administrator's request): the suggestion classifiers and the pair model,
+    stored together. Without ``force`` nothing is done when nothing was confirmed or decided since
+    the last."""
     policy = policy_of(active_version())
     rows, count, newest, keys = _training_rows(policy)
+    taught = lessons()
+    signature = lessons_signature(taught)
+    # the newest complaint whose words the version reads (an erasure drops every version that did)
+    read_up_to = max([newest, *(max(t.earlier, t.later) for t in taught)])
     last = ModelVersion.objects.order_by("-number").first()
-    if not force and last is not None and last.last_complaint_id == newest and last.examples == count:
+    if (not force and last is not None and last.last_complaint_id == read_up_to and last.examples == count
+            and (last.quality.get(PAIRS) or {}).get("signature") == signature):
         return None
     started = time.perf_counter()
     made = stored_vectors({pk for pks in keys.values() for pk in pks})
     bundle, qualities = learn.train(rows, vectors={f: [made.get(pk) for pk in pks] for f, pks in keys.items()}
                                     if made else None)
+    pair_model, pair_quality = learn_pair_model(taught)
+    if pair_model is not None:
+        bundle = bundle or learn.Bundle(None, {})
+        bundle.pairs = pair_model
+    quality: dict[str, Any] = {f: q.as_dict() for f, q in qualities.items()}
+    quality[PAIRS] = {**pair_quality, "signature": signature}
     seconds = round(time.perf_counter() - started, 2)
     with transaction.atomic():
         number = (ModelVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
         version = ModelVersion.objects.create(
             number=number, trained_at=now, trained_by=actor, policy_code=policy.code, examples=count,
-            last_complaint_id=newest, quality={f: q.as_dict() for f, q in qualities.items()}, seconds=seconds,
+            last_complaint_id=read_up_to, quality=quality, seconds=seconds,
             blob=bundle.dumps() if bundle is not None else None)
         kept = list(ModelVersion.objects.filter(blob__isnull=False).order_by("-number")
                     .values_list("pk", flat=True)[:KEEP_MODELS])
         ModelVersion.objects.filter(blob__isnull=False).exclude(pk__in=kept).update(blob=None)
     forget_loaded_model()
     return version
+
+
+# --- the staff's decisions on repeats: what the pair model learns from ---------------------------------
+
+PAIRS = "repeats"  # the pair model's quality in ModelVersion.quality
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One decision by a person: the two complaints tell the same problem (``same``) or not."""
+
+    earlier: int
+    later: int
+    same: bool
+    by: str  # "merge", "confirmed" or "dismissed"
+
+
+def decide(repeat: Repeat, *, same: bool, actor: Staff, now: datetime) -> Repeat:
+    """A person's decision on a repeat flag: "是同一问题" confirms it, "不是同一问题" dismisses it (it
+    is then no longer counted as a repeat). The next scheduled retrain learns from it; deciding
+    again replaces the decision."""
+    repeat.verdict = Repeat.Verdict.SAME if same else Repeat.Verdict.DIFFERENT
+    repeat.decided_by, repeat.decided_at = actor, now
+    repeat.save(update_fields=["verdict", "decided_by", "decided_at"])
+    return repeat
+
+
+def may_decide(staff: Staff) -> bool:
+    """Who may judge a repeat flag: those who may merge duplicates (customer service, department
+    managers) — the same judgement, without closing a case."""
+    from kesu.core.lifecycle import BY_ACTION
+    from kesu.org.services import roles_of
+
+    return bool(set(BY_ACTION["merge"].roles) & roles_of(staff)) or bool(getattr(staff, "is_superuser", False))
+
+
+def lessons(limit: int = LEARN_LIMIT) -> list[Lesson]:
+    """Every standing decision, newest first: the merges in force (a duplicate and the case it went
+    into — an undone merge is no lesson any more) and the confirmed or dismissed repeat flags; one
+    per pair of complaints, a merge before a flag's verdict, a newer verdict before an older one.
+    Complaints anonymised (erased, expired) teach nothing."""
+    from kesu.complaints.models import ComplaintEvent
+
+    out: dict[tuple[int, int], Lesson] = {}
+    merged = (ComplaintEvent.objects.filter(kind="merge", complaint__status=State.MERGED,
+                                            complaint__anonymised_at__isnull=True)
+              .order_by("-pk").values_list("complaint_id", "changes")[:limit])
+    into: dict[int, str] = {}
+    for pk, changes in merged:  # the newest merge event of each merged complaint
+        into.setdefault(pk, (changes.get("merged_into") or [None, ""])[1] or "")
+    numbers = dict(Complaint.objects.filter(number__in=set(into.values()), anonymised_at__isnull=True)
+                   .values_list("number", "pk"))
+    for pk, number in into.items():
+        if number in numbers:
+            key = (min(pk, numbers[number]), max(pk, numbers[number]))
+            out.setdefault(key, Lesson(key[0], key[1], True, "merge"))
+    decided = (Repeat.objects.filter(decided_at__isnull=False).exclude(verdict="")
+               .filter(complaint__anonymised_at__isnull=True, earlier__anonymised_at__isnull=True)
+               .order_by("-decided_at", "-pk").values_list("earlier_id", "complaint_id", "verdict")[:limit])
+    for earlier, later, verdict in decided:
+        key = (min(earlier, later), max(earlier, later))
+        same = verdict == Repeat.Verdict.SAME
+        out.setdefault(key, Lesson(key[0], key[1], same, "confirmed" if same else "dismissed"))
+    return list(out.values())[:limit]
+
+
+def lessons_signature(taught: Sequence[Lesson]) -> str:
+    import hashlib
+
+    return hashlib.sha1(",".join(f"{t.earlier}:{t.later}:{int(t.same)}" for t in sorted(
+        taught, key=lambda t: (t.earlier, t.later))).encode()).hexdigest()
+
+
+def learn_pair_model(taught: Sequence[Lesson]) -> tuple[similarity.PairModel | None, dict[str, Any]]:
+    """The pair model learned from the decisions (their complaints' words, and the meaning cosine
+    where both vectors are made), with its held-out quality beside the shipped detector's."""
+    ids = sorted({pk for t in taught for pk in (t.earlier, t.later)})
+    words: dict[int, str] = {}
+    for at in range(0, len(ids), 1000):
+        words.update(Complaint.objects.filter(pk__in=ids[at:at + 1000]).values_list("pk", "customer_words"))
+    made = stored_vectors(ids)
+    pairs, meanings = [], []
+    for t in taught:
+        if t.earlier in words and t.later in words:
+            pairs.append((words[t.earlier], words[t.later], int(t.same)))
+            va, vb = made.get(t.earlier), made.get(t.later)
+            meanings.append(float(np.dot(va, vb)) if va is not None and vb is not None else None)
+    model, quality = similarity.learn_pairs(pairs, meanings)
+    quality["merges"] = sum(t.by == "merge" for t in taught)
+    return model, quality
+
+
+def pair_model() -> similarity.PairModel | None:
+    """The pair model in use: the newest version's, learned from the staff's decisions; None below
+    the minimum number of decisions (the shipped detector judges)."""
+    _number, bundle = current_bundle()
+    return bundle.pairs if bundle is not None else None
 
 
 def retrain_due(now: datetime) -> bool:
@@ -387,11 +497,13 @@ def similar_earlier(c: Complaint, *, threshold: float | None = None, vector: np.
     quick = sorted(rows, key=lambda r: -(meaning[r["pk"]] if r["pk"] in meaning
                                          else similarity.wording_quick(c.customer_words, r["customer_words"])))
     row = settings_row()
+    model = pair_model()
     out = []
     for r in quick[:SHORTLIST]:
         boost, same = _boost(c, r)
         score, repeat, dup = similarity.judge(meaning.get(r["pk"]), c.customer_words, r["customer_words"],
-                                              repeat=limit_score - boost, duplicate=row.duplicate_threshold)
+                                              repeat=limit_score - boost, duplicate=row.duplicate_threshold,
+                                              model=model)
         if repeat:
             out.append(Similar(r["pk"], round(min(1.0, score + boost), 4), same, dup))
     out.sort(key=lambda s: (-s.duplicate, -s.score))
@@ -405,8 +517,8 @@ def find_repeats(c: Complaint, now: datetime, *, vector: np.ndarray | None = Non
     policy = policy_of(c.policy_version)
     rows = [Repeat(complaint=c, earlier_id=pk, kind=Repeat.Kind.CUSTOMER, score=1.0, same=same, found_at=now)
             for pk, same in same_customer(c, policy)]
-    if problem:
-        Repeat.objects.filter(complaint=c, kind=Repeat.Kind.PROBLEM).delete()
+    if problem:  # found again (now with the meaning); a flag a person has decided on stays as decided
+        Repeat.objects.filter(complaint=c, kind=Repeat.Kind.PROBLEM, verdict="").delete()
         for s in similar_earlier(c, vector=vector):
             rows.append(Repeat(complaint=c, earlier_id=s.complaint_id, kind=Repeat.Kind.PROBLEM, score=s.score,
                                duplicate=s.duplicate, same=list(s.same), found_at=now))
@@ -425,8 +537,10 @@ def repeats_of(c: Complaint) -> dict[str, list[Repeat]]:
 
 def repeat_counts(since: datetime, until: datetime) -> dict[str, int]:
     """For the reports: complaints registered in [since, until) that repeat an earlier one — by the
-    same customer, about the same problem, suspected duplicates — and the duplicates merged."""
-    qs = Repeat.objects.filter(complaint__registered_at__gte=since, complaint__registered_at__lt=until)
+    same customer, about the same problem, suspected duplicates — and the duplicates merged. A flag
+    a person dismissed ("不是同一问题") is no repeat."""
+    qs = Repeat.objects.filter(complaint__registered_at__gte=since, complaint__registered_at__lt=until).exclude(
+        verdict=Repeat.Verdict.DIFFERENT)
     return {
         "repeated": qs.values("complaint_id").distinct().count(),
         "same_customer": qs.filter(kind=Repeat.Kind.CUSTOMER).values("complaint_id").distinct().count(),

@@ -10,23 +10,29 @@ Two signals, combined:
 * **wording**: how many of the characters and two-character pieces the texts share (catches a
   complaint sent twice with small edits, which meaning alone scores no higher than a paraphrase).
 
-``pair_score`` is a logistic combiner over them (COMBINER: fitted by bench/repeats.py --fit on ATEC
-question pairs disjoint from the ones it is measured on), a probability-like number in 0–1;
-REPEAT_THRESHOLD on it marks "the same problem". The wording alone marks "the same complaint
-again" (DUPLICATE_THRESHOLD, offered for merging): light edits keep most characters, a paraphrase
-or another customer's complaint of the same kind does not.
+``pair_score`` is a probability-like number in 0–1; REPEAT_THRESHOLD on it marks "the same
+problem". Two judges give it:
+
+* **the shipped detector** (COMBINER): a logistic score of the meaning cosine alone, fitted once on
+  ATEC question pairs disjoint from the ones it is measured on — what every organisation starts with;
+* **the organisation's own pair model** (:class:`PairModel`, :func:`learn_pairs`): learned by the
+  scheduled retrain from its staff's decisions — the duplicates they merged and the repeat flags
+  they confirmed ("是同一问题") or dismissed ("不是同一问题") — once there are at least
+  MIN_DECISIONS of them (MIN_EACH of each kind); stored and versioned with the category model.
+
+The wording alone marks "the same complaint again" (DUPLICATE_THRESHOLD, offered for merging):
+light edits keep most characters, a paraphrase or another customer's complaint of the same kind
+does not.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,7 +131,8 @@ def wording(a: str, b: str) -> tuple[float, float]:
 COMBINER = (-32.1, 31.85, 0.0, 0.0, 0.0)
 REPEAT_THRESHOLD = 0.2  # "the same problem": shown, counted in reports
 DUPLICATE_THRESHOLD = 0.6  # "the same complaint again" (wording cosine), offered for merging
-PAIRS_FILE = Path(__file__).with_name("pairs.json")  # the learned pair model (bench/repeats.py --fit)
+MIN_DECISIONS = 30  # staff decisions (merges, confirmations, dismissals) before a pair model is learned
+MIN_EACH = 10  # of them at least this many "the same" and this many "not the same"
 
 
 def features(meaning: float | None, a: str, b: str) -> tuple[float, float, float, float]:
@@ -224,33 +231,61 @@ def fit_pairs(pairs: Sequence[tuple[str, str, int]], meanings: Sequence[float | 
                       "pieces": pieces, "meaning": meaning})
 
 
-_pairs: dict[str, Any] = {}
-
-
-def pair_model() -> PairModel | None:
-    """The shipped pair model (kesu/intelligence/pairs.json), loaded once; None without the file."""
-    if "model" not in _pairs:
-        _pairs["model"] = PairModel(json.loads(PAIRS_FILE.read_text("utf-8"))) if PAIRS_FILE.exists() else None
-    return _pairs["model"]
-
-
-def pair_score(a: str, b: str, va: np.ndarray | None = None, vb: np.ndarray | None = None) -> float:
+def pair_score(a: str, b: str, va: np.ndarray | None = None, vb: np.ndarray | None = None, *,
+               model: PairModel | None = None) -> float:
     """How sure we are that ``a`` and ``b`` tell the same problem (0–1)."""
     meaning = float(np.dot(va, vb)) if va is not None and vb is not None else None
-    return score_of(meaning, a, b)
+    return score_of(meaning, a, b, model=model)
 
 
-def score_of(meaning: float | None, a: str, b: str) -> float:
-    model = pair_model()
+def score_of(meaning: float | None, a: str, b: str, *, model: PairModel | None = None) -> float:
+    """The organisation's learned ``model`` where it has one, else the shipped detector."""
     if model is not None:
         return model.score(meaning, a, b)
     return combine(features(meaning, a, b))
 
 
+def _roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    return round(float(roc_auc_score(labels, scores)), 4) if len(set(labels)) == 2 else None
+
+
+def learn_pairs(pairs: Sequence[tuple[str, str, int]], meanings: Sequence[float | None], *, seed: int = 17,
+                held_out: float = 0.2) -> tuple[PairModel | None, dict[str, Any]]:
+    """The organisation's pair model from its staff's decisions (1 = the same problem, 0 = not),
+    with the quality shown to the administrators: a stratified part held out, the learned model and
+    the shipped detector scored on it (ROC-AUC, and precision and recall at REPEAT_THRESHOLD), then
+    the model fitted on every decision. ``None`` below MIN_DECISIONS / MIN_EACH: the shipped
+    detector answers."""
+    labels = [int(y) for *_, y in pairs]
+    same = sum(labels)
+    quality: dict[str, Any] = {"examples": len(labels), "same": same, "different": len(labels) - same,
+                               "held_out": 0, "roc_auc": None, "shipped_roc_auc": None,
+                               "precision": None, "recall": None}
+    if len(labels) < MIN_DECISIONS or same < MIN_EACH or len(labels) - same < MIN_EACH:
+        return None, quality
+    from sklearn.metrics import precision_score, recall_score
+    from sklearn.model_selection import train_test_split
+
+    a, b = train_test_split(np.arange(len(labels)), test_size=max(2 * MIN_EACH // 5, int(len(labels) * held_out)),
+                            random_state=seed, stratify=labels)
+    probe = fit_pairs([pairs[i] for i in a], [meanings[i] for i in a])
+    truth = [labels[i] for i in b]
+    learned = [probe.score(meanings[i], pairs[i][0], pairs[i][1]) for i in b]
+    shipped = [score_of(meanings[i], pairs[i][0], pairs[i][1]) for i in b]
+    said = [int(x >= REPEAT_THRESHOLD) for x in learned]
+    quality.update(held_out=len(b), roc_auc=_roc_auc(truth, learned), shipped_roc_auc=_roc_auc(truth, shipped),
+                   precision=round(float(precision_score(truth, said, zero_division=0)), 4),
+                   recall=round(float(recall_score(truth, said, zero_division=0)), 4))
+    return fit_pairs(pairs, meanings), quality
+
+
 def judge(meaning: float | None, a: str, b: str, *, repeat: float = REPEAT_THRESHOLD,
-          duplicate: float = DUPLICATE_THRESHOLD) -> tuple[float, bool, bool]:
+          duplicate: float = DUPLICATE_THRESHOLD, model: PairModel | None = None) -> tuple[float, bool, bool]:
     """(score, the same problem?, the same complaint again?) for a pair and its meaning cosine
-    (None before the vectors are made): the same complaint again is always the same problem too."""
-    score = score_of(meaning, a, b)
+    (None before the vectors are made): the same complaint again is always the same problem too.
+    ``model``: the organisation's learned pair model (None: the shipped detector)."""
+    score = score_of(meaning, a, b, model=model)
     dup = wording_quick(a, b) >= duplicate
     return score, dup or score >= repeat, dup

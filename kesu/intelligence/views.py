@@ -28,7 +28,7 @@ from kesu.complaints.selectors import get_visible, visible_complaints
 from kesu.core.access import may_open
 from kesu.core.errors import KesuError
 from kesu.core.lifecycle import state_label
-from kesu.intelligence import services
+from kesu.intelligence import services, similarity
 from kesu.intelligence.models import FIELDS, ModelVersion, Repeat, Settings, Suggestion
 from kesu.org.models import Staff
 from kesu.org.services import roles_of
@@ -87,13 +87,14 @@ def panel(request: HttpRequest, number: str) -> HttpResponse:
     seen = set(visible_complaints(staff, now).filter(
         pk__in=[r.earlier_id for r in found["earlier"]] + [r.complaint_id for r in found["later"]])
         .values_list("pk", flat=True))
-    earlier = []
+    earlier, judge = [], services.may_decide(staff)
     for r in found["earlier"]:
         if r.earlier_id in seen:
             e = r.earlier
             earlier.append({"r": r, "c": e, "status": state_label(e.status, _lang(request)),
                             "words": words(e, reader(staff, e, now)),
-                            "mergeable": "merge" in available and r.kind == Repeat.Kind.PROBLEM})
+                            "mergeable": "merge" in available and r.kind == Repeat.Kind.PROBLEM,
+                            "decidable": judge and r.kind == Repeat.Kind.PROBLEM})
     later = [{"r": r, "c": r.complaint, "status": state_label(r.complaint.status, _lang(request))}
              for r in found["later"] if r.complaint_id in seen]
     link, similar = services.merge_link(c), services.similar_cases(c)
@@ -190,8 +191,10 @@ def manage(request: HttpRequest) -> HttpResponse:
                "taken": taken.get(f, (0, 0))} for f in FIELDS]
     for v in versions:
         v.rows = [{"label": f["label"], **(v.quality.get(f["code"]) or {})} for f in fields]
+        v.pairs = v.quality.get(services.PAIRS)
     return render(request, "intelligence/manage.html", {"form": form, "versions": versions, "in_use": in_use,
-                                                        "fields": fields})
+                                                        "fields": fields, "min_decisions": similarity.MIN_DECISIONS,
+                                                        "min_each": similarity.MIN_EACH})
 
 
 @login_required
@@ -201,3 +204,25 @@ def retrain(request: HttpRequest) -> HttpResponse:
     tasks.enqueue("intelligence.retrain", force=True, actor_id=staff.pk)
     messages.success(request, _("已开始重新训练，完成后在此显示新版本"))
     return redirect("intelligence:manage")
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's decision on a "same problem" flag: 是同一问题 (confirmed) or 不是同一问题 (dismissed).
+    What the pair model learns from at the next retrain, with the merges."""
+    staff, now = _staff(request), timezone.now()
+    r = Repeat.objects.select_related("complaint").filter(pk=pk).first()
+    if r is None or not services.may_decide(staff):
+        raise Http404(_("没有这条投诉，或您无权查看"))
+    seen = set(visible_complaints(staff, now).filter(pk__in=[r.complaint_id, r.earlier_id])
+               .values_list("pk", flat=True))
+    if seen != {r.complaint_id, r.earlier_id}:
+        raise Http404(_("没有这条投诉，或您无权查看"))
+    same = request.POST.get("same")
+    if same not in ("1", "0"):
+        messages.error(request, _("请选择：是同一问题，或不是同一问题"))
+    else:
+        services.decide(r, same=same == "1", actor=staff, now=now)
+        messages.success(request, _("已记录判定，模型下次训练时学习"))
+    return redirect("web:detail", r.complaint.number)
