@@ -117,7 +117,7 @@ def seed(rows: int, open_rows: int, now: datetime, *, clocks: bool = True,
                     "due_at": far if running else now - timedelta(days=1), "warn_at": None, "warned_at": None,
                     "breached_at": None, "stopped_at": None if running else now - timedelta(days=1),
                     "met": None if running else True, "late_seconds": None, "cancelled_at": None, "paused_at": None,
-                    "pauses": "[]", "calendar_covered": True, "uncovered_years": "[]",
+                    "pauses": "[]", "calendar_covered": True, "uncovered_years": "[]", "assist_department": None,
                 }
                 rows_k.append([values[f.name] for f in k_fields])
             bulk(cur, k_sql, ComplaintClock._meta.db_table, k_cols, rows_k)
