@@ -19,6 +19,9 @@ def _fast_passwords(settings):  # real hashing costs ~0.3 s per user; tests don'
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # the audit chain's anchors are a file outside the database: one per test, so an anchor another
+    # test (or a scheduled run) wrote is never checked against this test's chain
+    settings.KESU_AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.jsonl")
 
 
 @pytest.fixture(autouse=True)
