@@ -1,6 +1,6 @@
 """Scale benchmark of the production topology (issue 19, docs/deploy.md): PostgreSQL, Redis, Celery.
 
-1. **API creation throughput** with two gunicorn web processes per core (``kesu serve --workers
+1. **API creation throughput** with two web worker processes per core (``kesu serve --workers
    2×cores``), background work on Celery (each registration's notices go to Redis after commit),
    8 clients on 127.0.0.1, each request a new complaint.
 2. **The clock sweep's lag when 10,000 clocks fall due at once** (P1's first-contact clocks at a busy
@@ -109,7 +109,7 @@ def main() -> None:
         from api_create import run
 
         api = run(web_port, token, args.creates, args.clients)
-        api["gunicorn_workers"] = workers
+        api["web_workers"] = workers
         results["api_create"] = api
         print(f"API: {api['per_second']} creates/s with {workers} web processes "
               f"(p50 {api['p50_ms']} ms, p99 {api['p99_ms']} ms, {api['errors']} errors)", flush=True)

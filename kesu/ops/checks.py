@@ -1,7 +1,7 @@
 """The production guard: a server other people can reach never runs with the demo organisation's
 accounts or the public demo password (README, kesu.ops.demo.DEMO_PASSWORD), unless KESU_DEMO=1
 says that this server is a demo. Registered as a deploy check (``kesu check --deploy``) and run by
-``kesu serve`` before it starts gunicorn, which then refuses to start."""
+``kesu serve`` before it starts the web server (granian), which then refuses to start."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@
   200 when all hold, 503 naming the one that does not. For monitoring: the web servers themselves
   can serve while the scheduler is down, so a load balancer should use ``/healthz``.
 * ``/metrics`` — Prometheus text format, computed from the database at scrape time. Chosen over
-  prometheus_client's counters: gunicorn runs several processes on several machines and the events
+  prometheus_client's counters: the web server runs several processes on several machines and the events
   happen on the Celery workers, so in-process counters would each see a part (prometheus_client's
   multiprocess mode shares files across one machine's processes only). The database sees everything,
   and each figure is one query over an index (the sweep's partial index, the outbox's, the events'

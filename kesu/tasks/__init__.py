@@ -71,8 +71,8 @@ class Yielding:
     two cores. Work that can wait (a task registered with ``yields``: suggestions, meaning vectors,
     the case library) is not started while this process served a request within the last
     ``busy_window`` seconds — for at most ``max_wait`` seconds, after which it runs anyway (with its
-    own budget), so under sustained load it still advances. gunicorn's hooks (kesu/tasks/
-    gunicorn_conf.py) turn it on and note each request; elsewhere (tests, management commands, Celery
+    own budget), so under sustained load it still advances. The served application
+    (kesu/tasks/served.py) turns it on and notes each request; elsewhere (tests, management commands, Celery
     workers) nothing yields."""
 
     busy_window = 1.0
@@ -270,7 +270,7 @@ def _background() -> ThreadPoolExecutor:
 
 
 def stop_background() -> int:
-    """The web worker is stopping (gunicorn's ``worker_exit``): the run under way finishes, runs still
+    """The web worker is stopping (kesu/tasks/served.py): the run under way finishes, runs still
     queued are dropped instead of holding the stop up — each looks for its work in the database,
     so the next periodic run after the restart does it (a retraining an administrator asked for
     waits for the scheduled one). Returns how many were dropped."""

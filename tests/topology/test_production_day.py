@@ -1,4 +1,4 @@
-"""The production topology, tested as it runs (docs/deploy.md): two gunicorn web servers, Celery
+"""The production topology, tested as it runs (docs/deploy.md): two web servers (granian), Celery
 workers on their own queues, the scheduler (Celery beat with the leader lock) — and a second one
 started by mistake — PostgreSQL and Redis, each a separate process on 127.0.0.1, started by the
 commands the systemd units run. One real day goes through it:
