@@ -5,6 +5,8 @@ supervising process), so importing it is the worker's start:
 * on the in-process task backend the worker offers to run the scheduler (a file lock lets exactly
   one worker do it, kesu.tasks.scheduler) and background work that can wait yields to requests
   (kesu.tasks.Yielding), which this application notes as they come;
+* on SQLite, a thread of the worker checkpoints the write-ahead log, not the request that
+  happens to commit past its limit (kesu.db.sqlite);
 * when the worker stops (Ctrl+C, a deploy) the background runs still queued are dropped instead of
   holding the stop up; the periodic run after the restart finds their work in the database.
 """
@@ -36,6 +38,9 @@ def _worker_stopping() -> None:
 
 
 def _worker_started() -> None:
+    from kesu.db.sqlite.base import checkpoint_in_background
+
+    checkpoint_in_background()  # SQLite: no request waits for a checkpoint's sync
     if settings.KESU_TASK_BACKEND == "inprocess":
         from kesu.tasks.scheduler import Scheduler
 

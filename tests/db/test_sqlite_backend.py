@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -59,3 +60,40 @@ def test_a_writer_gives_up_at_the_timeout_with_sqlites_error(settings):
         options["timeout"] = before
         holder.join()
     assert not Department.objects.filter(code="gave-up").exists()
+
+
+def wal_pages() -> int:
+    """The write-ahead log file's length in pages: a checkpoint lets the next writer start the log
+    over from its beginning, so without checkpoints it only grows."""
+    path = Path(connection.settings_dict["NAME"] + "-wal")
+    return path.stat().st_size // (4096 + 24) if path.exists() else 0
+
+
+def test_in_the_web_server_no_commit_checkpoints_a_thread_of_the_worker_does():
+    """A request's commit never stalls on copying the write-ahead log into the database and syncing
+    it; the worker's own thread does that while requests go on, so the log stays short."""
+    from kesu.db.sqlite.base import checkpoint_in_background
+
+    stop = threading.Event()
+    thread = checkpoint_in_background(every=0.05, stop=stop)
+    assert thread is not None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 0  # commits of this process leave the log alone
+            cursor.execute("CREATE TABLE ckpt_probe (blob BLOB)")
+        for _ in range(40):  # about 1,500 pages committed, in 40 transactions, over a second
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany("INSERT INTO ckpt_probe VALUES (randomblob(3900))", [()] * 40)
+            time.sleep(0.03)
+        time.sleep(0.2)
+        assert 0 < wal_pages() < 400  # without the thread the log would hold all 1,500
+    finally:
+        stop.set()
+        thread.join(5)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE ckpt_probe")
+    connection.close()
+    with connection.cursor() as cursor:  # back to SQLite's own for connections made after
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 1000
