@@ -12,6 +12,7 @@ changed the complaint first, and the change is refused with StaleUpdate (their c
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -43,7 +44,7 @@ from kesu.core.policy import Policy
 from kesu.core.registration import RegistrationInput, clean_registration, form_missing, labelled
 from kesu.core.routing import RoutingFacts, route
 from kesu.core.visibility import may_see
-from kesu.db.sql import Insert, column_values
+from kesu.db.sql import Insert, column_values, rows_of
 from kesu.notifications import outbox
 from kesu.org import units
 from kesu.org.models import Department, Staff
@@ -116,9 +117,9 @@ def prepare_registration(
     screening = keywords.match(policy, data.customer_words, current_level=data.level)
     if screening.level:
         data = replace(data, level=screening.level)
-    crisis = crisis_rules.detect(policy, data.customer_words, level=data.level,
-                                 repeats=_recent_complaints(policy, now, phone=data.customer_phone,
-                                                            email=data.customer_email, ref=data.customer_ref))
+    repeats, alerted = _recent_complaints(policy, now, phone=data.customer_phone, email=data.customer_email,
+                                          ref=data.customer_ref)
+    crisis = crisis_rules.detect(policy, data.customer_words, level=data.level, repeats=repeats, alerted=alerted)
     if crisis.raise_to:
         data = replace(data, level=crisis.raise_to)
     return Prepared(
@@ -191,10 +192,12 @@ def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
         kind = "keyword_flagged" if p.screening.alarm else "keyword_noted"
         events.append((None, kind, {"reason": "、".join(p.screening.words), "changes": {
             "words": [None, list(p.screening.words)], "level": [None, p.screening.level]}}))
-    if p.crisis:
-        events.append((None, "crisis_flagged", {"reason": "；".join(p.crisis.reasons()), "changes": {
-            "crisis": [None, p.crisis.as_params()], "level": [None, p.crisis.raise_to],
-            "reason_en": [None, "; ".join(p.crisis.reasons("en"))]}}))
+    if p.crisis:  # folded: the customer's open alert takes it in (kesu.core.crisis), nobody is alerted again
+        folded = {"folded_into": [None, p.crisis.folded_into]} if p.crisis.folded_into else {}
+        events.append((None, "crisis_folded" if folded else "crisis_flagged", {
+            "reason": "；".join(p.crisis.reasons()), "changes": {
+                "crisis": [None, p.crisis.as_params()], "level": [None, p.crisis.raise_to], **folded,
+                "reason_en": [None, "; ".join(p.crisis.reasons("en"))]}}))
     if p.next_shift is not None:
         events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
     fields = asdict(p.data)
@@ -222,36 +225,67 @@ def _write_one(w: _Pending, *, actor: Staff, now: datetime, stored: list[Attachm
     record_events(complaint, timeline, [*clocks, *files])
     if p.screening.alarm:
         _tell_screening(complaint, p.screening, now, p.policy)
-    if p.crisis or outbox.wants(p.policy, "registered", complaint.level):
+    alert = bool(p.crisis) and not p.crisis.folded_into
+    if alert or outbox.wants(p.policy, "registered", complaint.level):
         # issue 16: the receipt, the routes and the crisis alert in one row, expanded after commit
-        outbox.record("registered", complaint_id=complaint.pk, now=now, urgent=bool(p.crisis), params={
+        outbox.record("registered", complaint_id=complaint.pk, now=now, urgent=alert, params={
             "event": "registered", **({"crisis": {"reasons": p.crisis.reasons(), "reasons_en": p.crisis.reasons("en"),
-                                                  **p.crisis.as_params()}} if p.crisis else {})})
+                                                  **p.crisis.as_params()}} if alert else {})})
     return complaint
 
 
-def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email: str = "", ref: str = "") -> int:
-    """F13 repeated complaint: the same customer's complaints within the policy's crisis window — the
-    same customer as kesu.intelligence finds them, by the blind index of the phone, the e-mail address
-    or the member number — read before the registering transaction, and only when asked (one query;
-    a customer who gave a phone only is asked for by the phone's index alone, as before)."""
+def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email: str = "", ref: str = ""
+                       ) -> tuple[int, str]:
+    """F13 repeated complaint: how many complaints the same customer made within the policy's
+    crisis window — the same customer as kesu.intelligence finds them, by the blind index of the
+    phone, the e-mail address or the member number — and, when that makes this one a repeat, the
+    number of the complaint whose crisis alert is open for them ("" if none). Read before the
+    registering transaction, only when the policy asks; one query, two for a repeat."""
     from kesu.complaints.fields import blind
 
     rule = policy.crisis.repeat if policy.crisis is not None else None
     if rule is None:
-        return 0
+        return 0, ""
     keys = [(column, blind(kind, value)) for column, kind, value in
             (("phone_index", "phone", phone), ("email_index", "email", email), ("ref_index", "ref", ref)) if value]
     keys = [(column, index) for column, index in keys if index]
     if not keys:
-        return 0
+        return 0, ""
     from django.db import connections, router
 
-    since = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(
-        now - rule.within.as_calendar_timedelta())
+    ops = connections[router.db_for_read(Complaint)].ops
+    since = now - rule.within.as_calendar_timedelta()
     same = " OR ".join(f'"{column}" = %s' for column, _index in keys)
-    return int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE ({same}) '
-                             'AND "registered_at" >= %s', [*(index for _c, index in keys), since], model=Complaint)[0])
+    indexes = [index for _c, index in keys]
+    count = int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE ({same}) '
+                              'AND "registered_at" >= %s', [*indexes, ops.adapt_datetimefield_value(since)],
+                              model=Complaint)[0])
+    if count + 1 < rule.count:
+        return count, ""
+    return count, _open_alert(same, indexes, since)
+
+
+def _open_alert(same: str, indexes: list[str], since: datetime) -> str:
+    """The number of the customer's complaint (inside the window) whose crisis alert is still open:
+    the newest of theirs that raised one, or the one it was itself folded into, if inside it."""
+    from django.db import connections, router
+
+    ops = connections[router.db_for_read(Complaint)].ops
+    c, e = Complaint._meta.db_table, ComplaintEvent._meta.db_table
+    found = rows_of(f'SELECT c."number", e."kind", e."changes" FROM "{c}" c JOIN "{e}" e ON e."complaint_id" = c."id" '
+                    f'WHERE ({same}) AND c."registered_at" >= %s AND e."kind" IN (%s, %s) ORDER BY c."id" DESC LIMIT 1',
+                    [*indexes, ops.adapt_datetimefield_value(since), "crisis_flagged", "crisis_folded"],
+                    model=Complaint)
+    if not found:
+        return ""
+    number, kind, changes = found[0]
+    if kind == "crisis_flagged":
+        return str(number)
+    into = (json.loads(changes) if isinstance(changes, str) else changes or {}).get("folded_into") or [None, ""]
+    target = str(into[1] or "")
+    alerted = column_values(f'SELECT COUNT(*) FROM "{c}" WHERE "number" = %s AND "registered_at" >= %s',
+                            [target, ops.adapt_datetimefield_value(since)], model=Complaint) if target else [0]
+    return target if alerted[0] else ""
 
 
 def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, policy: Policy) -> None:

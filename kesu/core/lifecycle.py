@@ -549,6 +549,8 @@ SYSTEM_EVENTS: dict[str, tuple[str, str]] = {
     "keyword_flagged": ("关键词预警，待复核", "Warning words: review"),
     "keyword_noted": ("关键词留意", "Words noted"),
     "crisis_flagged": ("危机预警：已通知危机处理小组、法务、品牌", "Crisis alert: crisis team, legal and brand told"),
+    "crisis_folded": ("同一客户的危机预警未结束：并入该预警，不再另行通知",
+                      "Same customer's crisis alert still open: added to it, nobody alerted again"),
     "after_hours_received": ("非工作时间受理，列入工作知会单交下一班次", "Received after hours: for the next shift"),
     # issue 14 (kesu.privacy)
     "retention_anonymised": ("保存期满，个人信息已匿名化", "Retention period over: personal data anonymised"),

@@ -19,7 +19,9 @@ CRISIS_KINDS = ("crisis", "crisis_unacknowledged")
 @dataclass(frozen=True)
 class Entry:
     """One line of the crisis timeline: ``what`` is a code (raised, inbox, sent, pending, failed,
-    folded, acknowledged, escalated) the template names in the reader's language."""
+    folded, acknowledged, escalated, again) the template names in the reader's language; ``again``:
+    the same customer complained again while the alert was open (``who``: that complaint's number),
+    taken into this alert instead of alerting anew (kesu.core.crisis)."""
 
     at: datetime
     what: str
@@ -72,8 +74,8 @@ def reasons_in(alert: CrisisAlert, lang: str) -> list[str]:
 
 def crisis_view(complaint_id: int, *, reader: Any, now: datetime, lang: str = "zh-hans") -> CrisisView | None:
     """The complaint's crisis for ``reader``; None when it has none or the reader may not see it."""
-    alert = (CrisisAlert.objects.filter(complaint_id=complaint_id).prefetch_related("team", "acknowledgements__staff")
-             .first())
+    alert = (CrisisAlert.objects.filter(complaint_id=complaint_id).select_related("complaint")
+             .prefetch_related("team", "acknowledgements__staff").first())
     if alert is None or not may_see(alert, reader):
         return None
     acks = {a.staff_id: a for a in alert.acknowledgements.all()}
@@ -106,5 +108,12 @@ def _timeline(alert: CrisisAlert, acks: dict[int, CrisisAcknowledgement]) -> lis
         entries.append(Entry(ack.at, "acknowledged", who=(_name(ack.staff),)))
     if alert.escalated_at is not None:
         entries.append(Entry(alert.escalated_at, "escalated"))
+    # the complaints folded into it, read through the alert's own complaint (its model class), as
+    # this layer reads complaints everywhere: by relation, never by importing the layer above
+    complaints = type(alert.complaint)._default_manager
+    for at, again in (complaints.filter(events__kind="crisis_folded",
+                                        events__changes__folded_into__1=alert.complaint.number)
+                      .values_list("events__at", "number")):
+        entries.append(Entry(at, "again", who=(again,)))
     order = {"raised": 0, "escalated": 1, "inbox": 2}
     return sorted(entries, key=lambda e: (e.at, order.get(e.what, 3)))

@@ -72,7 +72,7 @@ class Yielding:
     the case library) is not started while this process served a request within the last
     ``busy_window`` seconds — for at most ``max_wait`` seconds, after which it runs anyway (with its
     own budget), so under sustained load it still advances. The served application
-    (kesu/tasks/served.py) turns it on and notes each request; elsewhere (tests, management commands, Celery
+    (kesu/ops/served.py) turns it on and notes each request; elsewhere (tests, management commands, Celery
     workers) nothing yields."""
 
     busy_window = 1.0
@@ -270,7 +270,7 @@ def _background() -> ThreadPoolExecutor:
 
 
 def stop_background() -> int:
-    """The web worker is stopping (kesu/tasks/served.py): the run under way finishes, runs still
+    """The web worker is stopping (kesu/ops/served.py): the run under way finishes, runs still
     queued are dropped instead of holding the stop up — each looks for its work in the database,
     so the next periodic run after the restart does it (a retraining an administrator asked for
     waits for the scheduled one). Returns how many were dropped."""

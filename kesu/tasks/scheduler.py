@@ -1,6 +1,6 @@
 """The in-process scheduler of the embedded default: a daemon thread that runs due periodic tasks.
 
-Several web workers (kesu/tasks/served.py) may each start one; a non-blocking ``flock`` on a file in the data
+Several web workers (kesu/ops/served.py) may each start one; a non-blocking ``flock`` on a file in the data
 folder lets exactly one of them run at a time, and another takes over within one tick if that
 worker dies (the kernel releases the lock with the process). A failing task is logged and
 reported, and the scheduler carries on.

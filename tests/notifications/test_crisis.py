@@ -172,3 +172,48 @@ def test_a_customer_who_complains_again_by_email_or_member_number_is_a_repeat_to
     assert card.events.filter(kind="crisis_flagged").exists()
     stranger = register(reachable, now + timedelta(days=5), customer_phone="13755556666", customer_ref="VIP-0043")
     assert not stranger.events.filter(kind="crisis_flagged").exists()
+
+
+def test_a_customer_already_in_crisis_is_one_crisis_a_further_repeat_joins_the_open_alert(p1, reachable, now):
+    """A customer who complains a third and fourth time while their crisis alert is open does not page
+    the crisis team, legal and brand again each time: the complaint is flagged on its own timeline,
+    listed on the open alert, and nobody is alerted anew."""
+    register(reachable, now, customer_phone="13811112222")
+    second = register(reachable, now + timedelta(hours=1), customer_phone="13811112222")
+    outbox.expand(now=now + timedelta(hours=1))
+    alerted = Notification.objects.filter(kind="crisis").count()
+    assert alerted > 0 and CrisisAlert.objects.get().complaint == second
+    third = register(reachable, now + timedelta(hours=2), customer_phone="13811112222")
+    fourth = register(reachable, now + timedelta(days=3), customer_phone="13811112222")
+    outbox.expand(now=now + timedelta(days=3))
+    for again, n in ((third, 3), (fourth, 4)):
+        event = again.events.get(kind="crisis_folded")
+        assert f"重复投诉：同一客户第 {n} 次投诉" in event.reason
+        assert f"并入 {second.number} 号投诉的危机预警" in event.reason
+        assert not again.events.filter(kind="crisis_flagged").exists()
+    assert CrisisAlert.objects.count() == 1 and Notification.objects.filter(kind="crisis").count() == alerted
+    assert not any(d.params.get("crisis") for d in Dispatch.objects.filter(complaint__in=[third, fourth]))
+    client = Client()
+    client.force_login(reachable["zhoujl"])
+    page = client.get(f"/notify/crisis/{second.number}/").content.decode()
+    assert page.count("同一客户再次投诉，已并入本预警") == 2 and third.number in page and fourth.number in page
+
+
+def test_crisis_words_from_a_customer_already_in_crisis_are_a_new_signal_and_alert_again(p1, reachable, now):
+    register(reachable, now, customer_phone="13811112222")
+    register(reachable, now + timedelta(hours=1), customer_phone="13811112222")
+    outbox.expand(now=now + timedelta(hours=1))
+    threat = register(reachable, now + timedelta(hours=2), customer_phone="13811112222", customer_words=WORDS)
+    outbox.expand(now=now + timedelta(hours=2))
+    assert threat.events.filter(kind="crisis_flagged").exists()
+    assert CrisisAlert.objects.filter(complaint=threat).exists()
+
+
+def test_once_the_alerted_complaint_is_past_the_window_a_repeat_alerts_again(p1, reachable, now):
+    register(reachable, now, customer_phone="13811112222")
+    second = register(reachable, now + timedelta(days=1), customer_phone="13811112222")
+    folded = register(reachable, now + timedelta(days=20), customer_phone="13811112222")
+    assert folded.events.filter(kind="crisis_folded").exists()
+    # day 40: the alert's complaint (day 1) is past the 30 days; the one folded into it (day 20) is not
+    later = register(reachable, now + timedelta(days=40), customer_phone="13811112222")
+    assert later.events.filter(kind="crisis_flagged").exists(), second.number

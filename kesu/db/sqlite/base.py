@@ -10,7 +10,7 @@ until the same timeout SQLite would have applied; every other statement keeps SQ
 Checkpoints: by default the connection that commits past 1,000 WAL pages copies them into the
 database file and syncs it — a stall of 2–40 ms on the request that happened to commit (every
 twenty-odd registrations; bench/README.md, stop 25). In the web server's workers
-(kesu/tasks/served.py) :func:`checkpoint_in_background` turns that off for the process and a thread
+(kesu/ops/served.py) :func:`checkpoint_in_background` turns that off for the process and a thread
 of its own checkpoints instead, while requests go on.
 """
 

@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 lines = [f"{e.id}: {e.msg}" for e in problems]
                 raise CommandError("拒绝启动：\n" + "\n".join(lines) + f"\n{problems[0].hint}")
         self.stdout.write(f"客诉 Kesu 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
-        # kesu.tasks.served starts the in-process scheduler (clock sweeps, mail) in one worker.
+        # kesu.ops.served starts the in-process scheduler (clock sweeps, mail) in one worker.
         # One thread per worker by default: on SQLite, threads of one process only queue for the
         # single write lock and the GIL (measured in bench/README.md: half the throughput at 4);
         # the connections themselves are kept by granian's own I/O threads, not the worker's.
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
                 "--respawn-failed-workers",  # a worker that dies is replaced, as gunicorn's arbiter did
                 "--workers-kill-timeout", "30",  # a stop lets requests in flight finish, then kills
-                "kesu.tasks.served:application"]
+                "kesu.ops.served:application"]
         access_log = env_str("KESU_ACCESS_LOG", "")  # off by default (a proxy in front keeps one)
         if access_log:
             argv += ["--access-log", "--log-config", str(_access_log_config(access_log))]

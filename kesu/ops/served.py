@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import logging
 import multiprocessing.util
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 
 from kesu.tasks import stop_background, yielding
-from kesu.wsgi import application as django_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+django_application = get_wsgi_application()  # as kesu.wsgi makes it: this module is its own entry point
 
 log = logging.getLogger(__name__)
 
