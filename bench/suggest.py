@@ -13,7 +13,8 @@ Options: --db sqlite|postgres (--pg-url), --limit N (training rows).
 ``--unlabeled FILE`` (same columns; the label column is never read): the organisation's other
 registered complaints, registered through the same door but never classified — the stream whose
 category mix the retrain estimates (learn.adapt). Rows whose text is a training row's are skipped
-(those are registered already). With the vectors, theirs are stored too, as the periodic pass would.
+(those are registered already); all are registered in one fixed shuffled order, the training rows
+among the others. With the vectors, theirs are stored too, as the periodic pass would.
 
 Meaning vectors: each training complaint gets its vector as the periodic pass stores it
 (similarity.embed_complaints, float16), and each test row is suggested twice — from its words
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import statistics
 import sys
 import time
@@ -117,34 +119,33 @@ def main() -> None:
     people = load_demo_organisation(now)
     actor = people["wangkf"]
 
+    # Registered in one stream, in time: the training rows among the others (a fixed shuffle), as
+    # an organisation's confirmed complaints are among all it registered — the retrain reads the
+    # newest STREAM_LIMIT of them, so the confirmed ones must not all be the oldest
+    stream: list[tuple[str, str | None]] = [*train, *((t, None) for t in unlabeled)]
+    if unlabeled:
+        random.Random(17).shuffle(stream)
     t0 = time.perf_counter()
-    made = []
-    for start in range(0, len(train), 500):
-        chunk = train[start:start + 500]
+    registered_all = []
+    for start in range(0, len(stream), 500):
+        chunk = stream[start:start + 500]
         with transaction.atomic():  # the after-commit work (suggestions) runs once the chunk commits
-            made += intake.register_batch([intake.Received(channel="phone", fields={
+            registered_all += intake.register_batch([intake.Received(channel="phone", fields={
                 "customer_words": text[:2000], "customer_name": "顾客",
                 "customer_phone": f"138{(start + i) % 100_000_000:08d}"}) for i, (text, _) in enumerate(chunk)],
                 actor=actor, now=now)
     registered = time.perf_counter() - t0
+    made = [c for c, (_, lab) in zip(registered_all, stream, strict=True) if lab is not None]
+    kept = [lab for _, lab in stream if lab is not None]
+    others = [c for c, (_, lab) in zip(registered_all, stream, strict=True) if lab is None]
     t0 = time.perf_counter()
     for start in range(0, len(made), 500):  # each a kernel step with its event; committed 500 at a time
         with transaction.atomic():
-            for c, (_, lab) in zip(made[start:start + 500], train[start:start + 500], strict=True):
+            for c, lab in zip(made[start:start + 500], kept[start:start + 500], strict=True):
                 lifecycle.classify(c, actor=actor, now=now, level="ordinary", category=code[lab], validity="valid")
     classified = time.perf_counter() - t0
-    print(f"{len(train)} training rows registered in {registered:.1f} s and classified in {classified:.1f} s "
-          f"({len(labels)} labels)")
-    t0 = time.perf_counter()
-    others = []
-    for start in range(0, len(unlabeled), 500):  # the stream: registered, nobody classifies them here
-        with transaction.atomic():
-            others += intake.register_batch([intake.Received(channel="phone", fields={
-                "customer_words": text[:2000], "customer_name": "顾客",
-                "customer_phone": f"137{(start + i) % 100_000_000:08d}"})
-                for i, text in enumerate(unlabeled[start:start + 500])], actor=actor, now=now)
-    if others:
-        print(f"{len(others)} other complaints registered, not classified, in {time.perf_counter() - t0:.1f} s")
+    print(f"{len(stream)} complaints registered in {registered:.1f} s; the {len(train)} training rows among them "
+          f"classified in {classified:.1f} s ({len(labels)} labels; {len(others)} others never classified)")
 
     if vectors is not None:  # each complaint's vector as the periodic pass stores it
         from kesu.intelligence import similarity
