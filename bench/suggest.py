@@ -10,6 +10,12 @@ Prints macro-F1, accuracy, per-class F1, the p50 / p99 suggestion latency, and w
 adds to a registration (the after-commit task's work per complaint, off the request).
 Options: --db sqlite|postgres (--pg-url), --limit N (training rows).
 
+``--unlabeled FILE`` (same columns; the label column is never read): the organisation's other
+registered complaints, registered through the same door but never classified — the stream whose
+category mix the retrain estimates (learn.adapt). Rows whose text is a training row's are skipped
+(those are registered already); all are registered in one fixed shuffled order, the training rows
+among the others. With the vectors, theirs are stored too, as the periodic pass would.
+
 Meaning vectors: each training complaint gets its vector as the periodic pass stores it
 (similarity.embed_complaints, float16), and each test row is suggested twice — from its words
 alone (while typing, at registration) and with its vector (once made, after commit). Embedding runs
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import statistics
 import sys
 import time
@@ -70,6 +77,7 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--pg-url")
     ap.add_argument("--limit", type=int, default=0, help="use at most this many training rows")
+    ap.add_argument("--unlabeled", help="the organisation's other complaints: registered, never classified")
     ap.add_argument("--vectors", help="a pickle of vectors by text, read and extended (see above)")
     ap.add_argument("--no-vectors", action="store_true", help="the words alone")
     ap.add_argument("--direct", action="store_true", help="learn.train on the rows, no database (see above)")
@@ -80,13 +88,16 @@ def main() -> None:
     test = read_rows(args.test, args.text_col, args.label_col, args.format)
     if args.limit:
         train = train[: args.limit]
+    seen = {t for t, _ in train}
+    unlabeled = [t for t, _ in read_rows(args.unlabeled, args.text_col, args.label_col, args.format)
+                 if t not in seen] if args.unlabeled else []
     labels = sorted({lab for _, lab in train})
     code = {lab: f"t{i + 1}" for i, lab in enumerate(labels)}
     name = {v: k for k, v in code.items()}
 
     vectors = None if args.no_vectors else Vectors(args.vectors)
     if args.direct:
-        return direct(train, test, vectors, cached_only=args.cached_only)
+        return direct(train, test, vectors, cached_only=args.cached_only, unlabeled=unlabeled)
 
     setup(args.db, args.pg_url)
     from django.db import transaction
@@ -108,32 +119,41 @@ def main() -> None:
     people = load_demo_organisation(now)
     actor = people["wangkf"]
 
+    # Registered in one stream, in time: the training rows among the others (a fixed shuffle), as
+    # an organisation's confirmed complaints are among all it registered — the retrain reads the
+    # newest STREAM_LIMIT of them, so the confirmed ones must not all be the oldest
+    stream: list[tuple[str, str | None]] = [*train, *((t, None) for t in unlabeled)]
+    if unlabeled:
+        random.Random(17).shuffle(stream)
     t0 = time.perf_counter()
-    made = []
-    for start in range(0, len(train), 500):
-        chunk = train[start:start + 500]
+    registered_all = []
+    for start in range(0, len(stream), 500):
+        chunk = stream[start:start + 500]
         with transaction.atomic():  # the after-commit work (suggestions) runs once the chunk commits
-            made += intake.register_batch([intake.Received(channel="phone", fields={
+            registered_all += intake.register_batch([intake.Received(channel="phone", fields={
                 "customer_words": text[:2000], "customer_name": "顾客",
                 "customer_phone": f"138{(start + i) % 100_000_000:08d}"}) for i, (text, _) in enumerate(chunk)],
                 actor=actor, now=now)
     registered = time.perf_counter() - t0
+    made = [c for c, (_, lab) in zip(registered_all, stream, strict=True) if lab is not None]
+    kept = [lab for _, lab in stream if lab is not None]
+    others = [c for c, (_, lab) in zip(registered_all, stream, strict=True) if lab is None]
     t0 = time.perf_counter()
     for start in range(0, len(made), 500):  # each a kernel step with its event; committed 500 at a time
         with transaction.atomic():
-            for c, (_, lab) in zip(made[start:start + 500], train[start:start + 500], strict=True):
+            for c, lab in zip(made[start:start + 500], kept[start:start + 500], strict=True):
                 lifecycle.classify(c, actor=actor, now=now, level="ordinary", category=code[lab], validity="valid")
     classified = time.perf_counter() - t0
-    print(f"{len(train)} training rows registered in {registered:.1f} s and classified in {classified:.1f} s "
-          f"({len(labels)} labels)")
+    print(f"{len(stream)} complaints registered in {registered:.1f} s; the {len(train)} training rows among them "
+          f"classified in {classified:.1f} s ({len(labels)} labels; {len(others)} others never classified)")
 
     if vectors is not None:  # each complaint's vector as the periodic pass stores it
         from kesu.intelligence import similarity
         from kesu.intelligence.models import Vector
 
         t0 = time.perf_counter()
-        for start in range(0, len(made), 500):
-            chunk = made[start:start + 500]
+        for start in range(0, len(made) + len(others), 500):
+            chunk = (made + others)[start:start + 500]
             got = vectors.of([c.customer_words for c in chunk])
             Vector.objects.bulk_create([Vector(complaint=c, vector=similarity.to_bytes(v), made_at=now)
                                         for c, v in zip(chunk, got, strict=True)])
@@ -147,6 +167,9 @@ def main() -> None:
     q = ModelVersion.objects.get(number=number).quality.get("category", {})
     print(f"  held out by the product itself: macro-F1 {q.get('macro_f1')}, accuracy {q.get('accuracy')} "
           f"on {q.get('held_out')} rows")
+    if q.get("stream_mix"):
+        print(f"  the stream's category mix, estimated from {q.get('stream_texts')} texts: "
+              + ", ".join(f"{name[k]} {v:.3f}" for k, v in q["stream_mix"].items()))
 
     from kesu.policies.services import active_version, policy_of
 
@@ -236,7 +259,7 @@ def report(test: list[tuple[str, str]], labels: list[str], predicted: list[str],
 
 
 def direct(train: list[tuple[str, str]], test: list[tuple[str, str]], vectors: Vectors | None, *,
-           cached_only: bool = False) -> None:
+           cached_only: bool = False, unlabeled: list[str] | None = None) -> None:
     from kesu.intelligence import learn
 
     labels = sorted({lab for _, lab in train})
@@ -247,12 +270,21 @@ def direct(train: list[tuple[str, str]], test: list[tuple[str, str]], vectors: V
         held = {"category": vectors.cached(texts) if cached_only else list(vectors.of(texts))}
         print(f"vectors ready in {time.perf_counter() - t0:.1f} s: "
               f"{sum(v is not None for v in held['category'])} of {len(texts)} training rows have one")
+    # what the retrain reads as the stream: every registered complaint's words (and vector where
+    # made) — the training rows and the unlabeled others, as if all were registered
+    words = [t for t, _ in train] + (unlabeled or [])
+    stream = (words, (vectors.cached(words) if cached_only else list(vectors.of(words)))
+              if vectors is not None else None)
     t0 = time.perf_counter()
-    bundle, quality = learn.train({"category": ([t for t, _ in train], [lab for _, lab in train])}, vectors=held)
+    bundle, quality = learn.train({"category": ([t for t, _ in train], [lab for _, lab in train])}, vectors=held,
+                                  stream=stream)
     assert bundle is not None
     meaning = quality.get("category+meaning")
     print(f"learned (learn.train, no database) in {time.perf_counter() - t0:.1f} s; held out by the product: "
           f"{quality['category'].macro_f1}, with the meaning {meaning.macro_f1 if meaning else None}")
+    if quality["category"].stream_mix:
+        print(f"  the stream's category mix, estimated from {quality['category'].stream_texts} texts: "
+              + ", ".join(f"{k} {v:.3f}" for k, v in quality["category"].stream_mix.items()))
     texts = [t for t, _ in test]
     predicted = bundle.predict("category", texts)
     with_vector = bundle.predict("category", texts, vectors.of(texts)) if vectors is not None else []

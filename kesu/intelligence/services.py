@@ -205,6 +205,7 @@ def store_suggestions(complaints: Sequence[Complaint], now: datetime,
 # --- learning ----------------------------------------------------------------------------------------
 
 LEARN_LIMIT = 50_000  # the newest confirmed complaints a training run reads
+STREAM_LIMIT = 20_000  # the newest registered complaints whose category mix a training run estimates
 KEEP_MODELS = 3  # model versions whose learned model is kept (older ones keep their figures only)
 
 
@@ -238,6 +239,14 @@ def _training_rows(policy: Policy) -> tuple[dict[str, tuple[list[str], list[str]
     return rows, count, newest, keys
 
 
+def stream_rows(limit: int = STREAM_LIMIT) -> tuple[list[str], list[int]]:
+    """The organisation's stream: the newest registered complaints, classified or not (their words
+    only — no label is read), the anonymised left out. What the category mix is estimated from."""
+    rows = list(Complaint.objects.filter(anonymised_at__isnull=True).exclude(customer_words="")
+                .order_by("-pk").values_list("pk", "customer_words")[:limit])
+    return [w for _, w in rows], [pk for pk, _ in rows]
+
+
 def stored_vectors(ids: Iterable[int]) -> dict[int, np.ndarray]:
     """The meaning vectors made for these complaints (those made), read a thousand at a time."""
     ids = list(ids)
@@ -265,9 +274,11 @@ def retrain(now: datetime, *, actor: Staff | None = None, force: bool = False) -
             and (last.quality.get(PAIRS) or {}).get("signature") == signature):
         return None
     started = time.perf_counter()
-    made = stored_vectors({pk for pks in keys.values() for pk in pks})
+    stream_texts, stream_ids = stream_rows()
+    made = stored_vectors({pk for pks in keys.values() for pk in pks} | set(stream_ids))
     bundle, qualities = learn.train(rows, vectors={f: [made.get(pk) for pk in pks] for f, pks in keys.items()}
-                                    if made else None)
+                                    if made else None,
+                                    stream=(stream_texts, [made.get(pk) for pk in stream_ids]))
     pair_model, pair_quality = learn_pair_model(taught)
     if pair_model is not None:
         bundle = bundle or learn.Bundle(None, {})

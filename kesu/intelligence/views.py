@@ -189,9 +189,17 @@ def manage(request: HttpRequest) -> HttpResponse:
     lang = _lang(request)
     fields = [{"code": f, "label": FIELDS[f][1 if lang.startswith("en") else 0],
                "taken": taken.get(f, (0, 0))} for f in FIELDS]
+    categories = _shown_names(policy_of(active_version()), "category", lang)
     for v in versions:
         v.rows = [{"label": f["label"], **(v.quality.get(f["code"]) or {})} for f in fields]
         v.pairs = v.quality.get(services.PAIRS)
+        # the category mix the suggestions follow: the confirmed history's and the stream's (estimated)
+        q = v.quality.get("category") or {}
+        v.mix = [{"label": categories.get(code, code), "history": round(h * 100, 1),
+                  "stream": round(q["stream_mix"].get(code, 0.0) * 100, 1)}
+                 for code, h in (q.get("history_mix") or {}).items()] if q.get("stream_mix") else []
+        v.stream_texts = q.get("stream_texts", 0)
+        v.followed = q.get("followed", True)
     return render(request, "intelligence/manage.html", {"form": form, "versions": versions, "in_use": in_use,
                                                         "fields": fields, "min_decisions": similarity.MIN_DECISIONS,
                                                         "min_each": similarity.MIN_EACH})
