@@ -253,19 +253,19 @@ def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email:
         return 0, ""
     from django.db import connections, router
 
-    ops = connections[router.db_for_read(Complaint)].ops
     since = now - rule.within.as_calendar_timedelta()
-    same = " OR ".join(f'"{column}" = %s' for column, _index in keys)
-    indexes = [index for _c, index in keys]
-    count = int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE ({same}) '
-                              'AND "registered_at" >= %s', [*indexes, ops.adapt_datetimefield_value(since)],
+    at = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(since)
+    # each key with the window, so each is read from its (key, registered_at) index alone
+    same = " OR ".join(f'("{column}" = %s AND "registered_at" >= %s)' for column, _index in keys)
+    params = [p for _c, index in keys for p in (index, at)]
+    count = int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE {same}', params,
                               model=Complaint)[0])
     if count + 1 < rule.count:
         return count, ""
-    return count, _open_alert(same, indexes, since)
+    return count, _open_alert(same.replace('"registered_at"', 'c."registered_at"'), params, since)
 
 
-def _open_alert(same: str, indexes: list[str], since: datetime) -> str:
+def _open_alert(same: str, params: list[Any], since: datetime) -> str:
     """The number of the customer's complaint (inside the window) whose crisis alert is still open:
     the newest of theirs that raised one, or the one it was itself folded into, if inside it."""
     from django.db import connections, router
@@ -273,9 +273,8 @@ def _open_alert(same: str, indexes: list[str], since: datetime) -> str:
     ops = connections[router.db_for_read(Complaint)].ops
     c, e = Complaint._meta.db_table, ComplaintEvent._meta.db_table
     found = rows_of(f'SELECT c."number", e."kind", e."changes" FROM "{c}" c JOIN "{e}" e ON e."complaint_id" = c."id" '
-                    f'WHERE ({same}) AND c."registered_at" >= %s AND e."kind" IN (%s, %s) ORDER BY c."id" DESC LIMIT 1',
-                    [*indexes, ops.adapt_datetimefield_value(since), "crisis_flagged", "crisis_folded"],
-                    model=Complaint)
+                    f'WHERE ({same}) AND e."kind" IN (%s, %s) ORDER BY c."registered_at" DESC, c."id" DESC LIMIT 1',
+                    [*params, "crisis_flagged", "crisis_folded"], model=Complaint)
     if not found:
         return ""
     number, kind, changes = found[0]
