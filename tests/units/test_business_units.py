@@ -229,9 +229,9 @@ def test_a_stores_registration_asks_the_database_no_more_than_the_groups(group, 
     intake.register(received(), actor=people["dongkf"], now=now)  # warm the caches
     intake.register(received(), actor=people["wangkf"], now=now)
     counts = []
-    for who in ("wangkf", "dongkf"):
+    for i, who in enumerate(("wangkf", "dongkf")):  # each a first complaint (a repeat asks more, alike)
         with CaptureQueriesContext(connection) as q:
-            intake.register(received(), actor=people[who], now=now)
+            intake.register(received(customer_phone=f"1390000000{i}"), actor=people[who], now=now)
         counts.append(len(q.captured_queries))
     assert counts[0] == counts[1]
 
