@@ -79,6 +79,9 @@ def main() -> None:
         pages += [("queue: all (store person, by unit)", STORE_PERSON, ["/queue/?q=all"]),
                   ("queue: department (store person)", STORE_PERSON, ["/queue/?q=department"]),
                   ("complaint detail (store person)", STORE_PERSON, [f"/c/{n}/" for n in store_numbers])]
+    from kesu.tasks.gunicorn_conf import settle_heap
+
+    settle_heap()  # as each `kesu serve` worker does once it has loaded the app
     results = []
     for name, login, urls in pages:
         client = Client(HTTP_HOST="127.0.0.1")
