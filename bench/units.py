@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from seeding import seed, setup
 
 STORE_PERSON = "bench_store"
+QUIET_PERSON = "bench_quiet"  # the CS agent of a store opened today: no case of theirs yet
 
 
 def add_units(units: int, versions: int, now: datetime) -> dict[str, object]:
@@ -85,6 +86,13 @@ def add_units(units: int, versions: int, now: datetime) -> dict[str, object]:
         cur.execute(f'UPDATE "{table}" SET "department_id" = %s WHERE "unit_id" = %s AND "id" %% 3 = 0',
                     [dept.pk, store.pk])
         cur.execute("ANALYZE")
+    with transaction.atomic():  # a store opened today, beside the N: its queue is empty (and must not read the table)
+        quiet = Unit.objects.create(code=f"u{units:03d}", name="新开门店", kind="store", parent=made[1])
+        newcomer = Staff.objects.create_user(username=QUIET_PERSON, password="bench", display_name="新店客服",
+                                             is_staff=True, unit=quiet)
+        newcomer.departments.set([Department.objects.create(code="bench_quiet_service", name="新店售后",
+                                                            unit=quiet, is_location=True)])
+        StaffRole.objects.create(staff=newcomer, role=Role.CS_AGENT)
     return {"units": units, "versions": versions, "versions_in_use": len(in_force), "store_person": STORE_PERSON,
             "store_cases": Complaint.objects.filter(unit=store).count(),
             "store_open": Complaint.objects.filter(unit=store).exclude(status="archived").count(),
