@@ -27,6 +27,35 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def explain(login: str, urls: list[str]) -> None:
+    """The plans of the statements over the complaints a page of ``login``'s runs (SQLite's EXPLAIN
+    QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE): which index each way of the queue reads."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kesu.org.models import Staff
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(Staff.objects.get(username=login))
+    for url in urls:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        for q in ctx.captured_queries:
+            sql = q["sql"]
+            if not sql.startswith("SELECT") or '"complaints_complaint"' not in sql.split(" WHERE ")[0] + sql[:80]:
+                continue
+            print(f"\n{url} ({q['time']} s): {sql[:160]} …")
+            vendor = connection.vendor
+            with connection.cursor() as cur:
+                cur.execute(("EXPLAIN QUERY PLAN " if vendor == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) ") + sql)
+                for row in cur.fetchall():
+                    line = row[-1]
+                    if vendor != "sqlite" or "complaints_complaint" in line or "COMPOUND" in line or "UNION" in line:
+                        print("   ", line)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -35,6 +64,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--units", type=int, default=0, help="issue 18: spread over this many business units (50)")
     ap.add_argument("--versions", type=int, default=50, help="with --units: published policy versions")
+    ap.add_argument("--explain", action="store_true",
+                    help="with --units: print the plans of the store person's queue statements and stop")
     args = ap.parse_args()
     if args.db == "postgres" and not args.pg_url:
         ap.error("--pg-url is required for PostgreSQL")
@@ -80,6 +111,9 @@ def main() -> None:
                   ("queue: department (store person)", STORE_PERSON, ["/queue/?q=department"]),
                   ("complaint detail (store person)", STORE_PERSON, [f"/c/{n}/" for n in store_numbers]),
                   ("queue: all (a store opened today, no case yet)", QUIET_PERSON, ["/queue/?q=all"])]
+    if args.explain and args.units:
+        explain(STORE_PERSON, ["/queue/?q=all", "/queue/?q=department"])
+        return
     from kesu.tasks.gunicorn_conf import pre_request, settle_heap
 
     settle_heap()  # as each `kesu serve` worker does once it has loaded the app (and pre_request later)
