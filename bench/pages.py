@@ -27,6 +27,35 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def explain(login: str, urls: list[str]) -> None:
+    """The plans of the statements over the complaints a page of ``login``'s runs (SQLite's EXPLAIN
+    QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE): which index each way of the queue reads."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kesu.org.models import Staff
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(Staff.objects.get(username=login))
+    for url in urls:
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        for q in ctx.captured_queries:
+            sql = q["sql"]
+            if not sql.startswith("SELECT") or '"complaints_complaint"' not in sql.split(" WHERE ")[0] + sql[:80]:
+                continue
+            print(f"\n{url} ({q['time']} s): {sql[:160]} …")
+            vendor = connection.vendor
+            with connection.cursor() as cur:
+                cur.execute(("EXPLAIN QUERY PLAN " if vendor == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) ") + sql)
+                for row in cur.fetchall():
+                    line = row[-1]
+                    if vendor != "sqlite" or "complaints_complaint" in line or "COMPOUND" in line or "UNION" in line:
+                        print("   ", line)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -35,6 +64,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--units", type=int, default=0, help="issue 18: spread over this many business units (50)")
     ap.add_argument("--versions", type=int, default=50, help="with --units: published policy versions")
+    ap.add_argument("--explain", action="store_true",
+                    help="with --units: print the plans of the store person's queue statements and stop")
     args = ap.parse_args()
     if args.db == "postgres" and not args.pg_url:
         ap.error("--pg-url is required for PostgreSQL")
@@ -42,7 +73,7 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     seed(args.rows, args.rows // 5, now)
     if args.units:
-        from units import STORE_PERSON, add_units
+        from units import QUIET_PERSON, STORE_PERSON, add_units
 
         print(add_units(args.units, args.versions, now), flush=True)
 
@@ -78,32 +109,45 @@ def main() -> None:
                              .values_list("number", flat=True)[:2000])
         pages += [("queue: all (store person, by unit)", STORE_PERSON, ["/queue/?q=all"]),
                   ("queue: department (store person)", STORE_PERSON, ["/queue/?q=department"]),
-                  ("complaint detail (store person)", STORE_PERSON, [f"/c/{n}/" for n in store_numbers])]
+                  ("complaint detail (store person)", STORE_PERSON, [f"/c/{n}/" for n in store_numbers]),
+                  ("queue: all (a store opened today, no case yet)", QUIET_PERSON, ["/queue/?q=all"])]
+    if args.explain and args.units:
+        explain(STORE_PERSON, ["/queue/?q=all", "/queue/?q=department"])
+        return
+    from kesu.tasks.heap import count_request, settle_heap
+
+    settle_heap()  # as each `kesu serve` worker does once it has loaded the app (and count_request later)
     results = []
     for name, login, urls in pages:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(Staff.objects.get(username=login))
         client.get(urls[0])  # warm: templates, policy cache
-        timings, queries = [], []
+        timings, cpu, queries = [], [], []
         for _ in range(args.requests):
             url = rng.choice(urls)
             with CaptureQueriesContext(connection) as ctx:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
+                count_request()
                 response = client.get(url)
                 timings.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
             assert response.status_code == 200, (url, response.status_code)
             queries.append(len(ctx.captured_queries))
         results.append({"page": name, "p50_ms": round(statistics.median(timings) * 1000, 1),
                         "p99_ms": round(percentile(timings, 99) * 1000, 1), "max_ms": round(max(timings) * 1000, 1),
-                        "queries": max(queries)})
+                        "queries": max(queries), "cpu_p50_ms": round(statistics.median(cpu) * 1000, 1),
+                        "cpu_p99_ms": round(percentile(cpu, 99) * 1000, 1)})
         print(results[-1], flush=True)
 
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"pages-{args.db}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(results, indent=2))
-    print(f"\n| page ({args.db}, {args.rows:,} complaints) | p50 | p99 | max | queries |\n|---|---|---|---|---|")
+    # the CPU this process spent per request: what other jobs on the machine distort far less than the wall time
+    print(f"\n| page ({args.db}, {args.rows:,} complaints) | p50 | p99 | max | queries | CPU p50 / p99 |\n"
+          "|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['page']} | {r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['queries']} |")
+        print(f"| {r['page']} | {r['p50_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['queries']} "
+              f"| {r['cpu_p50_ms']} / {r['cpu_p99_ms']} ms |")
 
 
 if __name__ == "__main__":

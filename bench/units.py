@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from seeding import seed, setup
 
 STORE_PERSON = "bench_store"
+QUIET_PERSON = "bench_quiet"  # the CS agent of a store opened today: no case of theirs yet
 
 
 def add_units(units: int, versions: int, now: datetime) -> dict[str, object]:
@@ -68,14 +69,16 @@ def add_units(units: int, versions: int, now: datetime) -> dict[str, object]:
         StaffRole.objects.bulk_create([StaffRole(staff=person, role=Role.CS_AGENT),
                                        StaffRole(staff=person, role=Role.DEPT_MANAGER)])
         Department.objects.filter(pk=dept.pk).update(manager=person)
-    # the complaints over the units, each under a version of its unit's (ids made in one run are consecutive)
+    # the complaints over the units, each under a version of its unit's (ids made in one run are consecutive);
+    # by five consecutive ids, so each unit holds its share of the open ones (the seeding opens every
+    # fifth: spread by the id's remainder, the open cases fell in ten units and the last store had none)
     unit_ids = [u.pk for u in made]
     assert unit_ids == list(range(unit_ids[0], unit_ids[0] + units))
     in_force = {v.unit_id: v.pk for v in PolicyVersion.objects.filter(pk__in=[p.pk for p in published])
                 .order_by("number")}
     table = Complaint._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f'UPDATE "{table}" SET "unit_id" = %s + ("id" %% %s)', [unit_ids[0], units])
+        cur.execute(f'UPDATE "{table}" SET "unit_id" = %s + (("id" / 5) %% %s)', [unit_ids[0], units])
         if versions:
             cases = " ".join(f"WHEN {u} THEN {v}" for u, v in in_force.items())
             cur.execute(f'UPDATE "{table}" SET "policy_version_id" = CASE "unit_id" {cases} '
@@ -83,8 +86,17 @@ def add_units(units: int, versions: int, now: datetime) -> dict[str, object]:
         cur.execute(f'UPDATE "{table}" SET "department_id" = %s WHERE "unit_id" = %s AND "id" %% 3 = 0',
                     [dept.pk, store.pk])
         cur.execute("ANALYZE")
+    with transaction.atomic():  # a store opened today, beside the N: its queue is empty (and must not read the table)
+        quiet = Unit.objects.create(code=f"u{units:03d}", name="新开门店", kind="store", parent=made[1])
+        newcomer = Staff.objects.create_user(username=QUIET_PERSON, password="bench", display_name="新店客服",
+                                             is_staff=True, unit=quiet)
+        newcomer.departments.set([Department.objects.create(code="bench_quiet_service", name="新店售后",
+                                                            unit=quiet, is_location=True)])
+        StaffRole.objects.create(staff=newcomer, role=Role.CS_AGENT)
     return {"units": units, "versions": versions, "versions_in_use": len(in_force), "store_person": STORE_PERSON,
-            "store_cases": Complaint.objects.filter(unit=store).count(), "seconds": round(time.perf_counter() - t0, 1)}
+            "store_cases": Complaint.objects.filter(unit=store).count(),
+            "store_open": Complaint.objects.filter(unit=store).exclude(status="archived").count(),
+            "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def main() -> None:

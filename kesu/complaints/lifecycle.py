@@ -885,8 +885,10 @@ def perform_activity(complaint: Complaint, action: str, *, actor: Staff, now: da
         activity = rules.ACTIVITY_BY_ACTION.get(action)
         if activity and rules.ANYONE in activity.roles and activity.available is None and not _may_see(actor, c, now):
             raise TransitionRefused("not_visible")  # open to anyone who sees the case: a note, a file
-        if action in DECIDED_BY_ROLE and not _in_unit_scope(actor, c):
-            raise TransitionRefused("not_visible")  # an approval waiting for a role: that role in this unit's reach
+        # Issue 18: a step open to whoever something waits for (an approval's role) is still taken only by
+        # a person whose units include the case's — another store's manager holds the role, not the case.
+        if action in DECIDED_BY_ROLE and not units.covers(actor.unit_id, c.unit_id):
+            raise TransitionRefused("not_visible")
         rules.permit_activity(action, facts_of(c, policy), actor_facts(actor, c, now), reason, workflow_roles(policy))
         if change is not None:
             change(c, policy)
@@ -947,13 +949,6 @@ def _may_see(actor: Staff, c: Complaint, now: datetime) -> bool:
 
 
 DECIDED_BY_ROLE = frozenset({"approval_decided", "finance_reviewed"})  # waiting for a role, not a person or department
-
-
-def _in_unit_scope(actor: Staff, c: Complaint) -> bool:
-    """Issue 18: a step open to whoever something waits for (an approval's role) is still taken only
-    by a person whose units include the case's — another store's manager holds the role, not the case."""
-    scope = units.scope_of(actor)
-    return scope is None or c.unit_id in scope
 
 
 def _snapshot(c: Complaint) -> dict[str, Any]:

@@ -111,7 +111,7 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "-registered_at"], name="complaint_dept_status"),
             models.Index(fields=["owner", "status"], name="complaint_owner_status"),
-            models.Index(fields=["receiver", "-registered_at"], name="complaint_receiver"),
+            models.Index(fields=["receiver", "status", "-registered_at"], name="complaint_receiver_status"),
             models.Index(fields=["status", "-registered_at"], name="complaint_status_time"),
             models.Index(fields=["-registered_at", "-id"], name="complaint_recent"),
             models.Index(fields=["unit", "status", "-registered_at"], name="complaint_unit_status"),

@@ -3,14 +3,17 @@ visibility rule (SPEC roles, F12) is enforced in exactly one place."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _lazy
 
 from kesu.complaints.models import Complaint
@@ -28,45 +31,106 @@ from kesu.org.services import roles_of
 BREACHED_RUNNING = Q(breached_at__isnull=False, stopped_at__isnull=True, cancelled_at__isnull=True)
 
 
-def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
-    """Complaints ``staff`` may see: all for company-wide roles; otherwise those of their own
-    departments (including ones they manage or act for as deputy) and those assigned to or
-    registered by them. F16: a person of a business unit below the group sees by role only the
-    cases of their unit and the units below it (kesu.org.units.scope_of, from the cached tree: no
-    query); their own departments', their own and those they registered as anyone does."""
+@dataclass(frozen=True)
+class Way:
+    """One way a person sees a case (the visibility rule is their OR): by the case's own columns
+    (``where``) and/or by a handling record of the case (``record``: a queryset of a model with
+    ``complaint_id`` — a help request, a corrective action, an approval …)."""
+
+    where: Q = dataclass_field(default_factory=Q)
+    record: QuerySet[Any] | None = None
+
+    def q(self, *, per_row: bool = True) -> Q:
+        """As a filter: the record as a correlated EXISTS (``per_row``: the visibility filter of a
+        list or a detail read), or — this way read on its own — as the records' case ids, and the
+        columns' condition said to be rare (:class:`Rare`)."""
+        if per_row:
+            has = Q(Exists(self.record.filter(complaint_id=OuterRef("pk")))) if self.record is not None else Q()
+            return self.where & has
+        where = Q(Rare(self.where)) if self.where else Q()
+        return where & Q(pk__in=self.record.values("complaint_id")) if self.record is not None else where
+
+    def within(self, scope: frozenset[int]) -> Way:
+        return Way(self.where & Q(unit_id__in=sorted(scope)), self.record)
+
+
+class Rare(Func):
+    """A condition few rows meet, said so to SQLite's planner (``likelihood``); elsewhere the
+    condition as it is. SQLite's statistics hold only a value's average share of an index — a
+    department's, an owner's, a registering person's (all of them when one agent registers every
+    case) — so for one store's or one person's cases it reckons a walk of the table newest first
+    will meet them soon, and walks it all when they are few or none."""
+
+    template = "likelihood(%(expressions)s, 0.001)"
+    output_field = BooleanField()
+
+    def __init__(self, condition: Q) -> None:
+        super().__init__(ExpressionWrapper(condition, output_field=BooleanField()))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return compiler.compile(self.source_expressions[0])
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, **extra)
+
+
+def sees_everything(staff: Staff) -> bool:
+    """Company-wide roles of no unit or of the group (no query: the roles are read once per
+    request, the unit tree once per process)."""
+    return sees_all(roles_of(staff)) and units.scope_of(staff) is None
+
+
+def ways_to_see(staff: Staff, now: datetime,
+                mine: Sequence[int] | QuerySet[Department, int] | None = None) -> list[Way] | None:
+    """The visibility rule (SPEC roles, F12, F16) as its parts: a case is visible to ``staff`` when
+    any part holds; None — every case (company-wide roles of no unit or of the group).
+
+    Company-wide roles of a business unit below the group see by role the cases of their unit and
+    the units below it (kesu.org.units.scope_of, from the cached tree: no query). Everyone sees the
+    cases of their own departments (including ones they manage or act for as deputy), those
+    assigned to or registered by them, those a department of theirs is asked to help with, and
+    (issue 18) those whose corrective action they own or supervise or whose pending approval stage
+    names them by login (a partner of the partners' meeting). The least-access roles (issue 14;
+    kesu.core.visibility.SCOPED_ROLES) see what they file or judge, within their units. ``mine``:
+    the person's departments when already read (else a subquery)."""
+    if sees_everything(staff):
+        return None
     roles = roles_of(staff)
     scope = units.scope_of(staff)
-    if sees_all(roles) and scope is None:
-        return Complaint.objects.all()
-    mine = department_ids_of(staff, now)
-    personal = Q(department_id__in=mine) | Q(owner=staff) | Q(receiver=staff) | Q(Exists(_assists().filter(
-        complaint_id=OuterRef("pk"), department_id__in=mine)))
-    # Issue 18: the owner and the supervisor of a corrective action, and a person an approval stage
-    # names by login (a partner of the partners' meeting), see the case they act on.
-    personal |= Q(Exists(_record("CorrectiveAction").filter(Q(owner=staff) | Q(verifier=staff),
-                                                        complaint_id=OuterRef("pk"))))
-    personal |= Q(Exists(_record("Approval").filter(state="pending", deciders__contains=f" person:{staff.username} ",
-                                                complaint_id=OuterRef("pk"))))
+    if mine is None:
+        mine = department_ids_of(staff, now)
+    personal = [
+        Way(Q(department_id__in=mine)), Way(Q(owner=staff)), Way(Q(receiver=staff)),
+        Way(record=_assists().filter(department_id__in=mine)),
+        Way(record=_record("CorrectiveAction").filter(Q(owner=staff) | Q(verifier=staff))),
+        Way(record=_record("Approval").filter(state="pending", deciders__contains=f" person:{staff.username} ")),
+    ]
     if sees_all(roles):
-        return Complaint.objects.filter(Q(unit_id__in=sorted(scope or ())) | personal)
-    seen = Q()
+        return [Way(Q(unit_id__in=sorted(scope or ()))), *personal]
+    seen: list[Way] = []
     if Role.FINANCE in roles:  # finance opens the cases whose compensation it reviews
-        seen |= Q(Exists(_finance_reviewed().filter(complaint_id=OuterRef("pk"))))
-    # Least access (issue 14; kesu.core.visibility.SCOPED_ROLES): what archive, HR and legal file or judge.
+        seen.append(Way(record=_finance_reviewed()))
     if Role.ARCHIVIST in roles:
-        seen |= Q(status__in=[*CLOSED_STATES, State.INVALID_ANSWERED])
+        seen.append(Way(Q(status__in=[*CLOSED_STATES, State.INVALID_ANSWERED])))
     if Role.HR in roles:
         from kesu.clocks.models import PenaltyEntry
 
-        seen |= Q(responsible_staff__isnull=False) | Q(Exists(PenaltyEntry.objects.filter(complaint_id=OuterRef("pk"))))
+        seen += [Way(Q(responsible_staff__isnull=False)), Way(record=PenaltyEntry.objects.all())]
     if Role.LEGAL in roles:
         from kesu.complaints.models import ComplaintEvent
 
-        seen |= Q(legal_hold=True) | Q(Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"),
-                                                                              kind="keyword_flagged")))
-    if scope is not None and seen:
-        seen &= Q(unit_id__in=sorted(scope))
-    return Complaint.objects.filter(personal | seen if seen else personal)
+        seen += [Way(Q(legal_hold=True)), Way(record=ComplaintEvent.objects.filter(kind="keyword_flagged"))]
+    if scope is not None:
+        seen = [way.within(scope) for way in seen]
+    return personal + seen
+
+
+def visible_complaints(staff: Staff, now: datetime) -> QuerySet[Complaint]:
+    """Complaints ``staff`` may see: one filter, the OR of :func:`ways_to_see`."""
+    ways = ways_to_see(staff, now)
+    if ways is None:
+        return Complaint.objects.all()
+    return Complaint.objects.filter(reduce(operator.or_, (way.q() for way in ways)))
 
 
 def _finance_reviewed() -> QuerySet[Any]:
@@ -114,34 +178,42 @@ QUEUE_CAP = 500  # the due-soon and breached queues list the 500 most urgent (te
 
 
 def work_queue(staff: Staff, now: datetime, queue: str, filters: Filters | None = None, *,
-               categories: Sequence[str] = ()) -> QuerySet[Complaint]:
+               categories: Sequence[str] = ()) -> QuerySet[Complaint] | Newest:
     """A work queue (SPEC F6/F12): open complaints the person may see, newest first, each with its
     next due time and whether a clock is breached — one query, whatever the page size — narrowed
     by ``filters`` when given.
 
     Planned for a million complaints: newest first is primary-key order (numbers are given in
     registration order), so a page reads backwards along the key and stops after a page of rows;
-    "due soon" and "breached" start from the few clocks concerned, through partial indexes."""
+    "due soon" and "breached" start from the few clocks concerned, through partial indexes. A
+    person who sees by several ways (a store's people: their unit's cases, their departments',
+    their own …) gets their page through :class:`Newest`: no index serves the OR newest first."""
     from kesu.clocks.models import DUE_CANDIDATE, ComplaintClock
 
-    qs = with_due(
-        visible_complaints(staff, now)
-        .filter(status__in=[s.value for s in OPEN_STATES])
-        .select_related("department", "owner", "policy_version")
-        .defer("policy_version__document")  # the parsed policy is cached; don't decode it per row
-    )
+    # A person who sees by several ways: their departments read once (each way names them).
+    mine: Sequence[int] | QuerySet[Department, int] = department_ids_of(staff, now)
+    if not sees_everything(staff):
+        mine = list(mine)
+    ways = ways_to_see(staff, now, mine)
+    # the queue's own conditions, beside the visibility rule
+    base = Complaint.objects.filter(status__in=sorted(s.value for s in OPEN_STATES))
     if filters is not None:
-        qs = narrow(qs, filters, categories=categories)
+        base = narrow(base, filters, categories=categories)
     if queue == "mine":
-        qs = qs.filter(Q(owner=staff) | Q(receiver=staff))
+        base = base.filter(Q(owner=staff) | Q(receiver=staff))
     elif queue == "department":
-        qs = qs.filter(department_id__in=department_ids_of(staff, now))
+        base = base.filter(department_id__in=mine)
     elif queue == "overnight":  # 工作知会单: received after hours and not yet taken up by the shift
         from kesu.complaints.models import ComplaintEvent
 
-        qs = qs.filter(status=State.REGISTERED).filter(
+        base = base.filter(status=State.REGISTERED).filter(
             Exists(ComplaintEvent.objects.filter(complaint=OuterRef("pk"), kind="after_hours_received")))
-    elif queue in ("due_soon", "breached"):
+    visible = base if ways is None else base.filter(reduce(operator.or_, (way.q() for way in ways)))
+    qs = with_due(
+        visible.select_related("department", "owner", "policy_version")
+        .defer("policy_version__document")  # the parsed policy is cached; don't decode it per row
+    )
+    if queue in ("due_soon", "breached"):
         # The few complaints concerned, read first through the partial index; handing the planner
         # a subquery instead lets PostgreSQL walk the whole table backwards in key order.
         # Ordered by the partial index's own column and deduplicated here: a DISTINCT would send
@@ -154,7 +226,55 @@ def work_queue(staff: Staff, now: datetime, queue: str, filters: Filters | None 
         # concerned ids are often old ones) hoping to meet them early.
         if filters is None or filters.sort in ("newest", "due"):
             return qs.order_by(F("next_due").asc(nulls_last=True), "-id")
-    return ordered(qs, filters.sort if filters is not None else "newest")
+    sort = filters.sort if filters is not None else "newest"
+    if sort == "newest" and ways is not None and len(ways) > 1:
+        return Newest(ordered(qs, sort), [base.filter(way.q(per_row=False)) for way in ways])
+    return ordered(qs, sort)
+
+
+class Newest:
+    """A queue newest first for a person who sees by several ways, paged without walking the table.
+
+    The visibility rule is an OR (their unit's cases, their departments', their own, those they
+    help with …) that no index reads newest first: the table walked backwards, each wide row
+    decoded, until a page of theirs turns up — all of it when they have fewer (a quiet store's
+    queue read every complaint). So each way is read on its own, with the queue's conditions,
+    through its own index — a store's open cases through (unit, status), a department's through
+    (department, status), a person's through (owner, status) and (receiver, status), a handling
+    record's cases through the records' index — the newest ``stop`` of each in one UNION ALL; the
+    newest ``stop`` of their union are the queue's newest ``stop`` (each is among the newest of a
+    way that holds it), and the page's rows are then read by id through the whole filter again.
+
+    A way's own condition is said to be rare (:class:`Rare`), so SQLite reads it through its index
+    and sorts, never walking the table; what it reads is the way's open cases — current work,
+    which does not grow with the table's history."""
+
+    def __init__(self, qs: QuerySet[Complaint], ways: list[QuerySet[Complaint]]) -> None:
+        self.qs, self.ways = qs, ways
+
+    def newest_ids(self, stop: int) -> list[int]:
+        from django.db import connections
+
+        connection = connections[self.qs.db]
+        parts, params = [], []
+        for i, way in enumerate(self.ways):
+            part = way.order_by("-pk").values_list("pk", flat=True)[:stop]
+            sql, part_params = part.query.get_compiler(connection=connection).as_sql()
+            parts.append(f"SELECT * FROM ({sql}) way{i}")
+            params += part_params
+        with connection.cursor() as cur:
+            cur.execute(" UNION ALL ".join(parts), params)
+            found = {row[0] for row in cur.fetchall()}
+        return sorted(found, reverse=True)[:stop]
+
+    def __getitem__(self, wanted: slice) -> list[Complaint]:
+        if wanted.stop is None:
+            return list(self.qs)[wanted]
+        ids = self.newest_ids(wanted.stop)[wanted.start or 0:]
+        return list(self.qs.filter(pk__in=ids)) if ids else []
+
+    def __iter__(self) -> Any:
+        return iter(self.qs)
 
 
 # --- finding: filters, sorts, search, a customer's history (issue 12) ------------------------------

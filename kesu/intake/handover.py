@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from kesu.core.lifecycle import State
 from kesu.core.roles import Role
 from kesu.notifications.models import Notification
 from kesu.notifications.services import notify
+from kesu.org.services import UnitCases
 
 RECEIVED_WITHIN = timedelta(days=15)  # the longest holiday plus margin: Golden Week with its 调休
 CATCH_UP = timedelta(days=3)  # openings missed while the server was down are still handed over
@@ -38,7 +38,7 @@ def hand_over(*, now: datetime) -> int:
         return 0
     sent = 0
     for (opening, unit_id), ids in sorted(openings.items(), key=lambda o: (o[0][0], o[0][1] or 0)):
-        agents = list(with_role(Role.CS_AGENT, about=SimpleNamespace(unit_id=unit_id)))
+        agents = list(with_role(Role.CS_AGENT, about=UnitCases(unit_id)))
         key = f"handover:{opening.isoformat()}" + (f":u{unit_id}" if unit_id is not None else "")
         if not agents or Notification.objects.filter(dedupe_key__in=[f"{key}:{a.pk}" for a in agents]).exists():
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +117,15 @@ class _Anywhere:
 ANYWHERE: Any = _Anywhere()
 
 
+@dataclass(frozen=True)
+class UnitCases:
+    """What a notice is about when it is a unit's cases rather than one complaint (the night's
+    cases handed to the morning shift): only the unit counts (:func:`unit_reach`); None — the
+    installation's own."""
+
+    unit_id: int | None
+
+
 def unit_reach(case: Any) -> Q | None:
     """Issue 18: who a notice about ``case`` (a complaint, or anything with its ``unit_id``) may
     reach by unit — the people of its unit and of the units above it, the people of the top unit
@@ -157,14 +167,9 @@ def active_department(code: str) -> Department | None:
 
 
 def managed_department_ids(staff: Staff, now: datetime) -> set[int]:
-    """Departments this person manages, or acts for as designated deputy at ``now``."""
-    own = set(Department.objects.filter(manager=staff).values_list("id", flat=True))
-    acting = set(
-        DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), deputy=staff).values_list(
-            "department_id", flat=True
-        )
-    )
-    return own | acting
+    """Departments this person manages, or acts for as designated deputy at ``now`` (one query)."""
+    acting = DeputyDesignation.objects.filter(DeputyDesignation.active_q(now), deputy=staff).values("department_id")
+    return set(Department.objects.filter(Q(manager=staff) | Q(pk__in=acting)).values_list("id", flat=True))
 
 
 def member_department_ids(staff: Staff) -> set[int]:

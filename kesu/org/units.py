@@ -11,6 +11,7 @@ from django.db.models.signals import post_delete, post_save
 
 from kesu.core.errors import KesuError
 from kesu.core.units import UnitNode, UnitTree
+from kesu.core.visibility import in_unit_scope
 from kesu.org.models import Staff, Unit
 
 CACHE_SECONDS = 30.0
@@ -60,10 +61,20 @@ def active_unit(value: object, field: str = "unit") -> UnitNode | None:
 def scope_of(staff: Staff | None) -> frozenset[int] | None:
     """The units whose cases ``staff`` sees by unit: None — no limit — for a person of no unit or
     of the top unit (the group sees all units below it)."""
-    unit_id = getattr(staff, "unit_id", None)
+    return _scope(getattr(staff, "unit_id", None))
+
+
+def _scope(unit_id: int | None) -> frozenset[int] | None:
     if unit_id is None:
         return None
     t = tree()
     if t.get(unit_id) is None:
         t = tree(fresh=True)
     return t.scope(unit_id)
+
+
+def covers(unit_id: int | None, other: int | None) -> bool:
+    """Whether a person of unit ``unit_id`` reaches the cases of unit ``other`` by unit — the one
+    unit-scope rule (kesu.core.visibility.in_unit_scope over :func:`scope_of`): a person of no unit or
+    of the top unit every case, a unit's people the cases of their unit and the units below it."""
+    return in_unit_scope(_scope(unit_id), other)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -57,18 +58,37 @@ def _policy(unit_id: int | None = None) -> Policy | None:
         return None
 
 
+class QuickSelect(forms.Select):
+    """Django's select, written out directly: its template per option cost a queue page 5–6 ms of
+    its 30 (the filters list every state, category, department and channel on every list page).
+    The same markup: attributes as the widget's attrs.html writes them, each value and label escaped."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{escape(name)}"{flatatt(widget["attrs"])}>']
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                out.append(f'<optgroup label="{escape(group)}">')
+            out += [f'<option value="{escape(o["value"])}"{flatatt(o["attrs"])}>{escape(o["label"])}</option>'
+                    for o in options]
+            if group:
+                out.append("</optgroup>")
+        out.append("</select>")
+        return mark_safe("".join(out))  # every piece escaped above
+
+
 class FilterForm(forms.Form):
     """The filters of a queue or a search; every choice comes from the policy in force."""
 
-    status = forms.ChoiceField(label=_lazy("状态"), required=False)
-    level = forms.ChoiceField(label=_lazy("级别"), required=False)
-    category = forms.ChoiceField(label=_lazy("类别"), required=False)
-    department = forms.ChoiceField(label=_lazy("责任部门"), required=False)
-    channel = forms.ChoiceField(label=_lazy("渠道"), required=False)
+    status = forms.ChoiceField(label=_lazy("状态"), required=False, widget=QuickSelect)
+    level = forms.ChoiceField(label=_lazy("级别"), required=False, widget=QuickSelect)
+    category = forms.ChoiceField(label=_lazy("类别"), required=False, widget=QuickSelect)
+    department = forms.ChoiceField(label=_lazy("责任部门"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(label=_lazy("渠道"), required=False, widget=QuickSelect)
     since = forms.DateField(label=_lazy("登记日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_lazy("有超时"), required=False)
-    sort = forms.ChoiceField(label=_lazy("排序"), required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(label=_lazy("排序"), required=False, choices=list(SORTS.items()), widget=QuickSelect)
 
     def __init__(self, data: Any, *, policy: Policy | None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

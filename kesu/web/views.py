@@ -93,9 +93,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Page.of(work_queue(_staff(request), now, name, form.filters(), categories=form.categories()),
                    request.GET.get("page"))
     policies = {c.policy_version_id: policy_of(c.policy_version) for c in page}
+    # Each row's link and times made here, once: the template's {% url %} and three date filters a
+    # row cost a page of 50 about 5 ms (the same text: the reader's time zone, as the filters give).
+    before, after = reverse("web:detail", args=["0"]).rsplit("0", 1)
     for c in page:  # level names from the complaint's own policy version
         level = policies[c.policy_version_id].level(c.level)
         c.level_name = named(level, get_language()) if level else ""
+        c.href = f"{before}{quote(c.number)}{after}"
+        due = timezone.localtime(c.next_due) if c.next_due else None
+        c.due_at, c.due_short = (due.isoformat(), due.strftime("%m-%d %H:%M")) if due else ("", "")
+        c.registered_short = timezone.localtime(c.registered_at).strftime("%Y-%m-%d %H:%M")
     context = {"queues": QUEUES, "current": name, "page": page, "now": now,
                **finding.list_context(request, form, [("q", name)])}
     if not request.htmx:  # type: ignore[attr-defined]
