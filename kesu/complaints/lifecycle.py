@@ -255,14 +255,18 @@ def _recent_complaints(policy: Policy, now: datetime, *, phone: str = "", email:
 
     since = now - rule.within.as_calendar_timedelta()
     at = connections[router.db_for_read(Complaint)].ops.adapt_datetimefield_value(since)
-    # each key with the window, so each is read from its (key, registered_at) index alone
-    same = " OR ".join(f'("{column}" = %s AND "registered_at" >= %s)' for column, _index in keys)
     params = [p for _c, index in keys for p in (index, at)]
-    count = int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE {same}', params,
-                              model=Complaint)[0])
+    count = int(column_values(f'SELECT COUNT(*) FROM "{Complaint._meta.db_table}" WHERE {_same_customer(keys)}',
+                              params, model=Complaint)[0])
     if count + 1 < rule.count:
         return count, ""
-    return count, _open_alert(same.replace('"registered_at"', 'c."registered_at"'), params, since)
+    return count, _open_alert(_same_customer(keys, table="c."), params, since)
+
+
+def _same_customer(keys: list[tuple[str, str]], *, table: str = "") -> str:
+    """The customer's complaints inside the window: each key with the window, so each is read from
+    its (key, registered_at) index alone (``table``: the complaints' alias in a join)."""
+    return " OR ".join(f'({table}"{column}" = %s AND {table}"registered_at" >= %s)' for column, _index in keys)
 
 
 def _open_alert(same: str, params: list[Any], since: datetime) -> str:
