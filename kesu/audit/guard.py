@@ -34,7 +34,4 @@ def allow_flush() -> Iterator[None]:
 
 def on_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
-        from kesu.audit.services import sqlite_hash
-
         connection.connection.create_function("kesu_audit_flushing", 0, flushing)
-        connection.connection.create_function("kesu_audit_hash", 8, sqlite_hash)  # the one-statement append

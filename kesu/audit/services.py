@@ -5,16 +5,15 @@ Appending takes the chain head inside the caller's transaction, serialised with 
 writer, so entries are numbered without gaps and one exists iff its cause committed:
 
 * SQLite: every Kesu transaction already holds the one write lock (``BEGIN IMMEDIATE``), so the
-  head cannot move under us. The append is ONE statement: the head is read by the INSERT itself
-  (a recursive CTE links the new entries one after the other) and each entry's HMAC is computed
-  by ``kesu_audit_hash()``, a function Kesu's connections carry (kesu/audit/guard.py). No SELECT
-  of the head from Python, no cache that could go stale.
+  head cannot move under us: it is read by a plain SELECT, and the new entries, hashed here, go in
+  by one multi-row INSERT. (Until 2026-12-07 one INSERT read the head itself through a recursive
+  CTE and hashed by an SQL function calling back into Python: one statement less, but about 45 µs more a registration
+  than the SELECT and the INSERT; bench/README.md.)
 * PostgreSQL: ``kesu_audit_head()`` (migration 0003) takes a transaction-level advisory lock and
   then reads the head — a VOLATILE function's second query sees what the writer before us
   committed — in one round trip; then one multi-row INSERT.
 
-So a registration adds one INSERT on SQLite (two statements on PostgreSQL), whatever the number
-of its events.
+So a registration adds two statements to the audit chain, whatever the number of its events.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import operator
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -200,17 +198,15 @@ def _append(items: Sequence[Item], current: tuple[str, bytes] | None = None) -> 
     with transaction.atomic(using=alias, savepoint=False):  # no SAVEPOINT inside the caller's
         rows = [(kind, actor_id, at, str(target_type), str(target_id), canonical(data if data is not None else {}))
                 for kind, actor_id, at, (target_type, target_id), data in items]
-        if connection.vendor == "sqlite":
-            _append_sqlite(connection, kid, rows)
-        else:
-            _append_locked(connection, kid, key, rows)
+        _insert_linked(connection, kid, key, rows)
 
 
-def _append_locked(connection: Any, kid: str, key: bytes, rows: list[tuple[Any, ...]]) -> None:
+def _insert_linked(connection: Any, kid: str, key: bytes, rows: list[tuple[Any, ...]]) -> None:
+    """Read the head under the transaction's lock, link and hash the rows after it, insert them."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT seq, hash FROM kesu_audit_head()")
-        else:  # another engine: no lock of our own beyond the transaction's
+        else:  # SQLite: the transaction's BEGIN IMMEDIATE holds the one write lock already
             cursor.execute(f"SELECT seq, hash FROM {AuditEntry._meta.db_table} ORDER BY seq DESC LIMIT 1")
         head = cursor.fetchone()
         seq, prev = (int(head[0]), str(head[1])) if head and head[0] is not None else (0, GENESIS)
@@ -230,48 +226,6 @@ def _append_locked(connection: Any, kid: str, key: bytes, rows: list[tuple[Any, 
 
 
 COLUMNS = "seq, at, actor_id, kind, target_type, target_id, data, key_id, prev_hash, hash"
-
-
-@functools.cache
-def _sqlite_statement(n: int) -> str:
-    """One INSERT that reads the head, links ``n`` new entries to it and to each other, and hashes
-    each with kesu_audit_hash() — under the write lock the transaction already holds (sqlite3's
-    "?" placeholders: executed past Django's rewriting of "%s")."""
-    t = AuditEntry._meta.db_table
-    items = ", ".join(f"({i}, ?, ?, ?, ?, ?, ?, ?)" for i in range(1, n + 1))
-    return (
-        "WITH RECURSIVE "
-        f"head(seq, hash) AS (SELECT seq, hash FROM (SELECT seq, hash FROM {t} ORDER BY seq DESC LIMIT 1) "
-        f"UNION ALL SELECT 0, '{GENESIS}' ORDER BY 1 DESC LIMIT 1), "
-        f"items(i, at, instant, actor_id, kind, target_type, target_id, data) AS (VALUES {items}), "
-        "chain(i, seq, prev, hash) AS (SELECT 0, seq, NULL, hash FROM head UNION ALL "
-        "SELECT items.i, chain.seq + 1, chain.hash, kesu_audit_hash(chain.seq + 1, items.instant, items.actor_id, "
-        "items.kind, items.target_type, items.target_id, items.data, chain.hash) "
-        "FROM chain JOIN items ON items.i = chain.i + 1) "
-        f"INSERT INTO {t} ({COLUMNS}) SELECT chain.seq, items.at, items.actor_id, items.kind, items.target_type, "
-        "items.target_id, items.data, ?, chain.prev, chain.hash FROM chain JOIN items ON items.i = chain.i "
-        "ORDER BY chain.i"
-    )
-
-
-def _append_sqlite(connection: Any, kid: str, rows: list[tuple[Any, ...]]) -> None:
-    field = AuditEntry._meta.get_field("at")
-    params: list[Any] = []
-    for kind, actor_id, at, target_type, target_id, data in rows:
-        params += [field.get_db_prep_save(at, connection), instant(at), actor_id, kind, target_type, target_id, data]
-    params.append(kid)
-    with connection.cursor() as cursor:
-        # sqlite3's own execute with "?" placeholders: Django's wrapper would first rewrite every
-        # "%s" of this long statement with a regular expression (a third of the append's time)
-        sqlite3.Cursor.execute(cursor.cursor, _sqlite_statement(len(rows)), params)
-
-
-def sqlite_hash(seq: int, at: str, actor_id: int | None, kind: str, target_type: str, target_id: str, data: str,
-                prev_hash: str) -> str:
-    """kesu_audit_hash() on SQLite connections: the entry's HMAC under the current key."""
-    e = Entry(seq=int(seq), at=at, actor_id=actor_id, kind=kind, target_type=target_type, target_id=target_id,
-              data=data, key_id="", prev_hash=prev_hash)
-    return entry_hash(keys.current()[1], e)
 
 
 # --- what callers record ---------------------------------------------------------------------------

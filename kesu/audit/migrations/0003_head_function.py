@@ -3,7 +3,7 @@
 ``kesu_audit_head()`` takes the transaction-level advisory lock that serialises every append, then
 reads the last entry. The function is VOLATILE, so its second query takes a fresh snapshot and
 sees an entry the writer before us committed while we waited for the lock (READ COMMITTED). On
-SQLite the append is one INSERT under the write lock the transaction already holds (nothing here).
+SQLite the head is read under the write lock the transaction already holds (nothing here).
 """
 
 from django.db import migrations
