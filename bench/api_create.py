@@ -16,12 +16,12 @@ import http.client
 import json
 import os
 import re
+import selectors
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -195,55 +195,81 @@ def hey(port: int, token: str, total: int, clients: int, work: Path) -> dict[str
 
 def run(port: int, token: str, total: int, clients: int,
         on_start: Callable[[], object] = lambda: None) -> dict[str, object]:
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    """``total`` creations over ``clients`` keep-alive connections, each sending its next request as
+    soon as its answer is in: one thread multiplexing the sockets, as the peer's harness drives
+    its load from one asyncio loop. Each request is built before timing starts, so the client's
+    own CPU (printed) stays small next to the server's on the two cores they share (eight threads
+    on http.client cost 0.31–0.39 ms a creation; this, 0.10–0.13 ms)."""
+    bodies = [json.dumps({"channel": "phone", "customer_words": f"第 {i} 号压测投诉：空调不制冷，要求上门维修",
+                          "customer_name": "压测客户", "customer_phone": f"137{i % 100_000_000:08d}",
+                          "complained_department": "after_sales"}, ensure_ascii=False).encode()
+              for i in range(total + clients * 2)]
+    head = (f"POST /api/v1/complaints/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Token {token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n")
+    pending = [head.format(len(b)).encode() + b for b in bodies]
+    pending.reverse()  # pop() from the end: complaint 0 first
     latencies: list[float] = []
-    errors: list[int] = []
-    lock = threading.Lock()
-    counter = iter(range(total + clients * 2))
-
-    def body(i: int) -> bytes:
-        return json.dumps({"channel": "phone", "customer_words": f"第 {i} 号压测投诉：空调不制冷，要求上门维修",
-                           "customer_name": "压测客户", "customer_phone": f"137{i % 100_000_000:08d}",
-                           "complained_department": "after_sales"}, ensure_ascii=False).encode()
-
-    def client(warm: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for _ in range(warm):  # each worker process sees requests before timing starts
-            with lock:
-                i = next(counter)
-            conn.request("POST", "/api/v1/complaints/", body(i), headers)
-            conn.getresponse().read()
-        barrier.wait()
-        while True:
-            with lock:
-                try:
-                    i = next(counter)
-                except StopIteration:
-                    return
-            t0 = time.perf_counter()
-            conn.request("POST", "/api/v1/complaints/", body(i), headers)
-            response = conn.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - t0
-            with lock:
-                latencies.append(elapsed)
-                if response.status != 201:
-                    errors.append(response.status)
-
-    # on_start runs once every client has warmed up, before any is let go
-    barrier = threading.Barrier(clients + 1, action=on_start)
-    threads = [threading.Thread(target=client, args=(2,)) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    barrier.wait()
+    statuses: list[int] = []
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=120) for _ in range(clients)]
+    for s in socks:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(2):  # warm-up, one at a time: each worker process sees requests before timing
+            s.sendall(pending.pop())
+            answer = bytearray()
+            while _answered(answer) is None:
+                answer += _received(s)
+    on_start()
+    selector = selectors.DefaultSelector()
+    inflight: dict[socket.socket, tuple[bytearray, float]] = {}
     start = time.perf_counter()
-    for t in threads:
-        t.join()
+    for s in socks:
+        s.setblocking(False)
+        selector.register(s, selectors.EVENT_READ)
+        s.sendall(pending.pop())
+        inflight[s] = (bytearray(), time.perf_counter())
+    while inflight:
+        for key, _events in selector.select():
+            s = key.fileobj
+            assert isinstance(s, socket.socket)
+            answer, sent_at = inflight[s]
+            answer += _received(s)
+            code = _answered(answer)
+            if code is None:
+                continue
+            latencies.append(time.perf_counter() - sent_at)
+            statuses.append(code)
+            if pending:
+                s.sendall(pending.pop())  # a request is far below the socket's buffer: never blocks
+                inflight[s] = (bytearray(), time.perf_counter())
+            else:
+                selector.unregister(s)
+                del inflight[s]
     wall = time.perf_counter() - start
-    ok = len(latencies) - len(errors)
-    return {"clients": clients, "sent": len(latencies), "ok": ok, "errors": len(errors), "wall_s": round(wall, 2),
+    for s in socks:
+        s.close()
+    errors = sum(1 for code in statuses if code != 201)
+    ok = len(latencies) - errors
+    return {"clients": clients, "sent": len(latencies), "ok": ok, "errors": errors, "wall_s": round(wall, 2),
             "per_second": round(ok / wall, 1), "p50_ms": round(statistics.median(latencies) * 1000, 1),
             "p99_ms": round(percentile(latencies, 99) * 1000, 1)}
+
+
+def _received(s: socket.socket) -> bytes:
+    data = s.recv(65536)
+    if not data:
+        raise ConnectionError("the server closed the connection")
+    return data
+
+
+def _answered(answer: bytearray) -> int | None:
+    """The status of a complete HTTP/1.1 answer (by its Content-Length, or a chunked body's last
+    chunk), None while it is still arriving."""
+    end = answer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    length = re.search(rb"\r\ncontent-length:\s*(\d+)", bytes(answer[:end]).lower())
+    complete = (len(answer) >= end + 4 + int(length.group(1))) if length else answer.endswith(b"\r\n0\r\n\r\n")
+    return int(answer[9:12]) if complete else None
 
 
 if __name__ == "__main__":
