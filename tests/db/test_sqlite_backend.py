@@ -4,6 +4,8 @@ the configured timeout."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -100,3 +102,31 @@ def test_in_the_web_server_no_commit_checkpoints_a_thread_of_the_worker_does():
     with connection.cursor() as cursor:  # back to SQLite's own for connections made after
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 1000
+
+
+def open_files() -> list[str]:
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed meanwhile
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return found
+
+
+def test_a_transaction_that_writes_many_pages_leaves_no_temporary_file(tmp_path):
+    """Statement journals stay in memory: a multi-row write inside a transaction (a registration's
+    rows) once spilled its journal to a new file in the temporary directory every other time."""
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+        assert cursor.execute("PRAGMA mmap_size").fetchone()[0] > 0  # the file's pages read in place
+        cursor.execute(f"PRAGMA temp_store_directory = '{tmp_path}'")  # where SQLite would make the file
+    opened = []
+    try:
+        with transaction.atomic():
+            Department.objects.bulk_create([Department(code=f"d{i}", name="部" * 200 + str(i)) for i in range(400)])
+            # one statement changing again the ~30 pages the transaction wrote: its journal holds them all
+            Department.objects.filter(code__startswith="d").update(name="门" * 200)
+            opened = open_files()  # SQLite unlinks the file as it makes it: only an open one shows
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store_directory = ''")
+    assert [p for p in opened if str(tmp_path) in str(p)] == []
