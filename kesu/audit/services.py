@@ -32,6 +32,7 @@ from django.db import connections, models, router, transaction
 from kesu.audit import keys
 from kesu.audit.models import AuditEntry
 from kesu.core.audit import GENESIS, Entry, canonical, entry_hash, instant, mac
+from kesu.db import sql
 
 LOCK_KEY = 0x6B65737541554454  # "kesuAUDT": PostgreSQL's advisory lock of the chain head (migration 0003)
 
@@ -203,26 +204,24 @@ def _append(items: Sequence[Item], current: tuple[str, bytes] | None = None) -> 
 
 def _insert_linked(connection: Any, kid: str, key: bytes, rows: list[tuple[Any, ...]]) -> None:
     """Read the head under the transaction's lock, link and hash the rows after it, insert them."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT seq, hash FROM kesu_audit_head()")
-        else:  # SQLite: the transaction's BEGIN IMMEDIATE holds the one write lock already
-            cursor.execute(f"SELECT seq, hash FROM {AuditEntry._meta.db_table} ORDER BY seq DESC LIMIT 1")
-        head = cursor.fetchone()
-        seq, prev = (int(head[0]), str(head[1])) if head and head[0] is not None else (0, GENESIS)
-        params: list[Any] = []
-        field = AuditEntry._meta.get_field("at")
-        for kind, actor_id, at, target_type, target_id, data in rows:
-            seq += 1
-            e = Entry(seq=seq, at=instant(at) or "", actor_id=actor_id, kind=kind, target_type=target_type,
-                      target_id=target_id, data=data, key_id=kid, prev_hash=prev)
-            h = entry_hash(key, e)
-            params += [seq, field.get_db_prep_save(at, connection), actor_id, kind, target_type, target_id, data,
-                       kid, prev, h]
-            prev = h
-        one = "(" + ", ".join(["%s"] * 10) + ")"
-        cursor.execute(f"INSERT INTO {AuditEntry._meta.db_table} ({COLUMNS}) VALUES {', '.join([one] * len(rows))}",
-                       params)
+    if connection.vendor == "postgresql":
+        head = sql.rows(connection, "SELECT seq, hash FROM kesu_audit_head()", [])
+    else:  # SQLite: the transaction's BEGIN IMMEDIATE holds the one write lock already
+        head = sql.rows(connection, f"SELECT seq, hash FROM {AuditEntry._meta.db_table} ORDER BY seq DESC LIMIT 1", [])
+    seq, prev = (int(head[0][0]), str(head[0][1])) if head and head[0][0] is not None else (0, GENESIS)
+    params: list[Any] = []
+    field = AuditEntry._meta.get_field("at")
+    for kind, actor_id, at, target_type, target_id, data in rows:
+        seq += 1
+        e = Entry(seq=seq, at=instant(at) or "", actor_id=actor_id, kind=kind, target_type=target_type,
+                  target_id=target_id, data=data, key_id=kid, prev_hash=prev)
+        h = entry_hash(key, e)
+        params += [seq, field.get_db_prep_save(at, connection), actor_id, kind, target_type, target_id, data,
+                   kid, prev, h]
+        prev = h
+    one = "(" + ", ".join(["%s"] * 10) + ")"
+    sql.rows(connection, f"INSERT INTO {AuditEntry._meta.db_table} ({COLUMNS}) VALUES {', '.join([one] * len(rows))}",
+             params)
 
 
 COLUMNS = "seq, at, actor_id, kind, target_type, target_id, data, key_id, prev_hash, hash"

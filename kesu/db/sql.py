@@ -7,11 +7,20 @@ prepares each value exactly as Django's insert compiler does (``pre_save``, then
 What it skips is what costs a registration most: compiling the statement on every call. It sends
 no model signals (the audit chain's signal on clocks: registration's event entry carries the
 digests of the clocks it inserts) and, like ``bulk_create``, sets the primary keys it is given back.
+
+On SQLite these statements go to sqlite3's cursor with "?" placeholders made once per statement
+(``rows``), not through Django's cursor wrapper, which rewrites every "%s" of each statement by a
+regular expression on every call — unless something watches the queries (a debug cursor, as
+tests' CaptureQueriesContext and DEBUG use, or an execute wrapper): then Django's path, so they see
+every statement. Errors are Django's either way (``wrap_database_errors``).
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, overload
 
 from django.db import connections, models, router
@@ -29,6 +38,35 @@ _AS_IS_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
 _AS_IS_VALUES = (str, int, type(None))
 
 
+_FORMAT = re.compile(r"(?<!%)%s")  # Django's SQLite backend's own rewrite, done once per statement text
+_QMARK: dict[str, str] = {}
+
+
+def rows(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Execute ``sql`` (Django's "%s" placeholders) and return every row it gives (none for a
+    statement that gives none)."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        qmark = _QMARK.get(sql)
+        if qmark is None:
+            qmark = _QMARK[sql] = _FORMAT.sub("?", sql).replace("%%", "%")
+            if len(_QMARK) > 1000:  # statements are made from a few templates; never a leak
+                _QMARK.clear()
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors:
+            raw = cursor.cursor
+            sqlite3.Cursor.execute(raw, qmark, params)
+            return raw.fetchall()
+
+
+def _sqlite_moment(f: models.Field[Any, Any]) -> bool:
+    """A DateTimeField that takes its value as it is (no auto_now): SQLite stores an aware
+    datetime as Django's backend adapts it, the naive UTC time as text."""
+    return isinstance(f, models.DateTimeField) and not (f.auto_now or f.auto_now_add)
+
+
 class Insert(Generic[M]):
     def __init__(self, model: type[M]) -> None:
         self.model = model
@@ -36,6 +74,7 @@ class Insert(Generic[M]):
         self.fields = [f for f in opts.local_concrete_fields if f is not opts.pk]
         # (field, attname, whether a str/int/None value may go as it is)
         self._plan = [(f, f.attname, type(f) in _AS_IS_FIELDS) for f in self.fields]
+        self._moments = [_sqlite_moment(f) for f in self.fields]
         self._sql: dict[tuple[str, int], str] = {}
 
     def sql(self, alias: str, rows: int) -> str:
@@ -52,16 +91,19 @@ class Insert(Generic[M]):
         """The parameters of ``obj``'s row, in the statement's order (worked out ahead of the
         transaction by a caller that then patches what only the transaction knows; see ``index``)."""
         connection = connections[alias or router.db_for_write(self.model)]
+        sqlite = connection.vendor == "sqlite"
         values = obj.__dict__
         params: list[Any] = []
-        for f, attname, as_is in self._plan:
+        for (f, attname, as_is), moment in zip(self._plan, self._moments, strict=True):
             if f.is_relation and values.get(attname) is None and f.is_cached(obj):
                 related = f.get_cached_value(obj)
                 if related is not None:  # assigned before it was saved
                     setattr(obj, attname, related.pk)
-            value = values.get(attname, f) if as_is else f
+            value = values.get(attname, f) if as_is or moment else f
             if value is not f and type(value) in _AS_IS_VALUES:
                 params.append(value)
+            elif moment and sqlite and type(value) is datetime and value.tzinfo is not None:
+                params.append(str(value.astimezone(UTC).replace(tzinfo=None)))  # = adapt_datetimefield_value
             else:
                 params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
         return params
@@ -70,16 +112,14 @@ class Insert(Generic[M]):
         """Where a field's value is in ``row``."""
         return next(i for i, (_f, name, _as_is) in enumerate(self._plan) if name == attname)
 
-    def __call__(self, objs: Sequence[M], rows: Sequence[list[Any]] | None = None) -> Sequence[M]:
-        """Insert ``objs`` (their ``rows`` when the caller made them already) and set their keys."""
+    def __call__(self, objs: Sequence[M], made: Sequence[list[Any]] | None = None) -> Sequence[M]:
+        """Insert ``objs`` (their rows when the caller ``made`` them already) and set their keys."""
         if not objs:
             return objs
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        params = [v for r in (rows if rows is not None else [self.row(o, alias) for o in objs]) for v in r]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql(alias, len(objs)), params)
-            ids = [row[0] for row in cursor.fetchall()]
+        params = [v for r in (made if made is not None else [self.row(o, alias) for o in objs]) for v in r]
+        ids = [row[0] for row in rows(connection, self.sql(alias, len(objs)), params)]
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
             obj._state.adding, obj._state.db = False, alias
@@ -116,9 +156,7 @@ def fetch(model: type[M], attnames: set[str], where: str, params: Sequence[Any],
     q = connection.ops.quote_name
     columns = [f"{alias}.{q(f.column)}" for f in fields] + ([extra] if extra else [])
     sql = f"SELECT {', '.join(columns)} FROM {q(model._meta.db_table)} {alias} {joins} WHERE {where}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    found = rows(connection, sql, params)
     names = [f.attname for f in fields]
     booleans = [f.get_internal_type() == "BooleanField" for f in fields]
 
@@ -126,19 +164,15 @@ def fetch(model: type[M], attnames: set[str], where: str, params: Sequence[Any],
         return model.from_db(db, names, [bool(v) if b else v for v, b in zip(row, booleans, strict=False)])
 
     if extra:
-        return [(obj(row), row[-1]) for row in rows]
-    return [obj(row) for row in rows]
+        return [(obj(row), row[-1]) for row in found]
+    return [obj(row) for row in found]
 
 
 def column_values(sql: str, params: Sequence[Any], *, model: type[Model]) -> list[Any]:
     """The first column of each row of ``sql`` (read on ``model``'s database)."""
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in rows(connections[router.db_for_read(model)], sql, params)]
 
 
 def rows_of(sql: str, params: Sequence[Any], *, model: type[Model]) -> list[tuple[Any, ...]]:
     """Every row of ``sql`` as a tuple (read on ``model``'s database)."""
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()]
+    return [tuple(row) for row in rows(connections[router.db_for_read(model)], sql, params)]
