@@ -119,7 +119,6 @@ try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KESU_DB_CONN_MAX_AGE", 60, minimum=0))
 except ValueError as exc:
     raise SettingError(f"DATABASE_URL={DATABASE_URL!r}: {exc}") from None
-_SQLITE_MMAP_MB = env_int("KESU_SQLITE_MMAP_MB", 2048, minimum=0)  # SQLite caps it at its build's limit (2 GB)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["ENGINE"] = "kesu.db.sqlite"  # Django's, with a finer wait for the write lock (see there)
     _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
@@ -127,12 +126,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("KESU_SQLITE_TIMEOUT", 30, minimum=1),
         # temp_store: statement journals in memory — on disk, a registration's INSERT that touches more
-        # than 16 pages spilled its journal to a new file in /var/tmp every other time. mmap_size: the
-        # database file's pages read from the OS's page cache in place — every commit of another web
-        # worker empties a connection's own page cache, and each registration read about 110 pages
-        # back by a system call each, 70 with the file mapped (bench/README.md)
+        # than 16 pages spilled its journal to a new file in /var/tmp every other time (bench/README.md).
+        # No mmap_size: it saved a web worker a third of its page reads after the other worker's commits
+        # but remapped the file as it grew — domain registrations 164/s → 104/s (bench/README.md)
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                        f"PRAGMA temp_store=MEMORY; PRAGMA mmap_size={_SQLITE_MMAP_MB * 1024 * 1024};",
+                        "PRAGMA temp_store=MEMORY;",
     }
     _db["TEST"] = {"NAME": str(DATA_DIR / "test-kesu.sqlite3")}  # a file, so worker processes can share it
 if _db["ENGINE"] not in ("kesu.db.sqlite", "django.db.backends.postgresql"):
