@@ -7,8 +7,8 @@ writer, so entries are numbered without gaps and one exists iff its cause commit
 * SQLite: every Kesu transaction already holds the one write lock (``BEGIN IMMEDIATE``), so the
   head cannot move under us: it is read by a plain SELECT, and the new entries, hashed here, go in
   by one multi-row INSERT. (Until 2026-12-07 one INSERT read the head itself through a recursive
-  CTE and hashed by an SQL function calling back into Python: one statement less, but about 45 µs more a registration
-  than the SELECT and the INSERT; bench/README.md.)
+  CTE and hashed by an SQL function calling back into Python: one statement less, but about 45 µs
+  more a registration than the SELECT and the INSERT; bench/README.md.)
 * PostgreSQL: ``kesu_audit_head()`` (migration 0003) takes a transaction-level advisory lock and
   then reads the head — a VOLATILE function's second query sees what the writer before us
   committed — in one round trip; then one multi-row INSERT.

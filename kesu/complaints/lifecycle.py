@@ -11,10 +11,12 @@ changed the complaint first, and the change is refused with StaleUpdate (their c
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -200,8 +202,10 @@ def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
                 "reason_en": [None, "; ".join(p.crisis.reasons("en"))]}}))
     if p.next_shift is not None:
         events.append((None, "after_hours_received", {"changes": {"next_shift": [None, p.next_shift.isoformat()]}}))
-    fields = asdict(p.data)
-    fields["demands"] = list(fields["demands"])
+    # its fields as they are (asdict would put every value, each string too, through deepcopy); the two
+    # containers copied: the complaint's own, never shared with the request's input
+    fields = {f.name: getattr(p.data, f.name) for f in dataclass_fields(p.data)}
+    fields["demands"], fields["extra"] = list(p.data.demands), copy.deepcopy(p.data.extra) if p.data.extra else {}
     complaint = Complaint(
         number="", policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
         receiver=actor, location=p.location, complained_department=p.complained_department, unit_id=p.unit_id,
