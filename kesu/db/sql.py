@@ -17,7 +17,6 @@ every statement. Errors are Django's either way (``wrap_database_errors``).
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,8 +37,7 @@ _AS_IS_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
 _AS_IS_VALUES = (str, int, type(None))
 
 
-_FORMAT = re.compile(r"(?<!%)%s")  # Django's SQLite backend's own rewrite, done once per statement text
-_QMARK: dict[str, str] = {}
+_QMARK: dict[str, str] = {}  # each statement text with "?" placeholders, by Django's SQLite backend's own rewrite
 
 
 def rows(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
@@ -51,7 +49,7 @@ def rows(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
             return list(cursor.fetchall()) if cursor.description is not None else []
         qmark = _QMARK.get(sql)
         if qmark is None:
-            qmark = _QMARK[sql] = _FORMAT.sub("?", sql).replace("%%", "%")
+            qmark = _QMARK[sql] = cursor.cursor.convert_query(sql)
             if len(_QMARK) > 1000:  # statements are made from a few templates; never a leak
                 _QMARK.clear()
         connection.validate_no_broken_transaction()
