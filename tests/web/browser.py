@@ -114,7 +114,16 @@ class Keys:
                                       " return e ? (e.name || e.id || e.tagName) : ''; }"))
 
     def _at(self, name: str) -> None:
-        assert self.focused() == name, f"the cursor is in {self.focused()!r}, not in {name!r} ({self.actions})"
+        """The cursor is in ``name``, or arrives there within 3 s: a Tab's focus move is an event the
+        browser delivers after the key press returns, so checking at once races it."""
+        from playwright.sync_api import TimeoutError as Late
+
+        try:
+            self.page.wait_for_function(
+                "n => { const e = document.activeElement; return !!e && (e.name || e.id || e.tagName) === n; }",
+                arg=name, timeout=3000)
+        except Late:
+            raise AssertionError(f"the cursor is in {self.focused()!r}, not in {name!r} ({self.actions})") from None
 
     def type(self, name: str, text: str) -> None:
         self._at(name)
