@@ -75,16 +75,24 @@ MIDDLEWARE = [
     "kesu.ops.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before the host check (docs/deploy.md)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language from the cookie or Accept-Language, never the session
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kesu.web.security.SecurityHeadersMiddleware",  # CSP on every page, no-store on every dynamic response
+    "kesu.api.middleware.BrowserLayers",  # the five below, for every request but the API's with a token
+]
+# The layers a browser needs (kesu/api/middleware.py), in this order, innermost last.
+BROWSER_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "kesu.web.security.SecurityHeadersMiddleware",  # CSP on every page, no-store on every dynamic response
 ]
+# Django's checks for sessions, the signed-in user, messages (the admin's) and CSRF (the deploy
+# warning) look in MIDDLEWARE itself; the layers are inside BrowserLayers, for every request a
+# browser makes, and kesu.E003 (kesu/api/middleware.py) checks them there.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 
 ROOT_URLCONF = "kesu.urls"
 WSGI_APPLICATION = "kesu.wsgi.application"

@@ -135,4 +135,4 @@ def test_check_deploy_is_clean_with_the_documented_production_settings_and_refus
     assert refused.returncode != 0 and "kesu.E001" in refused.stderr
     assert check_deploy(KESU_DEMO="1").returncode == 0
     debug = check_deploy(KESU_SECURE_COOKIES="0", KESU_DEMO="1")
-    assert debug.returncode != 0 and "security.W012" in debug.stderr  # the check does look at the settings
+    assert debug.returncode != 0 and "security.W010" in debug.stderr  # the check does look at the settings
