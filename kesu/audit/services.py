@@ -237,24 +237,31 @@ def record(kind: str, *, actor: Any, now: datetime, target: tuple[str, object], 
 
 
 def record_events(complaint: models.Model, events: Sequence[Any], rows: Sequence[models.Model] = ()) -> None:
-    """The kernel's timeline events, one entry each: the event's digest, and the digest of the
-    complaint's row as the same transaction leaves it (the newest entry of a complaint must match
-    its row: a change by SQL shows). ``rows``: records written with them (registration's clocks
-    and attachments), whose digests the first entry carries as ``records`` — held by verify like a
-    ``record.saved`` entry, at the cost of their digests only."""
+    """The kernel's timeline events with the digest of the complaint's row as the same transaction
+    leaves it (the newest entry of a complaint must match its row: a change by SQL shows). One event
+    is one ``complaint.event`` entry (its seq, kind and digest); several written together (a
+    registration's: registered, keywords, after hours) are one ``complaint.events`` entry listing
+    each, which verify holds event by event — one entry's hashing and row instead of one per event.
+    ``rows``: records written with them (registration's clocks and attachments), whose digests the
+    entry carries as ``records`` — held by verify like a ``record.saved`` entry, at the cost of their
+    digests only."""
     if not events:
         return
     current = keys.current()
     key = current[1]
-    row = complaint_digest(key, complaint)
-    items: list[Item] = [("complaint.event", e.actor_id, e.at, ("complaint", complaint.pk),
-                          {"seq": e.seq, "event": e.kind, "digest": event_digest(key, e), "row": row}) for e in events]
+    first = events[0]
+    data: dict[str, Any] = {"row": complaint_digest(key, complaint)}
+    if len(events) == 1:
+        data.update(seq=first.seq, event=first.kind, digest=event_digest(key, first))
+    else:
+        data["events"] = [{"seq": e.seq, "event": e.kind, "digest": event_digest(key, e)} for e in events]
     if rows:
         carried: dict[str, dict[str, str]] = {}
         for r in rows:
             carried.setdefault(r._meta.label_lower, {})[str(r.pk)] = record_digest(key, r)
-        items[0][4]["records"] = carried
-    _append(items, current)
+        data["records"] = carried
+    kind = "complaint.event" if len(events) == 1 else "complaint.events"
+    _append([(kind, first.actor_id, first.at, ("complaint", complaint.pk), data)], current)
 
 
 def record_rows(model: type[models.Model], pks: Iterable[Any], *, actor: Any = None, now: datetime) -> None:

@@ -125,12 +125,13 @@ def _verify(anchor_path: Path) -> Report:
 
     def read(e: Entry) -> None:
         data = json.loads(e.data)
-        if e.kind == "complaint.event" and e.target_type == "complaint":
+        if e.kind in ("complaint.event", "complaint.events") and e.target_type == "complaint":
             cid = int(e.target_id)
-            events[(cid, int(data["seq"]))] = (e.seq, e.key_id, str(data["digest"]))
+            for one in data["events"] if e.kind == "complaint.events" else [data]:  # several written together
+                events[(cid, int(one["seq"]))] = (e.seq, e.key_id, str(one["digest"]))
+                if one.get("event") in REDACTING_STEPS:
+                    redacting.add((cid, int(one["seq"])))
             rows[cid] = (e.seq, e.key_id, str(data["row"]))
-            if data.get("event") in REDACTING_STEPS:
-                redacting.add((cid, int(data["seq"])))
             for label, digests in (data.get("records") or {}).items():  # registration's clocks and files
                 for pk, digest in digests.items():
                     records[(str(label), str(pk))] = (e.seq, e.key_id, str(digest))

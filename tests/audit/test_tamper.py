@@ -90,6 +90,22 @@ def test_a_forged_gm_review_event_inserted_by_sql_is_reported(case, people, now)
     assert codes(report) == ["event_unrecorded"] and "（review）不在审计链中" in report.problems[0].text
 
 
+def test_a_registrations_events_are_one_entry_and_each_of_them_is_held(p1, people, now, anchors):
+    """Registered, keywords noted, crisis flagged: written together, one ``complaint.events`` entry
+    whose every event verify checks on its own — the last one altered is named."""
+    c = register(people, now, customer_words="你们再不处理我就找律师起诉，还要打12315投诉")
+    assert c.event_seq >= 2
+    entries = AuditEntry.objects.filter(target_type="complaint", target_id=str(c.pk))
+    assert [e.kind for e in entries] == ["complaint.events"]
+    assert [e["seq"] for e in json.loads(entries[0].data)["events"]] == list(range(1, c.event_seq + 1))
+    assert verify().ok, verify().problems
+    with triggers_off("complaints_complaintevent"):
+        sql("UPDATE complaints_complaintevent SET reason = '客户撤诉' WHERE complaint_id = %s AND seq = %s",
+            [c.pk, c.event_seq])
+    report = verify()
+    assert codes(report) == ["event_altered"] and f"第 {c.event_seq} 号时间线事件" in report.problems[0].text
+
+
 @pytest.mark.parametrize(("column", "value"), [("customer_phone", "13900001111"), ("status", "archived")])
 def test_changing_a_complaints_phone_or_status_by_sql_is_reported(case, column, value):
     sql(f"UPDATE complaints_complaint SET {column} = %s WHERE id = %s", [value, case.pk])
