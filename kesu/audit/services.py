@@ -172,11 +172,18 @@ ADDED_LATER: dict[str, tuple[str, ...]] = {"clocks.complaintclock": ("assist_dep
 
 
 def record_digest(key: bytes, row: models.Model) -> str:
-    names = record_fields(type(row))
-    later = ADDED_LATER.get(row._meta.label_lower)
+    names, without_later, later = _record_names(type(row))
     if later:
-        names = tuple(n for n in names if n not in later or getattr(row, n) is not None)
+        names = without_later if all(getattr(row, n) is None for n in later) else tuple(
+            n for n in names if n not in later or getattr(row, n) is not None)
     return _digest(key, row, names)
+
+
+@functools.cache
+def _record_names(model: type[models.Model]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A record's columns, the same without those added later, and those (ADDED_LATER)."""
+    names, later = record_fields(model), ADDED_LATER.get(model._meta.label_lower, ())
+    return names, tuple(n for n in names if n not in later), later
 
 
 def record_models() -> list[type[models.Model]]:

@@ -182,7 +182,7 @@ def _apply(c: Complaint, policy: Policy, plan: rules.Plan, live: dict[str, Compl
 
 
 def _new_clock(c: Complaint, start: rules.Start) -> ComplaintClock:
-    return ComplaintClock(
+    return INSERT_CLOCKS.new(
         complaint=c, code=start.clock.code, name=start.clock.name, mode=start.clock.time,
         target=str(start.target), responsible_role=start.clock.responsible, started_at=start.started_at,
         due_at=start.deadline.due, warn_at=start.warn_at, calendar_covered=start.deadline.covered,

@@ -33,7 +33,7 @@ from kesu.clocks import services as clock_services
 from kesu.complaints import search
 from kesu.complaints.models import Attachment, Complaint, ComplaintEvent
 from kesu.complaints.numbering import next_number
-from kesu.complaints.timeline import append_event, build_events
+from kesu.complaints.timeline import INSERT_EVENTS, append_event, build_events
 from kesu.core import clocks as clock_rules
 from kesu.core import crisis as crisis_rules
 from kesu.core import keywords
@@ -206,7 +206,7 @@ def _before_lock(p: Prepared, *, actor: Staff, now: datetime) -> _Pending:
     # containers copied: the complaint's own, never shared with the request's input
     fields = {f.name: getattr(p.data, f.name) for f in dataclass_fields(p.data)}
     fields["demands"], fields["extra"] = list(p.data.demands), copy.deepcopy(p.data.extra) if p.data.extra else {}
-    complaint = Complaint(
+    complaint = INSERT_COMPLAINT.new(
         number="", policy_version=p.version, status=State.REGISTERED, version=1, event_seq=0,
         receiver=actor, location=p.location, complained_department=p.complained_department, unit_id=p.unit_id,
         complained_staff=p.complained_staff, registered_at=now, updated_at=now, updated_by=actor, **fields,
@@ -307,7 +307,6 @@ def _tell_screening(c: Complaint, hit: keywords.KeywordHit, now: datetime, polic
 
 
 INSERT_COMPLAINT = Insert(Complaint)
-INSERT_EVENTS = Insert(ComplaintEvent)
 NUMBER_AT = INSERT_COMPLAINT.index("number")
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 from kesu.audit.services import record_events
 from kesu.complaints.models import Complaint, ComplaintEvent
+from kesu.db.sql import Insert
 from kesu.org.models import Staff
+
+INSERT_EVENTS = Insert(ComplaintEvent)  # the registration writes its events by one INSERT (lifecycle)
 
 
 def append_event(
@@ -39,7 +42,7 @@ def build_events(c: Complaint, *, now: datetime,
     for actor, kind, details in events:
         c.event_seq += 1
         from_status, to_status = details.get("from_status", ""), details.get("to_status", "")
-        rows.append(ComplaintEvent(
+        rows.append(INSERT_EVENTS.new(
             complaint=c, seq=c.event_seq, at=now, actor=actor, kind=kind, from_status=from_status,
             to_status=to_status if to_status != from_status else "", changes=details.get("changes") or {},
             reason=details.get("reason", ""),

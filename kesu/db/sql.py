@@ -17,6 +17,7 @@ every statement. Errors are Django's either way (``wrap_database_errors``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ _AS_IS_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
                  models.BigIntegerField, models.PositiveBigIntegerField, models.SmallIntegerField,
                  models.PositiveSmallIntegerField, models.ForeignKey, models.OneToOneField)
 _AS_IS_VALUES = (str, int, type(None))
+_BOOL, _JSON = 1, 2
 
 
 _QMARK: dict[str, str] = {}  # each statement text with "?" placeholders, by Django's SQLite backend's own rewrite
@@ -73,7 +75,16 @@ class Insert(Generic[M]):
         # (field, attname, whether a str/int/None value may go as it is)
         self._plan = [(f, f.attname, type(f) in _AS_IS_FIELDS) for f in self.fields]
         self._moments = [_sqlite_moment(f) for f in self.fields]
+        # On SQLite, what Django's own preparation comes to for the commonest values, done directly:
+        # a BooleanField's True/False/None as it is (sqlite3 binds a bool as 1/0); a JSONField's
+        # list or dict (no encoder of its own) as json.dumps of it (BaseDatabaseOperations.adapt_json_value).
+        self._sqlite_kind = [_BOOL if type(f) is models.BooleanField else
+                             _JSON if type(f) is models.JSONField and f.encoder is None else 0 for f in self.fields]
         self._sql: dict[tuple[str, int], str] = {}
+        # the model's concrete fields in order, for new(): (attname, field) and their defaults
+        self._all = [(f.attname, f) for f in opts.concrete_fields]
+        self._names = {name for name, _f in self._all}
+        self._relations = {f.name: f for f in opts.concrete_fields if f.is_relation and f.name != f.attname}
 
     def sql(self, alias: str, rows: int) -> str:
         key = (alias, rows)
@@ -92,19 +103,40 @@ class Insert(Generic[M]):
         sqlite = connection.vendor == "sqlite"
         values = obj.__dict__
         params: list[Any] = []
-        for (f, attname, as_is), moment in zip(self._plan, self._moments, strict=True):
+        for (f, attname, as_is), moment, kind in zip(self._plan, self._moments, self._sqlite_kind, strict=True):
             if f.is_relation and values.get(attname) is None and f.is_cached(obj):
                 related = f.get_cached_value(obj)
                 if related is not None:  # assigned before it was saved
                     setattr(obj, attname, related.pk)
-            value = values.get(attname, f) if as_is or moment else f
-            if value is not f and type(value) in _AS_IS_VALUES:
+            value = values.get(attname, f) if as_is or moment or (kind and sqlite) else f
+            if value is not f and type(value) in _AS_IS_VALUES and kind != _JSON:
                 params.append(value)
             elif moment and sqlite and type(value) is datetime and value.tzinfo is not None:
                 params.append(str(value.astimezone(UTC).replace(tzinfo=None)))  # = adapt_datetimefield_value
+            elif kind == _BOOL and sqlite and type(value) is bool:
+                params.append(value)
+            elif kind == _JSON and sqlite and type(value) in (list, dict):
+                params.append(json.dumps(value))
             else:
                 params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
         return params
+
+    def new(self, **values: Any) -> M:
+        """A new, unsaved instance: what ``Model(**values)`` makes — fields by name or attname, a
+        related object by its field's name (cached on the instance, as assigning it does), every
+        other field at its default — built the way Django builds a row read back (positionally),
+        at half the cost of the keyword path."""
+        related = []
+        for name in [n for n in values if n in self._relations]:
+            f, obj = self._relations[name], values.pop(name)
+            values[f.attname] = None if obj is None else obj.pk
+            related.append((f, obj))
+        unknown = values.keys() - self._names
+        assert not unknown, f"not fields of {self.model.__name__}: {sorted(unknown)}"
+        obj = self.model(*[values[name] if name in values else f.get_default() for name, f in self._all])
+        for f, value in related:
+            f.set_cached_value(obj, value)
+        return obj
 
     def index(self, attname: str) -> int:
         """Where a field's value is in ``row``."""

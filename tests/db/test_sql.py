@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from kesu.clocks.models import ComplaintClock
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.db.sql import Insert, column_values, fetch
 from kesu.org.models import Department, Staff
@@ -42,6 +43,49 @@ def test_an_insert_stores_what_model_save_stores(p1, people, now):
     assert by_insert.pk and not by_insert._state.adding
     assert stored(by_insert.pk) == stored(by_orm.pk)
     assert Complaint.objects.get(pk=by_insert.pk).occurred_at == now - timedelta(days=2)  # the instant, not a shift
+
+
+def fields_of(obj: object) -> dict[str, object]:
+    return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+
+def test_new_makes_what_the_models_constructor_makes(p1, people, now, django_assert_num_queries):
+    by_keywords = complaint("NEW-1", p1, people, now)
+    kwargs = {f.name: getattr(by_keywords, f.name) for f in Complaint._meta.concrete_fields if f.name != "id"}
+    made = Insert(Complaint).new(**kwargs)
+    assert fields_of(made) == fields_of(by_keywords) and made._state.adding and made.pk is None
+    with django_assert_num_queries(0):  # the related objects given are cached, as assigning them does
+        assert made.receiver is people["wangkf"] and made.complained_department.code == "after_sales"
+        assert made.location is None
+    defaults = Insert(ComplaintClock).new(code="first_response")
+    assert defaults.pauses == [] and defaults.uncovered_years == [] and defaults.calendar_covered is True
+    assert defaults.pauses is not Insert(ComplaintClock).new().pauses  # a fresh default each time
+    with pytest.raises(AssertionError, match="no_such_field"):
+        Insert(ComplaintClock).new(no_such_field=1)
+
+
+@pytest.mark.parametrize(("met", "covered", "pauses", "years"), [
+    (True, False, [["2026-03-01T01:00:00+00:00", "2026-03-01T02:00:00+00:00"]], [2031]),
+    (None, True, [], []),
+    (False, True, {"note": "一个对象"}, [2027, 2028]),
+])
+def test_a_clocks_booleans_and_json_are_stored_as_model_save_stores_them(p1, people, now, met, covered, pauses,
+                                                                         years):
+    c = complaint("CLK-1", p1, people, now)
+    Insert(Complaint)([c])
+
+    def clock(code: str) -> ComplaintClock:
+        return ComplaintClock(complaint=c, code=code, name="初次对应", mode="working", target="30m",
+                              responsible_role="dept_manager", started_at=now, due_at=now + timedelta(minutes=30),
+                              met=met, calendar_covered=covered, pauses=pauses, uncovered_years=years)
+
+    by_orm = clock("by_orm")
+    by_orm.save(force_insert=True)
+    by_insert = clock("by_insert")
+    Insert(ComplaintClock)([by_insert])
+    row = ComplaintClock.objects.filter(pk__in=[by_orm.pk, by_insert.pk]).order_by("pk").values()
+    a, b = ({k: v for k, v in r.items() if k not in ("id", "code")} for r in row)
+    assert a == b and b["met"] is met and b["pauses"] == pauses
 
 
 def test_rows_that_point_at_an_object_saved_after_they_were_built_get_its_key(p1, people, now):
