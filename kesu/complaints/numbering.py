@@ -15,6 +15,7 @@ from django.utils import timezone
 from kesu.complaints.models import NumberCounter
 from kesu.core.numbering import counter_scope, format_number
 from kesu.core.policy import Policy
+from kesu.db.sql import rows
 
 
 def next_number(policy: Policy, now: datetime) -> str:
@@ -38,8 +39,6 @@ def _increment(scope: str) -> int | None:
     """Add one to the period's counter and read it back in the same statement (UPDATE …
     RETURNING: SQLite ≥ 3.35 and PostgreSQL); None when the period has no counter yet."""
     table = NumberCounter._meta.db_table
-    with transaction.get_connection().cursor() as cur:
-        cur.execute(f'UPDATE "{table}" SET "value" = "value" + 1 WHERE "scope" = %s RETURNING "value"',
-                    [scope])
-        row = cur.fetchone()
-    return int(row[0]) if row else None
+    found = rows(transaction.get_connection(),
+                 f'UPDATE "{table}" SET "value" = "value" + 1 WHERE "scope" = %s RETURNING "value"', [scope])
+    return int(found[0][0]) if found else None

@@ -8,22 +8,23 @@ What it skips is what costs a registration most: compiling the statement on ever
 no model signals (the audit chain's signal on clocks: registration's event entry carries the
 digests of the clocks it inserts) and, like ``bulk_create``, sets the primary keys it is given back.
 
-On SQLite these statements go to sqlite3's cursor with "?" placeholders made once per statement
-(``rows``), not through Django's cursor wrapper, which rewrites every "%s" of each statement by a
-regular expression on every call — unless something watches the queries (a debug cursor, as
-tests' CaptureQueriesContext and DEBUG use, or an execute wrapper): then Django's path, so they see
-every statement. Errors are Django's either way (``wrap_database_errors``).
+On SQLite these statements go to the sqlite3 connection itself with "?" placeholders made once
+per statement (``rows``), not through a Django cursor, which is made, wrapped and checked per
+statement and rewrites every "%s" of each by a regular expression on every call — unless something
+watches the queries (a debug cursor, as tests' CaptureQueriesContext and DEBUG use, or an execute
+wrapper): then Django's path, so they see every statement. The connection's checks (health,
+thread, broken transaction) run either way, and errors are Django's (``wrap_database_errors``).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, overload
 
 from django.db import connections, models, router
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -45,20 +46,23 @@ _QMARK: dict[str, str] = {}  # each statement text with "?" placeholders, by Dja
 def rows(connection: Any, sql: str, params: Sequence[Any]) -> list[Any]:
     """Execute ``sql`` (Django's "%s" placeholders) and return every row it gives (none for a
     statement that gives none)."""
-    with connection.cursor() as cursor:
-        if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+    if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall()) if cursor.description is not None else []
-        qmark = _QMARK.get(sql)
-        if qmark is None:
-            qmark = _QMARK[sql] = cursor.cursor.convert_query(sql)
-            if len(_QMARK) > 1000:  # statements are made from a few templates; never a leak
-                _QMARK.clear()
-        connection.validate_no_broken_transaction()
-        with connection.wrap_database_errors:
-            raw = cursor.cursor
-            sqlite3.Cursor.execute(raw, qmark, params)
-            return raw.fetchall()
+    qmark = _QMARK.get(sql)
+    if qmark is None:
+        qmark = _QMARK[sql] = SQLiteCursorWrapper.convert_query(None, sql)  # uses no state for "%s" style
+        if len(_QMARK) > 1000:  # statements are made from a few templates; never a leak
+            _QMARK.clear()
+    # what connection.cursor() checks before it hands out a cursor, without making one: the
+    # statement runs on the connection's own (sqlite3 makes it in C)
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        return connection.connection.execute(qmark, params).fetchall()  # type: ignore[no-any-return]
 
 
 def _sqlite_moment(f: models.Field[Any, Any]) -> bool:

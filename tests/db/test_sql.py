@@ -115,3 +115,22 @@ def test_fetch_refuses_fields_that_would_need_converting(people):
 def test_column_values_reads_the_first_column(people):
     ids = column_values(f'SELECT "id" FROM "{Staff._meta.db_table}" ORDER BY "id"', [], model=Staff)
     assert ids == list(Staff.objects.order_by("id").values_list("id", flat=True))
+
+
+def test_errors_are_djangos_and_a_broken_transaction_is_refused_as_django_refuses_it(people):
+    """The direct path to SQLite keeps the connection's checks and Django's exceptions."""
+    from django.db import IntegrityError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    from kesu.db.sql import rows
+
+    q = connection.ops.quote_name
+    duplicate = (f"INSERT INTO {q(Staff._meta.db_table)} ({q('id')}, {q('username')}, {q('password')}) "
+                 "VALUES (%s, %s, '')")
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):  # marks the outer block broken
+            rows(connection, duplicate, [people["wangkf"].pk, "someone_else"])
+        with pytest.raises(TransactionManagementError):
+            rows(connection, f"SELECT 1 FROM {q(Staff._meta.db_table)}", [])
+        transaction.set_rollback(True)
+    assert rows(connection, "SELECT %s, '100%%'", [7]) == [(7, "100%")]  # "%%" is a literal percent sign
