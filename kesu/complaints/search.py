@@ -27,6 +27,7 @@ from django.db.models.expressions import RawSQL
 from kesu.complaints.fields import index_key
 from kesu.complaints.models import Complaint, ComplaintEvent
 from kesu.core import search as tokens
+from kesu.db.sql import rows as sql_rows
 
 TABLE = "complaints_search"
 # Registration fields a person looks a complaint up by (besides number, phone and e-mail, which are
@@ -78,13 +79,16 @@ def add_prepared(entries: Sequence[tuple[Complaint, list[str]]]) -> None:
 
 
 def _write(conn: Any, rows: list[tuple[int, str]]) -> None:
-    with conn.cursor() as cur:
-        if _postgres(conn):
+    if _postgres(conn):
+        with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO {TABLE} (complaint_id, doc) VALUES (%s, %s::tsvector) "
                             "ON CONFLICT (complaint_id) DO UPDATE SET doc = EXCLUDED.doc",
                             [(pk, tokens.tsvector(doc)) for pk, doc in rows])
-        else:
-            cur.executemany(f"INSERT OR REPLACE INTO {TABLE} (rowid, doc) VALUES (%s, %s)", rows)
+        return
+    for start in range(0, len(rows), 500):  # one statement per 500 entries (a registration's: one)
+        part = rows[start:start + 500]
+        sql_rows(conn, f"INSERT OR REPLACE INTO {TABLE} (rowid, doc) VALUES {', '.join(['(%s, %s)'] * len(part))}",
+                 [v for row in part for v in row])
 
 
 def append(complaint_id: int, text: str) -> None:
