@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kesu.complaints.fields import BlindIndexField, EncryptedCharField, UnsealingQuerySet
@@ -110,7 +111,9 @@ class Complaint(models.Model):
         base_manager_name = "objects"
         indexes = [
             models.Index(fields=["department", "status", "-registered_at"], name="complaint_dept_status"),
-            models.Index(fields=["owner", "status"], name="complaint_owner_status"),
+            # a case has no handler until it is assigned, and nothing looks the unassigned up by this
+            # index (a handler's queue asks for owner = the person): registration writes nothing to it
+            models.Index(fields=["owner", "status"], name="complaint_owner_status", condition=Q(owner__isnull=False)),
             models.Index(fields=["receiver", "status", "-registered_at"], name="complaint_receiver_status"),
             models.Index(fields=["status", "-registered_at"], name="complaint_status_time"),
             models.Index(fields=["-registered_at", "-id"], name="complaint_recent"),
@@ -143,8 +146,10 @@ class ComplaintEvent(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, db_index=False, related_name="events")
     seq = models.PositiveIntegerField(_("序号"))
     at = models.DateTimeField(_("时间"))
+    # no index of its own either: nothing asks for a person's events, and every event would write it
+    # (a PROTECT check on deleting a person scans; people are deactivated, not deleted)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT,
-                              related_name="+")
+                              db_index=False, related_name="+")
     kind = models.CharField(_("事件"), max_length=40)  # a code: a lifecycle action or a non-status event
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)

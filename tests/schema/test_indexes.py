@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.models import Q
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +37,65 @@ def test_foreign_keys_without_db_index_have_no_index_of_their_own(label):
                    if c["index"] and not c["unique"] and c["columns"] == [field.column]
                    and name not in {ix.name for ix in model._meta.indexes}]
             assert not own, f"{label}.{field.name} still has {own}"
+
+
+# --- what a registration writes (bench/README.md, stop 28: each B-tree it touches costs a served
+# creation about 40–55 µs) -------------------------------------------------------------------------
+
+def plan(sql: str, params: list[object]) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_the_handlers_index_holds_assigned_cases_only_and_still_serves_a_handlers_queue(p1, people, now):
+    from kesu.complaints.models import Complaint
+    from tests.factories import register
+
+    index = next(ix for ix in Complaint._meta.indexes if ix.name == "complaint_owner_status")
+    assert str(index.condition) == str(Q(owner__isnull=False))  # a new case, with no handler, is not in it
+    register(people, now)
+    if connection.vendor == "sqlite":  # on PostgreSQL the planner weighs a table this small by its own rules
+        assert "complaint_owner_status" in plan("SELECT id FROM complaints_complaint WHERE owner_id = %s "
+                                                "AND status = %s", [people["wangkf"].pk, "handling"])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM complaints_complaint INDEXED BY complaint_owner_status "
+                           "WHERE owner_id IS NOT NULL")
+            assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_on_sqlite_the_audit_chains_position_is_the_tables_rowid():
+    """No unique index beside the rowid (a bigint primary key is one), so an entry is one B-tree."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'audit_auditentry' AND type = 'index'")
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'audit_auditentry' AND type = 'trigger' "
+                       "ORDER BY name")
+        assert [r[0] for r in cursor.fetchall()] == ["auditentry_no_delete", "auditentry_no_update"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_the_migration_that_makes_it_the_rowid_keeps_every_entry_and_the_append_only_triggers():
+    from django.db import DatabaseError
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target: str) -> None:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("audit", target)])
+
+    migrate("0003_head_function")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO audit_auditentry (seq, at, kind, target_type, target_id, data, key_id, "
+                           "prev_hash, hash) VALUES (1, '2026-12-07 10:00:00', 'x', 'complaint', '1', '{}', 'k1', "
+                           "'0', 'h1'), (2, '2026-12-07 10:00:01', 'y', 'complaint', '1', '{}', 'k1', 'h1', 'h2')")
+    finally:
+        migrate("0004_seq_is_rowid")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, kind, prev_hash, hash FROM audit_auditentry ORDER BY rowid")
+        assert cursor.fetchall() == [(1, "x", "0", "h1"), (2, "y", "h1", "h2")]
+        with pytest.raises(DatabaseError, match="append-only"):
+            cursor.execute("UPDATE audit_auditentry SET kind = 'z' WHERE seq = 1")
