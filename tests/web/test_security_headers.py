@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -153,3 +153,26 @@ def test_a_real_browser_reports_no_policy_violation_and_the_language_menu_still_
     assert own_pages == []
     assert "Sign out" in english
     assert pwned is False and any("script-src" in v for v in violations[len(own_pages):])
+
+
+def test_the_never_cache_headers_are_djangos_own_whether_the_view_set_cache_headers_or_not():
+    import time as clock
+
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+
+    from kesu.web.security import SecurityHeadersMiddleware
+
+    for view_sets in ({}, {"Cache-Control": "public, max-age=60"}, {"Expires": "Thu, 01 Jan 2099 00:00:00 GMT"}):
+        def view(request, view_sets=view_sets):  # type: ignore[no-untyped-def]
+            response = HttpResponse("x")
+            for name, value in view_sets.items():
+                response.headers[name] = value
+            return response
+
+        while clock.time() % 1 > 0.9:  # not across a second's edge: both Expires in the same second
+            clock.sleep(0.02)
+        ours = SecurityHeadersMiddleware(view)(RequestFactory().get("/api/v1/complaints/"))
+        djangos = view(None)
+        add_never_cache_headers(djangos)
+        assert (ours["Cache-Control"], ours["Expires"]) == (djangos["Cache-Control"], djangos["Expires"]), view_sets
