@@ -243,23 +243,27 @@ class EmptyOnly(Exact):
 
 
 class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+    """Declared ``null=True``, it is NULL where the source is empty, so an index over it can leave
+    those rows out (``WHERE … IS NOT NULL``: a phone complaint without an e-mail address writes
+    nothing to the e-mail's index; a lookup ``= %s`` is answered from such an index on SQLite and
+    PostgreSQL alike)."""
+
     def __init__(self, *args: Any, source: str, kind: str, **kwargs: Any) -> None:
         self.source, self.kind = source, kind
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("blank", True)
-        kwargs.setdefault("default", "")
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.update(source=self.source, kind=self.kind)
-        for k, v in (("max_length", 32), ("blank", True), ("default", ""), ("editable", False)):
+        for k, v in (("max_length", 32), ("blank", True), ("editable", False)):
             if kwargs.get(k) == v:
                 kwargs.pop(k)
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        value = blind(self.kind, getattr(model_instance, self.source) or "")
+    def pre_save(self, model_instance: models.Model, add: bool) -> str | None:
+        value = blind(self.kind, getattr(model_instance, self.source) or "") or (None if self.null else "")
         setattr(model_instance, self.attname, value)
         return value

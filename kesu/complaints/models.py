@@ -54,9 +54,9 @@ class Complaint(models.Model):
     customer_email = EncryptedCharField(_("客户邮箱"), max_length=254, blank=True)
     customer_region = EncryptedCharField(_("地区"), max_length=60, blank=True)
     customer_ref = EncryptedCharField(_("会员/卡号"), max_length=60, blank=True)
-    phone_index = BlindIndexField(source="customer_phone", kind="phone")
-    email_index = BlindIndexField(source="customer_email", kind="email")
-    ref_index = BlindIndexField(source="customer_ref", kind="ref")
+    phone_index = BlindIndexField(source="customer_phone", kind="phone", null=True)
+    email_index = BlindIndexField(source="customer_email", kind="email", null=True)
+    ref_index = BlindIndexField(source="customer_ref", kind="ref", null=True)
     product_name = models.CharField(_("产品/服务"), max_length=100, blank=True)
     product_model = models.CharField(_("型号"), max_length=60, blank=True)
     order_number = models.CharField(_("订单/批号"), max_length=60, blank=True)
@@ -120,9 +120,14 @@ class Complaint(models.Model):
             models.Index(fields=["unit", "status", "-registered_at"], name="complaint_unit_status"),
             # the same customer (the blind index of the phone, e-mail or member number) over time: a
             # repeat inside the crisis window is counted from the index alone, never the rows
-            models.Index(fields=["phone_index", "registered_at"], name="complaint_phone_at"),
-            models.Index(fields=["email_index", "registered_at"], name="complaint_email_at"),
-            models.Index(fields=["ref_index", "registered_at"], name="complaint_ref_at"),
+            # over the customers who gave one (an empty source is NULL): a complaint without an e-mail
+            # address or a member number writes nothing to their indexes
+            models.Index(fields=["phone_index", "registered_at"], name="complaint_phone_at",
+                         condition=Q(phone_index__isnull=False)),
+            models.Index(fields=["email_index", "registered_at"], name="complaint_email_at",
+                         condition=Q(email_index__isnull=False)),
+            models.Index(fields=["ref_index", "registered_at"], name="complaint_ref_at",
+                         condition=Q(ref_index__isnull=False)),
         ]
 
     def __str__(self) -> str:

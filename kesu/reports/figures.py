@@ -264,7 +264,7 @@ def build(period: Period, *, department_id: int | None = None, unit_ids: frozens
     r.ratings = rated["n"]
     r.average_rating = round(rated["average"], 1) if rated["average"] is not None else None
     # a customer by the phone's keyed blind index (the phone itself is encrypted)
-    r.repeated_customers = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
+    r.repeated_customers = (received.filter(phone_index__isnull=False).values("phone_index").annotate(n=Count("id"))
                             .filter(n__gte=2).count())
     flagged = repeats(received)
     r.repeats = flagged.count()
@@ -330,7 +330,7 @@ def behind(period: Period, *, department_id: int | None, dimension: str, value: 
     elif dimension == "carried_over":
         qs = Complaint.objects.filter(scope, registered_at__lt=start, status__in=[s.value for s in OPEN_STATES])
     elif dimension == "repeated":  # complaints of customers who complained twice or more in the period
-        phones = (received.exclude(phone_index="").values("phone_index").annotate(n=Count("id"))
+        phones = (received.filter(phone_index__isnull=False).values("phone_index").annotate(n=Count("id"))
                   .filter(n__gte=2).values("phone_index"))
         qs = received.filter(phone_index__in=phones)
     elif dimension in REPEAT_DIMENSIONS:  # the complaints flagged as repeats, as counted

@@ -99,3 +99,20 @@ def test_the_migration_that_makes_it_the_rowid_keeps_every_entry_and_the_append_
         assert cursor.fetchall() == [(1, "x", "0", "h1"), (2, "y", "h1", "h2")]
         with pytest.raises(DatabaseError, match="append-only"):
             cursor.execute("UPDATE audit_auditentry SET kind = 'z' WHERE seq = 1")
+
+
+def test_a_customer_without_an_email_or_member_number_writes_nothing_to_their_indexes(p1, people, now):
+    from kesu.complaints.fields import blind
+    from kesu.complaints.models import Complaint
+    from tests.factories import register
+
+    c = register(people, now)  # a phone complaint: phone given, no e-mail address, no member number
+    row = Complaint.objects.filter(pk=c.pk).values("phone_index", "email_index", "ref_index").get()
+    assert row["phone_index"] and row["email_index"] is None and row["ref_index"] is None
+    assert {ix.name: str(ix.condition) for ix in Complaint._meta.indexes if ix.name.endswith("_at")} == {
+        f"complaint_{k}_at": str(Q(**{f"{k}_index__isnull": False})) for k in ("phone", "email", "ref")}
+    assert list(Complaint.objects.filter(phone_index=blind("phone", c.customer_phone))) == [c]
+    assert not Complaint.objects.filter(email_index=blind("email", "")).exists()  # "" finds no empty customer
+    if connection.vendor == "sqlite":
+        assert "complaint_email_at" in plan("SELECT COUNT(*) FROM complaints_complaint WHERE email_index = %s "
+                                            "AND registered_at >= %s", [blind("email", "a@b.cn"), now])

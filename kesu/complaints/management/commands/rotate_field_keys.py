@@ -46,7 +46,7 @@ def rotate(*, batch: int = 2000, reindex: bool = False, progress: Any = None) ->
                        for v, p, c in zip(values, clear, columns, strict=True)]
                 if reindex:
                     by_name = dict(zip(columns, clear, strict=True))
-                    new += [blind(kind, by_name[source]) for _b, kind, source in BLIND]
+                    new += [blind(kind, by_name[source]) or None for _b, kind, source in BLIND]  # as pre_save stores it
                 out.append([*new, row[0]])
             cur.executemany(sql, out)
         done += len(rows)
