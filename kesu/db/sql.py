@@ -100,10 +100,12 @@ class Insert(Generic[M]):
                               f"RETURNING {q(self.model._meta.pk.column)}")
         return self._sql[key]
 
-    def row(self, obj: M, alias: str | None = None) -> list[Any]:
+    def row(self, obj: M, alias: str | None = None, connection: Any = None) -> list[Any]:
         """The parameters of ``obj``'s row, in the statement's order (worked out ahead of the
-        transaction by a caller that then patches what only the transaction knows; see ``index``)."""
-        connection = connections[alias or router.db_for_write(self.model)]
+        transaction by a caller that then patches what only the transaction knows; see ``index``).
+        ``connection``: the caller's, already looked up (Django's look-up is a thread-local read)."""
+        if connection is None:
+            connection = connections[alias or router.db_for_write(self.model)]
         sqlite = connection.vendor == "sqlite"
         values = obj.__dict__
         params: list[Any] = []
@@ -152,7 +154,8 @@ class Insert(Generic[M]):
             return objs
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        params = [v for r in (made if made is not None else [self.row(o, alias) for o in objs]) for v in r]
+        params = [v for r in (made if made is not None else [self.row(o, alias, connection) for o in objs])
+                  for v in r]
         ids = [row[0] for row in rows(connection, self.sql(alias, len(objs)), params)]
         for obj, pk in zip(objs, ids, strict=True):
             obj.pk = pk
