@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 FIRST_WAIT = 0.0001
 LONGEST_WAIT = 0.002
 CHECKPOINT_EVERY = 0.5  # seconds; about 120 registrations' pages at full speed, well under SQLite's 1,000
+RESTART_FRAMES = 16_384  # 64 MB of log (4 KB pages)
+RESTART_WAIT = 100  # ms
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -63,11 +65,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
 
+def restart(cursor: Any) -> None:
+    """A checkpoint after which the next writer starts the log from its beginning again.
+
+    Under writes that never pause (two workers registering), a PASSIVE checkpoint never finds the
+    log wholly copied at the moment a writer starts, so SQLite never restarts it: the log grew by
+    about 50 MB a second, to 1 GB in 20 s of load (bench/README.md, stop 28), every frame a new
+    block of the file and of the page cache. This one waits for the writer and the readers of
+    older snapshots to finish — at most ``RESTART_WAIT`` ms, during which no new writer starts —
+    copies what is left and syncs the database file."""
+    cursor.execute(f"PRAGMA busy_timeout = {RESTART_WAIT}")
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+        cursor.fetchone()
+    finally:
+        timeout = float(cursor.db.settings_dict["OPTIONS"].get("timeout", 5))
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
 def checkpoint_in_background(alias: str = "default", every: float = CHECKPOINT_EVERY,
                              stop: threading.Event | None = None) -> threading.Thread | None:
     """Stop this process's connections checkpointing on commit and start a daemon thread that
     runs a PASSIVE checkpoint every ``every`` seconds (it never waits for readers or writers; what
-    it could not copy the next one does). Other processes (management commands, the scheduler of
+    it could not copy the next one does), and a RESTART one once the log passes
+    ``RESTART_FRAMES`` (see ``restart``). Other processes (management commands, the scheduler of
     another deployment) keep SQLite's own. None on another database engine. ``stop`` (tests) ends
     the thread and gives commits their checkpoints back."""
     if connections[alias].vendor != "sqlite":
@@ -83,6 +104,9 @@ def checkpoint_in_background(alias: str = "default", every: float = CHECKPOINT_E
             try:
                 with connections[alias].cursor() as cursor:
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    frames = cursor.fetchone()[1]
+                    if frames >= RESTART_FRAMES:  # see restart()
+                        restart(cursor)
             except Exception:  # a locked or closing database: the next round tries again
                 log.warning("background checkpoint failed", exc_info=True)
             finally:
