@@ -117,7 +117,10 @@ class Complaint(models.Model):
             models.Index(fields=["receiver", "status", "-registered_at"], name="complaint_receiver_status"),
             models.Index(fields=["status", "-registered_at"], name="complaint_status_time"),
             models.Index(fields=["-registered_at", "-id"], name="complaint_recent"),
-            models.Index(fields=["unit", "status", "-registered_at"], name="complaint_unit_status"),
+            # cases of a business unit only: an installation without units writes nothing to it, and a
+            # unit's queue asks unit_id IN (…), which implies it
+            models.Index(fields=["unit", "status", "-registered_at"], name="complaint_unit_status",
+                         condition=Q(unit__isnull=False)),
             # the same customer (the blind index of the phone, e-mail or member number) over time: a
             # repeat inside the crisis window is counted from the index alone, never the rows
             # over the customers who gave one (an empty source is NULL): a complaint without an e-mail

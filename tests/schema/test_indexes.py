@@ -116,3 +116,20 @@ def test_a_customer_without_an_email_or_member_number_writes_nothing_to_their_in
     if connection.vendor == "sqlite":
         assert "complaint_email_at" in plan("SELECT COUNT(*) FROM complaints_complaint WHERE email_index = %s "
                                             "AND registered_at >= %s", [blind("email", "a@b.cn"), now])
+
+
+def test_without_business_units_a_registration_writes_nothing_to_the_units_index(p1, people, now):
+    from kesu.complaints.models import Complaint
+    from tests.factories import register
+
+    index = next(ix for ix in Complaint._meta.indexes if ix.name == "complaint_unit_status")
+    assert str(index.condition) == str(Q(unit__isnull=False))
+    c = register(people, now)
+    assert c.unit_id is None
+    if connection.vendor == "sqlite":
+        assert "complaint_unit_status" in plan("SELECT id FROM complaints_complaint WHERE unit_id IN (%s, %s) "
+                                               "AND status = %s", [1, 2, "handling"])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM complaints_complaint INDEXED BY complaint_unit_status "
+                           "WHERE unit_id IS NOT NULL")
+            assert cursor.fetchone()[0] == 0
