@@ -43,10 +43,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
+    def busy_timeout(self) -> float:
+        """The configured wait for the write lock, in seconds (``OPTIONS["timeout"]``)."""
+        return float(self.settings_dict["OPTIONS"].get("timeout", 5))
+
     def _start_transaction_under_autocommit(self) -> None:
         if self.transaction_mode is None:
             return super()._start_transaction_under_autocommit()
-        timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
+        timeout = self.busy_timeout()
         raw = self.connection
         with self.wrap_database_errors:
             raw.execute("PRAGMA busy_timeout = 0")
@@ -79,8 +83,7 @@ def restart(cursor: Any) -> None:
         cursor.execute("PRAGMA wal_checkpoint(RESTART)")
         cursor.fetchone()
     finally:
-        timeout = float(cursor.db.settings_dict["OPTIONS"].get("timeout", 5))
-        cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(cursor.db.busy_timeout() * 1000)}")
 
 
 def checkpoint_in_background(alias: str = "default", every: float = CHECKPOINT_EVERY,
